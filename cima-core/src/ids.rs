@@ -1,0 +1,75 @@
+//! Formats of Organizations identifiers, checked before any call so a typo is reported against
+//! the attribute that holds it.
+
+fn all_lower_alnum(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+}
+
+fn len_in(s: &str, lo: usize, hi: usize) -> bool {
+    (lo..=hi).contains(&s.len())
+}
+
+/// A 12-digit AWS account id.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `r-` followed by 4 to 32 lowercase letters or digits.
+pub fn is_root_id(s: &str) -> bool {
+    s.strip_prefix("r-").is_some_and(|rest| len_in(rest, 4, 32) && all_lower_alnum(rest))
+}
+
+/// `ou-` + 4 to 32 lowercase letters or digits (the root's suffix) + `-` + 8 to 32 more.
+pub fn is_ou_id(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("ou-") else { return false };
+    let Some((root, own)) = rest.split_once('-') else { return false };
+    len_in(root, 4, 32) && all_lower_alnum(root) && len_in(own, 8, 32) && all_lower_alnum(own)
+}
+
+/// `o-` followed by 10 to 32 lowercase letters or digits.
+pub fn is_organization_id(s: &str) -> bool {
+    s.strip_prefix("o-").is_some_and(|rest| len_in(rest, 10, 32) && all_lower_alnum(rest))
+}
+
+/// Why `s` is not a valid parent (root or OU) id, or `None` when it is one.
+pub fn parent_id_problem(s: &str) -> Option<String> {
+    if is_root_id(s) || is_ou_id(s) {
+        None
+    } else if is_organization_id(s) {
+        Some(format!("{s:?} is an organization id; a parent is the root (r-…) or an OU (ou-…-…)"))
+    } else if is_account_id(s) {
+        Some(format!("{s:?} is an account id; a parent is the root (r-…) or an OU (ou-…-…)"))
+    } else {
+        Some(format!(
+            "{s:?} is not a root id (r- and 4-32 lowercase letters or digits) or an OU id (ou-, 4-32, a hyphen, then 8-32 lowercase letters or digits)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert!(is_account_id("123456789012"));
+        assert!(!is_account_id("12345678901"));
+        assert!(!is_account_id("12345678901a"));
+        assert!(is_root_id("r-ab12"));
+        assert!(!is_root_id("r-AB12"));
+        assert!(!is_root_id("r-ab1"));
+        assert!(is_ou_id("ou-ab12-abcdefgh"));
+        assert!(!is_ou_id("ou-ab12-abcdefg"));
+        assert!(!is_ou_id("ou-ab12abcdefgh"));
+        assert!(is_organization_id("o-abcdefghij"));
+        assert!(!is_organization_id("o-abc"));
+    }
+
+    #[test]
+    fn parent_problems_say_what_the_value_is() {
+        assert_eq!(parent_id_problem("r-ab12"), None);
+        assert!(parent_id_problem("o-abcdefghij").unwrap().contains("organization id"));
+        assert!(parent_id_problem("123456789012").unwrap().contains("account id"));
+        assert!(parent_id_problem("ou-bad").unwrap().contains("not a root id"));
+    }
+}

@@ -1,0 +1,47 @@
+# The demo root: reads the organization through the cima provider and shows its accounts per OU.
+# `cargo xtask demo` runs it against a local AWS (moto) seeded with an organization; against a real
+# organization, run it with the management account's credentials.
+terraform {
+  required_version = ">= 1.5"
+
+  required_providers {
+    cima = {
+      source = "cimahq/cima"
+    }
+  }
+}
+
+# Endpoint and credentials come from the environment (AWS_ENDPOINT_URL for a local AWS).
+provider "cima" {}
+
+data "cima_org_query" "active" {}
+
+data "cima_org_query" "suspended" {
+  statuses = ["SUSPENDED"]
+}
+
+locals {
+  names_by_ou = {
+    for account in data.cima_org_query.active.accounts : account.ou_path => "${account.name} (${account.id})"...
+  }
+}
+
+output "organization_id" {
+  description = "The organization's id."
+  value       = data.cima_org_query.active.organization_id
+}
+
+output "active_accounts" {
+  description = "How many ACTIVE accounts the organization has."
+  value       = length(data.cima_org_query.active.account_ids)
+}
+
+output "accounts_per_ou" {
+  description = "Active accounts grouped by OU path."
+  value       = { for path, names in local.names_by_ou : path => sort(names) }
+}
+
+output "suspended_account_ids" {
+  description = "Accounts that are SUSPENDED."
+  value       = data.cima_org_query.suspended.account_ids
+}

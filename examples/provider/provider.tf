@@ -1,0 +1,14 @@
+terraform {
+  required_providers {
+    cima = {
+      source = "cimahq/cima"
+    }
+  }
+}
+
+# Credentials come from the usual AWS chain (environment, shared config, web identity).
+provider "cima" {
+  region                  = "us-east-1"
+  member_access_role_name = "OrganizationAccountAccessRole"
+  max_concurrency         = 16
+}

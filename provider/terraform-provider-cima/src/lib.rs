@@ -1,0 +1,11 @@
+//! The cima provider: its configuration, its AWS clients, and one module per data source or
+//! resource (`data_source_<name>.rs`, `resource_<name>.rs`).
+
+mod aws;
+mod data_source_org_query;
+mod provider;
+
+pub use provider::CimaProvider;
+
+/// Where Terraform finds this provider; `examples/provider/provider.tf` names the same address.
+pub const SOURCE_ADDRESS: &str = "registry.terraform.io/cimahq/cima";

@@ -1,0 +1,225 @@
+//! The provider block and the state every data source and resource shares once it is configured.
+
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, Schema};
+use tfplugin::{AttributePath, Ctx, Diagnostic, Diagnostics, DynDataSource, Type};
+
+use crate::aws::{self, AwsSettings};
+use crate::data_source_org_query::OrgQueryDataSource;
+
+pub const DEFAULT_REGION: &str = "us-east-1";
+pub const DEFAULT_MEMBER_ROLE: &str = "OrganizationAccountAccessRole";
+pub const DEFAULT_MAX_CONCURRENCY: i64 = 16;
+pub const MAX_CONCURRENCY_LIMIT: i64 = 256;
+pub const DEFAULT_MAX_RETRIES: i64 = 5;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ProviderModel {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub assume_role: Option<AssumeRoleModel>,
+    pub endpoint_url: Option<String>,
+    pub member_access_role_name: Option<String>,
+    pub max_concurrency: Option<i64>,
+    pub max_retries: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AssumeRoleModel {
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    pub session_name: Option<String>,
+}
+
+/// What `configure` produced; shared by every data source and resource.
+#[derive(Debug)]
+pub struct Configured {
+    pub sdk: aws_types::SdkConfig,
+    pub member_access_role_name: String,
+    pub max_concurrency: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct ProviderData {
+    configured: OnceLock<Result<Configured, String>>,
+}
+
+impl ProviderData {
+    /// The configured clients, or the diagnostic that explains why there are none.
+    pub fn get(&self) -> Result<&Configured, Diagnostics> {
+        match self.configured.get() {
+            Some(Ok(c)) => Ok(c),
+            Some(Err(why)) => Err(Diagnostic::error("Provider not configured", why.clone()).into()),
+            None => Err(Diagnostic::error(
+                "Provider not configured",
+                "Terraform did not configure the cima provider before using it. This is a bug in Terraform or the provider.",
+            )
+            .into()),
+        }
+    }
+}
+
+pub struct CimaProvider {
+    data: Arc<ProviderData>,
+}
+
+impl CimaProvider {
+    pub fn new() -> Self {
+        Self { data: Arc::new(ProviderData::default()) }
+    }
+}
+
+impl Default for CimaProvider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn validate_model(c: &ProviderModel) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    if let Some(n) = c.max_concurrency
+        && !(1..=MAX_CONCURRENCY_LIMIT).contains(&n)
+    {
+        d.push(
+            Diagnostic::error(
+                "Invalid max_concurrency",
+                format!("max_concurrency must be between 1 and {MAX_CONCURRENCY_LIMIT}, got {n}."),
+            )
+            .at(AttributePath::root().attribute("max_concurrency")),
+        );
+    }
+    if let Some(n) = c.max_retries
+        && !(0..=25).contains(&n)
+    {
+        d.push(
+            Diagnostic::error("Invalid max_retries", format!("max_retries must be between 0 and 25, got {n}."))
+                .at(AttributePath::root().attribute("max_retries")),
+        );
+    }
+    if let Some(r) = &c.region
+        && (r.is_empty() || !r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+    {
+        d.push(
+            Diagnostic::error("Invalid region", format!("{r:?} is not an AWS region name such as \"us-east-1\"."))
+                .at(AttributePath::root().attribute("region")),
+        );
+    }
+    if let Some(u) = &c.endpoint_url
+        && !(u.starts_with("http://") || u.starts_with("https://"))
+    {
+        d.push(
+            Diagnostic::error("Invalid endpoint_url", format!("{u:?} must be an http:// or https:// URL."))
+                .at(AttributePath::root().attribute("endpoint_url")),
+        );
+    }
+    if let Some(name) = &c.member_access_role_name
+        && (name.is_empty() || name.len() > 64)
+    {
+        d.push(
+            Diagnostic::error("Invalid member_access_role_name", "An IAM role name has 1 to 64 characters.")
+                .at(AttributePath::root().attribute("member_access_role_name")),
+        );
+    }
+    if let Some(ar) = &c.assume_role
+        && let Some(arn) = &ar.role_arn
+        && !(arn.starts_with("arn:") && arn.contains(":role/"))
+    {
+        d.push(
+            Diagnostic::error(
+                "Invalid assume_role.role_arn",
+                format!("{arn:?} is not an IAM role ARN (arn:aws:iam::123456789012:role/Name)."),
+            )
+            .at(AttributePath::root().attribute("assume_role").attribute("role_arn")),
+        );
+    }
+    d
+}
+
+#[async_trait]
+impl tfplugin::Provider for CimaProvider {
+    type Config = ProviderModel;
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new("The cima provider reads and wires AWS Support cases across an AWS Organization. Credentials come from the standard AWS chain (environment, shared config and credentials files, web identity, container and instance roles).")
+                .attribute(Attribute::new("region", Type::String).optional().description(format!("AWS region for Organizations and IAM calls. Default `{DEFAULT_REGION}`. Support calls always go to `us-east-1`, the only region AWS Support answers in.")))
+                .attribute(Attribute::new("profile", Type::String).optional().description("Named profile from the shared AWS config and credentials files."))
+                .attribute(Attribute::new("endpoint_url", Type::String).optional().description("One endpoint for every AWS service, for a local AWS-compatible server such as moto. `AWS_ENDPOINT_URL` in the environment does the same."))
+                .attribute(Attribute::new("member_access_role_name", Type::String).optional().description(format!("Role assumed in each member account. Default `{DEFAULT_MEMBER_ROLE}`, the role Organizations creates in accounts it creates.")))
+                .attribute(Attribute::new("max_concurrency", Type::Number).optional().description(format!("Most AWS calls or accounts in flight at once, 1 to {MAX_CONCURRENCY_LIMIT}. Default {DEFAULT_MAX_CONCURRENCY}.")))
+                .attribute(Attribute::new("max_retries", Type::Number).optional().description(format!("Retries of a throttled or failed AWS call, with exponential backoff, 0 to 25. Default {DEFAULT_MAX_RETRIES}.")))
+                .block(NestedBlock::new(
+                    "assume_role",
+                    BlockNesting::Single,
+                    Block::new("Role to assume before making any call, e.g. the organization's management or delegated administrator account role.")
+                        .attribute(Attribute::new("role_arn", Type::String).optional().description("ARN of the role to assume."))
+                        .attribute(Attribute::new("external_id", Type::String).optional().description("External id the role's trust policy requires."))
+                        .attribute(Attribute::new("session_name", Type::String).optional().description("Session name; default `terraform-provider-cima`.")),
+                ).items(0, 1)),
+        )
+    }
+
+    fn validate(&self, config: &ProviderModel) -> Diagnostics {
+        validate_model(config)
+    }
+
+    async fn configure(
+        &self,
+        ctx: &Ctx,
+        config: ProviderModel,
+        wholly_known: bool,
+        _tf: &str,
+    ) -> Result<Diagnostics, Diagnostics> {
+        let problems = validate_model(&config);
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        let configured = if wholly_known {
+            let settings = AwsSettings::from_model(&config);
+            ctx.run("loading the AWS configuration", async { Ok(aws::load(&settings).await) })
+                .await
+                .map(|sdk| Configured {
+                    sdk,
+                    member_access_role_name: config
+                        .member_access_role_name
+                        .clone()
+                        .unwrap_or_else(|| DEFAULT_MEMBER_ROLE.to_owned()),
+                    max_concurrency: usize::try_from(config.max_concurrency.unwrap_or(DEFAULT_MAX_CONCURRENCY))
+                        .unwrap_or(16),
+                })
+                .map_err(|d| d.to_string())
+        } else {
+            // Not an error yet: Terraform may only need the schema or a plan with unknowns.
+            Err("The provider configuration depends on values that are not known until apply, so the provider cannot call AWS during this plan. Apply the resources it depends on first (for example with -target).".to_owned())
+        };
+        // Terraform configures a provider instance once; a second call keeps the first result.
+        let _ = self.data.configured.set(configured);
+        Ok(problems)
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
+        vec![Arc::new(OrgQueryDataSource::new(self.data.clone()))]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_points_at_the_attribute() {
+        let c = ProviderModel {
+            max_concurrency: Some(0),
+            region: Some("US East".into()),
+            assume_role: Some(AssumeRoleModel { role_arn: Some("nope".into()), ..Default::default() }),
+            ..Default::default()
+        };
+        let d = validate_model(&c);
+        let paths: Vec<String> = d.iter().map(|d| d.attribute.as_ref().unwrap().to_string()).collect();
+        assert_eq!(paths, ["max_concurrency", "region", "assume_role.role_arn"]);
+        assert!(validate_model(&ProviderModel::default()).is_empty());
+    }
+}

@@ -1,0 +1,30 @@
+//! `tfplugin`: the Terraform plugin protocol (version 6) for Rust providers.
+//!
+//! Everything protocol-shaped lives here and nowhere else: the generated protobuf/gRPC types, the
+//! msgpack value encoding, the go-plugin handshake, mutual TLS and the gRPC server. Provider code
+//! sees only [`Value`], [`schema`] types, [`Diagnostics`] and the [`provider`] traits.
+
+pub mod diag;
+pub mod path;
+pub mod provider;
+pub mod schema;
+pub mod server;
+pub mod value;
+
+pub(crate) mod proto {
+    #![allow(clippy::all, clippy::pedantic, missing_docs, dead_code)]
+    pub mod tfplugin6 {
+        tonic::include_proto!("tfplugin6");
+    }
+    pub mod goplugin {
+        tonic::include_proto!("plugin");
+    }
+    pub mod health {
+        tonic::include_proto!("grpc.health.v1");
+    }
+}
+
+pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use path::AttributePath;
+pub use provider::{Ctx, DataSource, DynDataSource, Provider};
+pub use value::{Number, Type, Value};

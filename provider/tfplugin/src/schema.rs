@@ -1,0 +1,239 @@
+//! Schemas as provider code writes them; converted to the protocol's form in `server::convert`.
+//!
+//! Every attribute carries a Markdown description: it feeds the generated docs and the language
+//! server alike.
+
+use std::collections::BTreeMap;
+
+use crate::value::Type;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schema {
+    pub version: i64,
+    pub block: Block,
+}
+
+impl Schema {
+    pub fn new(block: Block) -> Self {
+        Self { version: 0, block }
+    }
+
+    #[must_use]
+    pub fn version(mut self, version: i64) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// The object type of a whole configuration or state value of this schema.
+    pub fn value_type(&self) -> Type {
+        self.block.value_type()
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Block {
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<NestedBlock>,
+    pub description: String,
+    pub deprecated: bool,
+}
+
+impl Block {
+    pub fn new(description: impl Into<String>) -> Self {
+        Self { description: description.into(), ..Self::default() }
+    }
+
+    #[must_use]
+    pub fn attribute(mut self, a: Attribute) -> Self {
+        self.attributes.push(a);
+        self
+    }
+
+    #[must_use]
+    pub fn block(mut self, b: NestedBlock) -> Self {
+        self.blocks.push(b);
+        self
+    }
+
+    pub fn value_type(&self) -> Type {
+        let mut attrs: BTreeMap<String, Type> =
+            self.attributes.iter().map(|a| (a.name.clone(), a.value_type())).collect();
+        for b in &self.blocks {
+            let inner = b.block.value_type();
+            let ty = match b.nesting {
+                BlockNesting::Single | BlockNesting::Group => inner,
+                BlockNesting::List => Type::List(Box::new(inner)),
+                BlockNesting::Set => Type::Set(Box::new(inner)),
+                BlockNesting::Map => Type::Map(Box::new(inner)),
+            };
+            attrs.insert(b.type_name.clone(), ty);
+        }
+        Type::Object { attributes: attrs, optional: Default::default() }
+    }
+
+    /// Looks an attribute up by name, for code that walks configuration by schema.
+    pub fn get(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttributeType {
+    Primitive(Type),
+    Nested { nesting: ObjectNesting, attributes: Vec<Attribute> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectNesting {
+    Single,
+    List,
+    Set,
+    Map,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockNesting {
+    Single,
+    List,
+    Set,
+    Map,
+    Group,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attribute {
+    pub name: String,
+    pub ty: AttributeType,
+    pub description: String,
+    pub required: bool,
+    pub optional: bool,
+    pub computed: bool,
+    pub sensitive: bool,
+    pub deprecated: bool,
+}
+
+impl Attribute {
+    pub fn new(name: impl Into<String>, ty: Type) -> Self {
+        Self::with_type(name, AttributeType::Primitive(ty))
+    }
+
+    pub fn nested(name: impl Into<String>, nesting: ObjectNesting, attributes: Vec<Attribute>) -> Self {
+        Self::with_type(name, AttributeType::Nested { nesting, attributes })
+    }
+
+    fn with_type(name: impl Into<String>, ty: AttributeType) -> Self {
+        Self {
+            name: name.into(),
+            ty,
+            description: String::new(),
+            required: false,
+            optional: false,
+            computed: false,
+            sensitive: false,
+            deprecated: false,
+        }
+    }
+
+    #[must_use]
+    pub fn description(mut self, d: impl Into<String>) -> Self {
+        self.description = d.into();
+        self
+    }
+
+    #[must_use]
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    #[must_use]
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    #[must_use]
+    pub fn computed(mut self) -> Self {
+        self.computed = true;
+        self
+    }
+
+    #[must_use]
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
+    #[must_use]
+    pub fn deprecated(mut self) -> Self {
+        self.deprecated = true;
+        self
+    }
+
+    pub fn value_type(&self) -> Type {
+        match &self.ty {
+            AttributeType::Primitive(t) => t.clone(),
+            AttributeType::Nested { nesting, attributes } => {
+                let obj = Type::Object {
+                    attributes: attributes.iter().map(|a| (a.name.clone(), a.value_type())).collect(),
+                    optional: Default::default(),
+                };
+                match nesting {
+                    ObjectNesting::Single => obj,
+                    ObjectNesting::List => Type::List(Box::new(obj)),
+                    ObjectNesting::Set => Type::Set(Box::new(obj)),
+                    ObjectNesting::Map => Type::Map(Box::new(obj)),
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NestedBlock {
+    pub type_name: String,
+    pub block: Block,
+    pub nesting: BlockNesting,
+    pub min_items: i64,
+    pub max_items: i64,
+}
+
+impl NestedBlock {
+    pub fn new(type_name: impl Into<String>, nesting: BlockNesting, block: Block) -> Self {
+        Self { type_name: type_name.into(), block, nesting, min_items: 0, max_items: 0 }
+    }
+
+    #[must_use]
+    pub fn items(mut self, min: i64, max: i64) -> Self {
+        self.min_items = min;
+        self.max_items = max;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_type_covers_attributes_nested_attributes_and_blocks() {
+        let block = Block::new("x")
+            .attribute(Attribute::new("name", Type::String).required())
+            .attribute(Attribute::nested(
+                "items",
+                ObjectNesting::List,
+                vec![Attribute::new("id", Type::String).computed()],
+            ))
+            .block(NestedBlock::new(
+                "assume_role",
+                BlockNesting::Single,
+                Block::new("").attribute(Attribute::new("role_arn", Type::String).optional()),
+            ));
+        let Type::Object { attributes, .. } = block.value_type() else { panic!("not an object") };
+        assert_eq!(attributes["name"], Type::String);
+        assert!(matches!(&attributes["items"], Type::List(inner) if matches!(**inner, Type::Object { .. })));
+        assert!(
+            matches!(&attributes["assume_role"], Type::Object { attributes, .. } if attributes.contains_key("role_arn"))
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! Logs as hclog JSON lines on stderr. go-plugin parses such lines from a plugin's stderr and
+//! re-logs them as structured entries, so `TF_LOG_PROVIDER=DEBUG` shows them with their fields.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::prelude::*;
+
+/// The level Terraform asked for: `TF_LOG_PROVIDER` wins over `TF_LOG`; unset means warnings only.
+pub fn level_from_env(provider: Option<&str>, general: Option<&str>) -> Option<Level> {
+    let raw = provider.filter(|s| !s.is_empty()).or(general.filter(|s| !s.is_empty()));
+    match raw.map(|s| s.trim().to_ascii_uppercase()).as_deref() {
+        None => Some(Level::WARN),
+        Some("OFF") => None,
+        Some("TRACE" | "JSON") => Some(Level::TRACE),
+        Some("DEBUG") => Some(Level::DEBUG),
+        Some("INFO") => Some(Level::INFO),
+        Some("WARN") => Some(Level::WARN),
+        Some("ERROR") => Some(Level::ERROR),
+        // Terraform treats any other value as TRACE.
+        Some(_) => Some(Level::TRACE),
+    }
+}
+
+pub fn init() {
+    let level =
+        level_from_env(std::env::var("TF_LOG_PROVIDER").ok().as_deref(), std::env::var("TF_LOG").ok().as_deref());
+    let Some(level) = level else { return };
+    let filter = tracing_subscriber::filter::LevelFilter::from_level(level);
+    // A second init (tests) is harmless.
+    let _ = tracing_subscriber::registry().with(HclogLayer.with_filter(filter)).try_init();
+}
+
+/// Formats each event as one hclog JSON object.
+pub struct HclogLayer;
+
+impl<S: Subscriber> Layer<S> for HclogLayer {
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let line = format_event(event, time::OffsetDateTime::now_utc());
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(line.as_bytes());
+    }
+}
+
+fn hclog_level(level: &Level) -> &'static str {
+    match *level {
+        Level::TRACE => "trace",
+        Level::DEBUG => "debug",
+        Level::INFO => "info",
+        Level::WARN => "warn",
+        Level::ERROR => "error",
+    }
+}
+
+pub(crate) fn format_event(event: &Event<'_>, now: time::OffsetDateTime) -> String {
+    let meta = event.metadata();
+    let mut fields = JsonFields::default();
+    event.record(&mut fields);
+    let mut map = serde_json::Map::new();
+    map.insert("@level".into(), hclog_level(meta.level()).into());
+    map.insert("@message".into(), fields.message.unwrap_or_default().into());
+    map.insert("@module".into(), format!("provider.{}", meta.target().split("::").next().unwrap_or("")).into());
+    let ts = now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    map.insert("@timestamp".into(), ts.into());
+    for (k, v) in fields.rest {
+        map.insert(k, v);
+    }
+    let mut line = serde_json::Value::Object(map).to_string();
+    line.push('\n');
+    line
+}
+
+#[derive(Default)]
+struct JsonFields {
+    message: Option<String>,
+    rest: Vec<(String, serde_json::Value)>,
+}
+
+impl Visit for JsonFields {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let mut s = String::new();
+        let _ = write!(s, "{value:?}");
+        self.put(field, s.into());
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.put(field, value.into());
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.put(field, value.into());
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.put(field, value.into());
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.put(field, value.into());
+    }
+}
+
+impl JsonFields {
+    fn put(&mut self, field: &Field, value: serde_json::Value) {
+        if field.name() == "message" {
+            self.message = Some(match value {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            });
+        } else {
+            self.rest.push((field.name().to_owned(), value));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn levels_follow_terraform_variables() {
+        assert_eq!(level_from_env(Some("DEBUG"), Some("ERROR")), Some(Level::DEBUG));
+        assert_eq!(level_from_env(None, Some("info")), Some(Level::INFO));
+        assert_eq!(level_from_env(Some(""), None), Some(Level::WARN));
+        assert_eq!(level_from_env(Some("off"), None), None);
+        assert_eq!(level_from_env(Some("1"), None), Some(Level::TRACE));
+    }
+
+    struct Capture(Arc<Mutex<Vec<String>>>);
+    impl<S: Subscriber> Layer<S> for Capture {
+        fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+            self.0.lock().unwrap().push(format_event(event, time::OffsetDateTime::UNIX_EPOCH));
+        }
+    }
+
+    #[test]
+    fn events_become_hclog_json_lines() {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sub = tracing_subscriber::registry().with(Capture(lines.clone()));
+        tracing::subscriber::with_default(sub, || {
+            tracing::debug!(account = "123456789012", pages = 3u64, "listed accounts");
+        });
+        let lines = lines.lock().unwrap();
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].ends_with('\n') && !lines[0].trim_end().contains('\n'));
+        let v: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+        assert_eq!(v["@level"], "debug");
+        assert_eq!(v["@message"], "listed accounts");
+        assert_eq!(v["@timestamp"], "1970-01-01T00:00:00Z");
+        assert_eq!(v["account"], "123456789012");
+        assert_eq!(v["pages"], 3);
+    }
+}

@@ -1,0 +1,58 @@
+//! Test harness of the project: real components, no mocks.
+//!
+//! - [`LocalAws`]: moto's server plus the project's extensions (`testing/localaws/`), a child
+//!   process on 127.0.0.1 that dies with its owner; [`LocalAws::seed_org`] builds a
+//!   reproducible organization and returns its ground truth ([`SeededOrg`]).
+//! - [`Terraform`] and [`TfWorkspace`]: the real Terraform CLI in a temporary directory, with
+//!   the locally built provider wired in through `dev_overrides`.
+//! - [`Venv`] and [`create_venv`]: the project-local Python environment both rely on; only
+//!   `cargo xtask setup` creates it.
+//!
+//! ```no_run
+//! use cima_testkit::{LocalAws, OrgSpec, Terraform, TfWorkspace};
+//! # fn main() -> cima_testkit::Result<()> {
+//! let aws = LocalAws::start()?;
+//! let org = aws.seed_org(&OrgSpec { accounts: 10, seed: 1, suspended: 2 })?;
+//! let tf = Terraform::locate()?;
+//! let mut ws = TfWorkspace::new(&tf, "target/debug/terraform-provider-cima".as_ref())?;
+//! ws.envs(aws.aws_env());
+//! ws.write("main.tf", "output \"root\" { value = \"x\" }")?;
+//! ws.apply()?;
+//! assert_eq!(org.members().count(), 10);
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod localaws;
+mod process;
+mod terraform;
+mod venv;
+
+use std::path::PathBuf;
+
+pub use error::{Error, Result};
+pub use localaws::{
+    LOCALAWS_DIR, LocalAws, MANAGEMENT_ACCOUNT_ID, OrgSpec, REGION, SeededAccount, SeededOrg, SeededOu, TEST_KEY,
+};
+pub use terraform::{
+    DEFAULT_TIMEOUT, PROVIDER_BINARY_NAME, PROVIDER_EXAMPLE, Terraform, TfWorkspace, cli_config_text,
+    parse_provider_source, provider_source,
+};
+pub use venv::{REQUIREMENTS, REQUIREMENTS_TERRAFORM, TERRAFORM_SHIM, Venv, create_venv};
+
+/// The repository root: two levels above this crate's manifest directory.
+pub fn repo_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().and_then(|testing| testing.parent()).map(PathBuf::from).unwrap_or(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn repo_root_is_the_workspace_root() {
+        let root = super::repo_root();
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("root manifest");
+        assert!(manifest.contains("[workspace]"));
+        assert!(root.join("testing/localaws/localaws/server.py").is_file());
+    }
+}

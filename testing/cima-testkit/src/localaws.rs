@@ -1,0 +1,401 @@
+//! The local AWS: `python -m localaws.server` (moto plus the project's extensions) as a child
+//! process bound to 127.0.0.1, and seeded organizations on it.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{TcpStream, ToSocketAddrs as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result, io};
+use crate::process::{Group, run_checked};
+use crate::venv::Venv;
+
+/// The package directory put on PYTHONPATH, relative to the repository root.
+pub const LOCALAWS_DIR: &str = "testing/localaws";
+/// The access key (and secret) every client of the local AWS uses.
+pub const TEST_KEY: &str = "testing";
+/// The region the local AWS is used in (AWS Support answers only there).
+pub const REGION: &str = "us-east-1";
+/// moto's default account, the management account of seeded organizations.
+pub const MANAGEMENT_ACCOUNT_ID: &str = "123456789012";
+
+const READY_PREFIX: &str = "LOCALAWS_READY ";
+/// Importing moto on a loaded two-core machine can take a while; a hung start must not.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+const STOP_GRACE: Duration = Duration::from_secs(5);
+const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+const STDERR_LINES: usize = 200;
+
+/// What [`LocalAws::seed_org`] builds. The same values give the same organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgSpec {
+    /// Member accounts (the management account comes on top).
+    pub accounts: usize,
+    /// Derives names, e-mails, placement, tags, joined times and (after a reset) IDs.
+    pub seed: u64,
+    /// How many member accounts are closed, so SUSPENDED.
+    pub suspended: usize,
+}
+
+/// The ground truth of a seeded organization, read back from the API after seeding.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeededOrg {
+    pub seed: Option<u64>,
+    pub organization_id: String,
+    pub organization_arn: String,
+    pub feature_set: String,
+    pub management_account_id: String,
+    pub management_account_email: String,
+    pub root_id: String,
+    /// Sorted by path.
+    pub ous: Vec<SeededOu>,
+    /// The management account first, then members in the order they joined.
+    pub accounts: Vec<SeededAccount>,
+}
+
+impl SeededOrg {
+    /// Every account but the management account.
+    pub fn members(&self) -> impl Iterator<Item = &SeededAccount> {
+        self.accounts.iter().filter(|a| a.id != self.management_account_id)
+    }
+
+    /// The account with this ID.
+    pub fn account(&self, id: &str) -> Option<&SeededAccount> {
+        self.accounts.iter().find(|a| a.id == id)
+    }
+}
+
+/// An organizational unit of a [`SeededOrg`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeededOu {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub parent_id: String,
+    /// Names from the root down, e.g. `/Production/Web`.
+    pub path: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// An account of a [`SeededOrg`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeededAccount {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub email: String,
+    /// `ACTIVE`, `SUSPENDED` or `PENDING_CLOSURE`.
+    pub status: String,
+    /// The newer `State` field, where the server reports one.
+    pub state: Option<String>,
+    /// `CREATED` or `INVITED`.
+    pub joined_method: String,
+    /// RFC 3339, UTC.
+    pub joined_timestamp: String,
+    pub parent_id: String,
+    /// `/` for the root, else the parent OU's path.
+    pub ou_path: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A running local AWS server. Dropping it stops the process (SIGTERM, then SIGKILL) and
+/// reaps it.
+#[derive(Debug)]
+pub struct LocalAws {
+    child: Child,
+    /// Held open: the server exits when it reads end of file, so it cannot outlive us.
+    stdin: Option<ChildStdin>,
+    endpoint: String,
+    python: PathBuf,
+    package_dir: PathBuf,
+    stderr: Arc<Mutex<VecDeque<String>>>,
+    stderr_done: mpsc::Receiver<()>,
+}
+
+impl LocalAws {
+    /// Starts a server for this repository (see [`LocalAws::start_in`]).
+    pub fn start() -> Result<LocalAws> {
+        Self::start_in(&crate::repo_root())
+    }
+
+    /// Starts `<repo>/.venv/bin/python -m localaws.server --port 0` and waits (bounded) for
+    /// its READY line.
+    pub fn start_in(repo_root: &Path) -> Result<LocalAws> {
+        let venv = Venv::locate(repo_root)?;
+        let package_dir = repo_root.join(LOCALAWS_DIR);
+        let mut cmd = python_command(&venv.python(), &package_dir);
+        cmd.args(["-m", "localaws.server", "--port", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(io("cannot start localaws.server"))?;
+        let stderr = Arc::new(Mutex::new(VecDeque::new()));
+        let (stderr_done_tx, stderr_done) = mpsc::channel::<()>();
+        if let Some(pipe) = child.stderr.take() {
+            let keep = Arc::clone(&stderr);
+            thread::spawn(move || {
+                // Dropped when the pipe closes, telling a failed start all lines are in.
+                let _done = stderr_done_tx;
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    let mut lines = keep.lock().unwrap_or_else(|e| e.into_inner());
+                    if lines.len() == STDERR_LINES {
+                        lines.pop_front();
+                    }
+                    lines.push_back(line);
+                }
+            });
+        }
+        let (tx, rx) = mpsc::channel();
+        if let Some(pipe) = child.stdout.take() {
+            // The first line is the READY line; the rest is read only to keep the pipe flowing.
+            thread::spawn(move || {
+                let mut lines = BufReader::new(pipe).lines().map_while(Result::ok);
+                if let Some(first) = lines.next() {
+                    let _ = tx.send(first);
+                }
+                lines.for_each(drop);
+            });
+        }
+        let mut server = LocalAws {
+            stdin: child.stdin.take(),
+            child,
+            endpoint: String::new(),
+            python: venv.python(),
+            package_dir,
+            stderr,
+            stderr_done,
+        };
+        let line = match rx.recv_timeout(READY_TIMEOUT) {
+            Ok(line) => line,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                return Err(server.start_error(format!("no READY line within {} s", READY_TIMEOUT.as_secs())));
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(server.start_error("the server exited before it was ready".into()));
+            }
+        };
+        match line.strip_prefix(READY_PREFIX) {
+            Some(endpoint) if endpoint.starts_with("http://127.0.0.1:") => {
+                server.endpoint = endpoint.trim().to_owned();
+                Ok(server)
+            }
+            _ => Err(server.start_error(format!("unexpected first line {line:?}"))),
+        }
+    }
+
+    /// Stops the half-started server and describes why it failed.
+    fn start_error(mut self, reason: String) -> Error {
+        self.shutdown();
+        // The last lines (often a Python traceback) may still be on their way.
+        let _ = self.stderr_done.recv_timeout(Duration::from_secs(2));
+        Error::LocalAwsStart { reason, stderr: self.stderr_tail() }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The server's process ID.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The last lines the server wrote to stderr, for failure messages.
+    pub fn stderr_tail(&self) -> String {
+        let lines = self.stderr.lock().unwrap_or_else(|e| e.into_inner());
+        lines.iter().map(String::as_str).collect::<Vec<_>>().join("\n")
+    }
+
+    /// The environment a client (Terraform, the provider, an SDK) needs to use this server
+    /// as the management account: test keys, region, and `AWS_ENDPOINT_URL`.
+    pub fn aws_env(&self) -> Vec<(String, String)> {
+        [
+            ("AWS_ACCESS_KEY_ID", TEST_KEY),
+            ("AWS_SECRET_ACCESS_KEY", TEST_KEY),
+            ("AWS_DEFAULT_REGION", REGION),
+            ("AWS_REGION", REGION),
+            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
+            // No instance metadata here; skip the SDKs' probing of it.
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    /// Empties every service (moto's `POST /moto-api/reset`).
+    pub fn reset(&self) -> Result<()> {
+        self.post("/moto-api/reset", b"").map(drop)
+    }
+
+    /// POSTs a JSON body to one of the server's own endpoints, e.g.
+    /// `/_localaws/organizations/account` with `{"account_id": …, "status": "PENDING_CLOSURE"}`
+    /// (see `testing/localaws/README.md`), and returns the JSON answer.
+    pub fn control(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
+        let answer = self.post(path, body.to_string().as_bytes())?;
+        serde_json::from_str(&answer).map_err(|source| Error::Json { what: format!("answer of {path}"), source })
+    }
+
+    /// Builds a seeded organization (`python -m localaws.seed org`) and returns its truth.
+    /// Fails if an organization exists already: [`LocalAws::reset`] first.
+    pub fn seed_org(&self, spec: &OrgSpec) -> Result<SeededOrg> {
+        let mut cmd = python_command(&self.python, &self.package_dir);
+        cmd.args(["-m", "localaws.seed", "org", "--endpoint", &self.endpoint])
+            .args(["--accounts", &spec.accounts.to_string()])
+            .args(["--seed", &spec.seed.to_string()])
+            .args(["--suspended", &spec.suspended.to_string()]);
+        // A few API calls per account; generous, yet bounded.
+        let timeout = Duration::from_secs(120 + spec.accounts as u64 / 2);
+        let output = run_checked(cmd, timeout, Group::Inherit)?;
+        serde_json::from_slice(&output.stdout)
+            .map_err(|source| Error::Json { what: "localaws.seed output".into(), source })
+    }
+
+    fn post(&self, path: &str, body: &[u8]) -> Result<String> {
+        http_post(&self.endpoint, path, body)
+    }
+
+    fn shutdown(&mut self) {
+        // End of file on stdin already asks the server to stop; SIGTERM and SIGKILL follow.
+        drop(self.stdin.take());
+        crate::process::stop(&mut self.child, STOP_GRACE);
+    }
+}
+
+impl Drop for LocalAws {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// The venv's Python with PYTHONPATH on the localaws package and a clean AWS environment.
+fn python_command(python: &Path, package_dir: &Path) -> Command {
+    let mut cmd = Command::new(python);
+    cmd.current_dir(package_dir).env("PYTHONPATH", package_dir);
+    // Inherited AWS or moto settings would change which account a call lands in;
+    // MOTO_ACCOUNT_ID in particular folds every account into one.
+    for (key, _) in std::env::vars_os() {
+        let key_text = key.to_string_lossy();
+        if key_text.starts_with("AWS_") || key_text.starts_with("MOTO_") {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("AWS_ACCESS_KEY_ID", TEST_KEY).env("AWS_SECRET_ACCESS_KEY", TEST_KEY).env("AWS_DEFAULT_REGION", REGION);
+    cmd
+}
+
+/// A minimal HTTP/1.1 POST to `endpoint` (`http://host:port`); returns the body of a 2xx answer.
+fn http_post(endpoint: &str, path: &str, body: &[u8]) -> Result<String> {
+    let url = format!("{endpoint}{path}");
+    let fail = |detail: String| Error::Http { url: url.clone(), detail };
+    let host = endpoint.strip_prefix("http://").ok_or_else(|| fail("only http:// endpoints are supported".into()))?;
+    let addr =
+        host.to_socket_addrs().map_err(|e| fail(e.to_string()))?.next().ok_or_else(|| fail("no address".into()))?;
+    let mut stream = TcpStream::connect_timeout(&addr, HTTP_TIMEOUT).map_err(|e| fail(e.to_string()))?;
+    stream.set_read_timeout(Some(HTTP_TIMEOUT)).map_err(|e| fail(e.to_string()))?;
+    stream.set_write_timeout(Some(HTTP_TIMEOUT)).map_err(|e| fail(e.to_string()))?;
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body)).map_err(|e| fail(e.to_string()))?;
+    // `Connection: close` makes the end of the stream the end of the answer; the read
+    // timeout bounds a server that never closes.
+    let mut answer = Vec::new();
+    stream.take(16 << 20).read_to_end(&mut answer).map_err(|e| fail(e.to_string()))?;
+    let (status, body) = parse_response(&answer).ok_or_else(|| fail("malformed HTTP answer".into()))?;
+    if (200..300).contains(&status) { Ok(body) } else { Err(fail(format!("status {status}: {body}"))) }
+}
+
+fn parse_response(raw: &[u8]) -> Option<(u16, String)> {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.lines().next()?.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, body.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A repository whose venv "python" is the given shell script.
+    fn fake_repo(script: &str) -> tempfile::TempDir {
+        use std::os::unix::fs::PermissionsExt as _;
+        let root = tempfile::tempdir().expect("tempdir");
+        let bin = root.path().join(".venv/bin");
+        std::fs::create_dir_all(&bin).expect("mkdir");
+        std::fs::create_dir_all(root.path().join(LOCALAWS_DIR)).expect("mkdir");
+        std::fs::write(bin.join("python"), format!("#!/bin/sh\n{script}\n")).expect("write");
+        std::fs::set_permissions(bin.join("python"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        std::fs::write(root.path().join(".venv").join(crate::venv::STAMP), "").expect("stamp");
+        root
+    }
+
+    #[test]
+    fn a_server_that_dies_early_is_reported_with_its_stderr() {
+        let repo = fake_repo("echo 'Traceback: boom' >&2; exit 3");
+        let err = LocalAws::start_in(repo.path()).expect_err("no server");
+        let text = err.to_string();
+        assert!(text.contains("exited before it was ready"), "{text}");
+        assert!(text.contains("Traceback: boom"), "{text}");
+    }
+
+    #[test]
+    fn a_wrong_first_line_is_rejected_and_the_process_stopped() {
+        let repo = fake_repo("echo 'LOCALAWS_READY http://0.0.0.0:1'; exec sleep 30");
+        let start = std::time::Instant::now();
+        let err = LocalAws::start_in(repo.path()).expect_err("not loopback");
+        assert!(err.to_string().contains("unexpected first line"), "{err}");
+        assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn parses_http_answers() {
+        let raw = b"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n{\"status\": \"ok\"}";
+        assert_eq!(parse_response(raw), Some((200, "{\"status\": \"ok\"}".into())));
+        assert_eq!(parse_response(b"HTTP/1.1 404 ERROR\r\n\r\n"), Some((404, String::new())));
+        assert_eq!(parse_response(b"garbage"), None);
+    }
+
+    #[test]
+    fn seeded_org_reads_the_seed_tool_json() {
+        let json = r#"{
+          "seed": 7, "organization_id": "o-abc", "organization_arn": "arn:o", "feature_set": "ALL",
+          "management_account_id": "123456789012", "management_account_email": "m@example.com",
+          "root_id": "r-ab12",
+          "ous": [{"id": "ou-ab12-1", "arn": "arn:ou", "name": "Web", "parent_id": "ou-ab12-0",
+                   "path": "/Production/Web", "tags": {}}],
+          "accounts": [
+            {"id": "123456789012", "arn": "a", "name": "master", "email": "m@example.com",
+             "status": "ACTIVE", "state": "ACTIVE", "joined_method": "CREATED",
+             "joined_timestamp": "2018-12-08T09:30:00Z", "parent_id": "r-ab12", "ou_path": "/", "tags": {}},
+            {"id": "210987654321", "arn": "b", "name": "x", "email": "x@example.com",
+             "status": "SUSPENDED", "state": null, "joined_method": "INVITED",
+             "joined_timestamp": "2019-01-01T00:00:00Z", "parent_id": "ou-ab12-1",
+             "ou_path": "/Production/Web", "tags": {"env": "prod"}}
+          ]
+        }"#;
+        let org: SeededOrg = serde_json::from_str(json).expect("parses");
+        assert_eq!(org.members().count(), 1);
+        assert_eq!(org.account("210987654321").map(|a| a.tags["env"].as_str()), Some("prod"));
+        assert_eq!(org.ous[0].path, "/Production/Web");
+    }
+
+    #[test]
+    fn python_command_drops_inherited_aws_settings() {
+        let cmd = python_command(Path::new("/venv/bin/python"), Path::new("/repo/testing/localaws"));
+        let envs: Vec<_> = cmd.get_envs().collect();
+        let set = |k: &str| envs.iter().find(|(key, _)| *key == k).and_then(|(_, v)| *v);
+        assert_eq!(set("AWS_ACCESS_KEY_ID"), Some(std::ffi::OsStr::new(TEST_KEY)));
+        assert_eq!(set("PYTHONPATH"), Some(std::ffi::OsStr::new("/repo/testing/localaws")));
+        assert_eq!(set("MOTO_ACCOUNT_ID"), None);
+    }
+}

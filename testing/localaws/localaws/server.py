@@ -1,0 +1,150 @@
+"""Runs moto's server in this process on 127.0.0.1, with the project's extensions loaded.
+
+    python -m localaws.server --port 0
+
+Protocol with the launcher (cima-testkit's LocalAws): once the socket listens, exactly one
+line `LOCALAWS_READY http://127.0.0.1:PORT` goes to stdout; nothing else ever does. The
+server stops on SIGTERM/SIGINT, when stdin reaches end of file (so it dies with a parent
+that held the other end of the pipe), or after --max-lifetime seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any, Callable
+
+from localaws import CONTROL_PREFIX, EXTENSIONS, MOTO_VERSION
+
+READY_PREFIX = "LOCALAWS_READY "
+HOST = "127.0.0.1"
+
+ControlHandler = Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
+
+
+def load_extensions() -> dict[tuple[str, str], ControlHandler]:
+    """Import and install every extension; return their control routes."""
+    routes: dict[tuple[str, str], ControlHandler] = {}
+    for name in EXTENSIONS:
+        routes.update(importlib.import_module(name).install())
+    return routes
+
+
+class ControlRouter:
+    """WSGI app: `/_localaws/...` goes to the extensions, everything else to moto."""
+
+    def __init__(self, moto_app: Any, routes: dict[tuple[str, str], ControlHandler]):
+        self._moto_app = moto_app
+        self._routes = routes
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(CONTROL_PREFIX):
+            return self._moto_app(environ, start_response)
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == CONTROL_PREFIX + "health":
+            status, body = 200, {"moto": MOTO_VERSION, "extensions": list(EXTENSIONS)}
+        elif (method, path) in self._routes:
+            status, body = self._dispatch(self._routes[(method, path)], environ)
+        else:
+            status, body = 404, {"error": f"no control endpoint {method} {path}"}
+        payload = json.dumps(body).encode()
+        start_response(
+            f"{status} {'OK' if status == 200 else 'ERROR'}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+        )
+        return [payload]
+
+    @staticmethod
+    def _dispatch(handler: ControlHandler, environ: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length else b"{}"
+            body = json.loads(raw or b"{}")
+        except (ValueError, OSError) as err:
+            return 400, {"error": f"body is not JSON: {err}"}
+        if not isinstance(body, dict):
+            return 400, {"error": "body must be a JSON object"}
+        return handler(body)
+
+
+def build_server(port: int, verbose: bool = False) -> Any:
+    """Bind moto (plus extensions) to 127.0.0.1:port; port 0 picks a free one."""
+    routes = load_extensions()
+    # Imported after the extensions so any patch of import-time state applies first.
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Handler(WSGIRequestHandler):
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            if verbose:
+                super().log_request(*args, **kwargs)
+
+    app = ControlRouter(DomainDispatcherApplication(create_backend_app), routes)
+    return make_server(HOST, port, app, threaded=True, request_handler=Handler)
+
+
+def _watch_stdin(stop: threading.Event) -> None:
+    # Whatever the parent writes is ignored; only end of file matters. A raw read, because a
+    # daemon thread blocked inside a buffered stdin makes interpreter shutdown abort.
+    try:
+        while os.read(0, 4096):
+            pass
+    except (OSError, ValueError):
+        pass
+    stop.set()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m localaws.server", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 picks a free one)")
+    parser.add_argument(
+        "--ignore-stdin",
+        action="store_true",
+        help="keep serving when stdin closes (for a server started by hand in the background)",
+    )
+    parser.add_argument(
+        "--max-lifetime",
+        type=float,
+        default=4 * 3600,
+        help="seconds after which the server stops by itself (a safety net for forgotten servers)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    args = parser.parse_args(argv)
+
+    # Only the READY line may reach stdout; anything moto or a library prints goes to stderr.
+    ready_out = sys.stdout
+    sys.stdout = sys.stderr
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    server = build_server(args.port, verbose=args.verbose)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, name="moto-server", daemon=True).start()
+    if not args.ignore_stdin:
+        threading.Thread(target=_watch_stdin, args=(stop,), name="stdin-watch", daemon=True).start()
+
+    ready_out.write(f"{READY_PREFIX}http://{HOST}:{port}\n")
+    ready_out.flush()
+
+    deadline = time.monotonic() + args.max_lifetime
+    # Short waits keep signal handlers responsive; the deadline bounds the loop.
+    while not stop.wait(0.5):
+        if time.monotonic() >= deadline:
+            print(f"localaws: max lifetime {args.max_lifetime}s reached, stopping", file=sys.stderr)
+            break
+    server.shutdown()
+    server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The launcher protocol of localaws.server: one READY line, and every way it stops."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+from _launcher import PACKAGE_ROOT, Server, child_env
+
+STOP_TIMEOUT = 10
+
+
+class Lifecycle(unittest.TestCase):
+    def test_stops_when_stdin_closes(self) -> None:
+        server = Server()
+        self.addCleanup(server.stop)
+        server.proc.stdin.close()
+        self.assertEqual(server.proc.wait(STOP_TIMEOUT), 0)
+
+    def test_stops_on_sigterm(self) -> None:
+        server = Server()
+        self.addCleanup(server.stop)
+        os.kill(server.proc.pid, signal.SIGTERM)
+        self.assertEqual(server.proc.wait(STOP_TIMEOUT), 0)
+
+    def test_ready_line_is_the_only_stdout(self) -> None:
+        server = Server()
+        self.addCleanup(server.stop)
+        self.assertRegex(server.endpoint, r"^http://127\.0\.0\.1:\d+$")
+        server.seed(3, seed=1)
+        server.proc.stdin.close()
+        server.proc.wait(STOP_TIMEOUT)
+        time.sleep(0.1)
+        self.assertTrue(server.extra_stdout.empty())
+
+    def test_max_lifetime_stops_server(self) -> None:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "localaws.server", "--port", "0", "--max-lifetime", "0.5"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=child_env(), cwd=PACKAGE_ROOT,
+        )
+        try:
+            self.assertEqual(proc.wait(30), 0)
+            self.assertTrue(proc.stdout.readline().startswith(b"LOCALAWS_READY http://127.0.0.1:"))
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(STOP_TIMEOUT)
+            proc.stdin.close()
+            proc.stdout.close()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,69 @@
+//! Project automation, run as `cargo xtask <task>`. Every task a newcomer or CI needs is here,
+//! so README and `.ci/run` name one command each.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: stdout is its output
+
+mod bench;
+mod demo;
+mod docs;
+mod setup;
+mod test;
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  setup          create .venv (moto server, and a Terraform when none is on PATH)
+  test           setup, then every test: unit, integration, acceptance (real Terraform + moto), extension tests
+  demo           start a local AWS, seed an organization, apply examples/local with the freshly built provider
+  docs [--check] regenerate docs/ from the schema the provider serves (--check: fail when stale)
+  bench          provider start-up to schema served, and peak RSS (release build)";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = &args.get(1..).unwrap_or_default().to_vec();
+    match args.first().map(String::as_str) {
+        Some("setup") => setup::run(),
+        Some("test") => test::run(rest),
+        Some("demo") => demo::run(rest),
+        Some("docs") => docs::run(rest),
+        Some("bench") => bench::run(rest),
+        Some("-h" | "--help" | "help") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown task {other:?}\n\n{USAGE}"),
+    }
+}
+
+/// Runs a command inheriting stdio, failing with its exit status.
+fn sh(cmd: &mut std::process::Command) -> Result<()> {
+    eprintln!("xtask: running {:?}", cmd);
+    let status = cmd.status()?;
+    if !status.success() {
+        bail!("{:?} failed: {status}", cmd);
+    }
+    Ok(())
+}
+
+fn cargo() -> std::process::Command {
+    let mut c = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(cima_testkit::repo_root());
+    c
+}
+
+/// Builds the provider (debug unless `release`) and returns the binary's path.
+fn build_provider(release: bool) -> Result<std::path::PathBuf> {
+    let mut c = cargo();
+    c.args(["build", "--package", "terraform-provider-cima", "--bin", "terraform-provider-cima"]);
+    if release {
+        c.arg("--release");
+    }
+    sh(&mut c)?;
+    let dir = if release { "release" } else { "debug" };
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| cima_testkit::repo_root().join("target"));
+    Ok(target.join(dir).join("terraform-provider-cima"))
+}

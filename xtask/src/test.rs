@@ -1,0 +1,36 @@
+//! `cargo xtask test`: every test the project has, in the order that fails fastest.
+
+use anyhow::Result;
+
+use crate::{cargo, setup, sh};
+
+pub fn run(extra: &[String]) -> Result<()> {
+    setup::run()?;
+    let root = cima_testkit::repo_root();
+    // Acceptance tests run the provider binary through Terraform: build it first.
+    crate::build_provider(false)?;
+    let nextest =
+        std::process::Command::new("cargo").args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success());
+    let mut c = cargo();
+    if nextest {
+        c.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
+        if std::env::var_os("CI").is_some() {
+            c.args(["--profile", "ci"]);
+        }
+    } else {
+        c.args(["test", "--workspace", "--no-fail-fast"]);
+    }
+    c.args(extra);
+    sh(&mut c)?;
+    // Doc tests are not run by nextest.
+    if nextest {
+        sh(cargo().args(["test", "--workspace", "--doc"]))?;
+    }
+    let venv = cima_testkit::Venv::locate(&root)?;
+    sh(std::process::Command::new(venv.python())
+        .current_dir(&root)
+        .env("PYTHONPATH", root.join("testing/localaws"))
+        .args(["-m", "unittest", "discover", "-s", "testing/localaws/tests", "-v"]))?;
+    sh(cargo().args(["xtask", "docs", "--check"]))?;
+    Ok(())
+}
