@@ -38,6 +38,7 @@ pub struct AssumeRoleModel {
 #[derive(Debug)]
 pub struct Configured {
     pub sdk: aws_types::SdkConfig,
+    #[expect(dead_code, reason = "read by the member-account types of the next issues")]
     pub member_access_role_name: String,
     pub max_concurrency: usize,
 }

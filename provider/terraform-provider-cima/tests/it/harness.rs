@@ -1,0 +1,59 @@
+//! What every acceptance test needs: the freshly built provider, a local AWS, and a Terraform
+//! workspace wired to both.
+
+use std::path::Path;
+
+use cima_testkit::{LocalAws, Terraform, TfWorkspace};
+
+pub fn provider_binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_terraform-provider-cima"))
+}
+
+/// The provider block every acceptance config starts with; the source address comes from
+/// `examples/provider/provider.tf`, the one place it is written.
+pub fn preamble() -> String {
+    let source = cima_testkit::provider_source().expect("provider source address");
+    let short = source.trim_start_matches("registry.terraform.io/");
+    format!(
+        "terraform {{\n  required_providers {{\n    cima = {{\n      source = \"{short}\"\n    }}\n  }}\n}}\n\nprovider \"cima\" {{}}\n\n"
+    )
+}
+
+pub fn workspace(aws: Option<&LocalAws>) -> TfWorkspace {
+    let tf = Terraform::locate().expect("terraform (run `cargo xtask setup`)");
+    let mut ws = TfWorkspace::new(&tf, provider_binary()).expect("terraform workspace");
+    match aws {
+        Some(aws) => {
+            ws.envs(aws.aws_env());
+        }
+        None => {
+            // Validation needs no AWS; make sure nothing reaches a real one by accident.
+            ws.envs([
+                ("AWS_ACCESS_KEY_ID", "testing"),
+                ("AWS_SECRET_ACCESS_KEY", "testing"),
+                ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+            ]);
+        }
+    }
+    ws
+}
+
+/// The attribute values of `data.<type>.<name>` in `terraform show -json` output.
+pub fn data_values<'a>(show: &'a serde_json::Value, ty: &str, name: &str) -> &'a serde_json::Value {
+    let resources = show["values"]["root_module"]["resources"].as_array().expect("resources in state");
+    let address = format!("data.{ty}.{name}");
+    let r = resources
+        .iter()
+        .find(|r| r["address"] == address.as_str())
+        .unwrap_or_else(|| panic!("{address} not in state: {show:#}"));
+    &r["values"]
+}
+
+/// 1-based line of the first line in `text` containing `needle`.
+pub fn line_of(text: &str, needle: &str) -> u64 {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i as u64 + 1)
+        .unwrap_or_else(|| panic!("{needle:?} not in config"))
+}

@@ -1,0 +1,72 @@
+//! Bad input is reported by `terraform validate`, before any AWS call, at the attribute that
+//! holds it. (`terraform test`'s expect_failures cannot catch provider diagnostics, so this reads
+//! `validate -json`.)
+
+use serde_json::Value;
+
+use crate::harness::{line_of, preamble, workspace};
+
+fn errors(v: &Value) -> Vec<&Value> {
+    v["diagnostics"].as_array().unwrap().iter().filter(|d| d["severity"] == "error").collect()
+}
+
+#[test]
+fn bad_ids_fail_validate_at_their_path() {
+    let config = format!(
+        r#"{}data "cima_org_query" "bad" {{
+  parent_ids = [
+    "r-ab12",
+    "ou-bad",
+  ]
+  exclude_account_ids = ["12345"]
+}}
+"#,
+        preamble()
+    );
+    let ws = workspace(None);
+    ws.write("main.tf", &config).unwrap();
+    let v = ws.validate_json().unwrap();
+    assert_eq!(v["valid"], false, "{v:#}");
+    let errs = errors(&v);
+    let parent = errs.iter().find(|d| d["summary"] == "Invalid parent id").unwrap_or_else(|| panic!("{v:#}"));
+    assert!(parent["detail"].as_str().unwrap().contains("ou-bad"));
+    // The diagnostic's attribute path (parent_ids[1]) is resolved by Terraform to that element's line.
+    assert_eq!(parent["range"]["start"]["line"], line_of(&config, "\"ou-bad\""), "{parent:#}");
+    let account = errs.iter().find(|d| d["summary"] == "Invalid account id").unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(account["range"]["start"]["line"], line_of(&config, "exclude_account_ids"));
+    assert_eq!(errs.len(), 2, "{v:#}");
+}
+
+#[test]
+fn valid_config_with_unknown_values_passes_validate() {
+    // parent_ids depends on another data source: unknown at validate time, and not an error.
+    let config = format!(
+        r#"{}data "cima_org_query" "root" {{}}
+
+data "cima_org_query" "below" {{
+  parent_ids = [data.cima_org_query.root.root_id, "ou-ab12-abcdefgh"]
+}}
+"#,
+        preamble()
+    );
+    let ws = workspace(None);
+    ws.write("main.tf", &config).unwrap();
+    let v = ws.validate_json().unwrap();
+    assert_eq!(v["valid"], true, "{v:#}");
+}
+
+#[test]
+fn bad_provider_settings_fail_validate_at_their_path() {
+    let config = preamble().replace(
+        "provider \"cima\" {}",
+        "provider \"cima\" {\n  max_concurrency = 0\n  endpoint_url    = \"localhost:5000\"\n}",
+    ) + "data \"cima_org_query\" \"x\" {}\n";
+    let ws = workspace(None);
+    ws.write("main.tf", &config).unwrap();
+    let v = ws.validate_json().unwrap();
+    let errs = errors(&v);
+    let conc = errs.iter().find(|d| d["summary"] == "Invalid max_concurrency").unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(conc["range"]["start"]["line"], line_of(&config, "max_concurrency"));
+    let ep = errs.iter().find(|d| d["summary"] == "Invalid endpoint_url").unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(ep["range"]["start"]["line"], line_of(&config, "endpoint_url"));
+}
