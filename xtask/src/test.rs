@@ -7,8 +7,6 @@ use crate::{cargo, setup, sh};
 pub fn run(extra: &[String]) -> Result<()> {
     setup::run()?;
     let root = cima_testkit::repo_root();
-    // Acceptance tests run the provider binary through Terraform: build it first.
-    crate::build_provider(false)?;
     let nextest =
         std::process::Command::new("cargo").args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success());
     let mut c = cargo();
@@ -31,6 +29,6 @@ pub fn run(extra: &[String]) -> Result<()> {
         .current_dir(&root)
         .env("PYTHONPATH", root.join("testing/localaws"))
         .args(["-m", "unittest", "discover", "-s", "testing/localaws/tests", "-v"]))?;
-    sh(cargo().args(["xtask", "docs", "--check"]))?;
+    crate::docs::run(&["--check".to_owned()])?;
     Ok(())
 }

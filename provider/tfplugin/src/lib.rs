@@ -4,6 +4,8 @@
 //! msgpack value encoding, the go-plugin handshake, mutual TLS and the gRPC server. Provider code
 //! sees only [`Value`], [`schema`] types, [`Diagnostics`] and the [`provider`] traits.
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod diag;
 pub mod path;
 pub mod provider;

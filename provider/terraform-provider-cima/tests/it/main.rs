@@ -4,5 +4,6 @@
 mod handshake;
 mod harness;
 mod org_query;
+mod protocol;
 mod schema;
 mod validate;
