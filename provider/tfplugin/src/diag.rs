@@ -126,9 +126,13 @@ impl From<Diagnostic> for Diagnostics {
 
 impl From<crate::value::ValueError> for Diagnostic {
     fn from(e: crate::value::ValueError) -> Self {
+        // The path travels as the diagnostic's attribute, so Terraform points at the line itself.
         let path = e.path().clone();
-        let d = Diagnostic::error("Invalid value", e.to_string());
-        if path.is_empty() { d } else { d.at(path) }
+        if path.is_empty() {
+            Diagnostic::error("Invalid value", e.to_string())
+        } else {
+            Diagnostic::error("Invalid value", format!("{} (at {path})", e.message())).at(path)
+        }
     }
 }
 

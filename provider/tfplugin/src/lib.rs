@@ -28,5 +28,5 @@ pub(crate) mod proto {
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use path::AttributePath;
-pub use provider::{Ctx, DataSource, DynDataSource, Provider};
+pub use provider::{Ctx, DataSource, DynDataSource, DynResource, PlanChanges, Provider, Resource};
 pub use value::{Number, Type, Value};

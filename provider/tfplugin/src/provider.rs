@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::path::AttributePath;
 use crate::schema::Schema;
 use crate::value::{self, Value};
 
@@ -71,6 +72,10 @@ pub trait Provider: Send + Sync + 'static {
     ) -> Result<Diagnostics, Diagnostics>;
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>>;
+
+    fn resources(&self) -> Vec<Arc<dyn DynResource>> {
+        Vec::new()
+    }
 }
 
 /// A data source on typed models. `Model` holds every attribute of the schema: the inputs as the
@@ -89,6 +94,90 @@ pub trait DataSource: Send + Sync + 'static {
 
     /// Reads the data. Warnings go to `diags`; an `Err` fails the read.
     async fn read(&self, ctx: &Ctx, config: Self::Model, diags: &mut Diagnostics) -> Result<Self::Model, Diagnostics>;
+}
+
+/// What `Resource::modify_plan` may change in a plan: computed attributes that will change and
+/// attributes whose change needs a replacement, beyond what the framework infers.
+#[derive(Debug, Default)]
+pub struct PlanChanges {
+    /// Top-level computed attributes to plan as unknown ("known after apply").
+    pub unknown: Vec<String>,
+    /// Attributes whose planned change forces a new object.
+    pub requires_replace: Vec<AttributePath>,
+}
+
+/// A managed resource on typed models. `Model` holds every attribute. In `create` and `update`
+/// the model is the configuration: computed attributes it leaves unset arrive as absent.
+///
+/// The framework plans by itself: on create every computed attribute the configuration leaves
+/// unset is unknown; on update the same happens when anything changed, except for the attributes
+/// `stable_computed` names; `requires_replace` attributes that change force a replacement.
+#[async_trait]
+pub trait Resource: Send + Sync + 'static {
+    const TYPE_NAME: &'static str;
+    type Model: DeserializeOwned + Serialize + Send + Sync;
+
+    fn schema(&self) -> Schema;
+
+    /// Checks a configuration whose unknown parts arrive as absent.
+    fn validate(&self, _config: &Self::Model) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Attributes whose change cannot be applied in place.
+    fn requires_replace(&self) -> Vec<AttributePath> {
+        Vec::new()
+    }
+
+    /// Computed attributes that keep their prior value on update instead of becoming unknown.
+    fn stable_computed(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+
+    /// Plan-time hook, e.g. to notice that the outside world moved. `prior` is `None` on create;
+    /// `config` has unknown parts dropped.
+    async fn modify_plan(
+        &self,
+        _ctx: &Ctx,
+        _prior: Option<&Self::Model>,
+        _config: &Self::Model,
+        _changes: &mut PlanChanges,
+    ) -> Result<(), Diagnostics> {
+        Ok(())
+    }
+
+    async fn create(&self, ctx: &Ctx, config: Self::Model, diags: &mut Diagnostics)
+    -> Result<Self::Model, Diagnostics>;
+
+    /// `Ok(None)` when the object no longer exists, so Terraform plans to create it again.
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        state: Self::Model,
+        diags: &mut Diagnostics,
+    ) -> Result<Option<Self::Model>, Diagnostics>;
+
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        prior: Self::Model,
+        config: Self::Model,
+        diags: &mut Diagnostics,
+    ) -> Result<Self::Model, Diagnostics>;
+
+    async fn delete(&self, ctx: &Ctx, prior: Self::Model, diags: &mut Diagnostics) -> Result<(), Diagnostics>;
+
+    /// Builds a state from an import id; the framework then reads it like any other state.
+    async fn import(&self, _ctx: &Ctx, id: &str, _diags: &mut Diagnostics) -> Result<Self::Model, Diagnostics> {
+        Err(Diagnostic::error("Import not supported", format!("{} cannot be imported (id {id:?}).", Self::TYPE_NAME))
+            .into())
+    }
+
+    /// Turns state written under schema `version` (as JSON) into the current schema's JSON.
+    /// The default accepts it unchanged, dropping attributes the current schema no longer has.
+    fn upgrade_state(&self, _version: i64, state: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+        Ok(state)
+    }
 }
 
 /// A data source with its types erased, as the server holds it.
@@ -142,5 +231,150 @@ impl<T: DataSource> DynDataSource for T {
                 (None, diags)
             }
         }
+    }
+}
+
+/// A resource with its types erased, as the server holds it: values in, values out.
+#[async_trait]
+pub trait DynResource: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, config: &Value) -> Diagnostics;
+    fn requires_replace(&self) -> Vec<AttributePath>;
+    fn stable_computed(&self) -> Vec<&'static str>;
+    async fn modify_plan(&self, ctx: &Ctx, prior: &Value, config: &Value) -> Result<PlanChanges, Diagnostics>;
+    async fn create(&self, ctx: &Ctx, config: &Value) -> (Option<Value>, Diagnostics);
+    async fn read(&self, ctx: &Ctx, state: &Value) -> (Option<Value>, Diagnostics);
+    async fn update(&self, ctx: &Ctx, prior: &Value, config: &Value) -> (Option<Value>, Diagnostics);
+    async fn delete(&self, ctx: &Ctx, prior: &Value) -> Diagnostics;
+    async fn import(&self, ctx: &Ctx, id: &str) -> (Option<Value>, Diagnostics);
+    fn upgrade_state(&self, version: i64, state: serde_json::Value) -> Result<serde_json::Value, Diagnostics>;
+}
+
+fn encode_result<T: Resource>(
+    r: &T,
+    result: Result<T::Model, Diagnostics>,
+    mut diags: Diagnostics,
+) -> (Option<Value>, Diagnostics) {
+    match result {
+        Ok(model) => match value::to_value(&model, &Resource::schema(r).value_type()) {
+            Ok(v) => (Some(v), diags),
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    "Provider produced an invalid result",
+                    format!("{} could not encode its state: {e}. This is a bug in the provider.", T::TYPE_NAME),
+                ));
+                (None, diags)
+            }
+        },
+        Err(e) => {
+            diags.extend(e);
+            (None, diags)
+        }
+    }
+}
+
+#[async_trait]
+impl<T: Resource> DynResource for T {
+    fn type_name(&self) -> &'static str {
+        T::TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        Resource::schema(self)
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        match value::from_value_partial::<T::Model>(config) {
+            Ok(model) => Resource::validate(self, &model),
+            Err(e) => e.into(),
+        }
+    }
+
+    fn requires_replace(&self) -> Vec<AttributePath> {
+        Resource::requires_replace(self)
+    }
+
+    fn stable_computed(&self) -> Vec<&'static str> {
+        Resource::stable_computed(self)
+    }
+
+    async fn modify_plan(&self, ctx: &Ctx, prior: &Value, config: &Value) -> Result<PlanChanges, Diagnostics> {
+        let prior = if prior.is_null() { None } else { Some(value::from_value::<T::Model>(prior)?) };
+        let config = value::from_value_partial::<T::Model>(config)?;
+        let mut changes = PlanChanges::default();
+        Resource::modify_plan(self, ctx, prior.as_ref(), &config, &mut changes).await?;
+        Ok(changes)
+    }
+
+    async fn create(&self, ctx: &Ctx, config: &Value) -> (Option<Value>, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let result = match value::from_value::<T::Model>(config) {
+            Ok(c) => Resource::create(self, ctx, c, &mut diags).await,
+            Err(e) => Err(e.into()),
+        };
+        encode_result(self, result, diags)
+    }
+
+    async fn read(&self, ctx: &Ctx, state: &Value) -> (Option<Value>, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let model = match value::from_value::<T::Model>(state) {
+            Ok(m) => m,
+            Err(e) => return (None, e.into()),
+        };
+        match Resource::read(self, ctx, model, &mut diags).await {
+            Ok(Some(m)) => encode_result(self, Ok(m), diags),
+            // Gone: an explicit null state makes Terraform plan a create.
+            Ok(None) => (Some(Value::Null), diags),
+            Err(e) => encode_result(self, Err(e), diags),
+        }
+    }
+
+    async fn update(&self, ctx: &Ctx, prior: &Value, config: &Value) -> (Option<Value>, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let result = match (value::from_value::<T::Model>(prior), value::from_value::<T::Model>(config)) {
+            (Ok(p), Ok(c)) => Resource::update(self, ctx, p, c, &mut diags).await,
+            (Err(e), _) | (_, Err(e)) => Err(e.into()),
+        };
+        encode_result(self, result, diags)
+    }
+
+    async fn delete(&self, ctx: &Ctx, prior: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        let result = match value::from_value::<T::Model>(prior) {
+            Ok(p) => Resource::delete(self, ctx, p, &mut diags).await,
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = result {
+            diags.extend(e);
+        }
+        diags
+    }
+
+    async fn import(&self, ctx: &Ctx, id: &str) -> (Option<Value>, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let result = Resource::import(self, ctx, id, &mut diags).await;
+        encode_result(self, result, diags)
+    }
+
+    fn upgrade_state(&self, version: i64, state: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+        Resource::upgrade_state(self, version, state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn stop_cancels_in_flight_work_but_not_finished_work() {
+        let token = CancellationToken::new();
+        let ctx = Ctx::new(token.clone());
+        assert_eq!(ctx.run("counting", async { Ok::<_, Diagnostics>(7) }).await.unwrap(), 7);
+        let pending = ctx.run("waiting for AWS", futures::future::pending::<Result<(), Diagnostics>>());
+        token.cancel();
+        let err = pending.await.unwrap_err();
+        assert!(err.iter().next().unwrap().detail.contains("waiting for AWS"));
+        assert!(ctx.is_cancelled());
     }
 }

@@ -8,15 +8,22 @@ use tonic::{Request, Response, Status};
 
 use super::convert;
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::path::AttributePath;
 use crate::proto::goplugin as gp;
 use crate::proto::health as hp;
 use crate::proto::tfplugin6 as pb;
-use crate::provider::{Ctx, DynDataSource, Provider};
+use crate::provider::{Ctx, DynDataSource, DynResource, Provider};
 use crate::schema::Schema;
-use crate::value::{self, Type};
+use crate::value::{self, Type, Value};
 
 struct DataSourceEntry {
     imp: Arc<dyn DynDataSource>,
+    schema: Schema,
+    ty: Type,
+}
+
+struct ResourceEntry {
+    imp: Arc<dyn DynResource>,
     schema: Schema,
     ty: Type,
 }
@@ -26,6 +33,7 @@ pub struct ProviderService<P: Provider> {
     provider_schema: Schema,
     provider_type: Type,
     data_sources: BTreeMap<&'static str, DataSourceEntry>,
+    resources: BTreeMap<&'static str, ResourceEntry>,
     stop: CancellationToken,
 }
 
@@ -42,7 +50,16 @@ impl<P: Provider> ProviderService<P> {
                 (imp.type_name(), DataSourceEntry { imp, schema, ty })
             })
             .collect();
-        Self { provider: Arc::new(provider), provider_schema, provider_type, data_sources, stop }
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|imp| {
+                let schema = imp.schema();
+                let ty = schema.value_type();
+                (imp.type_name(), ResourceEntry { imp, schema, ty })
+            })
+            .collect();
+        Self { provider: Arc::new(provider), provider_schema, provider_type, data_sources, resources, stop }
     }
 
     fn ctx(&self) -> Ctx {
@@ -55,11 +72,22 @@ impl<P: Provider> ProviderService<P> {
         })
     }
 
+    fn resource(&self, name: &str) -> Result<&ResourceEntry, Diagnostics> {
+        self.resources.get(name).ok_or_else(|| {
+            Diagnostic::error("Unknown resource type", format!("This provider has no resource named {name:?}.")).into()
+        })
+    }
+
     pub fn schema_response(&self) -> pb::get_provider_schema::Response {
         pb::get_provider_schema::Response {
             provider: Some(convert::schema(&self.provider_schema)),
             data_source_schemas: self
                 .data_sources
+                .iter()
+                .map(|(name, e)| ((*name).to_owned(), convert::schema(&e.schema)))
+                .collect(),
+            resource_schemas: self
+                .resources
                 .iter()
                 .map(|(name, e)| ((*name).to_owned(), convert::schema(&e.schema)))
                 .collect(),
@@ -73,10 +101,43 @@ fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities { plan_destroy: false, get_provider_schema_optional: false, move_resource_state: false }
 }
 
-fn no_resources(name: &str) -> Vec<pb::Diagnostic> {
-    convert::diagnostics(
-        &Diagnostic::error("Unknown resource type", format!("This provider has no resource named {name:?}.")).into(),
-    )
+/// Plans a change the way Terraform expects of a provider: the proposed state, with computed
+/// attributes the configuration leaves unset turned unknown where they will change, and the
+/// attributes that force a replacement.
+async fn plan_change(
+    e: &ResourceEntry,
+    ctx: &Ctx,
+    prior: &Value,
+    proposed: Value,
+    config: &Value,
+) -> Result<(Value, Vec<AttributePath>), Diagnostics> {
+    if proposed.is_null() {
+        return Ok((Value::Null, Vec::new()));
+    }
+    let changes = e.imp.modify_plan(ctx, prior, config).await?;
+    let creating = prior.is_null();
+    let changed = creating || &proposed != prior || !changes.unknown.is_empty();
+    let stable = e.imp.stable_computed();
+    let Value::Object(mut attrs) = proposed else {
+        return Err(Diagnostic::error("Invalid plan", "The proposed new state is not an object.").into());
+    };
+    for a in e.schema.block.attributes.iter().filter(|a| a.computed) {
+        let unset = config.get_attr(&a.name).is_none_or(Value::is_null);
+        let will_change = creating || (changed && !stable.contains(&a.name.as_str()));
+        if (unset && will_change) || changes.unknown.contains(&a.name) {
+            attrs.insert(a.name.clone(), Value::Unknown);
+        }
+    }
+    let planned = Value::Object(attrs);
+    let mut replace = Vec::new();
+    if !creating {
+        for path in e.imp.requires_replace().into_iter().chain(changes.requires_replace) {
+            if prior.at_path(&path) != planned.at_path(&path) && !replace.contains(&path) {
+                replace.push(path);
+            }
+        }
+    }
+    Ok((planned, replace))
 }
 
 #[tonic::async_trait]
@@ -91,6 +152,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .data_sources
                 .keys()
                 .map(|n| pb::get_metadata::DataSourceMetadata { type_name: (*n).to_owned() })
+                .collect(),
+            resources: self
+                .resources
+                .keys()
+                .map(|n| pb::get_metadata::ResourceMetadata { type_name: (*n).to_owned() })
                 .collect(),
             ..Default::default()
         }))
@@ -195,8 +261,172 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::validate_resource_config::Request>,
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
-        Ok(Response::new(pb::validate_resource_config::Response {
-            diagnostics: no_resources(&req.into_inner().type_name),
+        let req = req.into_inner();
+        let diags = match self.resource(&req.type_name) {
+            Ok(e) => match convert::dynamic_from_proto(req.config.as_ref(), &e.ty) {
+                Ok(v) => e.imp.validate(&v),
+                Err(err) => err.into(),
+            },
+            Err(d) => d,
+        };
+        Ok(Response::new(pb::validate_resource_config::Response { diagnostics: convert::diagnostics(&diags) }))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        req: Request<pb::upgrade_resource_state::Request>,
+    ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
+        let req = req.into_inner();
+        let result = (|| -> Result<pb::DynamicValue, Diagnostics> {
+            let e = self.resource(&req.type_name)?;
+            let raw = req.raw_state.as_ref().map(|r| r.json.as_slice()).unwrap_or_default();
+            if raw.is_empty() {
+                return Err(Diagnostic::error(
+                    "Cannot upgrade state",
+                    "The stored state is in the legacy flatmap format, which this provider never wrote.",
+                )
+                .into());
+            }
+            let json: serde_json::Value = serde_json::from_slice(raw).map_err(|err| {
+                Diagnostic::error("Cannot upgrade state", format!("The stored state is not JSON: {err}"))
+            })?;
+            let upgraded = e.imp.upgrade_state(req.version, json)?;
+            let bytes = serde_json::to_vec(&upgraded)
+                .map_err(|err| Diagnostic::error("Cannot upgrade state", err.to_string()))?;
+            let v = value::json::decode_with(
+                &bytes,
+                &e.ty,
+                value::json::DecodeOptions { ignore_undefined_attributes: true },
+            )?;
+            Ok(convert::dynamic_to_proto(&v, &e.ty)?)
+        })();
+        let (upgraded_state, diags) = match result {
+            Ok(s) => (Some(s), Diagnostics::new()),
+            Err(d) => (None, d),
+        };
+        Ok(Response::new(pb::upgrade_resource_state::Response {
+            upgraded_state,
+            diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
+    async fn read_resource(
+        &self,
+        req: Request<pb::read_resource::Request>,
+    ) -> Result<Response<pb::read_resource::Response>, Status> {
+        let req = req.into_inner();
+        let (new_state, diags) = match self.resource(&req.type_name) {
+            Ok(e) => match convert::dynamic_from_proto(req.current_state.as_ref(), &e.ty) {
+                Ok(state) => {
+                    let (v, mut diags) = e.imp.read(&self.ctx(), &state).await;
+                    (encode_or_push(v, &e.ty, &mut diags), diags)
+                }
+                Err(err) => (None, err.into()),
+            },
+            Err(d) => (None, d),
+        };
+        Ok(Response::new(pb::read_resource::Response {
+            new_state,
+            diagnostics: convert::diagnostics(&diags),
+            private: req.private,
+            deferred: None,
+        }))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        req: Request<pb::plan_resource_change::Request>,
+    ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        let req = req.into_inner();
+        let result = async {
+            let e = self.resource(&req.type_name)?;
+            let prior = convert::dynamic_from_proto(req.prior_state.as_ref(), &e.ty)?;
+            let proposed = convert::dynamic_from_proto(req.proposed_new_state.as_ref(), &e.ty)?;
+            let config = convert::dynamic_from_proto(req.config.as_ref(), &e.ty)?;
+            let (planned, replace) = plan_change(e, &self.ctx(), &prior, proposed, &config).await?;
+            Ok::<_, Diagnostics>((convert::dynamic_to_proto(&planned, &e.ty)?, replace))
+        }
+        .await;
+        let (planned_state, requires_replace, diags) = match result {
+            Ok((p, r)) => (Some(p), r.iter().map(convert::path_to_proto).collect(), Diagnostics::new()),
+            Err(d) => (None, Vec::new(), d),
+        };
+        Ok(Response::new(pb::plan_resource_change::Response {
+            planned_state,
+            requires_replace,
+            planned_private: req.prior_private,
+            diagnostics: convert::diagnostics(&diags),
+            legacy_type_system: false,
+            deferred: None,
+        }))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        req: Request<pb::apply_resource_change::Request>,
+    ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        let req = req.into_inner();
+        let (new_state, diags) = match self.resource(&req.type_name) {
+            Err(d) => (None, d),
+            Ok(e) => {
+                let decoded = (|| {
+                    Ok::<_, Diagnostics>((
+                        convert::dynamic_from_proto(req.prior_state.as_ref(), &e.ty)?,
+                        convert::dynamic_from_proto(req.planned_state.as_ref(), &e.ty)?,
+                        convert::dynamic_from_proto(req.config.as_ref(), &e.ty)?,
+                    ))
+                })();
+                match decoded {
+                    Err(d) => (None, d),
+                    Ok((prior, planned, config)) => {
+                        let ctx = self.ctx();
+                        let (v, mut diags) = if planned.is_null() {
+                            let d = e.imp.delete(&ctx, &prior).await;
+                            // A failed delete keeps the prior state so Terraform still tracks the object.
+                            (Some(if d.has_errors() { prior } else { Value::Null }), d)
+                        } else if prior.is_null() {
+                            e.imp.create(&ctx, &config).await
+                        } else {
+                            e.imp.update(&ctx, &prior, &config).await
+                        };
+                        (encode_or_push(v, &e.ty, &mut diags), diags)
+                    }
+                }
+            }
+        };
+        Ok(Response::new(pb::apply_resource_change::Response {
+            new_state,
+            private: Vec::new(),
+            diagnostics: convert::diagnostics(&diags),
+            legacy_type_system: false,
+        }))
+    }
+
+    async fn import_resource_state(
+        &self,
+        req: Request<pb::import_resource_state::Request>,
+    ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        let req = req.into_inner();
+        let (imported, diags) = match self.resource(&req.type_name) {
+            Err(d) => (Vec::new(), d),
+            Ok(e) => {
+                let (v, mut diags) = e.imp.import(&self.ctx(), &req.id).await;
+                let state = encode_or_push(v, &e.ty, &mut diags);
+                let imported = state
+                    .map(|state| pb::import_resource_state::ImportedResource {
+                        type_name: req.type_name.clone(),
+                        state: Some(state),
+                        private: Vec::new(),
+                    })
+                    .into_iter()
+                    .collect();
+                (imported, diags)
+            }
+        };
+        Ok(Response::new(pb::import_resource_state::Response {
+            imported_resources: imported,
+            diagnostics: convert::diagnostics(&diags),
+            deferred: None,
         }))
     }
 
@@ -214,6 +444,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         tracing::info!("StopProvider: cancelling in-flight work");
         self.stop.cancel();
         Ok(Response::new(pb::stop_provider::Response { error: String::new() }))
+    }
+}
+
+fn encode_or_push(v: Option<Value>, ty: &Type, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+    match v.map(|v| convert::dynamic_to_proto(&v, ty)).transpose() {
+        Ok(s) => s,
+        Err(err) => {
+            diags.push(err.into());
+            None
+        }
     }
 }
 

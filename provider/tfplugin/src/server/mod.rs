@@ -3,6 +3,8 @@
 
 pub mod convert;
 pub mod grpc;
+#[cfg(test)]
+mod grpc_tests;
 pub mod handshake;
 pub mod logging;
 pub mod tls;

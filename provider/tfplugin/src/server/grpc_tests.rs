@@ -1,0 +1,314 @@
+//! The resource lifecycle through the protocol layer, with a toy resource kept in memory:
+//! requests are encoded as Terraform encodes them and answers decoded back.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+use tonic::Request;
+
+use super::convert;
+use super::grpc::ProviderService;
+use crate::proto::tfplugin6 as pb;
+use crate::proto::tfplugin6::provider_server::Provider as _;
+use crate::provider::{Ctx, DynDataSource, DynResource, Provider, Resource};
+use crate::schema::{Attribute, Block, Schema};
+use crate::{AttributePath, Diagnostic, Diagnostics, Type, Value};
+
+#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
+struct Widget {
+    name: String,
+    size: Option<i64>,
+    id: Option<String>,
+    revision: Option<i64>,
+}
+
+#[derive(Default)]
+struct Widgets(Mutex<BTreeMap<String, Widget>>);
+
+#[async_trait]
+impl Resource for Arc<Widgets> {
+    const TYPE_NAME: &'static str = "toy_widget";
+    type Model = Widget;
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new("A widget.")
+                .attribute(Attribute::new("name", Type::String).required())
+                .attribute(Attribute::new("size", Type::Number).optional())
+                .attribute(Attribute::new("id", Type::String).computed())
+                .attribute(Attribute::new("revision", Type::Number).computed()),
+        )
+    }
+
+    fn validate(&self, config: &Widget) -> Diagnostics {
+        match config.size {
+            Some(s) if s < 0 => {
+                Diagnostic::error("Invalid size", "negative").at(AttributePath::root().attribute("size")).into()
+            }
+            _ => Diagnostics::new(),
+        }
+    }
+
+    fn requires_replace(&self) -> Vec<AttributePath> {
+        vec![AttributePath::root().attribute("name")]
+    }
+
+    fn stable_computed(&self) -> Vec<&'static str> {
+        vec!["id"]
+    }
+
+    async fn create(&self, _: &Ctx, config: Widget, _: &mut Diagnostics) -> Result<Widget, Diagnostics> {
+        let w = Widget { id: Some(format!("w-{}", config.name)), revision: Some(1), ..config };
+        self.0.lock().unwrap().insert(w.id.clone().unwrap(), w.clone());
+        Ok(w)
+    }
+
+    async fn read(&self, _: &Ctx, state: Widget, _: &mut Diagnostics) -> Result<Option<Widget>, Diagnostics> {
+        Ok(self.0.lock().unwrap().get(state.id.as_deref().unwrap_or_default()).cloned())
+    }
+
+    async fn update(&self, _: &Ctx, prior: Widget, config: Widget, _: &mut Diagnostics) -> Result<Widget, Diagnostics> {
+        let w = Widget { id: prior.id.clone(), revision: prior.revision.map(|r| r + 1), ..config };
+        self.0.lock().unwrap().insert(w.id.clone().unwrap(), w.clone());
+        Ok(w)
+    }
+
+    async fn delete(&self, _: &Ctx, prior: Widget, _: &mut Diagnostics) -> Result<(), Diagnostics> {
+        self.0.lock().unwrap().remove(prior.id.as_deref().unwrap_or_default());
+        Ok(())
+    }
+
+    async fn import(&self, _: &Ctx, id: &str, _: &mut Diagnostics) -> Result<Widget, Diagnostics> {
+        Ok(Widget { id: Some(id.to_owned()), ..Widget::default() })
+    }
+}
+
+struct Toy(Arc<Widgets>);
+
+#[async_trait]
+impl Provider for Toy {
+    type Config = BTreeMap<String, Option<String>>;
+    fn schema(&self) -> Schema {
+        Schema::new(Block::new("toy"))
+    }
+    async fn configure(&self, _: &Ctx, _: Self::Config, _: bool, _: &str) -> Result<Diagnostics, Diagnostics> {
+        Ok(Diagnostics::new())
+    }
+    fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
+        Vec::new()
+    }
+    fn resources(&self) -> Vec<Arc<dyn DynResource>> {
+        vec![Arc::new(self.0.clone())]
+    }
+}
+
+fn ty() -> Type {
+    Resource::schema(&Arc::new(Widgets::default())).value_type()
+}
+
+fn obj(name: &str, size: Option<i64>, id: Value, revision: Value) -> Value {
+    Value::object([
+        ("name", Value::string(name)),
+        ("size", size.map(Value::from).unwrap_or(Value::Null)),
+        ("id", id),
+        ("revision", revision),
+    ])
+}
+
+fn dv(v: &Value) -> Option<pb::DynamicValue> {
+    Some(convert::dynamic_to_proto(v, &ty()).unwrap())
+}
+
+fn back(v: Option<pb::DynamicValue>) -> Value {
+    convert::dynamic_from_proto(v.as_ref(), &ty()).unwrap()
+}
+
+async fn plan(
+    svc: &ProviderService<Toy>,
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+) -> pb::plan_resource_change::Response {
+    svc.plan_resource_change(Request::new(pb::plan_resource_change::Request {
+        type_name: "toy_widget".into(),
+        prior_state: dv(prior),
+        proposed_new_state: dv(proposed),
+        config: dv(config),
+        ..Default::default()
+    }))
+    .await
+    .unwrap()
+    .into_inner()
+}
+
+async fn apply(
+    svc: &ProviderService<Toy>,
+    prior: &Value,
+    planned: &Value,
+    config: &Value,
+) -> pb::apply_resource_change::Response {
+    svc.apply_resource_change(Request::new(pb::apply_resource_change::Request {
+        type_name: "toy_widget".into(),
+        prior_state: dv(prior),
+        planned_state: dv(planned),
+        config: dv(config),
+        ..Default::default()
+    }))
+    .await
+    .unwrap()
+    .into_inner()
+}
+
+#[tokio::test]
+async fn lifecycle_create_noop_update_replace_read_gone_import_delete() {
+    let store = Arc::new(Widgets::default());
+    let svc = ProviderService::new(Toy(store.clone()), CancellationToken::new());
+    let schema = svc.schema_response();
+    assert!(schema.resource_schemas.contains_key("toy_widget"));
+
+    // Create: computed attributes are unknown in the plan, known after apply.
+    let config = obj("a", Some(1), Value::Null, Value::Null);
+    let p = plan(&svc, &Value::Null, &config, &config).await;
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    assert_eq!(back(p.planned_state.clone()), obj("a", Some(1), Value::Unknown, Value::Unknown));
+    assert!(p.requires_replace.is_empty());
+    let a = apply(&svc, &Value::Null, &back(p.planned_state), &config).await;
+    let state = back(a.new_state);
+    assert_eq!(state, obj("a", Some(1), Value::string("w-a"), Value::from(1)));
+
+    // No change: the plan is the prior state, nothing unknown.
+    let p = plan(&svc, &state, &state, &config).await;
+    assert_eq!(back(p.planned_state), state);
+
+    // In-place update: `revision` will change, `id` is stable.
+    let config2 = obj("a", Some(2), Value::Null, Value::Null);
+    let proposed = obj("a", Some(2), Value::string("w-a"), Value::from(1));
+    let p = plan(&svc, &state, &proposed, &config2).await;
+    let planned = back(p.planned_state);
+    assert_eq!(planned, obj("a", Some(2), Value::string("w-a"), Value::Unknown));
+    assert!(p.requires_replace.is_empty());
+    let state2 = back(apply(&svc, &state, &planned, &config2).await.new_state);
+    assert_eq!(state2, obj("a", Some(2), Value::string("w-a"), Value::from(2)));
+
+    // Renaming forces a replacement, reported at its path.
+    let proposed = obj("b", Some(2), Value::string("w-a"), Value::from(2));
+    let p = plan(&svc, &state2, &proposed, &obj("b", Some(2), Value::Null, Value::Null)).await;
+    let paths: Vec<AttributePath> = p.requires_replace.iter().map(convert::path_from_proto).collect();
+    assert_eq!(paths, [AttributePath::root().attribute("name")]);
+
+    // Read: present, then deleted out of band → null state so Terraform plans a create.
+    let read = |s: Value| {
+        let svc = &svc;
+        async move {
+            svc.read_resource(Request::new(pb::read_resource::Request {
+                type_name: "toy_widget".into(),
+                current_state: dv(&s),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+        }
+    };
+    assert_eq!(back(read(state2.clone()).await.new_state), state2);
+    store.0.lock().unwrap().clear();
+    let gone = read(state2.clone()).await;
+    assert!(gone.diagnostics.is_empty());
+    assert_eq!(gone.new_state.as_ref().unwrap().msgpack, vec![0xc0], "an explicit msgpack nil");
+
+    // Import builds a state from the id.
+    let imp = svc
+        .import_resource_state(Request::new(pb::import_resource_state::Request {
+            type_name: "toy_widget".into(),
+            id: "w-z".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(imp.imported_resources.len(), 1);
+    assert_eq!(back(imp.imported_resources[0].state.clone()).get_attr("id"), Some(&Value::string("w-z")));
+
+    // Delete: planned null → new state null, object gone.
+    let created = back(
+        apply(
+            &svc,
+            &Value::Null,
+            &obj("c", None, Value::Unknown, Value::Unknown),
+            &obj("c", None, Value::Null, Value::Null),
+        )
+        .await
+        .new_state,
+    );
+    assert_eq!(store.0.lock().unwrap().len(), 1);
+    let d = apply(&svc, &created, &Value::Null, &Value::Null).await;
+    assert!(d.diagnostics.is_empty());
+    assert_eq!(back(d.new_state), Value::Null);
+    assert!(store.0.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn validate_upgrade_and_unknown_types() {
+    let svc = ProviderService::new(Toy(Arc::new(Widgets::default())), CancellationToken::new());
+    let v = svc
+        .validate_resource_config(Request::new(pb::validate_resource_config::Request {
+            type_name: "toy_widget".into(),
+            config: dv(&obj("a", Some(-1), Value::Null, Value::Null)),
+            client_capabilities: None,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(v.diagnostics.len(), 1);
+    assert_eq!(
+        convert::diagnostic_from_proto(&v.diagnostics[0]).attribute,
+        Some(AttributePath::root().attribute("size"))
+    );
+
+    // Unknown size at validate time is not an error.
+    let v = svc
+        .validate_resource_config(Request::new(pb::validate_resource_config::Request {
+            type_name: "toy_widget".into(),
+            config: dv(&Value::object([
+                ("name", Value::string("a")),
+                ("size", Value::Unknown),
+                ("id", Value::Null),
+                ("revision", Value::Null),
+            ])),
+            client_capabilities: None,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(v.diagnostics.is_empty());
+
+    // Raw JSON state from an older schema, with an attribute since removed.
+    let up = svc
+        .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+            type_name: "toy_widget".into(),
+            version: 0,
+            raw_state: Some(pb::RawState {
+                json: br#"{"name":"a","size":3,"id":"w-a","revision":7,"colour":"red"}"#.to_vec(),
+                flatmap: Default::default(),
+            }),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(up.diagnostics.is_empty(), "{:?}", up.diagnostics);
+    assert_eq!(back(up.upgraded_state), obj("a", Some(3), Value::string("w-a"), Value::from(7)));
+
+    let v = svc
+        .validate_resource_config(Request::new(pb::validate_resource_config::Request {
+            type_name: "toy_gadget".into(),
+            config: None,
+            client_capabilities: None,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(v.diagnostics[0].summary, "Unknown resource type");
+}
