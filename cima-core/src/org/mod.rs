@@ -2,6 +2,7 @@
 //! them a query selects. Every list call is paged to the end; OUs are walked level by level with
 //! at most `max_concurrency` calls in flight.
 
+pub mod export;
 mod sdk;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -30,7 +30,7 @@ pub struct OrgQueryModel {
     pub accounts: Option<Vec<AccountModel>>,
 }
 
-#[derive(Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct AccountModel {
     pub id: String,
     pub arn: String,
@@ -102,7 +102,7 @@ pub fn filter_attributes() -> Vec<Attribute> {
     ]
 }
 
-fn account_attributes() -> Vec<Attribute> {
+pub fn account_attributes() -> Vec<Attribute> {
     let s = |name: &str, d: &str| Attribute::new(name, Type::String).computed().description(d);
     vec![
         s("id", "Account id."),

@@ -4,6 +4,8 @@
 mod aws;
 mod data_source_org_query;
 mod provider;
+mod resource_org_query;
+mod s3;
 
 pub use provider::CimaProvider;
 

@@ -5,10 +5,11 @@ use std::sync::{Arc, OnceLock};
 use async_trait::async_trait;
 use serde::Deserialize;
 use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, Schema};
-use tfplugin::{AttributePath, Ctx, Diagnostic, Diagnostics, DynDataSource, Type};
+use tfplugin::{AttributePath, Ctx, Diagnostic, Diagnostics, DynDataSource, DynResource, Type};
 
 use crate::aws::{self, AwsSettings};
 use crate::data_source_org_query::OrgQueryDataSource;
+use crate::resource_org_query::OrgQueryResource;
 
 pub const DEFAULT_REGION: &str = "us-east-1";
 pub const DEFAULT_MEMBER_ROLE: &str = "OrganizationAccountAccessRole";
@@ -203,6 +204,10 @@ impl tfplugin::Provider for CimaProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
         vec![Arc::new(OrgQueryDataSource::new(self.data.clone()))]
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn DynResource>> {
+        vec![Arc::new(OrgQueryResource::new(self.data.clone()))]
     }
 }
 

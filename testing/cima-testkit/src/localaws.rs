@@ -245,6 +245,19 @@ impl LocalAws {
 
     /// Builds a seeded organization (`python -m localaws.seed org`) and returns its truth.
     /// Fails if an organization exists already: [`LocalAws::reset`] first.
+    /// Runs one of the seeding tool's out-of-band commands (`bucket`, `put-object`,
+    /// `get-object`, `move-account`, `truth`) against this server and returns its JSON answer.
+    pub fn tool(&self, command: &str, args: &[(&str, &str)]) -> Result<serde_json::Value> {
+        let mut cmd = python_command(&self.python, &self.package_dir);
+        cmd.args(["-m", "localaws.seed", command, "--endpoint", &self.endpoint]);
+        for (k, v) in args {
+            cmd.arg(format!("--{k}")).arg(v);
+        }
+        let output = run_checked(cmd, Duration::from_secs(60), Group::Inherit)?;
+        serde_json::from_slice(&output.stdout)
+            .map_err(|source| Error::Json { what: format!("localaws.seed {command} output"), source })
+    }
+
     pub fn seed_org(&self, spec: &OrgSpec) -> Result<SeededOrg> {
         let mut cmd = python_command(&self.python, &self.package_dir);
         cmd.args(["-m", "localaws.seed", "org", "--endpoint", &self.endpoint])

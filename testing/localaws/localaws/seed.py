@@ -243,11 +243,47 @@ def main(argv: list[str] | None = None) -> int:
                      help="member accounts shown as INVITED (default: a fifth of them)")
     truth = commands.add_parser("truth", help="print the truth of the existing organization")
     truth.add_argument("--endpoint", required=True)
+    # Changes made "out of band", the way a person in the console would, for drift tests.
+    bucket = commands.add_parser("bucket", help="create an S3 bucket in the management account")
+    bucket.add_argument("--endpoint", required=True)
+    bucket.add_argument("--name", required=True)
+    put = commands.add_parser("put-object", help="write an S3 object")
+    put.add_argument("--endpoint", required=True)
+    put.add_argument("--bucket", required=True)
+    put.add_argument("--key", required=True)
+    put.add_argument("--body", required=True)
+    get = commands.add_parser("get-object", help="read an S3 object (null when absent)")
+    get.add_argument("--endpoint", required=True)
+    get.add_argument("--bucket", required=True)
+    get.add_argument("--key", required=True)
+    move = commands.add_parser("move-account", help="move an account to another parent")
+    move.add_argument("--endpoint", required=True)
+    move.add_argument("--account", required=True)
+    move.add_argument("--to", required=True)
     args = parser.parse_args(argv)
 
     if args.command == "org":
         invited = args.accounts // 5 if args.invited is None else args.invited
         result = seed_org(args.endpoint, args.accounts, args.seed, args.suspended, invited)
+    elif args.command == "bucket":
+        _client("s3", args.endpoint).create_bucket(Bucket=args.name)
+        result = {"bucket": args.name}
+    elif args.command == "put-object":
+        _client("s3", args.endpoint).put_object(Bucket=args.bucket, Key=args.key, Body=args.body.encode())
+        result = {"bucket": args.bucket, "key": args.key}
+    elif args.command == "get-object":
+        s3 = _client("s3", args.endpoint)
+        try:
+            obj = s3.get_object(Bucket=args.bucket, Key=args.key)
+            result = {"body": obj["Body"].read().decode(), "metadata": obj.get("Metadata", {}),
+                      "content_type": obj.get("ContentType")}
+        except s3.exceptions.NoSuchKey:
+            result = None
+    elif args.command == "move-account":
+        orgs = _client("organizations", args.endpoint)
+        parent = orgs.list_parents(ChildId=args.account)["Parents"][0]["Id"]
+        orgs.move_account(AccountId=args.account, SourceParentId=parent, DestinationParentId=args.to)
+        result = {"account": args.account, "from": parent, "to": args.to}
     else:
         result = read_truth(args.endpoint)
     json.dump(result, sys.stdout, indent=2, sort_keys=True)

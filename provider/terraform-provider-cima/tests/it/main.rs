@@ -4,6 +4,7 @@
 mod handshake;
 mod harness;
 mod org_query;
+mod org_query_resource;
 mod protocol;
 mod schema;
 mod validate;

@@ -1,0 +1,415 @@
+//! `resource "cima_org_query"`: the organization query of the data source, its result kept as an
+//! object in S3 (CSV or JSON lines) for the dashboard's account-name join.
+//!
+//! Drift: refresh re-reads the object (gone → re-create; edited → its fingerprint changes) and
+//! plan re-runs the query, so a changed organization or an edited object shows as an in-place
+//! update that rewrites the object.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use cima_core::org::export::{self, Format};
+use cima_core::org::{self, OrgInventory, SdkOrganizations};
+use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
+use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, ObjectNesting, Schema};
+use tfplugin::{AttributePath, Ctx, Diagnostic, Diagnostics, PlanChanges, Resource, Type};
+
+use crate::data_source_org_query::{
+    AccountModel, OrgQueryModel, account_attributes, filter_attributes, validate_filters,
+};
+use crate::provider::{Configured, ProviderData};
+use crate::s3::{Object, ObjectStore, SdkStore};
+
+/// User metadata on the object: the query that produced it, so an import can read it back.
+const META_QUERY: &str = "cima-query";
+const META_FORMAT: &str = "cima-format";
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct DestinationModel {
+    pub bucket: String,
+    pub key: String,
+    pub format: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct OrgQueryResourceModel {
+    pub parent_ids: Option<Vec<String>>,
+    pub recursive: Option<bool>,
+    pub statuses: Option<BTreeSet<String>>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub include_account_ids: Option<BTreeSet<String>>,
+    pub exclude_account_ids: Option<BTreeSet<String>>,
+    pub include_management_account: Option<bool>,
+    pub destination: Option<DestinationModel>,
+    pub id: Option<String>,
+    pub organization_id: Option<String>,
+    pub management_account_id: Option<String>,
+    pub root_id: Option<String>,
+    pub account_ids: Option<Vec<String>>,
+    pub account_count: Option<i64>,
+    pub fingerprint: Option<String>,
+    pub accounts: Option<Vec<AccountModel>>,
+}
+
+/// The filter half of the model, as the query stores it in the object's metadata.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+struct StoredQuery {
+    parent_ids: Option<Vec<String>>,
+    recursive: Option<bool>,
+    statuses: Option<BTreeSet<String>>,
+    tags: Option<BTreeMap<String, String>>,
+    include_account_ids: Option<BTreeSet<String>>,
+    exclude_account_ids: Option<BTreeSet<String>>,
+    include_management_account: Option<bool>,
+}
+
+impl OrgQueryResourceModel {
+    fn filters(&self) -> OrgQueryModel {
+        OrgQueryModel {
+            parent_ids: self.parent_ids.clone(),
+            recursive: self.recursive,
+            statuses: self.statuses.clone(),
+            tags: self.tags.clone(),
+            include_account_ids: self.include_account_ids.clone(),
+            exclude_account_ids: self.exclude_account_ids.clone(),
+            include_management_account: self.include_management_account,
+            ..OrgQueryModel::default()
+        }
+    }
+
+    fn stored_query(&self) -> StoredQuery {
+        StoredQuery {
+            parent_ids: self.parent_ids.clone(),
+            recursive: self.recursive,
+            statuses: self.statuses.clone(),
+            tags: self.tags.clone(),
+            include_account_ids: self.include_account_ids.clone(),
+            exclude_account_ids: self.exclude_account_ids.clone(),
+            include_management_account: self.include_management_account,
+        }
+    }
+
+    fn destination(&self) -> Result<(&DestinationModel, Format), Diagnostics> {
+        let d = self.destination.as_ref().ok_or_else(|| {
+            Diagnostics::from(
+                Diagnostic::error("Missing destination", "A destination block is required.")
+                    .at(AttributePath::root().attribute("destination")),
+            )
+        })?;
+        let format = Format::parse(d.format.as_deref().unwrap_or("csv")).ok_or_else(|| {
+            Diagnostics::from(
+                Diagnostic::error("Invalid format", "format must be \"csv\" or \"jsonl\".")
+                    .at(AttributePath::root().attribute("destination").attribute("format")),
+            )
+        })?;
+        Ok((d, format))
+    }
+}
+
+fn fingerprint(body: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(body))
+}
+
+pub struct OrgQueryResource {
+    data: Arc<ProviderData>,
+}
+
+impl OrgQueryResource {
+    pub fn new(data: Arc<ProviderData>) -> Self {
+        Self { data }
+    }
+
+    async fn run_query(
+        &self,
+        ctx: &Ctx,
+        c: &Configured,
+        model: &OrgQueryResourceModel,
+    ) -> Result<OrgInventory, Diagnostics> {
+        let api = SdkOrganizations::new(aws_sdk_organizations::Client::new(&c.sdk));
+        let q = model.filters().to_query();
+        ctx.run("querying the organization", async {
+            org::query(&api, &q, c.max_concurrency)
+                .await
+                .map_err(|e| Diagnostics::from(Diagnostic::error("Cannot query the organization", e.to_string())))
+        })
+        .await
+    }
+
+    /// Queries, renders, and fills every computed attribute; returns the body to write.
+    async fn build(
+        &self,
+        ctx: &Ctx,
+        c: &Configured,
+        config: OrgQueryResourceModel,
+    ) -> Result<(OrgQueryResourceModel, Vec<u8>), Diagnostics> {
+        let (dest, format) = config.destination()?;
+        let dest = DestinationModel {
+            format: Some(
+                match format {
+                    Format::Csv => "csv",
+                    Format::Jsonl => "jsonl",
+                }
+                .to_owned(),
+            ),
+            ..dest.clone()
+        };
+        let inv = self.run_query(ctx, c, &config).await?;
+        let body = export::render(&inv.accounts, format).into_bytes();
+        let q = config.filters().to_query();
+        let model = OrgQueryResourceModel {
+            recursive: Some(q.recursive),
+            statuses: Some(q.statuses),
+            include_management_account: Some(q.include_management_account),
+            id: Some(format!("{}/{}", dest.bucket, dest.key)),
+            destination: Some(dest),
+            organization_id: Some(inv.organization_id.clone()),
+            management_account_id: Some(inv.management_account_id.clone()),
+            root_id: Some(inv.root_id.clone()),
+            account_ids: Some(inv.account_ids()),
+            account_count: Some(inv.accounts.len() as i64),
+            fingerprint: Some(fingerprint(&body)),
+            accounts: Some(inv.accounts.into_iter().map(AccountModel::from).collect()),
+            ..config
+        };
+        Ok((model, body))
+    }
+
+    async fn write(
+        &self,
+        ctx: &Ctx,
+        c: &Configured,
+        config: OrgQueryResourceModel,
+    ) -> Result<OrgQueryResourceModel, Diagnostics> {
+        let (model, body) = self.build(ctx, c, config).await?;
+        let (dest, format) = model.destination()?;
+        let metadata = BTreeMap::from([
+            (META_QUERY.to_owned(), serde_json::to_string(&model.stored_query()).unwrap_or_default()),
+            (META_FORMAT.to_owned(), dest.format.clone().unwrap_or_default()),
+        ]);
+        let store = SdkStore::new(&c.sdk);
+        ctx.run("writing the inventory to S3", async {
+            store
+                .put(&dest.bucket, &dest.key, Object { body, metadata }, format.content_type())
+                .await
+                .map_err(|e| Diagnostics::from(Diagnostic::error("Cannot write the inventory", e.to_string())))
+        })
+        .await?;
+        Ok(model)
+    }
+}
+
+#[async_trait]
+impl Resource for OrgQueryResource {
+    const TYPE_NAME: &'static str = "cima_org_query";
+    type Model = OrgQueryResourceModel;
+
+    fn schema(&self) -> Schema {
+        let mut block = Block::new(
+            "Runs the organization query of `data \"cima_org_query\"` and keeps its result: the account inventory is written to S3 as CSV (the columns of the dashboard's `accountsinfo` table: accountid, arn, email, name, status, joinedmethod, joinedtimestamp, tag, ou_path) or JSON lines. Refresh re-reads the object and plan re-runs the query, so a changed organization or an edited object shows as an in-place update. Import with `bucket/key`.",
+        );
+        for a in filter_attributes() {
+            block = block.attribute(a);
+        }
+        block = block
+            .attribute(Attribute::new("id", Type::String).computed().description("`bucket/key` of the object."))
+            .attribute(
+                Attribute::new("organization_id", Type::String).computed().description("Organization id (`o-…`)."),
+            )
+            .attribute(
+                Attribute::new("management_account_id", Type::String)
+                    .computed()
+                    .description("The management account's id."),
+            )
+            .attribute(
+                Attribute::new("root_id", Type::String).computed().description("The organization root's id (`r-…`)."),
+            )
+            .attribute(
+                Attribute::new("account_ids", Type::List(Box::new(Type::String)))
+                    .computed()
+                    .description("Ids of the selected accounts, sorted."),
+            )
+            .attribute(
+                Attribute::new("account_count", Type::Number)
+                    .computed()
+                    .description("How many accounts the object lists."),
+            )
+            .attribute(
+                Attribute::new("fingerprint", Type::String)
+                    .computed()
+                    .description("SHA-256 (hex) of the object's body as last read or written."),
+            )
+            .attribute(
+                Attribute::nested("accounts", ObjectNesting::List, account_attributes())
+                    .computed()
+                    .description("The selected accounts, sorted by id."),
+            )
+            .block(
+                NestedBlock::new(
+                    "destination",
+                    BlockNesting::Single,
+                    Block::new("Where the inventory is written.")
+                        .attribute(
+                            Attribute::new("bucket", Type::String)
+                                .required()
+                                .description("S3 bucket. Changing it replaces the object."),
+                        )
+                        .attribute(
+                            Attribute::new("key", Type::String)
+                                .required()
+                                .description("Object key. Changing it replaces the object."),
+                        )
+                        .attribute(
+                            Attribute::new("format", Type::String)
+                                .optional()
+                                .computed()
+                                .description("`csv` (default) or `jsonl`."),
+                        ),
+                )
+                .items(1, 1),
+            );
+        Schema::new(block)
+    }
+
+    fn validate(&self, config: &OrgQueryResourceModel) -> Diagnostics {
+        let mut d = validate_filters(&config.filters());
+        if let Some(dest) = &config.destination {
+            if let Some(f) = &dest.format
+                && Format::parse(f).is_none()
+            {
+                d.push(
+                    Diagnostic::error("Invalid format", format!("{f:?} is not \"csv\" or \"jsonl\"."))
+                        .at(AttributePath::root().attribute("destination").attribute("format")),
+                );
+            }
+            if dest.key.starts_with('/') {
+                d.push(
+                    Diagnostic::error("Invalid key", "An S3 key does not start with \"/\".")
+                        .at(AttributePath::root().attribute("destination").attribute("key")),
+                );
+            }
+        }
+        d
+    }
+
+    fn requires_replace(&self) -> Vec<AttributePath> {
+        let dest = AttributePath::root().attribute("destination");
+        vec![dest.clone().attribute("bucket"), dest.attribute("key")]
+    }
+
+    fn stable_computed(&self) -> Vec<&'static str> {
+        vec!["id", "organization_id", "management_account_id", "root_id"]
+    }
+
+    async fn modify_plan(
+        &self,
+        ctx: &Ctx,
+        prior: Option<&OrgQueryResourceModel>,
+        config: &OrgQueryResourceModel,
+        changes: &mut PlanChanges,
+    ) -> Result<(), Diagnostics> {
+        // Only an existing object can drift; and the query needs a configured provider.
+        let (Some(prior), Ok(c)) = (prior, self.data.get()) else { return Ok(()) };
+        if config.destination.is_none() {
+            return Ok(());
+        }
+        let merged = OrgQueryResourceModel { destination: config.destination.clone(), ..config.clone() };
+        let (fresh, _) = self.build(ctx, c, merged).await?;
+        if fresh.fingerprint != prior.fingerprint {
+            tracing::debug!("organization inventory changed since the object was written");
+            changes.unknown.extend(["fingerprint", "account_ids", "account_count", "accounts"].map(String::from));
+        }
+        Ok(())
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        config: OrgQueryResourceModel,
+        _: &mut Diagnostics,
+    ) -> Result<OrgQueryResourceModel, Diagnostics> {
+        let c = self.data.get()?;
+        self.write(ctx, c, config).await
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        state: OrgQueryResourceModel,
+        _: &mut Diagnostics,
+    ) -> Result<Option<OrgQueryResourceModel>, Diagnostics> {
+        let c = self.data.get()?;
+        let dest = state.destination()?.0.clone();
+        let store = SdkStore::new(&c.sdk);
+        let object = ctx
+            .run("reading the inventory from S3", async {
+                store
+                    .get(&dest.bucket, &dest.key)
+                    .await
+                    .map_err(|e| Diagnostics::from(Diagnostic::error("Cannot read the inventory", e.to_string())))
+            })
+            .await?;
+        let Some(object) = object else { return Ok(None) };
+        let mut state = state;
+        if state.accounts.is_none() {
+            // Imported: the query comes from the object's metadata and the results from running it.
+            let q: StoredQuery =
+                object.metadata.get(META_QUERY).and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+            let format = object.metadata.get(META_FORMAT).cloned().or_else(|| dest.format.clone());
+            let base = OrgQueryResourceModel {
+                parent_ids: q.parent_ids,
+                recursive: q.recursive,
+                statuses: q.statuses,
+                tags: q.tags,
+                include_account_ids: q.include_account_ids,
+                exclude_account_ids: q.exclude_account_ids,
+                include_management_account: q.include_management_account,
+                destination: Some(DestinationModel { format, ..dest.clone() }),
+                ..OrgQueryResourceModel::default()
+            };
+            state = self.build(ctx, c, base).await?.0;
+        }
+        state.fingerprint = Some(fingerprint(&object.body));
+        Ok(Some(state))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        _prior: OrgQueryResourceModel,
+        config: OrgQueryResourceModel,
+        _: &mut Diagnostics,
+    ) -> Result<OrgQueryResourceModel, Diagnostics> {
+        let c = self.data.get()?;
+        self.write(ctx, c, config).await
+    }
+
+    async fn delete(&self, ctx: &Ctx, prior: OrgQueryResourceModel, _: &mut Diagnostics) -> Result<(), Diagnostics> {
+        let c = self.data.get()?;
+        let (dest, _) = prior.destination()?;
+        let store = SdkStore::new(&c.sdk);
+        ctx.run("deleting the inventory", async {
+            store
+                .delete(&dest.bucket, &dest.key)
+                .await
+                .map_err(|e| Diagnostics::from(Diagnostic::error("Cannot delete the inventory", e.to_string())))
+        })
+        .await
+    }
+
+    async fn import(&self, _ctx: &Ctx, id: &str, _: &mut Diagnostics) -> Result<OrgQueryResourceModel, Diagnostics> {
+        let trimmed = id.strip_prefix("s3://").unwrap_or(id);
+        let Some((bucket, key)) = trimmed.split_once('/').filter(|(b, k)| !b.is_empty() && !k.is_empty()) else {
+            return Err(Diagnostic::error(
+                "Invalid import id",
+                format!("{id:?} is not bucket/key (or s3://bucket/key)."),
+            )
+            .into());
+        };
+        Ok(OrgQueryResourceModel {
+            destination: Some(DestinationModel { bucket: bucket.to_owned(), key: key.to_owned(), format: None }),
+            ..OrgQueryResourceModel::default()
+        })
+    }
+}

@@ -1,0 +1,131 @@
+//! `resource "cima_org_query"` through the real Terraform against a local AWS:
+//! create → import-verify → update → drift (object edited, organization changed) → destroy.
+
+use cima_testkit::{LocalAws, OrgSpec};
+use serde_json::Value;
+
+use crate::harness::{preamble, workspace};
+
+const BUCKET: &str = "cima-inventory";
+const KEY: &str = "accountsinfo/accounts.csv";
+
+fn config(format: &str) -> String {
+    format!(
+        r#"{}resource "cima_org_query" "inventory" {{
+  statuses = ["ACTIVE", "SUSPENDED"]
+
+  destination {{
+    bucket = "{BUCKET}"
+    key    = "{KEY}"
+    format = "{format}"
+  }}
+}}
+"#,
+        preamble()
+    )
+}
+
+fn state_values(show: &Value) -> &Value {
+    let resources = show["values"]["root_module"]["resources"].as_array().expect("resources");
+    &resources.iter().find(|r| r["address"] == "cima_org_query.inventory").expect("resource in state")["values"]
+}
+
+fn object_body(aws: &LocalAws) -> Option<String> {
+    let v = aws.tool("get-object", &[("bucket", BUCKET), ("key", KEY)]).unwrap();
+    v["body"].as_str().map(str::to_owned)
+}
+
+fn sha256_hex(s: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+/// The actions Terraform plans for the inventory ("no-op", "update", "create", …).
+fn planned_actions(ws: &cima_testkit::TfWorkspace) -> Vec<String> {
+    let plan = ws.plan_json().expect("plan");
+    plan["resource_changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["address"] == "cima_org_query.inventory")
+        .flat_map(|c| c["change"]["actions"].as_array().cloned().unwrap_or_default())
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn org_query_resource_create_import_update_drift_destroy() {
+    let aws = LocalAws::start().expect("local AWS");
+    let org = aws.seed_org(&OrgSpec { accounts: 12, seed: 9, suspended: 2 }).expect("seeded org");
+    aws.tool("bucket", &[("name", BUCKET)]).unwrap();
+    let ws = workspace(Some(&aws));
+
+    // Create.
+    ws.write("main.tf", &config("csv")).unwrap();
+    ws.apply().expect("create");
+    let created = ws.show_json().unwrap();
+    let v = state_values(&created).clone();
+    let body = object_body(&aws).expect("object written");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines[0], "accountid,arn,email,name,status,joinedmethod,joinedtimestamp,tag,ou_path");
+    assert_eq!(lines.len() - 1, org.accounts.len(), "every account, ACTIVE and SUSPENDED");
+    for a in &org.accounts {
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!("{},", a.id)) && l.ends_with(&format!(",{}", a.ou_path))),
+            "{}",
+            a.id
+        );
+    }
+    assert_eq!(v["account_count"], org.accounts.len());
+    assert_eq!(v["fingerprint"], sha256_hex(&body));
+    assert_eq!(v["id"], format!("{BUCKET}/{KEY}"));
+    assert_eq!(v["organization_id"], org.organization_id.as_str());
+    assert_eq!(planned_actions(&ws), ["no-op"], "a second plan changes nothing");
+
+    // Import into a fresh workspace: the same state as create wrote.
+    let ws2 = workspace(Some(&aws));
+    ws2.write("main.tf", &config("csv")).unwrap();
+    ws2.run_ok(["import", "-input=false", "-no-color", "cima_org_query.inventory", &format!("{BUCKET}/{KEY}")])
+        .expect("import");
+    let imported = ws2.show_json().unwrap();
+    assert_eq!(state_values(&imported), &v, "import-verify: every attribute matches");
+    assert_eq!(planned_actions(&ws2), ["no-op"]);
+
+    // Update in place: another format rewrites the object; the id stays.
+    ws.write("main.tf", &config("jsonl")).unwrap();
+    assert_eq!(planned_actions(&ws), ["update"]);
+    ws.apply().expect("update");
+    let body = object_body(&aws).unwrap();
+    assert_eq!(body.lines().count(), org.accounts.len());
+    let first: Value = serde_json::from_str(body.lines().next().unwrap()).unwrap();
+    assert!(first["id"].is_string() && first["ou_path"].is_string());
+    let v2 = state_values(&ws.show_json().unwrap()).clone();
+    assert_eq!(v2["fingerprint"], sha256_hex(&body));
+    assert_eq!(v2["id"], v["id"]);
+
+    // Drift 1: the object is edited out of band → update, and apply restores it.
+    aws.tool("put-object", &[("bucket", BUCKET), ("key", KEY), ("body", "edited by hand\n")]).unwrap();
+    assert_eq!(planned_actions(&ws), ["update"]);
+    ws.apply().expect("repair");
+    assert_eq!(object_body(&aws).unwrap(), body);
+
+    // Drift 2: the organization changes (an account moves OU) → update with the new path.
+    let mover =
+        org.members().find(|a| a.status == "ACTIVE" && a.parent_id != org.root_id).expect("an account in an OU");
+    aws.tool("move-account", &[("account", &mover.id), ("to", &org.root_id)]).unwrap();
+    assert_eq!(planned_actions(&ws), ["update"]);
+    ws.apply().expect("follow the organization");
+    let moved = object_body(&aws)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|a| a["id"] == mover.id.as_str())
+        .unwrap();
+    assert_eq!(moved["ou_path"], "/");
+    assert_eq!(planned_actions(&ws), ["no-op"]);
+
+    // Destroy removes the object and nothing else.
+    ws.destroy().expect("destroy");
+    assert_eq!(object_body(&aws), None);
+    assert!(aws.tool("truth", &[]).unwrap()["accounts"].as_array().unwrap().len() == org.accounts.len());
+}
