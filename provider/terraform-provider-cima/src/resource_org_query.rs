@@ -108,6 +108,27 @@ impl OrgQueryResourceModel {
     }
 }
 
+/// S3's naming rules for general purpose buckets, checked at validate time; `None` when valid.
+/// An empty name is left alone: it is unknown at validate time more often than wrong.
+fn bucket_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return None;
+    }
+    let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-';
+    let edge = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if !(3..=63).contains(&name.len()) {
+        Some(format!("{name:?} must be 3 to 63 characters long."))
+    } else if !name.bytes().all(allowed) {
+        Some(format!("{name:?} may hold only lowercase letters, digits, dots and hyphens."))
+    } else if !edge(name.as_bytes().first()) || !edge(name.as_bytes().last()) {
+        Some(format!("{name:?} must begin and end with a lowercase letter or digit."))
+    } else if name.contains("..") {
+        Some(format!("{name:?} must not contain two adjacent dots."))
+    } else {
+        None
+    }
+}
+
 fn fingerprint(body: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(body))
 }
@@ -249,7 +270,7 @@ impl Resource for OrgQueryResource {
                 NestedBlock::new(
                     "destination",
                     BlockNesting::Single,
-                    Block::new("Where the inventory is written.")
+                    Block::new("Where the inventory is written. Changing any of it replaces the object: the old one is deleted.")
                         .attribute(
                             Attribute::new("bucket", Type::String)
                                 .required()
@@ -283,9 +304,15 @@ impl Resource for OrgQueryResource {
                         .at(AttributePath::root().attribute("destination").attribute("format")),
                 );
             }
-            if dest.key.starts_with('/') {
+            if let Some(problem) = bucket_name_problem(&dest.bucket) {
                 d.push(
-                    Diagnostic::error("Invalid key", "An S3 key does not start with \"/\".")
+                    Diagnostic::error("Invalid bucket name", problem)
+                        .at(AttributePath::root().attribute("destination").attribute("bucket")),
+                );
+            }
+            if dest.key.is_empty() || dest.key.starts_with('/') {
+                d.push(
+                    Diagnostic::error("Invalid key", "An S3 key is not empty and does not start with \"/\".")
                         .at(AttributePath::root().attribute("destination").attribute("key")),
                 );
             }
@@ -294,8 +321,7 @@ impl Resource for OrgQueryResource {
     }
 
     fn requires_replace(&self) -> Vec<AttributePath> {
-        let dest = AttributePath::root().attribute("destination");
-        vec![dest.clone().attribute("bucket"), dest.attribute("key")]
+        vec![AttributePath::root().attribute("destination")]
     }
 
     fn stable_computed(&self) -> Vec<&'static str> {
@@ -411,5 +437,33 @@ impl Resource for OrgQueryResource {
             destination: Some(DestinationModel { bucket: bucket.to_owned(), key: key.to_owned(), format: None }),
             ..OrgQueryResourceModel::default()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_names_follow_s3_rules() {
+        assert_eq!(bucket_name_problem("cima-data.123"), None);
+        assert!(bucket_name_problem("Cima").unwrap().contains("lowercase"));
+        assert!(bucket_name_problem("ab").unwrap().contains("3 to 63"));
+        assert!(bucket_name_problem("-abc").unwrap().contains("begin and end"));
+        assert!(bucket_name_problem("a..b").unwrap().contains("adjacent"));
+    }
+
+    #[test]
+    fn import_ids_take_both_forms() {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let r = OrgQueryResource::new(Arc::new(ProviderData::default()));
+        let ctx = Ctx::default();
+        let mut d = Diagnostics::new();
+        for id in ["b/k/x.csv", "s3://b/k/x.csv"] {
+            let m = rt.block_on(Resource::import(&r, &ctx, id, &mut d)).unwrap();
+            let dest = m.destination.unwrap();
+            assert_eq!((dest.bucket.as_str(), dest.key.as_str()), ("b", "k/x.csv"));
+        }
+        assert!(rt.block_on(Resource::import(&r, &ctx, "nokey", &mut d)).is_err());
     }
 }

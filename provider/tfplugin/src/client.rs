@@ -151,6 +151,8 @@ async fn connect(
             let connector = connector.clone();
             async move {
                 let tcp = tokio::net::TcpStream::connect(addr).await?;
+                // As Go's net package does for Terraform; otherwise Nagle and delayed ACKs add ~40 ms.
+                tcp.set_nodelay(true)?;
                 let name = ServerName::try_from("localhost").map_err(std::io::Error::other)?;
                 let tls = connector.connect(name, tcp).await?;
                 Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tls))

@@ -1,5 +1,5 @@
 //! `resource "cima_org_query"` through the real Terraform against a local AWS:
-//! create → import-verify → update → drift (object edited, organization changed) → destroy.
+//! create → import-verify → replace → drift (object edited, organization changed) → destroy.
 
 use cima_testkit::{LocalAws, OrgSpec};
 use serde_json::Value;
@@ -91,10 +91,10 @@ fn org_query_resource_create_import_update_drift_destroy() {
     assert_eq!(state_values(&imported), &v, "import-verify: every attribute matches");
     assert_eq!(planned_actions(&ws2), ["no-op"]);
 
-    // Update in place: another format rewrites the object; the id stays.
+    // A new destination (here its format) replaces the object.
     ws.write("main.tf", &config("jsonl")).unwrap();
-    assert_eq!(planned_actions(&ws), ["update"]);
-    ws.apply().expect("update");
+    assert_eq!(planned_actions(&ws), ["delete", "create"]);
+    ws.apply().expect("replace");
     let body = object_body(&aws).unwrap();
     assert_eq!(body.lines().count(), org.accounts.len());
     let first: Value = serde_json::from_str(body.lines().next().unwrap()).unwrap();

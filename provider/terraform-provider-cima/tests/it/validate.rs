@@ -70,3 +70,32 @@ fn bad_provider_settings_fail_validate_at_their_path() {
     let ep = errs.iter().find(|d| d["summary"] == "Invalid endpoint_url").unwrap_or_else(|| panic!("{v:#}"));
     assert_eq!(ep["range"]["start"]["line"], line_of(&config, "endpoint_url"));
 }
+
+#[test]
+fn bad_destination_and_account_ids_fail_validate_at_their_path() {
+    let config = format!(
+        r#"{}resource "cima_org_query" "inventory" {{
+  include_account_ids = ["1234567890123"]
+
+  destination {{
+    bucket = "Cima-Data"
+    key    = "accounts.csv"
+    format = "xml"
+  }}
+}}
+"#,
+        preamble()
+    );
+    let ws = workspace(None);
+    ws.write("main.tf", &config).unwrap();
+    let v = ws.validate_json().unwrap();
+    let errs = errors(&v);
+    let find =
+        |summary: &str| *errs.iter().find(|d| d["summary"] == summary).unwrap_or_else(|| panic!("{summary}: {v:#}"));
+    assert_eq!(find("Invalid bucket name")["range"]["start"]["line"], line_of(&config, "bucket ="));
+    assert_eq!(find("Invalid format")["range"]["start"]["line"], line_of(&config, "format ="));
+    let id = find("Invalid account id");
+    assert_eq!(id["range"]["start"]["line"], line_of(&config, "include_account_ids"));
+    assert!(id["detail"].as_str().unwrap().contains("1234567890123"));
+    assert_eq!(errs.len(), 3, "{v:#}");
+}
