@@ -2,7 +2,8 @@
 //!
 //! - [`LocalAws`]: moto's server plus the project's extensions (`testing/localaws/`), a child
 //!   process on 127.0.0.1 that dies with its owner; [`LocalAws::seed_org`] builds a
-//!   reproducible organization and returns its ground truth ([`SeededOrg`]).
+//!   reproducible organization and returns its ground truth ([`SeededOrg`]);
+//!   [`LocalAws::seed_cases`] fills its accounts with AWS Support cases ([`SeededCases`]).
 //! - [`Terraform`] and [`TfWorkspace`]: the real Terraform CLI in a temporary directory, with
 //!   the locally built provider wired in through `dev_overrides`.
 //! - [`Venv`] and [`create_venv`]: the project-local Python environment both rely on; only
@@ -32,7 +33,9 @@ use std::path::PathBuf;
 
 pub use error::{Error, Result};
 pub use localaws::{
-    LOCALAWS_DIR, LocalAws, MANAGEMENT_ACCOUNT_ID, OrgSpec, REGION, SeededAccount, SeededOrg, SeededOu, TEST_KEY,
+    AWS_SUBMITTER, CASE_READER_ROLE, CaseSpec, LOCALAWS_DIR, LocalAws, MANAGEMENT_ACCOUNT_ID, OrgSpec, REGION,
+    SeededAccount, SeededAccountCases, SeededAttachment, SeededCase, SeededCases, SeededCommunication, SeededOrg,
+    SeededOu, TEST_KEY,
 };
 pub use terraform::{
     DEFAULT_TIMEOUT, PROVIDER_BINARY_NAME, PROVIDER_EXAMPLE, Terraform, TfWorkspace, cli_config_text,

@@ -104,6 +104,128 @@ pub struct SeededAccount {
     pub tags: BTreeMap<String, String>,
 }
 
+/// The role [`LocalAws::seed_cases`] creates in each account unless told otherwise.
+pub const CASE_READER_ROLE: &str = "CimaCaseReaderRole";
+/// `submittedBy` of communications from AWS's side (origin `AWS`).
+pub const AWS_SUBMITTER: &str = "Amazon Web Services";
+
+/// What [`LocalAws::seed_cases`] creates. The same values (on the same organization) give the
+/// same cases.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CaseSpec {
+    /// Derives subjects, severities, services, statuses, communications and times.
+    pub seed: u64,
+    /// Cases in each account.
+    pub per_account: usize,
+    /// Accounts to seed; `None` means the management account and every ACTIVE member.
+    pub accounts: Option<Vec<String>>,
+    /// The reader role created in each account; `None` means [`CASE_READER_ROLE`].
+    pub role_name: Option<String>,
+    /// Accounts that get no reader role (to test partial failures).
+    pub skip_role: Vec<String>,
+}
+
+/// The command-line arguments of `localaws.seed cases` for a spec (after `--endpoint`).
+fn case_args(spec: &CaseSpec) -> Vec<String> {
+    let mut args =
+        vec!["--seed".to_owned(), spec.seed.to_string(), "--per-account".to_owned(), spec.per_account.to_string()];
+    if let Some(accounts) = &spec.accounts {
+        args.extend(["--accounts".to_owned(), accounts.join(",")]);
+    }
+    if let Some(role) = &spec.role_name {
+        args.extend(["--role-name".to_owned(), role.clone()]);
+    }
+    if !spec.skip_role.is_empty() {
+        args.extend(["--skip-role".to_owned(), spec.skip_role.join(",")]);
+    }
+    args
+}
+
+/// The ground truth of [`LocalAws::seed_cases`], read back from the Support API.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeededCases {
+    pub seed: u64,
+    /// Every seeded time lies in the 400 days before this instant (ISO-8601 UTC).
+    pub anchor: String,
+    pub management_account_id: String,
+    pub role_name: String,
+    /// In the order seeded: by default the management account, then members as they joined.
+    pub accounts: Vec<SeededAccountCases>,
+}
+
+impl SeededCases {
+    /// The cases of this account.
+    pub fn account(&self, id: &str) -> Option<&SeededAccountCases> {
+        self.accounts.iter().find(|a| a.account_id == id)
+    }
+
+    /// Every seeded case, account after account.
+    pub fn cases(&self) -> impl Iterator<Item = &SeededCase> {
+        self.accounts.iter().flat_map(|a| a.cases.iter())
+    }
+}
+
+/// One account of [`SeededCases`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeededAccountCases {
+    pub account_id: String,
+    /// The reader role in this account; `None` for [`CaseSpec::skip_role`] accounts.
+    pub reader_role: Option<String>,
+    /// Oldest first (increasing display IDs).
+    pub cases: Vec<SeededCase>,
+}
+
+/// A support case as DescribeCases answers it, in snake case, plus its account.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeededCase {
+    pub account_id: String,
+    /// `case-<account>-<4 hex>-<year>-<16 hex>`.
+    pub case_id: String,
+    /// Numeric, increasing per account.
+    pub display_id: String,
+    pub subject: String,
+    /// opened, pending-customer-action, reopened, resolved, unassigned or work-in-progress.
+    pub status: String,
+    pub service_code: String,
+    pub category_code: String,
+    /// low, normal, high, urgent or critical.
+    pub severity_code: String,
+    pub submitted_by: String,
+    /// ISO-8601 UTC with milliseconds, e.g. `2024-05-01T10:00:00.123Z`.
+    pub time_created: String,
+    pub cc_email_addresses: Vec<String>,
+    pub language: String,
+    /// Oldest first; the first is the case's description.
+    pub communications: Vec<SeededCommunication>,
+}
+
+impl SeededCase {
+    /// The first communication from AWS's side, if any (what `firstResponseTime` measures).
+    pub fn first_aws_response(&self) -> Option<&SeededCommunication> {
+        self.communications.iter().find(|c| c.origin == "AWS")
+    }
+}
+
+/// A communication of a [`SeededCase`], as DescribeCommunications answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeededCommunication {
+    pub case_id: String,
+    pub body: String,
+    /// [`AWS_SUBMITTER`] for AWS's replies, else the customer's identity.
+    pub submitted_by: String,
+    pub time_created: String,
+    /// `AWS` or `CUSTOMER`.
+    pub origin: String,
+    pub attachment_set: Vec<SeededAttachment>,
+}
+
+/// An attachment of a [`SeededCommunication`] (none are seeded today).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeededAttachment {
+    pub attachment_id: String,
+    pub file_name: String,
+}
+
 /// A running local AWS server. Dropping it stops the process (SIGTERM, then SIGKILL) and
 /// reaps it.
 #[derive(Debug)]
@@ -243,8 +365,6 @@ impl LocalAws {
         serde_json::from_str(&answer).map_err(|source| Error::Json { what: format!("answer of {path}"), source })
     }
 
-    /// Builds a seeded organization (`python -m localaws.seed org`) and returns its truth.
-    /// Fails if an organization exists already: [`LocalAws::reset`] first.
     /// Runs one of the seeding tool's out-of-band commands (`bucket`, `put-object`,
     /// `get-object`, `move-account`, `truth`) against this server and returns its JSON answer.
     pub fn tool(&self, command: &str, args: &[(&str, &str)]) -> Result<serde_json::Value> {
@@ -258,6 +378,8 @@ impl LocalAws {
             .map_err(|source| Error::Json { what: format!("localaws.seed {command} output"), source })
     }
 
+    /// Builds a seeded organization (`python -m localaws.seed org`) and returns its truth.
+    /// Fails if an organization exists already: [`LocalAws::reset`] first.
     pub fn seed_org(&self, spec: &OrgSpec) -> Result<SeededOrg> {
         let mut cmd = python_command(&self.python, &self.package_dir);
         cmd.args(["-m", "localaws.seed", "org", "--endpoint", &self.endpoint])
@@ -269,6 +391,26 @@ impl LocalAws {
         let output = run_checked(cmd, timeout, Group::Inherit)?;
         serde_json::from_slice(&output.stdout)
             .map_err(|source| Error::Json { what: "localaws.seed output".into(), source })
+    }
+
+    /// Creates AWS Support cases in accounts of the seeded organization
+    /// (`python -m localaws.seed cases`, see `testing/localaws/README.md`) and returns their
+    /// truth, read back through DescribeCases and DescribeCommunications.
+    ///
+    /// Members are reached through `OrganizationAccountAccessRole`; each account except those
+    /// in [`CaseSpec::skip_role`] gets the reader role (trusting the management account).
+    /// Times fall in the 400 days before the start of the current UTC day, so the same spec
+    /// after a [`LocalAws::reset`] and the same [`OrgSpec`] gives the same truth that day.
+    pub fn seed_cases(&self, spec: &CaseSpec) -> Result<SeededCases> {
+        let mut cmd = python_command(&self.python, &self.package_dir);
+        cmd.args(["-m", "localaws.seed", "cases", "--endpoint", &self.endpoint]);
+        cmd.args(case_args(spec));
+        // A few dozen calls per account; generous, yet bounded.
+        let accounts = spec.accounts.as_ref().map_or(100, Vec::len) as u64;
+        let timeout = Duration::from_secs(120 + accounts * (spec.per_account as u64 + 1) / 8);
+        let output = run_checked(cmd, timeout, Group::Inherit)?;
+        serde_json::from_slice(&output.stdout)
+            .map_err(|source| Error::Json { what: "localaws.seed cases output".into(), source })
     }
 
     fn post(&self, path: &str, body: &[u8]) -> Result<String> {
@@ -400,6 +542,56 @@ mod tests {
         assert_eq!(org.members().count(), 1);
         assert_eq!(org.account("210987654321").map(|a| a.tags["env"].as_str()), Some("prod"));
         assert_eq!(org.ous[0].path, "/Production/Web");
+    }
+
+    #[test]
+    fn case_spec_becomes_seed_arguments() {
+        let minimal = CaseSpec { seed: 3, per_account: 8, ..CaseSpec::default() };
+        assert_eq!(case_args(&minimal), ["--seed", "3", "--per-account", "8"]);
+        let full = CaseSpec {
+            seed: 1,
+            per_account: 2,
+            accounts: Some(vec!["111111111111".into(), "222222222222".into()]),
+            role_name: Some("Reader".into()),
+            skip_role: vec!["222222222222".into()],
+        };
+        assert_eq!(
+            case_args(&full).join(" "),
+            "--seed 1 --per-account 2 --accounts 111111111111,222222222222 --role-name Reader \
+             --skip-role 222222222222"
+        );
+    }
+
+    #[test]
+    fn seeded_cases_read_the_seed_tool_json() {
+        let json = r#"{
+          "seed": 4, "anchor": "2026-03-15T00:00:00.000Z", "management_account_id": "123456789012",
+          "role_name": "CimaCaseReaderRole",
+          "accounts": [
+            {"account_id": "123456789012", "reader_role": "CimaCaseReaderRole", "cases": []},
+            {"account_id": "210987654321", "reader_role": null, "cases": [{
+              "account_id": "210987654321", "case_id": "case-210987654321-ab12-2025-0123456789abcdef",
+              "display_id": "16543210001", "subject": "Slow", "status": "resolved",
+              "service_code": "aws-lambda", "category_code": "performance", "severity_code": "high",
+              "submitted_by": "localaws-seed@210987654321", "time_created": "2025-06-01T10:00:00.123Z",
+              "cc_email_addresses": ["ops@example.com"], "language": "en",
+              "communications": [
+                {"case_id": "case-210987654321-ab12-2025-0123456789abcdef", "body": "Slow",
+                 "submitted_by": "localaws-seed@210987654321", "time_created": "2025-06-01T10:00:00.123Z",
+                 "origin": "CUSTOMER", "attachment_set": []},
+                {"case_id": "case-210987654321-ab12-2025-0123456789abcdef", "body": "Looking",
+                 "submitted_by": "Amazon Web Services", "time_created": "2025-06-01T11:00:00.000Z",
+                 "origin": "AWS", "attachment_set": [{"attachment_id": "a-1", "file_name": "log.txt"}]}
+              ]}]}
+          ]
+        }"#;
+        let seeded: SeededCases = serde_json::from_str(json).expect("parses");
+        assert_eq!(seeded.cases().count(), 1);
+        let member = seeded.account("210987654321").expect("member");
+        assert_eq!(member.reader_role, None);
+        let case = &member.cases[0];
+        assert_eq!(case.first_aws_response().map(|c| c.submitted_by.as_str()), Some(AWS_SUBMITTER));
+        assert_eq!(case.communications[1].attachment_set[0].file_name, "log.txt");
     }
 
     #[test]

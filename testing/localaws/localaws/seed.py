@@ -1,6 +1,7 @@
 """Builds a reproducible AWS organization on a localaws server and prints its ground truth.
 
     python -m localaws.seed org --endpoint URL --accounts N --seed S [--suspended K] [--invited J]
+    python -m localaws.seed cases --endpoint URL --seed S --per-account N [...] (see seed_cases.py)
 
 Everything is derived from the seed: account names, e-mails, placement, tags, which accounts
 are SUSPENDED (closed through CloseAccount) or INVITED, and when each joined. moto's own
@@ -231,6 +232,24 @@ def read_truth(endpoint: str, seed: int | None = None) -> dict[str, Any]:
     }
 
 
+def _account_list(text: str) -> list[str]:
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    for account_id in ids:
+        if not (len(account_id) == 12 and account_id.isdigit()):
+            raise argparse.ArgumentTypeError(f"not a 12-digit account ID: {account_id!r}")
+    return ids
+
+
+def _utc_time(text: str) -> datetime.datetime:
+    try:
+        value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 time: {text!r}") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a UTC offset or 'Z'")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m localaws.seed")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -241,6 +260,17 @@ def main(argv: list[str] | None = None) -> int:
     org.add_argument("--suspended", type=int, default=0, help="member accounts to close (SUSPENDED)")
     org.add_argument("--invited", type=int, default=None,
                      help="member accounts shown as INVITED (default: a fifth of them)")
+    cases = commands.add_parser("cases", help="create seeded Support cases and print their truth as JSON")
+    cases.add_argument("--endpoint", required=True)
+    cases.add_argument("--seed", type=int, required=True)
+    cases.add_argument("--per-account", type=int, required=True, help="cases per account")
+    cases.add_argument("--accounts", type=_account_list, default=None,
+                       help="comma-separated account IDs (default: management + every ACTIVE member)")
+    cases.add_argument("--role-name", default="CimaCaseReaderRole", help="reader role created in each account")
+    cases.add_argument("--skip-role", type=_account_list, default=[],
+                       help="comma-separated account IDs that get no reader role")
+    cases.add_argument("--now", type=_utc_time, default=None,
+                       help="anchor of the 400-day window, ISO-8601 (default: start of the UTC day)")
     truth = commands.add_parser("truth", help="print the truth of the existing organization")
     truth.add_argument("--endpoint", required=True)
     # Changes made "out of band", the way a person in the console would, for drift tests.
@@ -262,7 +292,12 @@ def main(argv: list[str] | None = None) -> int:
     move.add_argument("--to", required=True)
     args = parser.parse_args(argv)
 
-    if args.command == "org":
+    if args.command == "cases":
+        from localaws.seed_cases import seed_cases
+
+        result = seed_cases(args.endpoint, lambda path, body: _post(args.endpoint, path, body),
+                            args.seed, args.per_account, args.accounts, args.role_name, args.skip_role, args.now)
+    elif args.command == "org":
         invited = args.accounts // 5 if args.invited is None else args.invited
         result = seed_org(args.endpoint, args.accounts, args.seed, args.suspended, invited)
     elif args.command == "bucket":

@@ -68,15 +68,23 @@ class Server:
             if stream:
                 stream.close()
 
-    def client(self, service: str, **credentials: str) -> Any:
+    def client(self, service: str, region: str = "us-east-1", config: Any = None, **credentials: str) -> Any:
         import boto3
 
         return boto3.client(
-            service, endpoint_url=self.endpoint, region_name="us-east-1",
+            service, endpoint_url=self.endpoint, region_name=region, config=config,
             aws_access_key_id=credentials.get("key", "testing"),
             aws_secret_access_key=credentials.get("secret", "testing"),
             aws_session_token=credentials.get("token"),
         )
+
+    def assume(self, account_id: str, role: str = "OrganizationAccountAccessRole",
+               session: str = "localaws-test") -> dict[str, str]:
+        """Credentials (as keyword arguments for client()) of a role session in account_id."""
+        credentials = self.client("sts").assume_role(
+            RoleArn=f"arn:aws:iam::{account_id}:role/{role}", RoleSessionName=session)["Credentials"]
+        return {"key": credentials["AccessKeyId"], "secret": credentials["SecretAccessKey"],
+                "token": credentials["SessionToken"]}
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
         request = urllib.request.Request(
@@ -98,6 +106,15 @@ class Server:
                               timeout=SEED_TIMEOUT, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"seed failed: {done.stderr.decode()}")
+        return json.loads(done.stdout)
+
+    def seed_cases(self, seed: int, per_account: int, *extra: str) -> dict[str, Any]:
+        args = [sys.executable, "-m", "localaws.seed", "cases", "--endpoint", self.endpoint,
+                "--seed", str(seed), "--per-account", str(per_account), *extra]
+        done = subprocess.run(args, env=child_env(), cwd=PACKAGE_ROOT, capture_output=True,
+                              timeout=SEED_TIMEOUT, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"seed cases failed: {done.stderr.decode()}")
         return json.loads(done.stdout)
 
 

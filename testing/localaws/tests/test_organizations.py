@@ -188,8 +188,18 @@ class ControlAndReset(unittest.TestCase):
         with self.assertRaises(self.org.exceptions.AWSOrganizationsNotInUseException):
             self.org.describe_organization()
         self.assertEqual(self.org.list_accounts()["Accounts"], [])
-        # A member of the old organization no longer belongs to any (stock moto answered 500).
+        # Reset emptied IAM as well, so the member's role is gone and AssumeRole refuses it.
         sts = self.server.client("sts")
+        role_arn = f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole"
+        with self.assertRaises(sts.exceptions.ClientError) as denied:
+            sts.assume_role(RoleArn=role_arn, RoleSessionName="after-reset")
+        self.assertEqual(denied.exception.response["Error"]["Code"], "AccessDenied")
+        # Put the role back in the stale account (moto routes a call by its x-moto-account-id header).
+        iam = self.server.client("iam")
+        iam.meta.events.register("before-sign.iam.*",
+                                 lambda request, **_: request.headers.__setitem__("x-moto-account-id", member))
+        iam.create_role(RoleName="OrganizationAccountAccessRole", AssumeRolePolicyDocument="{}")
+        # A member of the old organization no longer belongs to any (stock moto answered 500).
         credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole",
                                       RoleSessionName="after-reset")["Credentials"]
         as_member = self.server.client("organizations", key=credentials["AccessKeyId"],

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cima_testkit::{LocalAws, OrgSpec, PROVIDER_BINARY_NAME, Terraform, TfWorkspace};
+use cima_testkit::{CaseSpec, LocalAws, OrgSpec, PROVIDER_BINARY_NAME, Terraform, TfWorkspace};
 
 fn process_exists(pid: u32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
@@ -49,6 +49,44 @@ fn localaws_seeds_an_organization_and_dies_with_its_handle() {
 
     drop(aws);
     assert!(!process_exists(pid), "Drop stops and reaps the server");
+}
+
+#[test]
+fn localaws_seeds_support_cases() {
+    let aws = LocalAws::start().expect("localaws starts");
+    let org = aws.seed_org(&OrgSpec { accounts: 4, seed: 3, suspended: 1 }).expect("org");
+    let active: Vec<&str> = org.accounts.iter().filter(|a| a.status == "ACTIVE").map(|a| a.id.as_str()).collect();
+    let skipped = active[1].to_owned();
+    let spec = CaseSpec { seed: 2, per_account: 6, skip_role: vec![skipped.clone()], ..CaseSpec::default() };
+    let cases = aws.seed_cases(&spec).expect("cases");
+
+    let seeded: Vec<&str> = cases.accounts.iter().map(|a| a.account_id.as_str()).collect();
+    assert_eq!(seeded, active, "the management account, then every ACTIVE member");
+    assert_eq!(cases.cases().count(), 6 * active.len());
+    assert_eq!(cases.role_name, cima_testkit::CASE_READER_ROLE);
+    assert_eq!(cases.account(&skipped).and_then(|a| a.reader_role.as_deref()), None);
+    for case in cases.cases() {
+        assert!(case.case_id.starts_with(&format!("case-{}-", case.account_id)), "{case:?}");
+        assert!(case.display_id.bytes().all(|b| b.is_ascii_digit()), "{case:?}");
+        assert!(case.time_created.ends_with('Z') && case.time_created < cases.anchor, "{case:?}");
+        assert_eq!(case.communications.first().map(|c| c.origin.as_str()), Some("CUSTOMER"));
+    }
+    assert!(cases.cases().any(|c| c.first_aws_response().is_some()));
+    assert!(cases.cases().any(|c| c.status == "resolved"));
+
+    // Only the named accounts, with another role name.
+    let member = active[2].to_owned();
+    let spec = CaseSpec {
+        seed: 2,
+        per_account: 1,
+        accounts: Some(vec![member.clone()]),
+        role_name: Some("OtherReader".into()),
+        skip_role: Vec::new(),
+    };
+    let more = aws.seed_cases(&spec).expect("more cases");
+    assert_eq!(more.accounts.len(), 1);
+    assert_eq!(more.accounts[0].reader_role.as_deref(), Some("OtherReader"));
+    assert_eq!(more.accounts[0].cases.len(), 7, "six before, one more");
 }
 
 #[test]

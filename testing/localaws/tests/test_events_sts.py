@@ -1,0 +1,204 @@
+"""aws.support events through moto's EventBridge, cross-account forwarding, and AssumeRole checks."""
+
+from __future__ import annotations
+
+import json
+import time
+import unittest
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from _launcher import Server
+
+RECEIVE_ROUNDS = 10
+
+
+def support_pattern() -> str:
+    return json.dumps({"source": ["aws.support"], "detail-type": ["Support Case Update"]})
+
+
+class Events(unittest.TestCase):
+    server: Server
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.server = Server()
+        try:
+            cls.org = cls.server.seed(3, seed=5, invited=0)
+        except BaseException:
+            cls.server.stop()
+            raise
+        cls.management = cls.org["management_account_id"]
+        cls.members = [a["id"] for a in cls.org["accounts"][1:]]
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.server.stop()
+
+    def queue(self, name: str, **credentials: str) -> tuple[Any, str, str]:
+        """(sqs client, queue URL, queue ARN) of a new queue in the credentials' account."""
+        sqs = self.server.client("sqs", **credentials)
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return sqs, url, arn
+
+    def receive(self, sqs: Any, url: str, expected: int) -> list[dict[str, Any]]:
+        """Up to `expected` messages as parsed events; bounded number of rounds."""
+        events: list[dict[str, Any]] = []
+        for _ in range(RECEIVE_ROUNDS):
+            for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+                events.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            if len(events) >= expected:
+                break
+            time.sleep(0.05)
+        return events
+
+    def test_support_events_on_default_bus(self) -> None:
+        member = self.members[0]
+        creds = self.server.assume(member)
+        sqs, url, arn = self.queue("support-events", **creds)
+        events = self.server.client("events", **creds)
+        events.put_rule(Name="support", EventPattern=support_pattern())
+        events.put_targets(Rule="support", Targets=[{"Id": "q", "Arn": arn}])
+
+        support = self.server.client("support", **creds)
+        case_id = support.create_case(subject="s", communicationBody="b")["caseId"]
+        display_id = support.describe_cases(caseIdList=[case_id])["cases"][0]["displayId"]
+        support.add_communication_to_case(caseId=case_id, communicationBody="more")
+        status, _ = self.server.post("/_localaws/support/communication",
+                                     {"account_id": member, "case_id": case_id, "body": "from AWS"})
+        self.assertEqual(status, 200)
+        support.resolve_case(caseId=case_id)
+        support.add_communication_to_case(caseId=case_id, communicationBody="again")
+
+        received = self.receive(sqs, url, 5)
+        self.assertEqual(
+            [(e["detail"]["event-name"], e["detail"]["origin"]) for e in received],
+            [("CreateCase", "CUSTOMER"), ("AddCommunicationToCase", "CUSTOMER"), ("AddCommunicationToCase", "AWS"),
+             ("ResolveCase", "CUSTOMER"), ("ReopenCase", "CUSTOMER")])
+        for event in received:
+            self.assertEqual((event["source"], event["detail-type"]), ("aws.support", "Support Case Update"))
+            self.assertEqual((event["account"], event["region"]), (member, "us-east-1"))
+            self.assertEqual(event["detail"]["case-id"], case_id)
+            self.assertEqual(event["detail"]["display-id"], display_id)
+        communication_ids = [e["detail"]["communication-id"] for e in received]
+        self.assertEqual(communication_ids[3], "")
+        self.assertTrue(all(communication_ids[i] for i in (0, 1, 2, 4)))
+        self.assertEqual(len(set(communication_ids)), 5)
+        # Nothing in the management account's default bus came from the member's cases.
+        self.assertEqual(self.receive(sqs, url, 1), [])
+
+    def test_put_events_keep_account_on_delivery(self) -> None:
+        sqs, url, arn = self.queue("plain")
+        events = self.server.client("events")
+        events.put_rule(Name="plain", EventPattern=json.dumps({"source": ["test.plain"]}))
+        events.put_targets(Rule="plain", Targets=[{"Id": "q", "Arn": arn}])
+        events.put_events(Entries=[{"Source": "test.plain", "DetailType": "t", "Detail": "{}"}])
+        (event,) = self.receive(sqs, url, 1)
+        self.assertEqual(event["account"], self.management)
+
+    def test_cross_account_forwarding_keeps_sender(self) -> None:
+        member = self.members[1]
+        central = self.server.client("events")
+        bus_arn = central.create_event_bus(Name="cima-central")["EventBusArn"]
+        sqs, url, arn = self.queue("central")
+        central.put_rule(Name="enrich", EventBusName="cima-central", EventPattern=support_pattern())
+        central.put_targets(Rule="enrich", EventBusName="cima-central", Targets=[{"Id": "q", "Arn": arn}])
+
+        creds = self.server.assume(member)
+        linked = self.server.client("events", **creds)
+        linked.put_rule(Name="forward", EventPattern=json.dumps({"source": ["aws.support", "heidi.support"]}))
+        linked.put_targets(Rule="forward", Targets=[{
+            "Id": "central", "Arn": bus_arn,
+            "RoleArn": f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole"}])
+        # A rule forwarding to a bus that does not exist must not break the sender.
+        linked.put_rule(Name="dangling", EventPattern=support_pattern())
+        linked.put_targets(Rule="dangling", Targets=[{
+            "Id": "gone", "Arn": f"arn:aws:events:us-east-1:{self.management}:event-bus/no-such-bus"}])
+
+        support = self.server.client("support", **creds)
+        case_id = support.create_case(subject="s", communicationBody="b")["caseId"]
+        display_id = support.describe_cases(caseIdList=[case_id])["cases"][0]["displayId"]
+        (event,) = self.receive(sqs, url, 1)
+        self.assertEqual(event["account"], member)
+        self.assertEqual(event["region"], "us-east-1")
+        self.assertEqual((event["source"], event["detail-type"]), ("aws.support", "Support Case Update"))
+        self.assertEqual(event["detail"]["case-id"], case_id)
+        self.assertEqual(event["detail"]["display-id"], display_id)
+        self.assertEqual(event["detail"]["event-name"], "CreateCase")
+        self.assertEqual(event["detail"]["origin"], "CUSTOMER")
+        self.assertEqual(set(event["detail"]), {"case-id", "display-id", "communication-id", "event-name", "origin"})
+
+        # An event the linked account puts itself (the enricher's heidi.support) also keeps it.
+        central.put_rule(Name="store", EventBusName="cima-central", EventPattern=json.dumps({"source": ["heidi.support"]}))
+        central.put_targets(Rule="store", EventBusName="cima-central", Targets=[{"Id": "q", "Arn": arn}])
+        linked.put_events(Entries=[{"Source": "heidi.support", "DetailType": "heidi.support",
+                                    "Detail": json.dumps({"caseId": case_id})}])
+        (enriched,) = self.receive(sqs, url, 1)
+        self.assertEqual((enriched["account"], enriched["detail"]), (member, {"caseId": case_id}))
+
+
+class AssumeRole(unittest.TestCase):
+    server: Server
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.server = Server()
+        try:
+            cls.org = cls.server.seed(2, seed=8, invited=0)
+        except BaseException:
+            cls.server.stop()
+            raise
+        cls.members = [a["id"] for a in cls.org["accounts"][1:]]
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.server.stop()
+
+    def test_missing_role_is_access_denied(self) -> None:
+        sts = self.server.client("sts")
+        role = f"arn:aws:iam::{self.members[0]}:role/CimaCaseReaderRole"
+        with self.assertRaises(ClientError) as err:
+            sts.assume_role(RoleArn=role, RoleSessionName="reader")
+        response = err.exception.response
+        self.assertEqual(response["Error"]["Code"], "AccessDenied")
+        self.assertEqual(response["ResponseMetadata"]["HTTPStatusCode"], 403)
+        self.assertRegex(response["Error"]["Message"],
+                         r"^User: arn:aws:(iam|sts)::123456789012:\S+ is not authorized to perform: "
+                         r"sts:AssumeRole on resource: " + role + "$")
+        # An account nobody ever used has no roles at all.
+        with self.assertRaises(ClientError):
+            sts.assume_role(RoleArn="arn:aws:iam::999999999999:role/Any", RoleSessionName="x1")
+
+    def test_organization_access_role_exists_and_works(self) -> None:
+        member = self.members[0]
+        creds = self.server.assume(member)
+        self.assertEqual(self.server.client("sts", **creds).get_caller_identity()["Account"], member)
+        role = self.server.client("iam", **creds).get_role(RoleName="OrganizationAccountAccessRole")["Role"]
+        trust = role["AssumeRolePolicyDocument"]
+        trust = json.loads(trust) if isinstance(trust, str) else trust
+        self.assertEqual(trust["Statement"][0]["Principal"]["AWS"],
+                         f"arn:aws:iam::{self.org['management_account_id']}:root")
+
+    def test_role_created_later_can_be_assumed_only_where_it_exists(self) -> None:
+        first, second = self.members
+        iam = self.server.client("iam", **self.server.assume(first))
+        iam.create_role(RoleName="Reader", Path="/cima/", AssumeRolePolicyDocument="{}")
+        reader = self.server.assume(first, role="cima/Reader", session="reader")
+        identity = self.server.client("sts", **reader).get_caller_identity()
+        self.assertEqual(identity["Account"], first)
+        self.assertIn(":assumed-role/Reader/reader", identity["Arn"])
+        with self.assertRaises(ClientError) as err:
+            self.server.assume(second, role="cima/Reader")
+        self.assertEqual(err.exception.response["Error"]["Code"], "AccessDenied")
+        # Assumed-role callers are named as such in the refusal.
+        with self.assertRaises(ClientError) as err:
+            self.server.client("sts", **reader).assume_role(
+                RoleArn=f"arn:aws:iam::{second}:role/Nope", RoleSessionName="hop")
+        self.assertIn(f"assumed-role/Reader/reader is not authorized", err.exception.response["Error"]["Message"])
+
+
+if __name__ == "__main__":
+    unittest.main()
