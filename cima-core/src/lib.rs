@@ -1,5 +1,8 @@
 //! Domain code shared by the provider and the Lambdas. No Terraform or protocol types here: the
 //! provider maps these models onto its schemas, the Lambdas onto their events.
 
+pub mod fanout;
 pub mod ids;
 pub mod org;
+pub mod sessions;
+pub mod support;

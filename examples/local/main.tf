@@ -20,6 +20,11 @@ data "cima_org_query" "suspended" {
   statuses = ["SUSPENDED"]
 }
 
+# Support cases of every active account, read through each account's case-reader role.
+data "cima_cases" "open" {
+  role_name = "CimaCaseReaderRole"
+}
+
 locals {
   names_by_ou = {
     for account in data.cima_org_query.active.accounts : account.ou_path => "${account.name} (${account.id})"...
@@ -44,4 +49,21 @@ output "accounts_per_ou" {
 output "suspended_account_ids" {
   description = "Accounts that are SUSPENDED."
   value       = data.cima_org_query.suspended.account_ids
+}
+
+output "open_cases" {
+  description = "Open Support cases across the organization: totals by severity and status."
+  value = {
+    total       = data.cima_cases.open.summary.total
+    by_severity = data.cima_cases.open.summary.by_severity
+    by_status   = data.cima_cases.open.summary.by_status
+  }
+}
+
+output "production_down" {
+  description = "Open cases of severity urgent (Production system down) or critical, newest last."
+  value = [
+    for c in data.cima_cases.open.cases : "${c.account_name} #${c.display_id}: ${c.subject} (${c.severity_name})"
+    if contains(["urgent", "critical"], c.severity_code)
+  ]
 }

@@ -13,10 +13,12 @@ pub fn run(args: &[String]) -> Result<()> {
     eprintln!("xtask: starting the local AWS (moto server on 127.0.0.1)");
     let aws = cima_testkit::LocalAws::start()?;
     let org = aws.seed_org(&cima_testkit::OrgSpec { accounts, seed: 7, suspended: 3 })?;
+    let cases = aws.seed_cases(&cima_testkit::CaseSpec { seed: 7, per_account: 4, ..Default::default() })?;
     eprintln!(
-        "xtask: seeded organization {} with {} accounts at {}",
+        "xtask: seeded organization {} with {} accounts and {} Support cases at {}",
         org.organization_id,
         org.accounts.len(),
+        cases.cases().count(),
         aws.endpoint()
     );
 

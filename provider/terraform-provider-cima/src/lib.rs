@@ -2,6 +2,7 @@
 //! resource (`data_source_<name>.rs`, `resource_<name>.rs`).
 
 mod aws;
+mod data_source_cases;
 mod data_source_org_query;
 mod provider;
 mod resource_org_query;

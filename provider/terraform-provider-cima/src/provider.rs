@@ -7,7 +7,10 @@ use serde::Deserialize;
 use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, Schema};
 use tfplugin::{AttributePath, Ctx, Diagnostic, Diagnostics, DynDataSource, DynResource, Type};
 
+use cima_core::sessions::AccountSessions;
+
 use crate::aws::{self, AwsSettings};
+use crate::data_source_cases::CasesDataSource;
 use crate::data_source_org_query::OrgQueryDataSource;
 use crate::resource_org_query::OrgQueryResource;
 
@@ -39,9 +42,36 @@ pub struct AssumeRoleModel {
 #[derive(Debug)]
 pub struct Configured {
     pub sdk: aws_types::SdkConfig,
-    #[expect(dead_code, reason = "read by the member-account types of the next issues")]
     pub member_access_role_name: String,
     pub max_concurrency: usize,
+    /// Member-account credentials, one AssumeRole per (account, role) per process.
+    pub sessions: AccountSessions,
+    caller_account: tokio::sync::OnceCell<Option<String>>,
+}
+
+impl Configured {
+    pub fn new(sdk: aws_types::SdkConfig, member_access_role_name: String, max_concurrency: usize) -> Self {
+        let sessions = AccountSessions::new(sdk.clone(), "terraform-provider-cima");
+        Self { sdk, member_access_role_name, max_concurrency, sessions, caller_account: Default::default() }
+    }
+
+    /// The account the provider's own credentials belong to (asked once); `None` when STS cannot
+    /// tell, in which case every account is reached through its role.
+    pub async fn caller_account(&self) -> Option<String> {
+        self.caller_account
+            .get_or_init(|| async {
+                let sts = aws_sdk_sts::Client::new(&self.sdk);
+                match sts.get_caller_identity().send().await {
+                    Ok(out) => out.account,
+                    Err(e) => {
+                        tracing::warn!(error = %aws_sdk_sts::error::DisplayErrorContext(&e), "GetCallerIdentity failed");
+                        None
+                    }
+                }
+            })
+            .await
+            .clone()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -183,14 +213,12 @@ impl tfplugin::Provider for CimaProvider {
             let settings = AwsSettings::from_model(&config);
             ctx.run("loading the AWS configuration", async { Ok(aws::load(&settings).await) })
                 .await
-                .map(|sdk| Configured {
-                    sdk,
-                    member_access_role_name: config
-                        .member_access_role_name
-                        .clone()
-                        .unwrap_or_else(|| DEFAULT_MEMBER_ROLE.to_owned()),
-                    max_concurrency: usize::try_from(config.max_concurrency.unwrap_or(DEFAULT_MAX_CONCURRENCY))
-                        .unwrap_or(16),
+                .map(|sdk| {
+                    Configured::new(
+                        sdk,
+                        config.member_access_role_name.clone().unwrap_or_else(|| DEFAULT_MEMBER_ROLE.to_owned()),
+                        usize::try_from(config.max_concurrency.unwrap_or(DEFAULT_MAX_CONCURRENCY)).unwrap_or(16),
+                    )
                 })
                 .map_err(|d| d.to_string())
         } else {
@@ -203,7 +231,7 @@ impl tfplugin::Provider for CimaProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
-        vec![Arc::new(OrgQueryDataSource::new(self.data.clone()))]
+        vec![Arc::new(OrgQueryDataSource::new(self.data.clone())), Arc::new(CasesDataSource::new(self.data.clone()))]
     }
 
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {

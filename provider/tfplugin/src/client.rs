@@ -45,7 +45,7 @@ pub struct Probe {
     pub peak_rss_kib: Option<u64>,
     /// Encoded size of the schema response.
     pub schema_bytes: usize,
-    /// Data source type names in the schema.
+    /// Data source type names in the schema, sorted.
     pub data_sources: Vec<String>,
     /// Shutdown requested → process exited.
     pub exit_after_shutdown: Duration,
@@ -88,7 +88,8 @@ pub async fn probe(binary: &Path, timeout: Duration) -> Result<Probe, ClientErro
     let schema_served = start.elapsed();
     let peak_rss_kib = child.id().and_then(peak_rss_kib);
     let schema_bytes = prost::Message::encoded_len(&schema);
-    let data_sources = schema.data_source_schemas.keys().cloned().collect();
+    let mut data_sources: Vec<String> = schema.data_source_schemas.keys().cloned().collect();
+    data_sources.sort();
 
     let mut controller = gp::grpc_controller_client::GrpcControllerClient::new(channel);
     let asked = Instant::now();

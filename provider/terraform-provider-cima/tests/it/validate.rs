@@ -99,3 +99,29 @@ fn bad_destination_and_account_ids_fail_validate_at_their_path() {
     assert!(id["detail"].as_str().unwrap().contains("1234567890123"));
     assert_eq!(errs.len(), 3, "{v:#}");
 }
+
+#[test]
+fn bad_case_filters_fail_validate_at_their_path() {
+    let config = format!(
+        r#"{}data "cima_cases" "bad" {{
+  account_ids = [
+    "123456789012",
+    "1234567890123",
+  ]
+  severities = ["severe"]
+  after_time = "last tuesday"
+}}
+"#,
+        preamble()
+    );
+    let ws = workspace(None);
+    ws.write("main.tf", &config).unwrap();
+    let v = ws.validate_json().unwrap();
+    let errs = errors(&v);
+    let find =
+        |summary: &str| *errs.iter().find(|d| d["summary"] == summary).unwrap_or_else(|| panic!("{summary}: {v:#}"));
+    assert_eq!(find("Invalid account id")["range"]["start"]["line"], line_of(&config, "\"1234567890123\""));
+    assert_eq!(find("Invalid severity")["range"]["start"]["line"], line_of(&config, "severities"));
+    assert_eq!(find("Invalid time")["range"]["start"]["line"], line_of(&config, "after_time"));
+    assert_eq!(errs.len(), 3, "{v:#}");
+}

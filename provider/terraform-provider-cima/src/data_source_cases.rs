@@ -1,0 +1,469 @@
+//! `data "cima_cases"`: AWS Support cases across the organization's accounts, read live. One
+//! AssumeRole per account, DescribeCases paged to the end, accounts read concurrently within the
+//! provider's `max_concurrency`. An account that cannot be read becomes an `account_errors` entry
+//! and a warning naming it, never a silent gap (or an error, with `fail_on_account_error`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cima_core::org::{self, OrgQuery, SdkOrganizations};
+use cima_core::support::{self, CaseQuery, SdkSupport};
+use cima_core::{fanout, ids};
+use serde::{Deserialize, Serialize};
+use tfplugin::schema::{Attribute, Block, ObjectNesting, Schema};
+use tfplugin::{AttributePath, Ctx, DataSource, Diagnostic, Diagnostics, Type};
+
+use crate::provider::{Configured, ProviderData};
+
+/// Bound on one account's whole read, so a hung account cannot hold the plan forever.
+const ACCOUNT_TIMEOUT: Duration = Duration::from_secs(300);
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct CasesModel {
+    pub account_ids: Option<Vec<String>>,
+    pub statuses: Option<BTreeSet<String>>,
+    pub severities: Option<BTreeSet<String>>,
+    pub after_time: Option<String>,
+    pub before_time: Option<String>,
+    pub include_resolved: Option<bool>,
+    pub include_communications: Option<bool>,
+    pub role_name: Option<String>,
+    pub fail_on_account_error: Option<bool>,
+    pub cases: Option<Vec<CaseModel>>,
+    pub summary: Option<SummaryModel>,
+    pub account_errors: Option<Vec<AccountErrorModel>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct CommunicationModel {
+    pub body: String,
+    pub submitted_by: String,
+    pub time_created: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct CaseModel {
+    pub account_id: String,
+    pub account_name: String,
+    pub case_id: String,
+    pub display_id: String,
+    pub subject: String,
+    pub status: String,
+    pub severity_code: String,
+    pub severity_name: String,
+    pub service_code: String,
+    pub category_code: String,
+    pub submitted_by: String,
+    pub time_created: String,
+    pub cc_email_addresses: Vec<String>,
+    pub language: String,
+    pub last_communication_time: Option<String>,
+    pub communications: Vec<CommunicationModel>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct SummaryModel {
+    pub total: i64,
+    pub open: i64,
+    pub by_status: BTreeMap<String, i64>,
+    pub by_severity: BTreeMap<String, i64>,
+    pub by_account: BTreeMap<String, i64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct AccountErrorModel {
+    pub account_id: String,
+    pub message: String,
+}
+
+pub struct CasesDataSource {
+    data: Arc<ProviderData>,
+}
+
+impl CasesDataSource {
+    pub fn new(data: Arc<ProviderData>) -> Self {
+        Self { data }
+    }
+}
+
+fn strings(t: fn(Box<Type>) -> Type) -> Type {
+    t(Box::new(Type::String))
+}
+
+fn counts() -> Type {
+    Type::Map(Box::new(Type::Number))
+}
+
+fn parse_time(s: &str) -> Result<time::OffsetDateTime, time::error::Parse> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+}
+
+pub fn validate_cases(c: &CasesModel) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let root = AttributePath::root();
+    for (i, id) in c.account_ids.iter().flatten().enumerate() {
+        if !ids::is_account_id(id) {
+            d.push(
+                Diagnostic::error("Invalid account id", format!("{id:?} is not a 12-digit AWS account id."))
+                    .at(root.clone().attribute("account_ids").index(i as i64)),
+            );
+        }
+    }
+    for s in c.statuses.iter().flatten() {
+        if !support::STATUSES.contains(&s.as_str()) {
+            d.push(
+                Diagnostic::error(
+                    "Invalid case status",
+                    format!("{s:?} is not one of {}.", support::STATUSES.join(", ")),
+                )
+                .at(root.clone().attribute("statuses")),
+            );
+        }
+    }
+    for s in c.severities.iter().flatten() {
+        if support::severity_name(s).is_none() {
+            let codes: Vec<&str> = support::SEVERITIES.iter().map(|(c, _)| *c).collect();
+            d.push(
+                Diagnostic::error("Invalid severity", format!("{s:?} is not one of {}.", codes.join(", ")))
+                    .at(root.clone().attribute("severities")),
+            );
+        }
+    }
+    let mut times = Vec::new();
+    for attr in ["after_time", "before_time"] {
+        let v = if attr == "after_time" { &c.after_time } else { &c.before_time };
+        if let Some(t) = v {
+            match parse_time(t) {
+                Ok(p) => times.push(p),
+                Err(e) => d.push(
+                    Diagnostic::error(
+                        "Invalid time",
+                        format!("{t:?} is not an RFC 3339 time such as \"2024-05-01T00:00:00Z\": {e}."),
+                    )
+                    .at(root.clone().attribute(attr)),
+                ),
+            }
+        }
+    }
+    if let (Some(a), Some(b)) = (&c.after_time, &c.before_time)
+        && let (Ok(a), Ok(b)) = (parse_time(a), parse_time(b))
+        && a >= b
+    {
+        d.push(
+            Diagnostic::error("Empty time window", "after_time must be earlier than before_time.")
+                .at(root.clone().attribute("before_time")),
+        );
+    }
+    if let Some(r) = &c.role_name
+        && (r.is_empty() || r.len() > 64)
+    {
+        d.push(
+            Diagnostic::error("Invalid role_name", "An IAM role name has 1 to 64 characters.")
+                .at(root.clone().attribute("role_name")),
+        );
+    }
+    d
+}
+
+/// Times as the Support API wants them: RFC 3339 in UTC.
+fn api_time(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .and_then(|t| parse_time(t).ok())
+        .and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&time::format_description::well_known::Rfc3339).ok())
+}
+
+pub fn summarize(cases: &[CaseModel]) -> SummaryModel {
+    let mut s = SummaryModel { total: cases.len() as i64, ..SummaryModel::default() };
+    for c in cases {
+        if support::is_open(&c.status) {
+            s.open += 1;
+        }
+        *s.by_status.entry(c.status.clone()).or_default() += 1;
+        *s.by_severity.entry(c.severity_code.clone()).or_default() += 1;
+        *s.by_account.entry(c.account_id.clone()).or_default() += 1;
+    }
+    s
+}
+
+/// Which accounts to read and their names: the given ones, or every ACTIVE account.
+async fn resolve_accounts(
+    ctx: &Ctx,
+    c: &Configured,
+    given: Option<&Vec<String>>,
+    diags: &mut Diagnostics,
+) -> Result<(Vec<String>, BTreeMap<String, String>), Diagnostics> {
+    let api = SdkOrganizations::new(aws_sdk_organizations::Client::new(&c.sdk));
+    let q = OrgQuery {
+        include_account_ids: given.map(|g| g.iter().cloned().collect()).unwrap_or_default(),
+        ..OrgQuery::default()
+    };
+    let inventory = ctx
+        .run("listing the organization's accounts", async { Ok(org::query(&api, &q, c.max_concurrency).await) })
+        .await?;
+    match (given, inventory) {
+        (None, Ok(inv)) => {
+            let names = inv.accounts.iter().map(|a| (a.id.clone(), a.name.clone())).collect();
+            Ok((inv.account_ids(), names))
+        }
+        (Some(g), Ok(inv)) => {
+            let names = inv.accounts.iter().map(|a| (a.id.clone(), a.name.clone())).collect();
+            Ok((dedup(g), names))
+        }
+        (Some(g), Err(e)) => {
+            // Names are a nicety when the accounts are given: read the cases anyway.
+            diags.push(Diagnostic::warning(
+                "Account names unavailable",
+                format!("Listing the organization failed, so account_name is empty: {e}"),
+            ));
+            Ok((dedup(g), BTreeMap::new()))
+        }
+        (None, Err(e)) => Err(Diagnostic::error(
+            "Cannot list the organization's accounts",
+            format!("{e}. Set account_ids to read cases without listing the organization."),
+        )
+        .into()),
+    }
+}
+
+fn dedup(ids: &[String]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    ids.iter().filter(|i| seen.insert((*i).clone())).cloned().collect()
+}
+
+#[async_trait]
+impl DataSource for CasesDataSource {
+    const TYPE_NAME: &'static str = "cima_cases";
+    type Model = CasesModel;
+
+    fn schema(&self) -> Schema {
+        let s = |name: &str, d: &str| Attribute::new(name, Type::String).computed().description(d);
+        let communication = vec![
+            s("body", "Text of the communication."),
+            s("submitted_by", "Who wrote it (an email address, or `Amazon Web Services`)."),
+            s("time_created", "When (ISO 8601, UTC)."),
+        ];
+        let case = vec![
+            s("account_id", "Account that owns the case."),
+            s("account_name", "That account's name in the organization."),
+            s("case_id", "Case id (`case-<account>-…`)."),
+            s("display_id", "The number AWS Support shows for the case."),
+            s("subject", "Subject."),
+            s(
+                "status",
+                "`opened`, `pending-customer-action`, `reopened`, `resolved`, `unassigned` or `work-in-progress`.",
+            ),
+            s("severity_code", "`low`, `normal`, `high`, `urgent` or `critical`."),
+            s(
+                "severity_name",
+                "The severity's name: low = General guidance, normal = System impaired, high = Production system impaired, urgent = Production system down, critical = Business-critical system down.",
+            ),
+            s("service_code", "AWS service the case is about."),
+            s("category_code", "Category within the service."),
+            s("submitted_by", "Email address of whoever opened the case."),
+            s("time_created", "When the case was opened (ISO 8601, UTC)."),
+            Attribute::new("cc_email_addresses", strings(Type::List))
+                .computed()
+                .description("Addresses copied on the case's correspondence."),
+            s("language", "Language of the case (`en`, `ja`, …)."),
+            s("last_communication_time", "Time of the newest communication; null when none."),
+            Attribute::nested("communications", ObjectNesting::List, communication)
+                .computed()
+                .description("Every communication, newest first, when `include_communications` is true; else empty."),
+        ];
+        let summary = vec![
+            Attribute::new("total", Type::Number).computed().description("Cases returned."),
+            Attribute::new("open", Type::Number).computed().description("Cases whose status is not `resolved`."),
+            Attribute::new("by_status", counts()).computed().description("Cases per status."),
+            Attribute::new("by_severity", counts()).computed().description("Cases per severity code."),
+            Attribute::new("by_account", counts()).computed().description("Cases per account id."),
+        ];
+        let errors = vec![
+            s("account_id", "The account that could not be read."),
+            s("message", "Why (for example AccessDenied on AssumeRole, or a timeout)."),
+        ];
+        Schema::new(
+            Block::new("AWS Support cases of many accounts, read live: the provider assumes `role_name` in each account and pages DescribeCases (in `us-east-1`, the only region AWS Support answers in) to the end, reading accounts concurrently within `max_concurrency`. An account that cannot be read is listed in `account_errors` and reported as a warning, unless `fail_on_account_error` makes it an error; the other accounts' cases are returned either way.")
+                .attribute(Attribute::new("account_ids", strings(Type::List)).optional().description("Accounts to read (12-digit ids). Default: every ACTIVE account of the organization."))
+                .attribute(Attribute::new("statuses", strings(Type::Set)).optional().description("Keep only cases in these statuses. Asking for `resolved` implies `include_resolved`."))
+                .attribute(Attribute::new("severities", strings(Type::Set)).optional().description("Keep only cases of these severities: `low`, `normal`, `high`, `urgent`, `critical`."))
+                .attribute(Attribute::new("after_time", Type::String).optional().description("Only cases created at or after this time (RFC 3339)."))
+                .attribute(Attribute::new("before_time", Type::String).optional().description("Only cases created before this time (RFC 3339)."))
+                .attribute(Attribute::new("include_resolved", Type::Bool).optional().computed().description("Include resolved cases. Default `false`."))
+                .attribute(Attribute::new("include_communications", Type::Bool).optional().computed().description("Read every case's communications (one more paged call per case). Default `false`."))
+                .attribute(Attribute::new("role_name", Type::String).optional().computed().description("Role assumed in each account. Default: the provider's `member_access_role_name`. The provider's own account is read with its own credentials."))
+                .attribute(Attribute::new("fail_on_account_error", Type::Bool).optional().computed().description("Fail the read when any account cannot be read. Default `false`: such accounts are reported in `account_errors` and as warnings."))
+                .attribute(Attribute::nested("cases", ObjectNesting::List, case).computed().description("The cases, sorted by `time_created`, then `case_id`."))
+                .attribute(Attribute::nested("summary", ObjectNesting::Single, summary).computed().description("Counts over `cases`."))
+                .attribute(Attribute::nested("account_errors", ObjectNesting::List, errors).computed().description("Accounts that could not be read, sorted by account id.")),
+        )
+    }
+
+    fn validate(&self, config: &CasesModel) -> Diagnostics {
+        validate_cases(config)
+    }
+
+    async fn read(&self, ctx: &Ctx, config: CasesModel, diags: &mut Diagnostics) -> Result<CasesModel, Diagnostics> {
+        let problems = validate_cases(&config);
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        let c = self.data.get()?;
+        let role = config.role_name.clone().unwrap_or_else(|| c.member_access_role_name.clone());
+        let statuses = config.statuses.clone().unwrap_or_default();
+        let severities = config.severities.clone().unwrap_or_default();
+        let include_resolved = config.include_resolved.unwrap_or(false);
+        let with_comms = config.include_communications.unwrap_or(false);
+        let fail = config.fail_on_account_error.unwrap_or(false);
+        let query = CaseQuery {
+            case_ids: Vec::new(),
+            after_time: api_time(&config.after_time),
+            before_time: api_time(&config.before_time),
+            include_resolved: include_resolved || statuses.contains("resolved"),
+        };
+
+        let (accounts, names) = resolve_accounts(ctx, c, config.account_ids.as_ref(), diags).await?;
+        let own_account = c.caller_account().await;
+        let outcomes = ctx
+            .run("reading Support cases", async {
+                Ok(fanout::for_each_account(&accounts, c.max_concurrency, |account| {
+                    let (role, query, own) = (&role, &query, own_account.as_deref());
+                    async move {
+                        let sdk = if Some(account.as_str()) == own {
+                            c.sdk
+                                .clone()
+                                .into_builder()
+                                .region(aws_types::region::Region::new(support::SUPPORT_REGION))
+                                .build()
+                        } else {
+                            c.sessions.config_for(&account, role, support::SUPPORT_REGION).await
+                        };
+                        let api = SdkSupport::new(aws_sdk_support::Client::new(&sdk));
+                        match tokio::time::timeout(ACCOUNT_TIMEOUT, support::read_cases(&api, query, with_comms)).await
+                        {
+                            Ok(r) => r.map_err(|e| e.to_string()),
+                            Err(_) => Err(format!("timed out after {} s", ACCOUNT_TIMEOUT.as_secs())),
+                        }
+                    }
+                })
+                .await)
+            })
+            .await?;
+
+        let mut cases = Vec::new();
+        let mut errors = Vec::new();
+        for (account, outcome) in outcomes {
+            match outcome {
+                Ok(list) => cases.extend(
+                    list.into_iter()
+                        .filter(|k| statuses.is_empty() || statuses.contains(&k.status))
+                        .filter(|k| severities.is_empty() || severities.contains(&k.severity_code))
+                        .map(|k| CaseModel {
+                            account_name: names.get(&account).cloned().unwrap_or_default(),
+                            account_id: account.clone(),
+                            severity_name: support::severity_name(&k.severity_code).unwrap_or_default().to_owned(),
+                            communications: k
+                                .communications
+                                .into_iter()
+                                .map(|m| CommunicationModel {
+                                    body: m.body,
+                                    submitted_by: m.submitted_by,
+                                    time_created: m.time_created,
+                                })
+                                .collect(),
+                            case_id: k.case_id,
+                            display_id: k.display_id,
+                            subject: k.subject,
+                            status: k.status,
+                            severity_code: k.severity_code,
+                            service_code: k.service_code,
+                            category_code: k.category_code,
+                            submitted_by: k.submitted_by,
+                            time_created: k.time_created,
+                            cc_email_addresses: k.cc_email_addresses,
+                            language: k.language,
+                            last_communication_time: k.last_communication_time,
+                        }),
+                ),
+                Err(message) => errors.push(AccountErrorModel { account_id: account, message }),
+            }
+        }
+        errors.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        if !errors.is_empty() {
+            let list: Vec<String> = errors.iter().map(|e| e.account_id.clone()).collect();
+            if fail {
+                let detail =
+                    errors.iter().map(|e| format!("{}: {}", e.account_id, e.message)).collect::<Vec<_>>().join("\n");
+                return Err(Diagnostic::error(
+                    format!("Cannot read the cases of {} account(s): {}", list.len(), list.join(", ")),
+                    detail,
+                )
+                .into());
+            }
+            for e in &errors {
+                let name = names.get(&e.account_id).map(|n| format!(" ({n})")).unwrap_or_default();
+                diags.push(Diagnostic::warning(
+                    format!("Cannot read the cases of account {}{name}", e.account_id),
+                    format!(
+                        "{}\nThe other accounts' cases are returned; this account is listed in account_errors.",
+                        e.message
+                    ),
+                ));
+            }
+        }
+        cases.sort_by(|a, b| a.time_created.cmp(&b.time_created).then_with(|| a.case_id.cmp(&b.case_id)));
+        let summary = summarize(&cases);
+        Ok(CasesModel {
+            include_resolved: Some(include_resolved),
+            include_communications: Some(with_comms),
+            role_name: Some(role),
+            fail_on_account_error: Some(fail),
+            cases: Some(cases),
+            summary: Some(summary),
+            account_errors: Some(errors),
+            ..config
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_names_each_bad_input() {
+        let c = CasesModel {
+            account_ids: Some(vec!["123456789012".into(), "1234567890123".into()]),
+            severities: Some(BTreeSet::from(["severe".into()])),
+            statuses: Some(BTreeSet::from(["open".into()])),
+            after_time: Some("yesterday".into()),
+            ..Default::default()
+        };
+        let d = validate_cases(&c);
+        let paths: Vec<String> = d.iter().map(|d| d.attribute.as_ref().unwrap().to_string()).collect();
+        assert_eq!(paths, ["account_ids[1]", "statuses", "severities", "after_time"]);
+        let window = CasesModel {
+            after_time: Some("2024-05-02T00:00:00Z".into()),
+            before_time: Some("2024-05-01T00:00:00+02:00".into()),
+            ..Default::default()
+        };
+        assert_eq!(validate_cases(&window).iter().next().unwrap().summary, "Empty time window");
+        assert_eq!(api_time(&Some("2024-05-01T02:00:00+02:00".into())).as_deref(), Some("2024-05-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn summary_counts() {
+        let case = |a: &str, st: &str, sev: &str| CaseModel {
+            account_id: a.into(),
+            status: st.into(),
+            severity_code: sev.into(),
+            ..Default::default()
+        };
+        let s = summarize(&[case("1", "resolved", "low"), case("1", "opened", "urgent"), case("2", "opened", "low")]);
+        assert_eq!((s.total, s.open), (3, 2));
+        assert_eq!(s.by_status["opened"], 2);
+        assert_eq!(s.by_severity["low"], 2);
+        assert_eq!(s.by_account["1"], 2);
+    }
+}
