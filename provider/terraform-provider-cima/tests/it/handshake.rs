@@ -186,3 +186,42 @@ fn mutual_tls_admits_only_the_pinned_p521_client_certificate() {
     // Refusing strangers does not stop the server for the rightful client.
     assert!(talk(&p, Some((cert, key))).expect("still served") > 0);
 }
+
+#[test]
+fn debug_mode_prints_reattach_settings_for_a_person() {
+    let mut child = Command::new(provider_binary())
+        .arg("-debug")
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut reattach = None;
+    // Bounded: the banner is a handful of lines.
+    for _ in 0..10 {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some(rest) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
+            reattach = Some(rest.trim_end_matches('\'').to_owned());
+            break;
+        }
+    }
+    let pid = child.id();
+    let reattach = reattach.expect("a TF_REATTACH_PROVIDERS line");
+    let v: serde_json::Value = serde_json::from_str(&reattach).unwrap();
+    let (address, entry) = v.as_object().unwrap().iter().next().unwrap();
+    assert_eq!(address, &cima_testkit::provider_source().unwrap());
+    assert_eq!(entry["Protocol"], "grpc");
+    assert_eq!(entry["ProtocolVersion"], 6);
+    assert_eq!(entry["Pid"], pid);
+    let addr = entry["Addr"]["String"].as_str().unwrap();
+    assert!(addr.starts_with("127.0.0.1:"));
+    // It is listening there (plain TCP in debug mode).
+    assert!(TcpStream::connect(addr).is_ok());
+    let _ = child.kill();
+    let _ = child.wait();
+}
