@@ -73,3 +73,61 @@ mod tests {
         assert!(parent_id_problem("ou-bad").unwrap().contains("not a root id"));
     }
 }
+
+/// The parts of an ARN: `arn:partition:service:region:account:resource`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Arn<'a> {
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+pub fn parse_arn(s: &str) -> Option<Arn<'_>> {
+    let mut parts = s.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let known_partition = matches!(partition, "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b");
+    (known_partition && !service.is_empty() && !resource.is_empty()).then_some(Arn {
+        partition,
+        service,
+        region,
+        account,
+        resource,
+    })
+}
+
+/// Why `s` is not an ARN of `service` (any service when `None`), or `None` when it is.
+pub fn arn_problem(s: &str, service: Option<&str>) -> Option<String> {
+    match parse_arn(s) {
+        None => Some(format!("{s:?} is not an ARN (arn:partition:service:region:account:resource).")),
+        Some(a) => match service {
+            Some(want) if a.service != want => Some(format!("{s:?} is an ARN of {}, not of {want}.", a.service)),
+            _ if !a.account.is_empty() && !is_account_id(a.account) => {
+                Some(format!("{s:?} names account {:?}, which is not a 12-digit account id.", a.account))
+            }
+            _ => None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod arn_tests {
+    use super::*;
+
+    #[test]
+    fn arns() {
+        let a = parse_arn("arn:aws:events:us-east-1:123456789012:event-bus/cima").unwrap();
+        assert_eq!((a.partition, a.service, a.resource), ("aws", "events", "event-bus/cima"));
+        assert!(parse_arn("arn:aws:events").is_none());
+        assert!(parse_arn("arn:mars:events:r:123456789012:x").is_none());
+        assert_eq!(arn_problem("arn:aws:lambda:us-east-1:123456789012:function:f", Some("lambda")), None);
+        assert!(arn_problem("arn:aws:sqs:us-east-1:123456789012:q", Some("lambda")).unwrap().contains("not of lambda"));
+        assert!(arn_problem("arn:aws:iam::12:role/x", None).unwrap().contains("12-digit"));
+        assert_eq!(arn_problem("arn:aws:iam::123456789012:role/x", Some("iam")), None);
+    }
+}

@@ -4,7 +4,9 @@
 mod aws;
 mod data_source_cases;
 mod data_source_org_query;
+mod events;
 mod provider;
+mod resource_case_pipeline;
 mod resource_org_query;
 mod s3;
 

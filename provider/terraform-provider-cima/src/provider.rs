@@ -12,6 +12,7 @@ use cima_core::sessions::AccountSessions;
 use crate::aws::{self, AwsSettings};
 use crate::data_source_cases::CasesDataSource;
 use crate::data_source_org_query::OrgQueryDataSource;
+use crate::resource_case_pipeline::{CasePipelineDataSource, CasePipelineResource};
 use crate::resource_org_query::OrgQueryResource;
 
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -190,7 +191,7 @@ impl tfplugin::Provider for CimaProvider {
                         .attribute(Attribute::new("role_arn", Type::String).optional().description("ARN of the role to assume."))
                         .attribute(Attribute::new("external_id", Type::String).optional().description("External id the role's trust policy requires."))
                         .attribute(Attribute::new("session_name", Type::String).optional().description("Session name; default `terraform-provider-cima`.")),
-                ).items(0, 1)),
+                )),
         )
     }
 
@@ -231,17 +232,35 @@ impl tfplugin::Provider for CimaProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource>> {
-        vec![Arc::new(OrgQueryDataSource::new(self.data.clone())), Arc::new(CasesDataSource::new(self.data.clone()))]
+        vec![
+            Arc::new(OrgQueryDataSource::new(self.data.clone())),
+            Arc::new(CasesDataSource::new(self.data.clone())),
+            Arc::new(CasePipelineDataSource::new(self.data.clone())),
+        ]
     }
 
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {
-        vec![Arc::new(OrgQueryResource::new(self.data.clone()))]
+        vec![Arc::new(OrgQueryResource::new(self.data.clone())), Arc::new(CasePipelineResource::new(self.data.clone()))]
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tfplugin::Provider as _;
+
+    #[test]
+    fn every_schema_is_one_terraform_accepts() {
+        let p = CimaProvider::new();
+        let mut problems = tfplugin::Provider::schema(&p).block.problems();
+        for d in p.data_sources() {
+            problems.extend(d.schema().block.problems().into_iter().map(|x| format!("data {}: {x}", d.type_name())));
+        }
+        for r in p.resources() {
+            problems.extend(r.schema().block.problems().into_iter().map(|x| format!("{}: {x}", r.type_name())));
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
 
     #[test]
     fn validation_points_at_the_attribute() {

@@ -71,6 +71,25 @@ impl Block {
         Type::Object { attributes: attrs, optional: Default::default() }
     }
 
+    /// Problems Terraform would reject the schema for (it refuses the whole provider then), so a
+    /// provider's tests can catch them before Terraform does.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for a in &self.attributes {
+            let flags = (a.required, a.optional, a.computed);
+            if !matches!(flags, (true, false, false) | (false, true, _) | (false, false, true)) {
+                out.push(format!("{}: required, optional and computed are combined wrongly", a.name));
+            }
+        }
+        for b in &self.blocks {
+            if matches!(b.nesting, BlockNesting::Single | BlockNesting::Group) && b.min_items != b.max_items {
+                out.push(format!("{}: MinItems and MaxItems must match in NestingSingle mode", b.type_name));
+            }
+            out.extend(b.block.problems().into_iter().map(|p| format!("{}.{p}", b.type_name)));
+        }
+        out
+    }
+
     /// Looks an attribute up by name, for code that walks configuration by schema.
     pub fn get(&self, name: &str) -> Option<&Attribute> {
         self.attributes.iter().find(|a| a.name == name)
@@ -214,6 +233,16 @@ impl NestedBlock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn problems_catch_what_terraform_rejects() {
+        let ok = Block::new("").block(NestedBlock::new("b", BlockNesting::Single, Block::new("")));
+        assert!(ok.problems().is_empty());
+        let bad = Block::new("")
+            .attribute(Attribute::new("a", Type::String).required().computed())
+            .block(NestedBlock::new("b", BlockNesting::Single, Block::new("")).items(0, 1));
+        assert_eq!(bad.problems().len(), 2);
+    }
 
     #[test]
     fn value_type_covers_attributes_nested_attributes_and_blocks() {

@@ -286,6 +286,11 @@ def main(argv: list[str] | None = None) -> int:
     get.add_argument("--endpoint", required=True)
     get.add_argument("--bucket", required=True)
     get.add_argument("--key", required=True)
+    call = commands.add_parser("call", help="one boto3 call (out-of-band changes), e.g. --service events --op delete_rule")
+    call.add_argument("--endpoint", required=True)
+    call.add_argument("--service", required=True)
+    call.add_argument("--op", required=True, help="boto3 method name, e.g. remove_targets")
+    call.add_argument("--params", default="{}", help="keyword arguments as a JSON object")
     move = commands.add_parser("move-account", help="move an account to another parent")
     move.add_argument("--endpoint", required=True)
     move.add_argument("--account", required=True)
@@ -314,6 +319,11 @@ def main(argv: list[str] | None = None) -> int:
                       "content_type": obj.get("ContentType")}
         except s3.exceptions.NoSuchKey:
             result = None
+    elif args.command == "call":
+        answer = getattr(_client(args.service, args.endpoint), args.op)(**json.loads(args.params))
+        answer.pop("ResponseMetadata", None)
+        # Datetimes and other non-JSON values are printed as strings.
+        result = json.loads(json.dumps(answer, default=str))
     elif args.command == "move-account":
         orgs = _client("organizations", args.endpoint)
         parent = orgs.list_parents(ChildId=args.account)["Parents"][0]["Id"]

@@ -125,3 +125,41 @@ fn bad_case_filters_fail_validate_at_their_path() {
     assert_eq!(find("Invalid time")["range"]["start"]["line"], line_of(&config, "after_time"));
     assert_eq!(errs.len(), 3, "{v:#}");
 }
+
+#[test]
+fn bad_pipeline_settings_fail_validate_at_their_path() {
+    let config = format!(
+        r#"{}resource "cima_case_pipeline" "this" {{
+  organization_ids      = ["abcdefghij12"]
+  enricher_function_arn = "cima-enricher"
+  store_target_arn      = "arn:aws:firehose:us-east-1:123456789012:deliverystream/cima"
+  dead_letter_queue_arn = "arn:aws:sns:us-east-1:123456789012:topic"
+
+  retry_policy {{
+    maximum_retry_attempts = 400
+  }}
+}}
+"#,
+        preamble()
+    );
+    let ws = workspace(None);
+    ws.write("main.tf", &config).unwrap();
+    let v = ws.validate_json().unwrap();
+    let errs = errors(&v);
+    let find =
+        |summary: &str| *errs.iter().find(|d| d["summary"] == summary).unwrap_or_else(|| panic!("{summary}: {v:#}"));
+    assert_eq!(find("Invalid organization id")["range"]["start"]["line"], line_of(&config, "organization_ids"));
+    assert_eq!(
+        find("Invalid enricher_function_arn")["range"]["start"]["line"],
+        line_of(&config, "enricher_function_arn")
+    );
+    assert_eq!(
+        find("Invalid dead_letter_queue_arn")["range"]["start"]["line"],
+        line_of(&config, "dead_letter_queue_arn")
+    );
+    assert_eq!(
+        find("Invalid maximum_retry_attempts")["range"]["start"]["line"],
+        line_of(&config, "maximum_retry_attempts")
+    );
+    assert_eq!(errs.len(), 4, "{v:#}");
+}

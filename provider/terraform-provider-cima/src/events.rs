@@ -1,0 +1,289 @@
+//! The EventBridge calls the provider makes, behind a small trait so resource code reads as
+//! intent and errors carry the operation and the resource.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use aws_sdk_eventbridge::Client;
+use aws_sdk_eventbridge::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_eventbridge::types::{DeadLetterConfig, RetryPolicy, RuleState, Tag, Target};
+
+#[derive(Debug, thiserror::Error)]
+#[error("EventBridge {operation} {resource}: {message}")]
+pub struct EventsError {
+    pub operation: &'static str,
+    pub resource: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bus {
+    pub arn: String,
+    pub policy: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rule {
+    pub arn: String,
+    pub pattern: Option<String>,
+    pub enabled: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleTarget {
+    pub id: String,
+    pub arn: String,
+    pub role_arn: Option<String>,
+    pub dead_letter_arn: Option<String>,
+    pub max_event_age_seconds: Option<i64>,
+    pub max_retry_attempts: Option<i64>,
+}
+
+#[async_trait]
+pub trait EventsApi: Send + Sync {
+    async fn create_bus(&self, name: &str, tags: &BTreeMap<String, String>) -> Result<String, EventsError>;
+    /// `Ok(None)` when the bus does not exist.
+    async fn describe_bus(&self, name: &str) -> Result<Option<Bus>, EventsError>;
+    async fn delete_bus(&self, name: &str) -> Result<(), EventsError>;
+    async fn put_policy(&self, bus: &str, policy: &str) -> Result<(), EventsError>;
+    async fn remove_policy(&self, bus: &str) -> Result<(), EventsError>;
+    async fn tags(&self, arn: &str) -> Result<BTreeMap<String, String>, EventsError>;
+    async fn set_tags(&self, arn: &str, tags: &BTreeMap<String, String>) -> Result<(), EventsError>;
+    async fn put_rule(&self, bus: &str, name: &str, pattern: &str, description: &str) -> Result<String, EventsError>;
+    /// `Ok(None)` when the rule does not exist.
+    async fn describe_rule(&self, bus: &str, name: &str) -> Result<Option<Rule>, EventsError>;
+    async fn delete_rule(&self, bus: &str, name: &str) -> Result<(), EventsError>;
+    async fn put_target(&self, bus: &str, rule: &str, target: &RuleTarget) -> Result<(), EventsError>;
+    async fn targets(&self, bus: &str, rule: &str) -> Result<Vec<RuleTarget>, EventsError>;
+    async fn remove_targets(&self, bus: &str, rule: &str, ids: &[String]) -> Result<(), EventsError>;
+}
+
+pub struct SdkEvents {
+    client: Client,
+}
+
+impl SdkEvents {
+    pub fn new(sdk: &aws_types::SdkConfig) -> Self {
+        Self { client: Client::new(sdk) }
+    }
+}
+
+fn err<E: std::error::Error + ProvideErrorMetadata>(operation: &'static str, resource: &str, e: &E) -> EventsError {
+    let message = match (e.code(), e.message()) {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (Some(c), None) => c.to_owned(),
+        _ => DisplayErrorContext(e).to_string(),
+    };
+    EventsError { operation, resource: resource.to_owned(), message }
+}
+
+fn not_found<E: ProvideErrorMetadata>(e: &E) -> bool {
+    e.code() == Some("ResourceNotFoundException")
+}
+
+#[async_trait]
+impl EventsApi for SdkEvents {
+    async fn create_bus(&self, name: &str, tags: &BTreeMap<String, String>) -> Result<String, EventsError> {
+        let tags: Vec<Tag> = tags.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect();
+        let out = self
+            .client
+            .create_event_bus()
+            .name(name)
+            .set_tags(if tags.is_empty() { None } else { Some(tags) })
+            .send()
+            .await
+            .map_err(|e| err("CreateEventBus", name, &e.into_service_error()))?;
+        Ok(out.event_bus_arn.unwrap_or_default())
+    }
+
+    async fn describe_bus(&self, name: &str) -> Result<Option<Bus>, EventsError> {
+        match self.client.describe_event_bus().name(name).send().await {
+            Ok(out) => Ok(Some(Bus { arn: out.arn.unwrap_or_default(), policy: out.policy })),
+            Err(e) => {
+                let e = e.into_service_error();
+                if not_found(&e) { Ok(None) } else { Err(err("DescribeEventBus", name, &e)) }
+            }
+        }
+    }
+
+    async fn delete_bus(&self, name: &str) -> Result<(), EventsError> {
+        self.client
+            .delete_event_bus()
+            .name(name)
+            .send()
+            .await
+            .map_err(|e| err("DeleteEventBus", name, &e.into_service_error()))?;
+        Ok(())
+    }
+
+    async fn put_policy(&self, bus: &str, policy: &str) -> Result<(), EventsError> {
+        self.client
+            .put_permission()
+            .event_bus_name(bus)
+            .policy(policy)
+            .send()
+            .await
+            .map_err(|e| err("PutPermission", bus, &e.into_service_error()))?;
+        Ok(())
+    }
+
+    async fn remove_policy(&self, bus: &str) -> Result<(), EventsError> {
+        match self.client.remove_permission().event_bus_name(bus).remove_all_permissions(true).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = e.into_service_error();
+                if not_found(&e) { Ok(()) } else { Err(err("RemovePermission", bus, &e)) }
+            }
+        }
+    }
+
+    async fn tags(&self, arn: &str) -> Result<BTreeMap<String, String>, EventsError> {
+        let out = self
+            .client
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map_err(|e| err("ListTagsForResource", arn, &e.into_service_error()))?;
+        Ok(out.tags.unwrap_or_default().into_iter().map(|t| (t.key, t.value)).collect())
+    }
+
+    async fn set_tags(&self, arn: &str, tags: &BTreeMap<String, String>) -> Result<(), EventsError> {
+        let current = self.tags(arn).await?;
+        let stale: Vec<String> = current.keys().filter(|k| !tags.contains_key(*k)).cloned().collect();
+        if !stale.is_empty() {
+            self.client
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(stale))
+                .send()
+                .await
+                .map_err(|e| err("UntagResource", arn, &e.into_service_error()))?;
+        }
+        if !tags.is_empty() && &current != tags {
+            let list: Vec<Tag> = tags.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect();
+            self.client
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(list))
+                .send()
+                .await
+                .map_err(|e| err("TagResource", arn, &e.into_service_error()))?;
+        }
+        Ok(())
+    }
+
+    async fn put_rule(&self, bus: &str, name: &str, pattern: &str, description: &str) -> Result<String, EventsError> {
+        let out = self
+            .client
+            .put_rule()
+            .event_bus_name(bus)
+            .name(name)
+            .event_pattern(pattern)
+            .description(description)
+            .state(RuleState::Enabled)
+            .send()
+            .await
+            .map_err(|e| err("PutRule", name, &e.into_service_error()))?;
+        Ok(out.rule_arn.unwrap_or_default())
+    }
+
+    async fn describe_rule(&self, bus: &str, name: &str) -> Result<Option<Rule>, EventsError> {
+        match self.client.describe_rule().event_bus_name(bus).name(name).send().await {
+            Ok(out) => Ok(Some(Rule {
+                arn: out.arn.unwrap_or_default(),
+                pattern: out.event_pattern,
+                enabled: out.state == Some(RuleState::Enabled),
+            })),
+            Err(e) => {
+                let e = e.into_service_error();
+                if not_found(&e) { Ok(None) } else { Err(err("DescribeRule", name, &e)) }
+            }
+        }
+    }
+
+    async fn delete_rule(&self, bus: &str, name: &str) -> Result<(), EventsError> {
+        match self.client.delete_rule().event_bus_name(bus).name(name).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = e.into_service_error();
+                if not_found(&e) { Ok(()) } else { Err(err("DeleteRule", name, &e)) }
+            }
+        }
+    }
+
+    async fn put_target(&self, bus: &str, rule: &str, t: &RuleTarget) -> Result<(), EventsError> {
+        let retry = RetryPolicy::builder()
+            .set_maximum_event_age_in_seconds(t.max_event_age_seconds.and_then(|v| i32::try_from(v).ok()))
+            .set_maximum_retry_attempts(t.max_retry_attempts.and_then(|v| i32::try_from(v).ok()))
+            .build();
+        let target = Target::builder()
+            .id(&t.id)
+            .arn(&t.arn)
+            .set_role_arn(t.role_arn.clone())
+            .retry_policy(retry)
+            .set_dead_letter_config(t.dead_letter_arn.as_ref().map(|a| DeadLetterConfig::builder().arn(a).build()))
+            .build()
+            .map_err(|e| EventsError { operation: "PutTargets", resource: rule.to_owned(), message: e.to_string() })?;
+        let out = self
+            .client
+            .put_targets()
+            .event_bus_name(bus)
+            .rule(rule)
+            .targets(target)
+            .send()
+            .await
+            .map_err(|e| err("PutTargets", rule, &e.into_service_error()))?;
+        // PutTargets reports per-target failures in a 200 response: never let one pass silently.
+        if out.failed_entry_count > 0 {
+            let why: Vec<String> = out
+                .failed_entries
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| format!("{}: {}", f.error_code.unwrap_or_default(), f.error_message.unwrap_or_default()))
+                .collect();
+            return Err(EventsError { operation: "PutTargets", resource: rule.to_owned(), message: why.join("; ") });
+        }
+        Ok(())
+    }
+
+    async fn targets(&self, bus: &str, rule: &str) -> Result<Vec<RuleTarget>, EventsError> {
+        let out = match self.client.list_targets_by_rule().event_bus_name(bus).rule(rule).send().await {
+            Ok(out) => out,
+            Err(e) => {
+                let e = e.into_service_error();
+                return if not_found(&e) { Ok(Vec::new()) } else { Err(err("ListTargetsByRule", rule, &e)) };
+            }
+        };
+        Ok(out
+            .targets
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| RuleTarget {
+                id: t.id,
+                arn: t.arn,
+                role_arn: t.role_arn,
+                dead_letter_arn: t.dead_letter_config.and_then(|d| d.arn),
+                max_event_age_seconds: t
+                    .retry_policy
+                    .as_ref()
+                    .and_then(|r| r.maximum_event_age_in_seconds)
+                    .map(i64::from),
+                max_retry_attempts: t.retry_policy.as_ref().and_then(|r| r.maximum_retry_attempts).map(i64::from),
+            })
+            .collect())
+    }
+
+    async fn remove_targets(&self, bus: &str, rule: &str, ids: &[String]) -> Result<(), EventsError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        match self.client.remove_targets().event_bus_name(bus).rule(rule).set_ids(Some(ids.to_vec())).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = e.into_service_error();
+                if not_found(&e) { Ok(()) } else { Err(err("RemoveTargets", rule, &e)) }
+            }
+        }
+    }
+}

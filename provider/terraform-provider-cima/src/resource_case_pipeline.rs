@@ -1,0 +1,595 @@
+//! `resource "cima_case_pipeline"` and `data "cima_case_pipeline"`: the central account's part of
+//! the CIMA event flow. A custom bus whose policy lets only the organization put events; a rule
+//! sending `aws.support` "Support Case Update" events to the enricher; a rule sending the enriched
+//! events to the store (Firehose or any target); retry policy and dead-letter queue on both.
+//!
+//! Read re-reads every part, so a deleted rule, an edited pattern, a removed DLQ or a deleted bus
+//! shows on the next plan and the next apply repairs it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use cima_core::ids;
+use serde::{Deserialize, Serialize};
+use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, Schema};
+use tfplugin::{AttributePath, Ctx, DataSource, Diagnostic, Diagnostics, PlanChanges, Resource, Type};
+
+use crate::events::{EventsApi, RuleTarget, SdkEvents};
+use crate::provider::ProviderData;
+
+pub const DEFAULT_BUS: &str = "cima-cases";
+pub const DEFAULT_ENRICHED_SOURCE: &str = "heidi.support";
+pub const DEFAULT_MAX_EVENT_AGE: i64 = 86_400;
+pub const DEFAULT_MAX_RETRIES: i64 = 185;
+const ENRICH_TARGET: &str = "enricher";
+const STORE_TARGET: &str = "store";
+const POLICY_SID: &str = "CimaOrganizationPutEvents";
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct RetryPolicyModel {
+    pub maximum_event_age_seconds: Option<i64>,
+    pub maximum_retry_attempts: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct CasePipelineModel {
+    pub bus_name: Option<String>,
+    pub organization_ids: Option<Vec<String>>,
+    pub enricher_function_arn: Option<String>,
+    pub store_target_arn: Option<String>,
+    pub store_role_arn: Option<String>,
+    pub dead_letter_queue_arn: Option<String>,
+    pub retry_policy: Option<RetryPolicyModel>,
+    pub enriched_source: Option<String>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub id: Option<String>,
+    pub bus_arn: Option<String>,
+    pub enrich_rule_arn: Option<String>,
+    pub store_rule_arn: Option<String>,
+    pub enrich_rule_pattern: Option<String>,
+    pub store_rule_pattern: Option<String>,
+}
+
+impl CasePipelineModel {
+    fn bus(&self) -> String {
+        self.bus_name.clone().unwrap_or_else(|| DEFAULT_BUS.to_owned())
+    }
+
+    fn source(&self) -> String {
+        self.enriched_source.clone().unwrap_or_else(|| DEFAULT_ENRICHED_SOURCE.to_owned())
+    }
+
+    fn retry(&self) -> (i64, i64) {
+        let r = self.retry_policy.clone().unwrap_or_default();
+        (
+            r.maximum_event_age_seconds.unwrap_or(DEFAULT_MAX_EVENT_AGE),
+            r.maximum_retry_attempts.unwrap_or(DEFAULT_MAX_RETRIES),
+        )
+    }
+}
+
+fn enrich_rule(bus: &str) -> String {
+    format!("{bus}-enrich")
+}
+
+fn store_rule(bus: &str) -> String {
+    format!("{bus}-store")
+}
+
+/// Only Support's case updates: CloudTrail's API-call events also carry source aws.support.
+pub fn enrich_pattern() -> serde_json::Value {
+    serde_json::json!({"source": ["aws.support"], "detail-type": ["Support Case Update"]})
+}
+
+pub fn store_pattern(source: &str) -> serde_json::Value {
+    serde_json::json!({"source": [source]})
+}
+
+fn same_pattern(actual: Option<&str>, expected: &serde_json::Value) -> bool {
+    actual.and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok()).as_ref() == Some(expected)
+}
+
+/// The bus policy: PutEvents for principals of the given organizations only.
+pub fn bus_policy(bus_arn: &str, organization_ids: &[String]) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": POLICY_SID,
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "events:PutEvents",
+            "Resource": bus_arn,
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": organization_ids}},
+        }],
+    })
+    .to_string()
+}
+
+/// The organization ids our statement of a bus policy allows; `None` without our statement.
+pub fn policy_organizations(policy: &str) -> Option<Vec<String>> {
+    let v: serde_json::Value = serde_json::from_str(policy).ok()?;
+    let statements = match &v["Statement"] {
+        serde_json::Value::Array(a) => a.clone(),
+        other => vec![other.clone()],
+    };
+    let ours = statements.iter().find(|s| s["Sid"] == POLICY_SID)?;
+    match &ours["Condition"]["StringEquals"]["aws:PrincipalOrgID"] {
+        serde_json::Value::String(s) => Some(vec![s.clone()]),
+        serde_json::Value::Array(a) => Some(a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()),
+        _ => None,
+    }
+}
+
+fn events_err(e: crate::events::EventsError) -> Diagnostics {
+    Diagnostic::error("EventBridge call failed", e.to_string()).into()
+}
+
+/// Reads every part of the pipeline on `bus`; `None` when the bus is gone. `prior` decides how
+/// defaults the configuration left out are reported (absent stays absent while unchanged).
+pub async fn read_pipeline(
+    api: &dyn EventsApi,
+    bus: &str,
+    prior: &CasePipelineModel,
+) -> Result<Option<CasePipelineModel>, Diagnostics> {
+    let Some(b) = api.describe_bus(bus).await.map_err(events_err)? else { return Ok(None) };
+    let enrich = api.describe_rule(bus, &enrich_rule(bus)).await.map_err(events_err)?;
+    let store = api.describe_rule(bus, &store_rule(bus)).await.map_err(events_err)?;
+    let enrich_targets = api.targets(bus, &enrich_rule(bus)).await.map_err(events_err)?;
+    let store_targets = api.targets(bus, &store_rule(bus)).await.map_err(events_err)?;
+    let tags = api.tags(&b.arn).await.map_err(events_err)?;
+    let et = enrich_targets.iter().find(|t| t.id == ENRICH_TARGET);
+    let st = store_targets.iter().find(|t| t.id == STORE_TARGET);
+
+    // The enriched source is what the store rule matches on.
+    let source = store
+        .as_ref()
+        .and_then(|r| r.pattern.as_deref())
+        .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+        .and_then(|v| v["source"][0].as_str().map(str::to_owned));
+    let dlq = match (et, st) {
+        (Some(a), Some(b)) if a.dead_letter_arn == b.dead_letter_arn => a.dead_letter_arn.clone(),
+        // Either target without the DLQ is drift: report none so the plan restores it.
+        _ => None,
+    };
+    let retry = match (et, st) {
+        (Some(a), Some(b))
+            if (a.max_event_age_seconds, a.max_retry_attempts) == (b.max_event_age_seconds, b.max_retry_attempts) =>
+        {
+            Some(RetryPolicyModel {
+                maximum_event_age_seconds: a.max_event_age_seconds,
+                maximum_retry_attempts: a.max_retry_attempts,
+            })
+        }
+        _ => None,
+    };
+    // A block the configuration omitted stays omitted while the defaults are in force.
+    let retry = match (&prior.retry_policy, retry) {
+        (None, Some(r))
+            if (r.maximum_event_age_seconds, r.maximum_retry_attempts)
+                == (Some(DEFAULT_MAX_EVENT_AGE), Some(DEFAULT_MAX_RETRIES)) =>
+        {
+            None
+        }
+        (_, r) => r,
+    };
+    let organization_ids = b.policy.as_deref().and_then(policy_organizations).filter(|o| !o.is_empty());
+    Ok(Some(CasePipelineModel {
+        bus_name: Some(bus.to_owned()),
+        organization_ids: match (&prior.organization_ids, organization_ids) {
+            (Some(p), None) if p.is_empty() => Some(Vec::new()),
+            (_, o) => o,
+        },
+        enricher_function_arn: et.map(|t| t.arn.clone()),
+        store_target_arn: st.map(|t| t.arn.clone()),
+        store_role_arn: st.and_then(|t| t.role_arn.clone()),
+        dead_letter_queue_arn: dlq,
+        retry_policy: retry,
+        enriched_source: source.or_else(|| prior.enriched_source.clone()),
+        tags: match (&prior.tags, tags) {
+            (None, t) if t.is_empty() => None,
+            (_, t) => Some(t),
+        },
+        id: Some(bus.to_owned()),
+        bus_arn: Some(b.arn),
+        enrich_rule_arn: enrich.as_ref().map(|r| r.arn.clone()),
+        store_rule_arn: store.as_ref().map(|r| r.arn.clone()),
+        enrich_rule_pattern: enrich.and_then(|r| r.pattern),
+        store_rule_pattern: store.and_then(|r| r.pattern),
+    }))
+}
+
+pub fn validate_pipeline(c: &CasePipelineModel) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let root = AttributePath::root();
+    if let Some(b) = &c.bus_name
+        && (b.is_empty()
+            || b.len() > 256
+            || b == "default"
+            || !b.bytes().all(|x| x.is_ascii_alphanumeric() || b"._-".contains(&x)))
+    {
+        d.push(
+            Diagnostic::error(
+                "Invalid bus_name",
+                format!("{b:?} must be 1 to 256 letters, digits, '.', '_' or '-', and not \"default\"."),
+            )
+            .at(root.clone().attribute("bus_name")),
+        );
+    }
+    for (i, o) in c.organization_ids.iter().flatten().enumerate() {
+        if !ids::is_organization_id(o) {
+            d.push(
+                Diagnostic::error(
+                    "Invalid organization id",
+                    format!("{o:?} is not an organization id (o- and 10 to 32 lowercase letters or digits)."),
+                )
+                .at(root.clone().attribute("organization_ids").index(i as i64)),
+            );
+        }
+    }
+    let arns: [(&str, &Option<String>, Option<&str>); 4] = [
+        ("enricher_function_arn", &c.enricher_function_arn, Some("lambda")),
+        ("store_target_arn", &c.store_target_arn, None),
+        ("store_role_arn", &c.store_role_arn, Some("iam")),
+        ("dead_letter_queue_arn", &c.dead_letter_queue_arn, Some("sqs")),
+    ];
+    for (attr, v, service) in arns {
+        if let Some(arn) = v
+            && let Some(problem) = ids::arn_problem(arn, service)
+        {
+            d.push(Diagnostic::error(format!("Invalid {attr}"), problem).at(root.clone().attribute(attr)));
+        }
+    }
+    if let Some(r) = &c.retry_policy {
+        let path = root.clone().attribute("retry_policy");
+        if let Some(a) = r.maximum_event_age_seconds
+            && !(60..=86_400).contains(&a)
+        {
+            d.push(
+                Diagnostic::error("Invalid maximum_event_age_seconds", format!("{a} is not between 60 and 86400."))
+                    .at(path.clone().attribute("maximum_event_age_seconds")),
+            );
+        }
+        if let Some(a) = r.maximum_retry_attempts
+            && !(0..=185).contains(&a)
+        {
+            d.push(
+                Diagnostic::error("Invalid maximum_retry_attempts", format!("{a} is not between 0 and 185."))
+                    .at(path.attribute("maximum_retry_attempts")),
+            );
+        }
+    }
+    d
+}
+
+pub struct CasePipelineResource {
+    data: Arc<ProviderData>,
+}
+
+impl CasePipelineResource {
+    pub fn new(data: Arc<ProviderData>) -> Self {
+        Self { data }
+    }
+
+    /// Puts every part; each call is an upsert, so create and update share it.
+    async fn put_all(
+        &self,
+        ctx: &Ctx,
+        config: CasePipelineModel,
+        creating: bool,
+    ) -> Result<CasePipelineModel, Diagnostics> {
+        let c = self.data.get()?;
+        let api = SdkEvents::new(&c.sdk);
+        let bus = config.bus();
+        let tags = config.tags.clone().unwrap_or_default();
+        ctx.run("wiring the case pipeline", async {
+            let arn = match api.describe_bus(&bus).await.map_err(events_err)? {
+                Some(b) if !creating => b.arn,
+                Some(_) => {
+                    return Err(Diagnostic::error(
+                        "Event bus already exists",
+                        format!("A bus named {bus:?} exists already. Import it with `terraform import <address> {bus}` or choose another bus_name."),
+                    )
+                    .at(AttributePath::root().attribute("bus_name"))
+                    .into());
+                }
+                None => api.create_bus(&bus, &tags).await.map_err(events_err)?,
+            };
+            api.set_tags(&arn, &tags).await.map_err(events_err)?;
+            match config.organization_ids.as_deref() {
+                Some(orgs) if !orgs.is_empty() => api.put_policy(&bus, &bus_policy(&arn, orgs)).await.map_err(events_err)?,
+                _ => api.remove_policy(&bus).await.map_err(events_err)?,
+            }
+            let (age, attempts) = config.retry();
+            let target = |id: &str, arn: &str, role: Option<String>| RuleTarget {
+                id: id.to_owned(),
+                arn: arn.to_owned(),
+                role_arn: role,
+                dead_letter_arn: config.dead_letter_queue_arn.clone(),
+                max_event_age_seconds: Some(age),
+                max_retry_attempts: Some(attempts),
+            };
+            let enricher = config.enricher_function_arn.clone().unwrap_or_default();
+            let store = config.store_target_arn.clone().unwrap_or_default();
+            api.put_rule(&bus, &enrich_rule(&bus), &enrich_pattern().to_string(), "CIMA: Support case updates to the enricher")
+                .await
+                .map_err(events_err)?;
+            api.put_target(&bus, &enrich_rule(&bus), &target(ENRICH_TARGET, &enricher, None)).await.map_err(events_err)?;
+            api.put_rule(&bus, &store_rule(&bus), &store_pattern(&config.source()).to_string(), "CIMA: enriched case events to the store")
+                .await
+                .map_err(events_err)?;
+            api.put_target(&bus, &store_rule(&bus), &target(STORE_TARGET, &store, config.store_role_arn.clone()))
+                .await
+                .map_err(events_err)?;
+            read_pipeline(&api, &bus, &config)
+                .await?
+                .ok_or_else(|| Diagnostic::error("Event bus vanished", format!("{bus} disappeared while it was being wired.")).into())
+        })
+        .await
+        .map(|read| CasePipelineModel {
+            // Inputs as configured; computed parts as AWS now reports them.
+            bus_name: Some(bus.clone()),
+            enriched_source: Some(config.source()),
+            ..CasePipelineModel { organization_ids: config.organization_ids.clone(), retry_policy: config.retry_policy.clone(), tags: config.tags.clone(), ..read }
+        })
+    }
+}
+
+fn schema_block(data_source: bool) -> Block {
+    // In the data source everything but bus_name is read.
+    let input = |a: Attribute, required: bool| {
+        if data_source {
+            Attribute { required: false, optional: false, computed: true, ..a }
+        } else if required {
+            a.required()
+        } else {
+            a.optional()
+        }
+    };
+    let mut block = Block::new(if data_source {
+        "Reads an existing CIMA case pipeline by its bus name."
+    } else {
+        "The central account's part of the CIMA event flow: a custom event bus whose policy lets only the organization's accounts put events (aws:PrincipalOrgID), a rule sending `aws.support` \"Support Case Update\" events to the enricher function, and a rule sending the enriched events (source `enriched_source`) to the store target (Firehose or any EventBridge target), with a retry policy and a dead-letter queue on both targets. Read re-reads every part, so drift shows on plan and apply repairs it. Import by bus name."
+    });
+    block = block
+        .attribute(if data_source {
+            Attribute::new("bus_name", Type::String).required().description("Name of the pipeline's event bus.")
+        } else {
+            Attribute::new("bus_name", Type::String).optional().computed().description(format!("Name of the custom event bus. Default `{DEFAULT_BUS}`. Changing it replaces the pipeline."))
+        })
+        .attribute(input(Attribute::new("organization_ids", Type::List(Box::new(Type::String))).description("Organizations (`o-…`) whose accounts may put events on the bus. Empty or unset: no bus policy."), false))
+        .attribute(input(Attribute::new("enricher_function_arn", Type::String).description("Lambda function that enriches case events (target of the `<bus>-enrich` rule)."), true))
+        .attribute(input(Attribute::new("store_target_arn", Type::String).description("Where enriched events go (target of the `<bus>-store` rule): a Firehose delivery stream or any EventBridge target."), true))
+        .attribute(input(Attribute::new("store_role_arn", Type::String).description("Role EventBridge uses to reach the store target (Firehose needs one)."), false))
+        .attribute(input(Attribute::new("dead_letter_queue_arn", Type::String).description("SQS queue for events EventBridge could not deliver to either target."), false));
+    let source = Attribute::new("enriched_source", Type::String).description(format!("Source of the enriched events the store rule matches. Default `{DEFAULT_ENRICHED_SOURCE}` (existing Athena tables depend on it)."));
+    block = block.attribute(if data_source {
+        Attribute { computed: true, ..source }
+    } else {
+        source.optional().computed()
+    });
+    block = block.attribute(input(
+        Attribute::new("tags", Type::Map(Box::new(Type::String))).description("Tags on the event bus."),
+        false,
+    ));
+    for (name, d) in [
+        ("id", "The bus name."),
+        ("bus_arn", "ARN of the event bus."),
+        ("enrich_rule_arn", "ARN of the `<bus>-enrich` rule; null when it is missing."),
+        ("store_rule_arn", "ARN of the `<bus>-store` rule; null when it is missing."),
+        ("enrich_rule_pattern", "The enrich rule's event pattern as AWS reports it."),
+        ("store_rule_pattern", "The store rule's event pattern as AWS reports it."),
+    ] {
+        block = block.attribute(Attribute::new(name, Type::String).computed().description(d));
+    }
+    let retry = Block::new(format!("Retry policy of both targets. Default: {DEFAULT_MAX_EVENT_AGE} s and {DEFAULT_MAX_RETRIES} attempts, EventBridge's own defaults."))
+        .attribute(input(Attribute::new("maximum_event_age_seconds", Type::Number).description("Give up on an event after this many seconds (60 to 86400)."), false))
+        .attribute(input(Attribute::new("maximum_retry_attempts", Type::Number).description("Retries before the event goes to the dead-letter queue (0 to 185)."), false));
+    if data_source {
+        block.attribute(
+            Attribute::nested("retry_policy", tfplugin::schema::ObjectNesting::Single, retry.attributes)
+                .computed()
+                .description("Retry policy of the targets; null when the targets disagree."),
+        )
+    } else {
+        block.block(NestedBlock::new("retry_policy", BlockNesting::Single, retry))
+    }
+}
+
+#[async_trait]
+impl Resource for CasePipelineResource {
+    const TYPE_NAME: &'static str = "cima_case_pipeline";
+    type Model = CasePipelineModel;
+
+    fn schema(&self) -> Schema {
+        Schema::new(schema_block(false))
+    }
+
+    fn validate(&self, config: &CasePipelineModel) -> Diagnostics {
+        validate_pipeline(config)
+    }
+
+    fn requires_replace(&self) -> Vec<AttributePath> {
+        vec![AttributePath::root().attribute("bus_name")]
+    }
+
+    fn stable_computed(&self) -> Vec<&'static str> {
+        vec!["id", "bus_arn", "bus_name", "enriched_source"]
+    }
+
+    async fn modify_plan(
+        &self,
+        _ctx: &Ctx,
+        prior: Option<&CasePipelineModel>,
+        config: &CasePipelineModel,
+        changes: &mut PlanChanges,
+    ) -> Result<(), Diagnostics> {
+        let Some(prior) = prior else { return Ok(()) };
+        // Parts that are not inputs: a missing rule or an edited pattern forces an update.
+        let source = config
+            .enriched_source
+            .clone()
+            .or_else(|| prior.enriched_source.clone())
+            .unwrap_or_else(|| DEFAULT_ENRICHED_SOURCE.to_owned());
+        let drifted = prior.enrich_rule_arn.is_none()
+            || prior.store_rule_arn.is_none()
+            || !same_pattern(prior.enrich_rule_pattern.as_deref(), &enrich_pattern())
+            || !same_pattern(prior.store_rule_pattern.as_deref(), &store_pattern(&source));
+        if drifted {
+            changes.unknown.extend(
+                ["enrich_rule_arn", "store_rule_arn", "enrich_rule_pattern", "store_rule_pattern"].map(String::from),
+            );
+        }
+        Ok(())
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        config: CasePipelineModel,
+        _: &mut Diagnostics,
+    ) -> Result<CasePipelineModel, Diagnostics> {
+        self.put_all(ctx, config, true).await
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        state: CasePipelineModel,
+        _: &mut Diagnostics,
+    ) -> Result<Option<CasePipelineModel>, Diagnostics> {
+        let c = self.data.get()?;
+        let api = SdkEvents::new(&c.sdk);
+        let bus = state.id.clone().unwrap_or_else(|| state.bus());
+        ctx.run("reading the case pipeline", read_pipeline(&api, &bus, &state)).await
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        _prior: CasePipelineModel,
+        config: CasePipelineModel,
+        _: &mut Diagnostics,
+    ) -> Result<CasePipelineModel, Diagnostics> {
+        self.put_all(ctx, config, false).await
+    }
+
+    async fn delete(&self, ctx: &Ctx, prior: CasePipelineModel, _: &mut Diagnostics) -> Result<(), Diagnostics> {
+        let c = self.data.get()?;
+        let api = SdkEvents::new(&c.sdk);
+        let bus = prior.bus();
+        ctx.run("deleting the case pipeline", async {
+            for rule in [enrich_rule(&bus), store_rule(&bus)] {
+                let ids: Vec<String> =
+                    api.targets(&bus, &rule).await.map_err(events_err)?.into_iter().map(|t| t.id).collect();
+                api.remove_targets(&bus, &rule, &ids).await.map_err(events_err)?;
+                api.delete_rule(&bus, &rule).await.map_err(events_err)?;
+            }
+            if api.describe_bus(&bus).await.map_err(events_err)?.is_some() {
+                api.delete_bus(&bus).await.map_err(events_err)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn import(&self, _ctx: &Ctx, id: &str, _: &mut Diagnostics) -> Result<CasePipelineModel, Diagnostics> {
+        if id.is_empty() {
+            return Err(Diagnostic::error("Invalid import id", "Import a case pipeline by its bus name.").into());
+        }
+        // Read fills in the rest; an imported pipeline reports everything it finds.
+        Ok(CasePipelineModel {
+            id: Some(id.to_owned()),
+            bus_name: Some(id.to_owned()),
+            retry_policy: Some(RetryPolicyModel::default()),
+            tags: Some(BTreeMap::new()),
+            ..CasePipelineModel::default()
+        })
+    }
+}
+
+/// `data "cima_case_pipeline"`: the same read, by bus name.
+pub struct CasePipelineDataSource {
+    data: Arc<ProviderData>,
+}
+
+impl CasePipelineDataSource {
+    pub fn new(data: Arc<ProviderData>) -> Self {
+        Self { data }
+    }
+}
+
+#[async_trait]
+impl DataSource for CasePipelineDataSource {
+    const TYPE_NAME: &'static str = "cima_case_pipeline";
+    type Model = CasePipelineModel;
+
+    fn schema(&self) -> Schema {
+        Schema::new(schema_block(true))
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        config: CasePipelineModel,
+        _: &mut Diagnostics,
+    ) -> Result<CasePipelineModel, Diagnostics> {
+        let c = self.data.get()?;
+        let api = SdkEvents::new(&c.sdk);
+        let bus = config.bus();
+        let everything = CasePipelineModel {
+            retry_policy: Some(RetryPolicyModel::default()),
+            tags: Some(BTreeMap::new()),
+            ..CasePipelineModel::default()
+        };
+        ctx.run("reading the case pipeline", read_pipeline(&api, &bus, &everything)).await?.ok_or_else(|| {
+            Diagnostic::error("No such case pipeline", format!("There is no event bus named {bus:?}."))
+                .at(AttributePath::root().attribute("bus_name"))
+                .into()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_round_trip() {
+        let p = bus_policy("arn:aws:events:us-east-1:123456789012:event-bus/cima", &["o-abcdefghij".into()]);
+        assert_eq!(policy_organizations(&p), Some(vec!["o-abcdefghij".to_owned()]));
+        assert_eq!(policy_organizations(r#"{"Statement":[{"Sid":"other"}]}"#), None);
+    }
+
+    #[test]
+    fn patterns_compare_as_json() {
+        assert!(same_pattern(
+            Some(r#"{ "detail-type": ["Support Case Update"], "source": ["aws.support"] }"#),
+            &enrich_pattern()
+        ));
+        assert!(!same_pattern(Some(r#"{"source": ["aws.support"]}"#), &enrich_pattern()));
+        assert!(!same_pattern(None, &enrich_pattern()));
+    }
+
+    #[test]
+    fn validation_paths() {
+        let c = CasePipelineModel {
+            organization_ids: Some(vec!["o-abcdefghij".into(), "abcdefghij".into()]),
+            enricher_function_arn: Some("arn:aws:sqs:us-east-1:123456789012:q".into()),
+            store_role_arn: Some("not-an-arn".into()),
+            retry_policy: Some(RetryPolicyModel { maximum_event_age_seconds: Some(5), maximum_retry_attempts: None }),
+            ..Default::default()
+        };
+        let paths: Vec<String> =
+            validate_pipeline(&c).iter().map(|d| d.attribute.as_ref().unwrap().to_string()).collect();
+        assert_eq!(
+            paths,
+            [
+                "organization_ids[1]",
+                "enricher_function_arn",
+                "store_role_arn",
+                "retry_policy.maximum_event_age_seconds"
+            ]
+        );
+    }
+}
