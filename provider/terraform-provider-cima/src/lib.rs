@@ -5,8 +5,10 @@ mod aws;
 mod data_source_cases;
 mod data_source_org_query;
 mod events;
+mod iam;
 mod provider;
 mod resource_case_pipeline;
+mod resource_linked_account;
 mod resource_org_query;
 mod s3;
 

@@ -13,6 +13,7 @@ use crate::aws::{self, AwsSettings};
 use crate::data_source_cases::CasesDataSource;
 use crate::data_source_org_query::OrgQueryDataSource;
 use crate::resource_case_pipeline::{CasePipelineDataSource, CasePipelineResource};
+use crate::resource_linked_account::{LinkedAccountDataSource, LinkedAccountResource};
 use crate::resource_org_query::OrgQueryResource;
 
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -236,11 +237,16 @@ impl tfplugin::Provider for CimaProvider {
             Arc::new(OrgQueryDataSource::new(self.data.clone())),
             Arc::new(CasesDataSource::new(self.data.clone())),
             Arc::new(CasePipelineDataSource::new(self.data.clone())),
+            Arc::new(LinkedAccountDataSource::new(self.data.clone())),
         ]
     }
 
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {
-        vec![Arc::new(OrgQueryResource::new(self.data.clone())), Arc::new(CasePipelineResource::new(self.data.clone()))]
+        vec![
+            Arc::new(OrgQueryResource::new(self.data.clone())),
+            Arc::new(CasePipelineResource::new(self.data.clone())),
+            Arc::new(LinkedAccountResource::new(self.data.clone())),
+        ]
     }
 }
 

@@ -291,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     call.add_argument("--service", required=True)
     call.add_argument("--op", required=True, help="boto3 method name, e.g. remove_targets")
     call.add_argument("--params", default="{}", help="keyword arguments as a JSON object")
+    call.add_argument("--account", help="make the call in this member account (through OrganizationAccountAccessRole)")
+    call.add_argument("--region", default=REGION)
     move = commands.add_parser("move-account", help="move an account to another parent")
     move.add_argument("--endpoint", required=True)
     move.add_argument("--account", required=True)
@@ -320,7 +322,20 @@ def main(argv: list[str] | None = None) -> int:
         except s3.exceptions.NoSuchKey:
             result = None
     elif args.command == "call":
-        answer = getattr(_client(args.service, args.endpoint), args.op)(**json.loads(args.params))
+        client = _client(args.service, args.endpoint)
+        if args.account:
+            creds = _client("sts", args.endpoint).assume_role(
+                RoleArn=f"arn:aws:iam::{args.account}:role/OrganizationAccountAccessRole",
+                RoleSessionName="localaws-tool")["Credentials"]
+            client = boto3.client(args.service, endpoint_url=args.endpoint, region_name=args.region,
+                                  aws_access_key_id=creds["AccessKeyId"],
+                                  aws_secret_access_key=creds["SecretAccessKey"],
+                                  aws_session_token=creds["SessionToken"])
+        try:
+            answer = getattr(client, args.op)(**json.loads(args.params))
+        except client.exceptions.ClientError as e:
+            # Errors are answers too (e.g. NoSuchEntity after a destroy).
+            answer = {"Error": e.response.get("Error", {})}
         answer.pop("ResponseMetadata", None)
         # Datetimes and other non-JSON values are printed as strings.
         result = json.loads(json.dumps(answer, default=str))

@@ -163,3 +163,33 @@ fn bad_pipeline_settings_fail_validate_at_their_path() {
     );
     assert_eq!(errs.len(), 4, "{v:#}");
 }
+
+#[test]
+fn bad_linked_account_settings_fail_validate_at_their_path() {
+    let config = format!(
+        r#"{}resource "cima_linked_account" "bad" {{
+  account_id        = "123456789012"
+  central_bus_arn   = "arn:aws-cn:events:cn-north-1:123456789012:event-bus/cima"
+  enricher_role_arn = "arn:aws:iam::123456789012:role/cima-enricher"
+  organization_id   = "abcdefghij12"
+  backfill_days     = 400
+
+  query_role {{
+    trusted_role_arn = "chat-role"
+  }}
+}}
+"#,
+        preamble()
+    );
+    let ws = workspace(None);
+    ws.write("main.tf", &config).unwrap();
+    let v = ws.validate_json().unwrap();
+    let errs = errors(&v);
+    let find =
+        |summary: &str| *errs.iter().find(|d| d["summary"] == summary).unwrap_or_else(|| panic!("{summary}: {v:#}"));
+    assert_eq!(find("ARNs in different partitions")["range"]["start"]["line"], line_of(&config, "central_bus_arn"));
+    assert_eq!(find("Invalid organization id")["range"]["start"]["line"], line_of(&config, "organization_id"));
+    assert_eq!(find("Invalid backfill_days")["range"]["start"]["line"], line_of(&config, "backfill_days"));
+    assert_eq!(find("Invalid trusted_role_arn")["range"]["start"]["line"], line_of(&config, "trusted_role_arn"));
+    assert_eq!(errs.len(), 4, "{v:#}");
+}

@@ -1,0 +1,922 @@
+//! `resource "cima_linked_account"` and `data "cima_linked_account"`: one member account wired
+//! into the CIMA pipeline, reached by assuming `access_role_name` into it. This is why the
+//! provider exists: one `for_each` over the organization wires every account, where a provider
+//! block per account (or a StackSet) would be needed otherwise.
+//!
+//! In the member account, in us-east-1: the case-reader role the enricher assumes, an events role
+//! allowed to put events on the central bus only, a default-bus rule forwarding `aws.support` and
+//! the enriched source to the central bus, and optionally the chat API's read-only role.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cima_core::ids;
+use cima_core::support::SUPPORT_REGION;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, Schema};
+use tfplugin::{AttributePath, Ctx, DataSource, Diagnostic, Diagnostics, PlanChanges, Resource, Type};
+
+use crate::events::{EventsApi, RuleTarget, SdkEvents};
+use crate::iam::{IamApi, SdkIam};
+use crate::provider::{Configured, ProviderData};
+use crate::resource_case_pipeline::DEFAULT_ENRICHED_SOURCE;
+
+pub const DEFAULT_READER_ROLE: &str = "CimaCaseReaderRole";
+pub const DEFAULT_QUERY_ROLE: &str = "ChatSystemReadOnlyRole";
+pub const EVENTS_ROLE: &str = "CimaEventForwarderRole";
+pub const FORWARD_RULE: &str = "cima-forward-support";
+const FORWARD_TARGET: &str = "cima-central-bus";
+const READER_POLICY: &str = "cima-case-reader";
+const EVENTS_POLICY: &str = "cima-put-events-central-bus";
+const QUERY_POLICY: &str = "cima-chat-read-only";
+const WIRED: &str = "wired";
+
+/// The chat API's read-only access: these Describe/List/Get families and nothing broader.
+const QUERY_ACTIONS: [&str; 28] = [
+    "ec2:Describe*",
+    "s3:GetBucket*",
+    "s3:ListBucket*",
+    "s3:ListAllMyBuckets",
+    "rds:Describe*",
+    "lambda:List*",
+    "lambda:Get*",
+    "cloudwatch:GetMetricStatistics",
+    "cloudwatch:ListMetrics",
+    "cloudwatch:GetMetricData",
+    "config:GetResourceConfigHistory",
+    "config:ListDiscoveredResources",
+    "config:GetComplianceDetailsByResource",
+    "ce:GetCostAndUsage",
+    "ce:GetUsageReport",
+    "ce:GetReservationCoverage",
+    "iam:GetRole",
+    "iam:ListRoles",
+    "iam:GetPolicy",
+    "iam:ListPolicies",
+    "cloudformation:DescribeStacks",
+    "cloudformation:ListStacks",
+    "elasticloadbalancing:Describe*",
+    "autoscaling:Describe*",
+    "route53:List*",
+    "route53:Get*",
+    "support:DescribeCases",
+    "support:DescribeCommunications",
+];
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct QueryRoleModel {
+    pub enabled: Option<bool>,
+    pub name: Option<String>,
+    pub trusted_role_arn: Option<String>,
+    pub external_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct TimeoutsModel {
+    pub create: Option<String>,
+    pub delete: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct LinkedAccountModel {
+    pub account_id: Option<String>,
+    pub access_role_name: Option<String>,
+    pub central_bus_arn: Option<String>,
+    pub enricher_role_arn: Option<String>,
+    pub organization_id: Option<String>,
+    pub case_reader_role_name: Option<String>,
+    pub enriched_source: Option<String>,
+    pub query_role: Option<QueryRoleModel>,
+    pub backfill_days: Option<i64>,
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
+    pub timeouts: Option<TimeoutsModel>,
+    pub id: Option<String>,
+    pub case_reader_role_arn: Option<String>,
+    pub events_role_arn: Option<String>,
+    pub forwarding_rule_arn: Option<String>,
+    pub query_role_arn: Option<String>,
+    pub status: Option<String>,
+}
+
+impl LinkedAccountModel {
+    fn account(&self) -> String {
+        self.account_id.clone().unwrap_or_default()
+    }
+    fn reader(&self) -> String {
+        self.case_reader_role_name.clone().unwrap_or_else(|| DEFAULT_READER_ROLE.to_owned())
+    }
+    fn source(&self) -> String {
+        self.enriched_source.clone().unwrap_or_else(|| DEFAULT_ENRICHED_SOURCE.to_owned())
+    }
+    fn query(&self) -> Option<&QueryRoleModel> {
+        self.query_role.as_ref().filter(|q| q.enabled.unwrap_or(true))
+    }
+    fn query_name(&self) -> String {
+        self.query().and_then(|q| q.name.clone()).unwrap_or_else(|| DEFAULT_QUERY_ROLE.to_owned())
+    }
+}
+
+fn partition_of(arn: &str) -> &str {
+    ids::parse_arn(arn).map(|a| a.partition).unwrap_or("aws")
+}
+
+pub fn reader_trust(enricher_role_arn: &str, organization_id: Option<&str>) -> serde_json::Value {
+    let mut statement = json!({
+        "Effect": "Allow",
+        "Principal": {"AWS": enricher_role_arn},
+        "Action": "sts:AssumeRole",
+    });
+    if let Some(org) = organization_id {
+        statement["Condition"] = json!({"StringEquals": {"aws:PrincipalOrgID": org}});
+    }
+    json!({"Version": "2012-10-17", "Statement": [statement]})
+}
+
+pub fn reader_policy(partition: &str, account: &str) -> serde_json::Value {
+    json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["support:DescribeCases", "support:DescribeCommunications"], "Resource": "*"},
+        {"Effect": "Allow", "Action": "events:PutEvents",
+         "Resource": format!("arn:{partition}:events:{SUPPORT_REGION}:{account}:event-bus/default")},
+    ]})
+}
+
+pub fn events_trust() -> serde_json::Value {
+    json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+}
+
+pub fn events_policy(central_bus_arn: &str) -> serde_json::Value {
+    json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "events:PutEvents", "Resource": central_bus_arn}]})
+}
+
+pub fn forward_pattern(source: &str) -> serde_json::Value {
+    json!({"source": ["aws.support", source]})
+}
+
+pub fn query_trust(trusted: &str, external_id: Option<&str>) -> serde_json::Value {
+    let mut statement = json!({"Effect": "Allow", "Principal": {"AWS": trusted}, "Action": "sts:AssumeRole"});
+    if let Some(x) = external_id {
+        statement["Condition"] = json!({"StringEquals": {"sts:ExternalId": x}});
+    }
+    json!({"Version": "2012-10-17", "Statement": [statement]})
+}
+
+pub fn query_policy() -> serde_json::Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": QUERY_ACTIONS, "Resource": "*"}]})
+}
+
+/// IAM may return `Statement` as an object or an array, and `Action` as a string or a list:
+/// compare policies after normalising both.
+fn normalise(v: &serde_json::Value) -> serde_json::Value {
+    let mut v = v.clone();
+    if let Some(s) = v.get("Statement").cloned() {
+        let list = if s.is_array() { s } else { json!([s]) };
+        let list: Vec<serde_json::Value> = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|st| {
+                let mut st = st.clone();
+                if let Some(a) = st.get("Action").and_then(|a| a.as_str().map(str::to_owned)) {
+                    st["Action"] = json!([a]);
+                }
+                if let Some(obj) = st.as_object_mut() {
+                    obj.remove("Sid");
+                }
+                st
+            })
+            .collect();
+        v["Statement"] = json!(list);
+    }
+    v
+}
+
+fn same_policy(actual: Option<&serde_json::Value>, expected: &serde_json::Value) -> bool {
+    actual.map(normalise) == Some(normalise(expected))
+}
+
+/// What is in the member account, and what is wrong with it.
+#[derive(Debug, Default)]
+pub struct Inspection {
+    pub reader_arn: Option<String>,
+    pub reader_trusted: Option<String>,
+    pub events_arn: Option<String>,
+    pub rule_arn: Option<String>,
+    pub query_arn: Option<String>,
+    pub problems: Vec<String>,
+}
+
+fn trusted_principal(trust: &serde_json::Value) -> Option<String> {
+    let st = normalise(trust)["Statement"][0].clone();
+    match &st["Principal"]["AWS"] {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Array(a) => a.first().and_then(|x| x.as_str().map(str::to_owned)),
+        _ => None,
+    }
+}
+
+fn trust_organization(trust: &serde_json::Value) -> Option<String> {
+    normalise(trust)["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"].as_str().map(str::to_owned)
+}
+
+pub async fn inspect(
+    iam: &dyn IamApi,
+    events: &dyn EventsApi,
+    want: &LinkedAccountModel,
+) -> Result<Inspection, Diagnostics> {
+    let e = |x: crate::iam::IamError| Diagnostics::from(Diagnostic::error("IAM call failed", x.to_string()));
+    let ev =
+        |x: crate::events::EventsError| Diagnostics::from(Diagnostic::error("EventBridge call failed", x.to_string()));
+    let account = want.account();
+    let central = want.central_bus_arn.clone().unwrap_or_default();
+    let partition = partition_of(&central).to_owned();
+    let mut i = Inspection::default();
+
+    let reader = want.reader();
+    match iam.get_role(&reader).await.map_err(e)? {
+        None => i.problems.push("case-reader role missing".to_owned()),
+        Some(r) => {
+            let trusted = trusted_principal(&r.trust);
+            if let Some(enricher) = &want.enricher_role_arn
+                && trusted.as_deref() != Some(enricher.as_str())
+            {
+                i.problems.push(format!(
+                    "case-reader role trusts {}",
+                    trusted.clone().unwrap_or_else(|| "another principal".to_owned())
+                ));
+            }
+            if let Some(org) = &want.organization_id
+                && trust_organization(&r.trust).as_deref() != Some(org.as_str())
+            {
+                i.problems.push(format!("case-reader role trust does not require aws:PrincipalOrgID {org}"));
+            }
+            if !same_policy(
+                iam.get_role_policy(&reader, READER_POLICY).await.map_err(e)?.as_ref(),
+                &reader_policy(&partition, &account),
+            ) {
+                i.problems.push("case-reader role policy missing or changed".to_owned());
+            }
+            i.reader_trusted = trusted;
+            i.reader_arn = Some(r.arn);
+        }
+    }
+    match iam.get_role(EVENTS_ROLE).await.map_err(e)? {
+        None => i.problems.push("events role missing".to_owned()),
+        Some(r) => {
+            if !same_policy(
+                iam.get_role_policy(EVENTS_ROLE, EVENTS_POLICY).await.map_err(e)?.as_ref(),
+                &events_policy(&central),
+            ) {
+                i.problems.push("events role policy missing or changed".to_owned());
+            }
+            i.events_arn = Some(r.arn);
+        }
+    }
+    match events.describe_rule("default", FORWARD_RULE).await.map_err(ev)? {
+        None => i.problems.push("forwarding rule missing".to_owned()),
+        Some(rule) => {
+            let pattern = rule.pattern.as_deref().and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok());
+            if pattern != Some(forward_pattern(&want.source())) {
+                i.problems.push("forwarding rule pattern changed".to_owned());
+            }
+            let targets = events.targets("default", FORWARD_RULE).await.map_err(ev)?;
+            match targets.iter().find(|t| t.id == FORWARD_TARGET) {
+                None => i.problems.push("forwarding rule has no target".to_owned()),
+                Some(t) if t.arn != central => i.problems.push(format!("rule targets {}", t.arn)),
+                Some(_) => {}
+            }
+            i.rule_arn = Some(rule.arn);
+        }
+    }
+    if want.query().is_some() {
+        match iam.get_role(&want.query_name()).await.map_err(e)? {
+            None => i.problems.push("query role missing".to_owned()),
+            Some(r) => {
+                if !same_policy(
+                    iam.get_role_policy(&want.query_name(), QUERY_POLICY).await.map_err(e)?.as_ref(),
+                    &query_policy(),
+                ) {
+                    i.problems.push("query role policy missing or changed".to_owned());
+                }
+                i.query_arn = Some(r.arn);
+            }
+        }
+    }
+    Ok(i)
+}
+
+fn parse_duration(s: &str) -> Option<Duration> {
+    let (num, unit) = s.trim().split_at(s.trim().find(|c: char| !c.is_ascii_digit())?);
+    let n: u64 = num.parse().ok()?;
+    match unit {
+        "s" => Some(Duration::from_secs(n)),
+        "m" => Some(Duration::from_secs(n * 60)),
+        "h" => Some(Duration::from_secs(n * 3600)),
+        _ => None,
+    }
+}
+
+pub fn validate_linked(c: &LinkedAccountModel) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    let root = AttributePath::root();
+    if let Some(a) = &c.account_id
+        && !ids::is_account_id(a)
+    {
+        d.push(
+            Diagnostic::error("Invalid account id", format!("{a:?} is not a 12-digit AWS account id."))
+                .at(root.clone().attribute("account_id")),
+        );
+    }
+    if let Some(o) = &c.organization_id
+        && !ids::is_organization_id(o)
+    {
+        d.push(
+            Diagnostic::error("Invalid organization id", format!("{o:?} is not an organization id (o-…)."))
+                .at(root.clone().attribute("organization_id")),
+        );
+    }
+    if let Some(arn) = &c.central_bus_arn {
+        if let Some(p) = ids::arn_problem(arn, Some("events")) {
+            d.push(Diagnostic::error("Invalid central_bus_arn", p).at(root.clone().attribute("central_bus_arn")));
+        } else if let Some(enricher) = &c.enricher_role_arn
+            && let (Some(a), Some(b)) = (ids::parse_arn(arn), ids::parse_arn(enricher))
+            && a.partition != b.partition
+        {
+            d.push(
+                Diagnostic::error(
+                    "ARNs in different partitions",
+                    format!(
+                        "The central bus is in partition {:?} but the enricher role in {:?}.",
+                        a.partition, b.partition
+                    ),
+                )
+                .at(root.clone().attribute("central_bus_arn")),
+            );
+        }
+    }
+    if let Some(arn) = &c.enricher_role_arn
+        && let Some(p) = ids::arn_problem(arn, Some("iam"))
+    {
+        d.push(Diagnostic::error("Invalid enricher_role_arn", p).at(root.clone().attribute("enricher_role_arn")));
+    }
+    if let Some(n) = c.backfill_days
+        && !(0..=365).contains(&n)
+    {
+        d.push(
+            Diagnostic::error(
+                "Invalid backfill_days",
+                format!("{n} is not between 0 and 365 (AWS Support keeps cases for 12 months)."),
+            )
+            .at(root.clone().attribute("backfill_days")),
+        );
+    }
+    if let Some(q) = &c.query_role
+        && let Some(arn) = &q.trusted_role_arn
+        && let Some(p) = ids::arn_problem(arn, Some("iam"))
+    {
+        d.push(
+            Diagnostic::error("Invalid trusted_role_arn", p)
+                .at(root.clone().attribute("query_role").attribute("trusted_role_arn")),
+        );
+    }
+    if let Some(t) = &c.timeouts {
+        for (name, v) in [("create", &t.create), ("delete", &t.delete)] {
+            if let Some(v) = v
+                && parse_duration(v).is_none()
+            {
+                d.push(
+                    Diagnostic::error(
+                        "Invalid timeout",
+                        format!("{v:?} is not a duration such as \"30s\", \"10m\" or \"1h\"."),
+                    )
+                    .at(root.clone().attribute("timeouts").attribute(name)),
+                );
+            }
+        }
+    }
+    d
+}
+
+pub struct LinkedAccountResource {
+    data: Arc<ProviderData>,
+}
+
+impl LinkedAccountResource {
+    pub fn new(data: Arc<ProviderData>) -> Self {
+        Self { data }
+    }
+
+    async fn member(&self, c: &Configured, m: &LinkedAccountModel) -> (SdkIam, SdkEvents) {
+        let role = m.access_role_name.clone().unwrap_or_else(|| c.member_access_role_name.clone());
+        let sdk = c.sessions.config_for(&m.account(), &role, SUPPORT_REGION).await;
+        (SdkIam::new(&sdk), SdkEvents::new(&sdk))
+    }
+
+    async fn ensure_role(
+        iam: &SdkIam,
+        name: &str,
+        trust: &serde_json::Value,
+        description: &str,
+        tags: &[(String, String)],
+    ) -> Result<String, Diagnostics> {
+        let e = |x: crate::iam::IamError| Diagnostics::from(Diagnostic::error("IAM call failed", x.to_string()));
+        match iam.get_role(name).await.map_err(e)? {
+            Some(r) => {
+                if !same_policy(Some(&r.trust), trust) {
+                    iam.update_trust(name, &trust.to_string()).await.map_err(e)?;
+                }
+                Ok(r.arn)
+            }
+            None => iam.create_role(name, &trust.to_string(), description, tags).await.map_err(e),
+        }
+    }
+
+    /// Creates or repairs every part (each step is idempotent), then reads back the result.
+    async fn wire(&self, ctx: &Ctx, c: &Configured, m: &LinkedAccountModel) -> Result<LinkedAccountModel, Diagnostics> {
+        let (iam, events) = self.member(c, m).await;
+        let account = m.account();
+        let central = m.central_bus_arn.clone().unwrap_or_default();
+        let partition = partition_of(&central).to_owned();
+        let tags: Vec<(String, String)> = m.tags.clone().unwrap_or_default().into_iter().collect();
+        let e = |x: crate::iam::IamError| Diagnostics::from(Diagnostic::error("IAM call failed", x.to_string()));
+        let ev = |x: crate::events::EventsError| {
+            Diagnostics::from(Diagnostic::error("EventBridge call failed", x.to_string()))
+        };
+        ctx.run(&format!("wiring account {account}"), async {
+            let reader = m.reader();
+            let enricher = m.enricher_role_arn.clone().unwrap_or_default();
+            Self::ensure_role(
+                &iam,
+                &reader,
+                &reader_trust(&enricher, m.organization_id.as_deref()),
+                "CIMA: lets the case enricher read this account's Support cases",
+                &tags,
+            )
+            .await?;
+            iam.put_role_policy(&reader, READER_POLICY, &reader_policy(&partition, &account).to_string())
+                .await
+                .map_err(e)?;
+            let events_role = Self::ensure_role(
+                &iam,
+                EVENTS_ROLE,
+                &events_trust(),
+                "CIMA: lets EventBridge forward case events to the central bus",
+                &tags,
+            )
+            .await?;
+            iam.put_role_policy(EVENTS_ROLE, EVENTS_POLICY, &events_policy(&central).to_string()).await.map_err(e)?;
+            if let Some(q) = m.query() {
+                let trusted = q.trusted_role_arn.clone().unwrap_or_default();
+                Self::ensure_role(
+                    &iam,
+                    &m.query_name(),
+                    &query_trust(&trusted, q.external_id.as_deref()),
+                    "CIMA chat API: read-only queries",
+                    &tags,
+                )
+                .await?;
+                iam.put_role_policy(&m.query_name(), QUERY_POLICY, &query_policy().to_string()).await.map_err(e)?;
+            }
+            events
+                .put_rule(
+                    "default",
+                    FORWARD_RULE,
+                    &forward_pattern(&m.source()).to_string(),
+                    "CIMA: Support case events to the central bus",
+                )
+                .await
+                .map_err(ev)?;
+            let target = RuleTarget {
+                id: FORWARD_TARGET.to_owned(),
+                arn: central.clone(),
+                role_arn: Some(events_role),
+                ..RuleTarget::default()
+            };
+            // A fresh role can take seconds to be usable everywhere (IAM is eventually consistent):
+            // retry this first use of it a bounded number of times, backing off.
+            let mut delay = Duration::from_millis(500);
+            for attempt in 1..=6 {
+                match events.put_target("default", FORWARD_RULE, &target).await {
+                    Ok(()) => break,
+                    Err(err)
+                        if attempt < 6
+                            && (err.message.contains("AccessDenied") || err.message.contains("not authorized")) =>
+                    {
+                        tracing::debug!(attempt, error = %err, "role not usable yet; retrying");
+                        tokio::time::sleep(delay).await;
+                        delay *= 2;
+                    }
+                    Err(err) => return Err(ev(err)),
+                }
+            }
+            Ok(())
+        })
+        .await?;
+        self.observe(c, m.clone()).await
+    }
+
+    /// State as found in the account, inputs kept as configured.
+    async fn observe(&self, c: &Configured, m: LinkedAccountModel) -> Result<LinkedAccountModel, Diagnostics> {
+        let (iam, events) = self.member(c, &m).await;
+        let i = inspect(&iam, &events, &m).await?;
+        Ok(LinkedAccountModel {
+            id: Some(m.account()),
+            case_reader_role_arn: i.reader_arn,
+            events_role_arn: i.events_arn,
+            forwarding_rule_arn: i.rule_arn,
+            query_role_arn: i.query_arn,
+            status: Some(if i.problems.is_empty() {
+                WIRED.to_owned()
+            } else {
+                format!("drifted: {}", i.problems.join("; "))
+            }),
+            ..m
+        })
+    }
+
+    async fn backfill(&self, c: &Configured, m: &LinkedAccountModel, days: i64) -> Result<(), Diagnostics> {
+        let central = m.central_bus_arn.clone().unwrap_or_default();
+        let client = aws_sdk_eventbridge::Client::new(
+            &c.sdk.clone().into_builder().region(aws_types::region::Region::new(SUPPORT_REGION)).build(),
+        );
+        let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+            .event_bus_name(&central)
+            .source("cima.backfill")
+            .detail_type("CIMA Backfill Request")
+            .detail(json!({"account": m.account(), "days": days}).to_string())
+            .build();
+        let out = client.put_events().entries(entry).send().await.map_err(|e| {
+            Diagnostics::from(Diagnostic::error(
+                "Cannot request the backfill",
+                aws_sdk_eventbridge::error::DisplayErrorContext(&e).to_string(),
+            ))
+        })?;
+        if out.failed_entry_count > 0 {
+            return Err(Diagnostic::error(
+                "Cannot request the backfill",
+                format!("PutEvents rejected the request: {:?}", out.entries),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    fn timeout(m: &LinkedAccountModel, which: &str) -> Duration {
+        let t = m.timeouts.as_ref().and_then(|t| if which == "create" { t.create.clone() } else { t.delete.clone() });
+        t.as_deref().and_then(parse_duration).unwrap_or(Duration::from_secs(600))
+    }
+}
+
+fn schema_block(data_source: bool) -> Block {
+    let s = |name: &str, d: &str| Attribute::new(name, Type::String).computed().description(d);
+    let mut b = Block::new(if data_source {
+        "Checks one member account's CIMA wiring without changing anything: `healthy` and the list of `problems` (\"forwarding rule missing\", \"rule targets <other bus>\", \"case-reader role trusts <other principal>\", \"access role cannot be assumed\", …)."
+    } else {
+        "Wires one member account into the CIMA pipeline, reached by assuming `access_role_name` into it: a case-reader role trusted only by the enricher's role, an events role allowed to put events on the central bus only, a default-bus rule in us-east-1 forwarding `aws.support` and the enriched events to the central bus, and optionally the chat API's read-only role. Read re-reads every part, so anything deleted or edited out of band shows on plan. Import by account id."
+    })
+    .attribute(Attribute::new("account_id", Type::String).required().description("The member account (12 digits). Changing it replaces the wiring."))
+    .attribute(Attribute::new("access_role_name", Type::String).optional().description("Role assumed in the member account. Default: the provider's `member_access_role_name`."))
+    .attribute(Attribute::new("central_bus_arn", Type::String).required().description("ARN of the central bus (`cima_case_pipeline.bus_arn`)."))
+    .attribute(Attribute::new("enricher_role_arn", Type::String).required().description("The enricher function's role: the only principal the case-reader role trusts."))
+    .attribute(Attribute::new("organization_id", Type::String).optional().description("When set, the case-reader role's trust also requires aws:PrincipalOrgID."))
+    .attribute(Attribute::new("case_reader_role_name", Type::String).optional().description(format!("Default `{DEFAULT_READER_ROLE}`. Changing it replaces the wiring.")))
+    .attribute(Attribute::new("enriched_source", Type::String).optional().description(format!("Source of enriched events, forwarded too. Default `{DEFAULT_ENRICHED_SOURCE}`.")));
+    if !data_source {
+        b = b
+            .attribute(Attribute::new("backfill_days", Type::Number).optional().description(
+                "On create, ask the enricher to backfill this many days of existing cases (0 to 365, default 0).",
+            ))
+            .attribute(
+                Attribute::new("tags", Type::Map(Box::new(Type::String)))
+                    .optional()
+                    .description("Tags on the roles created."),
+            )
+            .block(NestedBlock::new(
+                "query_role",
+                BlockNesting::Single,
+                Block::new("The chat API's read-only role in the member account.")
+                    .attribute(
+                        Attribute::new("enabled", Type::Bool)
+                            .optional()
+                            .description("Default `true` when the block is present."),
+                    )
+                    .attribute(
+                        Attribute::new("name", Type::String)
+                            .optional()
+                            .description(format!("Default `{DEFAULT_QUERY_ROLE}`.")),
+                    )
+                    .attribute(
+                        Attribute::new("trusted_role_arn", Type::String)
+                            .required()
+                            .description("The chat API Lambda's role, the only principal trusted."),
+                    )
+                    .attribute(
+                        Attribute::new("external_id", Type::String)
+                            .optional()
+                            .sensitive()
+                            .description("External id the trust requires."),
+                    ),
+            ))
+            .block(NestedBlock::new(
+                "timeouts",
+                BlockNesting::Single,
+                Block::new("Bounds on create and delete, as \"30s\", \"10m\", \"1h\". Default 10m each.")
+                    .attribute(Attribute::new("create", Type::String).optional().description("Create timeout."))
+                    .attribute(Attribute::new("delete", Type::String).optional().description("Delete timeout.")),
+            ));
+    }
+    if data_source {
+        b = b
+            .attribute(
+                Attribute::new("healthy", Type::Bool)
+                    .computed()
+                    .description("True when every part is present and as CIMA wires it."),
+            )
+            .attribute(
+                Attribute::new("problems", Type::List(Box::new(Type::String)))
+                    .computed()
+                    .description("What is missing or drifted; empty when healthy."),
+            );
+    } else {
+        b = b
+            .attribute(s("id", "The account id."))
+            .attribute(s("case_reader_role_arn", "ARN of the case-reader role; null when missing."))
+            .attribute(s("events_role_arn", "ARN of the events role; null when missing."))
+            .attribute(s("forwarding_rule_arn", "ARN of the forwarding rule; null when missing."))
+            .attribute(s("query_role_arn", "ARN of the query role; null when not wired."))
+            .attribute(s(
+                "status",
+                "`wired`, or `drifted: …` naming what is missing or changed (the next apply repairs it).",
+            ));
+    }
+    b
+}
+
+#[async_trait]
+impl Resource for LinkedAccountResource {
+    const TYPE_NAME: &'static str = "cima_linked_account";
+    type Model = LinkedAccountModel;
+
+    fn schema(&self) -> Schema {
+        Schema::new(schema_block(false))
+    }
+
+    fn validate(&self, config: &LinkedAccountModel) -> Diagnostics {
+        validate_linked(config)
+    }
+
+    fn requires_replace(&self) -> Vec<AttributePath> {
+        vec![AttributePath::root().attribute("account_id"), AttributePath::root().attribute("case_reader_role_name")]
+    }
+
+    fn stable_computed(&self) -> Vec<&'static str> {
+        vec!["id", "case_reader_role_arn", "events_role_arn", "forwarding_rule_arn", "query_role_arn"]
+    }
+
+    async fn modify_plan(
+        &self,
+        _: &Ctx,
+        prior: Option<&LinkedAccountModel>,
+        _: &LinkedAccountModel,
+        changes: &mut PlanChanges,
+    ) -> Result<(), Diagnostics> {
+        if let Some(p) = prior
+            && p.status.as_deref() != Some(WIRED)
+        {
+            changes.unknown.extend(
+                ["status", "case_reader_role_arn", "events_role_arn", "forwarding_rule_arn", "query_role_arn"]
+                    .map(String::from),
+            );
+        }
+        Ok(())
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        config: LinkedAccountModel,
+        _: &mut Diagnostics,
+    ) -> Result<LinkedAccountModel, Diagnostics> {
+        let c = self.data.get()?;
+        let limit = Self::timeout(&config, "create");
+        let m = tokio::time::timeout(limit, self.wire(ctx, c, &config)).await.map_err(|_| {
+            Diagnostics::from(Diagnostic::error(
+                "Timed out",
+                format!("Wiring account {} took longer than {limit:?}.", config.account()),
+            ))
+        })??;
+        if let Some(days) = config.backfill_days.filter(|d| *d > 0) {
+            self.backfill(c, &config, days).await?;
+        }
+        Ok(m)
+    }
+
+    async fn read(
+        &self,
+        _ctx: &Ctx,
+        state: LinkedAccountModel,
+        diags: &mut Diagnostics,
+    ) -> Result<Option<LinkedAccountModel>, Diagnostics> {
+        let c = self.data.get()?;
+        match self.observe(c, state).await {
+            Ok(m) => {
+                if m.case_reader_role_arn.is_none() && m.events_role_arn.is_none() && m.forwarding_rule_arn.is_none() {
+                    return Ok(None);
+                }
+                Ok(Some(m))
+            }
+            Err(e) => {
+                diags.extend(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        prior: LinkedAccountModel,
+        config: LinkedAccountModel,
+        _: &mut Diagnostics,
+    ) -> Result<LinkedAccountModel, Diagnostics> {
+        let c = self.data.get()?;
+        if prior.query().is_some() && config.query().is_none() {
+            let (iam, _) = self.member(c, &prior).await;
+            iam.delete_role(&prior.query_name())
+                .await
+                .map_err(|x| Diagnostics::from(Diagnostic::error("IAM call failed", x.to_string())))?;
+        }
+        self.wire(ctx, c, &config).await
+    }
+
+    async fn delete(&self, ctx: &Ctx, prior: LinkedAccountModel, _: &mut Diagnostics) -> Result<(), Diagnostics> {
+        let c = self.data.get()?;
+        let limit = Self::timeout(&prior, "delete");
+        let (iam, events) = self.member(c, &prior).await;
+        let e = |x: crate::iam::IamError| Diagnostics::from(Diagnostic::error("IAM call failed", x.to_string()));
+        let ev = |x: crate::events::EventsError| {
+            Diagnostics::from(Diagnostic::error("EventBridge call failed", x.to_string()))
+        };
+        let work = async {
+            // Only what this resource created: our rule's target, our rule, our roles.
+            events.remove_targets("default", FORWARD_RULE, &[FORWARD_TARGET.to_owned()]).await.map_err(ev)?;
+            events.delete_rule("default", FORWARD_RULE).await.map_err(ev)?;
+            iam.delete_role(EVENTS_ROLE).await.map_err(e)?;
+            iam.delete_role(&prior.reader()).await.map_err(e)?;
+            if prior.query().is_some() {
+                iam.delete_role(&prior.query_name()).await.map_err(e)?;
+            }
+            Ok::<_, Diagnostics>(())
+        };
+        ctx.run(&format!("unwiring account {}", prior.account()), async {
+            tokio::time::timeout(limit, work).await.map_err(|_| {
+                Diagnostics::from(Diagnostic::error("Timed out", format!("Unwiring took longer than {limit:?}.")))
+            })?
+        })
+        .await
+    }
+
+    async fn import(&self, _ctx: &Ctx, id: &str, _: &mut Diagnostics) -> Result<LinkedAccountModel, Diagnostics> {
+        if !ids::is_account_id(id) {
+            return Err(Diagnostic::error("Invalid import id", format!("{id:?} is not a 12-digit account id.")).into());
+        }
+        let c = self.data.get()?;
+        // The central bus and enricher come from what is deployed: the rule's target and the
+        // case-reader role's trust.
+        let probe = LinkedAccountModel { account_id: Some(id.to_owned()), ..LinkedAccountModel::default() };
+        let (iam, events) = self.member(c, &probe).await;
+        let ev = |x: crate::events::EventsError| {
+            Diagnostics::from(Diagnostic::error("EventBridge call failed", x.to_string()))
+        };
+        let central = events
+            .targets("default", FORWARD_RULE)
+            .await
+            .map_err(ev)?
+            .into_iter()
+            .find(|t| t.id == FORWARD_TARGET)
+            .map(|t| t.arn);
+        let reader = iam
+            .get_role(DEFAULT_READER_ROLE)
+            .await
+            .map_err(|x| Diagnostics::from(Diagnostic::error("IAM call failed", x.to_string())))?;
+        let (Some(central), Some(reader)) = (central, reader) else {
+            return Err(Diagnostic::error(
+                "Nothing to import",
+                format!("Account {id} has no CIMA forwarding rule or case-reader role."),
+            )
+            .into());
+        };
+        let org = trust_organization(&reader.trust);
+        Ok(LinkedAccountModel {
+            account_id: Some(id.to_owned()),
+            central_bus_arn: Some(central),
+            enricher_role_arn: trusted_principal(&reader.trust),
+            organization_id: org,
+            ..LinkedAccountModel::default()
+        })
+    }
+}
+
+/// `data "cima_linked_account"`: the health check.
+pub struct LinkedAccountDataSource {
+    data: Arc<ProviderData>,
+}
+
+impl LinkedAccountDataSource {
+    pub fn new(data: Arc<ProviderData>) -> Self {
+        Self { data }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct HealthModel {
+    pub account_id: Option<String>,
+    pub access_role_name: Option<String>,
+    pub central_bus_arn: Option<String>,
+    pub enricher_role_arn: Option<String>,
+    pub organization_id: Option<String>,
+    pub case_reader_role_name: Option<String>,
+    pub enriched_source: Option<String>,
+    pub healthy: Option<bool>,
+    pub problems: Option<Vec<String>>,
+}
+
+#[async_trait]
+impl DataSource for LinkedAccountDataSource {
+    const TYPE_NAME: &'static str = "cima_linked_account";
+    type Model = HealthModel;
+
+    fn schema(&self) -> Schema {
+        Schema::new(schema_block(true))
+    }
+
+    async fn read(&self, _ctx: &Ctx, config: HealthModel, _: &mut Diagnostics) -> Result<HealthModel, Diagnostics> {
+        let c = self.data.get()?;
+        let want = LinkedAccountModel {
+            account_id: config.account_id.clone(),
+            access_role_name: config.access_role_name.clone(),
+            central_bus_arn: config.central_bus_arn.clone(),
+            enricher_role_arn: config.enricher_role_arn.clone(),
+            organization_id: config.organization_id.clone(),
+            case_reader_role_name: config.case_reader_role_name.clone(),
+            enriched_source: config.enriched_source.clone(),
+            ..LinkedAccountModel::default()
+        };
+        let r = LinkedAccountResource::new(self.data.clone());
+        let (iam, events) = r.member(c, &want).await;
+        let problems = match inspect(&iam, &events, &want).await {
+            Ok(i) => i.problems,
+            // Every call failing the same way usually means the access role itself.
+            Err(e) if e.to_string().contains("AccessDenied") || e.to_string().contains("assume") => {
+                vec![format!(
+                    "access role cannot be assumed: {}",
+                    e.iter().next().map(|d| d.detail.clone()).unwrap_or_default()
+                )]
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(HealthModel { healthy: Some(problems.is_empty()), problems: Some(problems), ..config })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policies_compare_whatever_shape_iam_returns() {
+        let a = json!({"Version": "2012-10-17", "Statement": {"Sid": "x", "Effect": "Allow", "Action": "events:PutEvents", "Resource": "r"}});
+        let b = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["events:PutEvents"], "Resource": "r"}]});
+        assert!(same_policy(Some(&a), &b));
+        assert!(!same_policy(None, &b));
+    }
+
+    #[test]
+    fn query_policy_has_no_wildcard_service() {
+        for a in QUERY_ACTIONS {
+            let (service, action) = a.split_once(':').unwrap();
+            assert!(service != "*" && action != "*", "{a}");
+            assert!(["Describe", "List", "Get"].iter().any(|p| action.starts_with(p)), "{a}");
+        }
+    }
+
+    #[test]
+    fn validation_paths_and_durations() {
+        let c = LinkedAccountModel {
+            account_id: Some("12345".into()),
+            central_bus_arn: Some("arn:aws-cn:events:cn-north-1:123456789012:event-bus/cima".into()),
+            enricher_role_arn: Some("arn:aws:iam::123456789012:role/enricher".into()),
+            organization_id: Some("abc".into()),
+            backfill_days: Some(400),
+            ..Default::default()
+        };
+        let paths: Vec<String> =
+            validate_linked(&c).iter().map(|d| d.attribute.as_ref().unwrap().to_string()).collect();
+        assert_eq!(paths, ["account_id", "organization_id", "central_bus_arn", "backfill_days"]);
+        assert_eq!(parse_duration("10m"), Some(Duration::from_secs(600)));
+        assert_eq!(parse_duration("ten"), None);
+    }
+}
