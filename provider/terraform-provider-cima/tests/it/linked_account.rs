@@ -22,7 +22,7 @@ fn call(aws: &LocalAws, account: Option<&str>, service: &str, op: &str, params: 
     aws.tool("call", &args).unwrap()
 }
 
-fn config(org: &SeededOrg) -> String {
+fn config(org: &SeededOrg, backfill: &str) -> String {
     format!(
         r#"{}data "cima_org_query" "members" {{
   include_management_account = false
@@ -35,6 +35,7 @@ resource "cima_linked_account" "this" {{
   central_bus_arn   = "{CENTRAL_BUS}"
   enricher_role_arn = "{ENRICHER_ROLE}"
   organization_id   = "{}"
+  backfill_days     = each.value == "{backfill}" ? 30 : 0
 }}
 "#,
         preamble(),
@@ -100,7 +101,7 @@ fn linked_accounts_for_each_drift_import_events_destroy() {
 
     // One apply wires all 30 accounts.
     let ws = workspace(Some(&aws));
-    ws.write("main.tf", &config(&org)).unwrap();
+    ws.write("main.tf", &config(&org, &members[1])).unwrap();
     ws.apply().expect("wire all");
     let show = ws.show_json().unwrap();
     let wired: Vec<&Value> = show["values"]["root_module"]["resources"]
