@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: stdout is its output
 
 mod bench;
+mod bench_cases;
 mod demo;
 mod docs;
 mod setup;
@@ -18,6 +19,7 @@ tasks:
   test           setup, then every test: unit, integration, acceptance (real Terraform + moto), extension tests
   demo           start a local AWS, seed an organization, apply examples/local with the freshly built provider
   docs [--check] regenerate docs/ from the schema the provider serves (--check: fail when stale)
+  bench-cases    cima_cases vs boto3 behind injected latency [--accounts N --per-account M --delay-ms D --concurrency C --runs R]
   bench          provider start-up to schema served, and peak RSS (release build)";
 
 fn main() -> Result<()> {
@@ -29,6 +31,7 @@ fn main() -> Result<()> {
         Some("demo") => demo::run(rest),
         Some("docs") => docs::run(rest),
         Some("bench") => bench::run(rest),
+        Some("bench-cases") => bench_cases::run(rest),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())

@@ -1,0 +1,688 @@
+//! `cargo xtask bench-cases`: `data "cima_cases"` over N accounts × M Support cases against the
+//! local AWS behind a fixed injected latency (`localaws.latency_proxy`), side by side with the
+//! boto3 ways of doing the same (`bench/cases_boto3.py`: sequential, and a thread pool as wide
+//! as the provider's `max_concurrency`) and with the latency bound ceil(N/C)·calls·RTT.
+//! Every contender also runs once straight against moto, to show moto's own share of the time.
+//! Writes `bench/cases.md`.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use cima_testkit::{CASE_READER_ROLE, CaseSpec, LocalAws, OrgSpec, PROVIDER_BINARY_NAME, TfWorkspace, Venv};
+
+const SEED: u64 = 11;
+/// DescribeCases' largest page, as both the provider and the baseline ask for it.
+const CASES_PER_PAGE: usize = 100;
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// RSS sampling period: short against a multi-second read, cheap (a few /proc reads).
+const POLL: Duration = Duration::from_millis(5);
+
+struct Opts {
+    accounts: usize,
+    per_account: usize,
+    delay_ms: u64,
+    concurrency: usize,
+    runs: usize,
+}
+
+impl Opts {
+    fn parse(args: &[String]) -> Result<Opts> {
+        let num = |name: &str, default: usize| -> Result<usize> {
+            match args.iter().position(|a| a == name) {
+                None => Ok(default),
+                Some(i) => args
+                    .get(i + 1)
+                    .with_context(|| format!("{name} needs a value"))?
+                    .parse()
+                    .with_context(|| format!("{name} must be a whole number")),
+            }
+        };
+        let known = ["--accounts", "--per-account", "--delay-ms", "--concurrency", "--runs"];
+        for (i, a) in args.iter().enumerate() {
+            if i % 2 == 0 && !known.contains(&a.as_str()) {
+                bail!(
+                    "unknown argument {a:?}; usage: cargo xtask bench-cases {}",
+                    known.map(|k| format!("[{k} N]")).join(" ")
+                );
+            }
+        }
+        let o = Opts {
+            accounts: num("--accounts", 200)?,
+            per_account: num("--per-account", 20)?,
+            delay_ms: num("--delay-ms", 25)? as u64,
+            concurrency: num("--concurrency", 16)?,
+            runs: num("--runs", 3)?,
+        };
+        if o.accounts < 1 || o.concurrency < 1 || o.runs < 1 {
+            bail!("--accounts, --concurrency and --runs must be at least 1");
+        }
+        Ok(o)
+    }
+
+    fn command(&self) -> String {
+        format!(
+            "cargo xtask bench-cases --accounts {} --per-account {} --delay-ms {} --concurrency {} --runs {}",
+            self.accounts, self.per_account, self.delay_ms, self.concurrency, self.runs
+        )
+    }
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    let o = Opts::parse(args)?;
+    crate::setup::run()?;
+    let binary = crate::build_provider(true)?;
+    let root = cima_testkit::repo_root();
+    let venv = Venv::locate(&root)?;
+    let load_before = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+
+    eprintln!(
+        "xtask: starting the local AWS and seeding {} accounts × {} cases (not timed)",
+        o.accounts, o.per_account
+    );
+    let aws = LocalAws::start()?;
+    let seeding = Instant::now();
+    // The management account counts as one of the N accounts.
+    let org = aws.seed_org(&OrgSpec { accounts: o.accounts - 1, seed: SEED, suspended: 0 })?;
+    // Named explicitly (the default order: management account first) so the seeding's time
+    // limit scales with the number of accounts.
+    let ids = org.accounts.iter().map(|a| a.id.clone()).collect();
+    let seeded = aws.seed_cases(&CaseSpec {
+        seed: SEED,
+        per_account: o.per_account,
+        accounts: Some(ids),
+        ..Default::default()
+    })?;
+    let (accounts, cases) = (seeded.accounts.len(), seeded.cases().count());
+    eprintln!("xtask: seeded {accounts} accounts, {cases} cases in {:.0} s", seeding.elapsed().as_secs_f64());
+
+    let proxy = LatencyProxy::start(&venv, &root, aws.endpoint(), o.delay_ms)?;
+    let tf = cima_testkit::Terraform::locate()?;
+    let mut ws = TfWorkspace::new(&tf, &binary)?;
+    ws.write("main.tf", &config(&cima_testkit::provider_source()?, o.concurrency))?;
+    ws.set_timeout(Duration::from_secs(600));
+    // Untimed: brings Terraform and the provider into the page cache.
+    ws.run_ok(["validate", "-no-color"]).context("terraform validate")?;
+
+    // A contender that read other data than the seeding made would be timing something else.
+    let check = |what: &str, got: usize| -> Result<()> {
+        if got != cases {
+            bail!("{what} read {got} cases, the seeding made {cases}");
+        }
+        Ok(())
+    };
+    let check_boto3 = |what: &str, b: &Boto3| -> Result<()> {
+        if b.accounts != accounts {
+            bail!("{what} listed {} accounts, the seeding made {accounts}", b.accounts);
+        }
+        check(what, b.cases)
+    };
+    let env_for = |endpoint: &str| {
+        let mut env = aws.aws_env();
+        env.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
+        env.push(("AWS_ENDPOINT_URL".into(), endpoint.to_owned()));
+        env
+    };
+
+    let moto = aws.pid();
+    let mut provider = Vec::new();
+    for i in 0..o.runs {
+        eprintln!("xtask: provider run {} of {} through the proxy", i + 1, o.runs);
+        let r = with_moto_cpu(moto, || provider_run(&ws, &env_for(proxy.endpoint()), true, &format!("proxy-{i}")))?;
+        check("the provider", r.total)?;
+        provider.push(r);
+    }
+    eprintln!("xtask: boto3 sequential through the proxy");
+    let seq = with_moto_cpu(moto, || boto3(&venv, &root, &env_for(proxy.endpoint()), &["sequential"], o.accounts))?;
+    check_boto3("boto3 sequential", &seq)?;
+    let workers = o.concurrency.to_string();
+    eprintln!("xtask: boto3 threads through the proxy");
+    let thr = with_moto_cpu(moto, || {
+        boto3(&venv, &root, &env_for(proxy.endpoint()), &["threads", "--workers", &workers], o.accounts)
+    })?;
+    check_boto3("boto3 threads", &thr)?;
+
+    eprintln!("xtask: every contender once more straight against moto (no injected latency)");
+    let direct = env_for(aws.endpoint());
+    let provider_direct = with_moto_cpu(moto, || provider_run(&ws, &direct, true, "direct"))?;
+    let seq_direct = with_moto_cpu(moto, || boto3(&venv, &root, &direct, &["sequential"], o.accounts))?;
+    let thr_direct =
+        with_moto_cpu(moto, || boto3(&venv, &root, &direct, &["threads", "--workers", &workers], o.accounts))?;
+    check("the provider (direct)", provider_direct.total)?;
+    check_boto3("boto3 sequential (direct)", &seq_direct)?;
+    check_boto3("boto3 threads (direct)", &thr_direct)?;
+    eprintln!("xtask: the provider once through the proxy without TF_LOG_PROVIDER (wall time only)");
+    let quiet = provider_run(&ws, &env_for(proxy.endpoint()), false, "quiet")?;
+    let load_after = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    drop(proxy);
+
+    let report = report(
+        &o,
+        accounts,
+        cases,
+        &provider,
+        &provider_direct,
+        &quiet,
+        [&seq, &thr, &seq_direct, &thr_direct],
+        [&load_before, &load_after],
+    );
+    let out = root.join("bench/cases.md");
+    fs::write(&out, &report)?;
+    println!("{report}");
+    eprintln!("xtask: wrote {}", out.display());
+    Ok(())
+}
+
+fn config(source: &str, concurrency: usize) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    cima = {{ source = "{source}" }}
+  }}
+}}
+
+provider "cima" {{
+  max_concurrency = {concurrency}
+}}
+
+data "cima_cases" "all" {{
+  role_name        = "{CASE_READER_ROLE}"
+  include_resolved = true
+}}
+
+output "total" {{ value = data.cima_cases.all.summary.total }}
+output "account_errors" {{ value = length(data.cima_cases.all.account_errors) }}
+"#
+    )
+}
+
+/// `localaws.latency_proxy` in front of the local AWS; stopped (by its PID) when dropped.
+struct LatencyProxy {
+    child: Child,
+    /// Held open: the proxy exits when it reads end of file, so it cannot outlive us.
+    stdin: Option<ChildStdin>,
+    endpoint: String,
+}
+
+impl LatencyProxy {
+    fn start(venv: &Venv, root: &Path, target: &str, delay_ms: u64) -> Result<LatencyProxy> {
+        let mut child = Command::new(venv.python())
+            .args(["-m", "localaws.latency_proxy", "--target", target, "--port", "0"])
+            .args(["--delay-ms", &delay_ms.to_string()])
+            .env("PYTHONPATH", root.join(cima_testkit::LOCALAWS_DIR))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("starting localaws.latency_proxy")?;
+        let (tx, rx) = mpsc::channel();
+        let stdout = child.stdout.take();
+        // A reader thread, so the wait for the READY line is bounded.
+        std::thread::spawn(move || {
+            if let Some(line) = stdout.and_then(|s| BufReader::new(s).lines().next()) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut proxy = LatencyProxy { stdin: child.stdin.take(), child, endpoint: String::new() };
+        match rx.recv_timeout(READY_TIMEOUT) {
+            Ok(Ok(line)) if line.starts_with("LATENCY_PROXY_READY http://127.0.0.1:") => {
+                proxy.endpoint = line["LATENCY_PROXY_READY ".len()..].trim().to_owned();
+                Ok(proxy)
+            }
+            other => bail!("latency proxy did not start: {other:?}"),
+        }
+    }
+
+    fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+}
+
+impl Drop for LatencyProxy {
+    fn drop(&mut self) {
+        // End of file on stdin is the proxy's stop signal; SIGKILL by PID if it lingers.
+        drop(self.stdin.take());
+        if wait_bounded(&mut self.child, Duration::from_secs(5)).is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+trait MotoCpu {
+    fn set_moto_cpu(&mut self, seconds: f64);
+}
+
+impl MotoCpu for Boto3 {
+    fn set_moto_cpu(&mut self, seconds: f64) {
+        self.moto_cpu = seconds;
+    }
+}
+
+impl MotoCpu for ProviderRun {
+    fn set_moto_cpu(&mut self, seconds: f64) {
+        self.moto_cpu = seconds;
+    }
+}
+
+/// Runs one contender and records the CPU time moto spent meanwhile: when it approaches the
+/// wall time, moto (one request at a time under the GIL) is the bottleneck, not the client.
+fn with_moto_cpu<T: MotoCpu>(moto: u32, run: impl FnOnce() -> Result<T>) -> Result<T> {
+    let before = cpu_seconds(moto);
+    let mut result = run()?;
+    if let (Some(a), Some(b)) = (before, cpu_seconds(moto)) {
+        result.set_moto_cpu(b - a);
+    }
+    Ok(result)
+}
+
+/// utime + stime of a process, all its threads included, in seconds (USER_HZ is 100 on Linux).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+fn wait_bounded(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+struct Boto3 {
+    moto_cpu: f64,
+    seconds: f64,
+    list_seconds: f64,
+    accounts: usize,
+    cases: usize,
+    calls: u64,
+    list_calls: u64,
+}
+
+fn boto3(venv: &Venv, root: &Path, env: &[(String, String)], mode: &[&str], accounts: usize) -> Result<Boto3> {
+    let temp = std::env::temp_dir().join(format!("cima-bench-cases-{}", std::process::id()));
+    fs::create_dir_all(&temp)?;
+    let (out_path, err_path) = (temp.join("boto3.out"), temp.join("boto3.err"));
+    let mut cmd = Command::new(venv.python());
+    cmd.arg(root.join("bench/cases_boto3.py"))
+        .args([
+            "--endpoint",
+            &env.iter().find(|(k, _)| k == "AWS_ENDPOINT_URL").map(|(_, v)| v.clone()).unwrap_or_default(),
+        ])
+        .args(["--role-name", CASE_READER_ROLE])
+        .args(mode)
+        .stdin(Stdio::null())
+        .stdout(File::create(&out_path)?)
+        .stderr(File::create(&err_path)?);
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    let mut child = cmd.spawn().context("starting bench/cases_boto3.py")?;
+    // Sequential reads take ~0.1 s an account through the proxy; generous, yet bounded.
+    let limit = Duration::from_secs(120 + 2 * accounts as u64);
+    let Some(status) = wait_bounded(&mut child, limit) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!("bench/cases_boto3.py {mode:?} took longer than {} s", limit.as_secs());
+    };
+    let out = fs::read_to_string(&out_path).unwrap_or_default();
+    let err = fs::read_to_string(&err_path).unwrap_or_default();
+    let _ = fs::remove_dir_all(&temp);
+    if !status.success() {
+        bail!("bench/cases_boto3.py {mode:?} failed ({status}): {out}\n{}", tail(&err, 20));
+    }
+    let v: serde_json::Value = serde_json::from_str(&out).with_context(|| format!("boto3 output {out:?}"))?;
+    let n = |k: &str| v[k].as_u64().with_context(|| format!("boto3 output has no {k}: {out}"));
+    let f = |k: &str| v[k].as_f64().with_context(|| format!("boto3 output has no {k}: {out}"));
+    Ok(Boto3 {
+        moto_cpu: 0.0,
+        seconds: f("seconds")?,
+        list_seconds: f("list_seconds")?,
+        accounts: n("accounts")? as usize,
+        cases: n("cases")? as usize,
+        calls: n("calls")?,
+        list_calls: n("list_calls")?,
+    })
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+struct ProviderRun {
+    /// Terraform's whole `plan`, start to exit.
+    wall: f64,
+    /// The provider's own "read data source" elapsed_ms (listing the organization + every account).
+    read: Option<f64>,
+    /// From "organization query done" to the end of the read, by the log's timestamps.
+    cases_phase: Option<f64>,
+    peak_rss_kib: u64,
+    moto_cpu: f64,
+    total: usize,
+    log_lines: usize,
+}
+
+/// One `terraform plan` reading the data source; with `logs`, TF_LOG_PROVIDER=DEBUG into a file.
+fn provider_run(ws: &TfWorkspace, env: &[(String, String)], logs: bool, label: &str) -> Result<ProviderRun> {
+    let log = ws.root().join(format!("terraform-{label}.log"));
+    let (out_path, err_path) = (ws.root().join(format!("{label}.out")), ws.root().join(format!("{label}.err")));
+    let mut cmd = ws.command(["plan", "-input=false", "-no-color", "-lock=false"]);
+    cmd.envs(env.iter().map(|(k, v)| (k, v))).env_remove("TF_LOG").env_remove("TF_LOG_CORE");
+    if logs {
+        cmd.env("TF_LOG_PROVIDER", "DEBUG").env("TF_LOG_PATH", &log);
+    } else {
+        cmd.env_remove("TF_LOG_PROVIDER").env_remove("TF_LOG_PATH");
+    }
+    cmd.stdin(Stdio::null()).stdout(File::create(&out_path)?).stderr(File::create(&err_path)?);
+
+    let started = Instant::now();
+    let mut child = cmd.spawn().context("starting terraform")?;
+    let deadline = started + Duration::from_secs(600);
+    let mut peaks: BTreeMap<u32, u64> = BTreeMap::new();
+    let status = loop {
+        for pid in provider_pids(child.id()) {
+            if let Some(kib) = vm_hwm_kib(pid) {
+                let peak = peaks.entry(pid).or_default();
+                *peak = (*peak).max(kib);
+            }
+        }
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            for pid in peaks.keys() {
+                // Terraform is gone; its providers are stopped by the PIDs seen above.
+                let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            }
+            bail!("terraform plan ({label}) took longer than 600 s");
+        }
+        std::thread::sleep(POLL);
+    };
+    let wall = started.elapsed().as_secs_f64();
+    let stdout = fs::read_to_string(&out_path).unwrap_or_default();
+    if !status.success() {
+        let stderr = fs::read_to_string(&err_path).unwrap_or_default();
+        bail!("terraform plan ({label}) failed ({status}):\n{}\n{}", tail(&stdout, 30), tail(&stderr, 30));
+    }
+    let output = |name: &str| -> Option<usize> {
+        stdout
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("+ ")?.strip_prefix(name)?.trim().strip_prefix("= ")?.parse().ok())
+    };
+    let total = output("total").with_context(|| format!("no `total` output in the plan:\n{}", tail(&stdout, 30)))?;
+    if output("account_errors") != Some(0) {
+        bail!("the provider reported account errors:\n{}", tail(&stdout, 30));
+    }
+    let (read, cases_phase, log_lines) = if logs { parse_log(&fs::read_to_string(&log)?)? } else { (None, None, 0) };
+    Ok(ProviderRun {
+        wall,
+        read,
+        cases_phase,
+        peak_rss_kib: peaks.values().copied().max().unwrap_or(0),
+        moto_cpu: 0.0,
+        total,
+        log_lines,
+    })
+}
+
+/// Processes below terraform (children, and theirs when a wrapper stands between) running the
+/// provider. The kernel truncates `comm` to 15 bytes.
+fn provider_pids(terraform: u32) -> Vec<u32> {
+    let comm = &PROVIDER_BINARY_NAME[..15];
+    let mut found = Vec::new();
+    let mut level = vec![terraform];
+    for _ in 0..3 {
+        let children: Vec<u32> = level.iter().flat_map(|p| children_of(*p)).collect();
+        found.extend(
+            children
+                .iter()
+                .copied()
+                .filter(|p| fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim_end() == comm)),
+        );
+        if children.is_empty() {
+            break;
+        }
+        level = children;
+    }
+    found
+}
+
+/// Children of every thread of `pid` (Go starts processes from any thread).
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
+    tasks
+        .filter_map(|t| t.ok())
+        .filter_map(|t| fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|s| s.split_whitespace().filter_map(|p| p.parse().ok()).collect::<Vec<u32>>())
+        .collect()
+}
+
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")?.trim().strip_suffix("kB")?.trim().parse().ok())
+}
+
+/// The provider's elapsed_ms of reading `cima_cases`, the time from its organization listing
+/// being done to the end of that read, and the number of log lines.
+fn parse_log(log: &str) -> Result<(Option<f64>, Option<f64>, usize)> {
+    let reads: Vec<LogEvent> = log
+        .lines()
+        .filter_map(LogEvent::parse)
+        .filter(|e| e.message == "read data source" && e.fields["type_name"] == "cima_cases")
+        .collect();
+    let [read] = reads.as_slice() else {
+        bail!("expected one \"read data source\" log line for cima_cases, found {}", reads.len());
+    };
+    let elapsed = read.fields["elapsed_ms"].as_f64().context("no elapsed_ms on the read data source line")?;
+    let listed = log.lines().filter_map(LogEvent::parse).find(|e| e.message == "organization query done");
+    let cases_phase = listed
+        .and_then(|l| Some(millis_of_day(&read.timestamp)? - millis_of_day(&l.timestamp)?))
+        .map(|d| d.rem_euclid(86_400_000.0));
+    Ok((Some(elapsed), cases_phase, log.lines().count()))
+}
+
+/// One of the provider's hclog JSON lines as Terraform writes it to TF_LOG_PATH:
+/// `<time> [DEBUG] provider.terraform-provider-cima: {"@message": …, "@timestamp": …, fields}`.
+struct LogEvent {
+    message: String,
+    timestamp: String,
+    fields: serde_json::Value,
+}
+
+impl LogEvent {
+    fn parse(line: &str) -> Option<LogEvent> {
+        let json = &line[line.find(": {")? + 2..];
+        let fields: serde_json::Value = serde_json::from_str(json).ok()?;
+        Some(LogEvent {
+            message: fields["@message"].as_str()?.to_owned(),
+            timestamp: fields["@timestamp"].as_str()?.to_owned(),
+            fields,
+        })
+    }
+}
+
+/// `2025-01-01T12:34:56.789123Z` → milliseconds since midnight (the provider's clock, UTC).
+fn millis_of_day(timestamp: &str) -> Option<f64> {
+    let time = timestamp.get(11..)?.trim_end_matches('Z');
+    let (h, rest) = time.split_once(':')?;
+    let (m, s) = rest.split_once(':')?;
+    Some((h.parse::<f64>().ok()? * 3600.0 + m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?) * 1000.0)
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(v[v.len() / 2])
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    o: &Opts,
+    accounts: usize,
+    cases: usize,
+    runs: &[ProviderRun],
+    direct: &ProviderRun,
+    quiet: &ProviderRun,
+    [seq, thr, seq_direct, thr_direct]: [&Boto3; 4],
+    [load_before, load_after]: [&String; 2],
+) -> String {
+    let secs = |ms: Option<f64>| ms.map_or("n/a".to_owned(), |v| format!("{:.2}", v / 1000.0));
+    let read_ms = median(runs.iter().filter_map(|r| r.read).collect()).unwrap_or(f64::NAN);
+    let phase_ms = median(runs.iter().filter_map(|r| r.cases_phase).collect());
+    let wall = median(runs.iter().map(|r| r.wall).collect()).unwrap_or(f64::NAN);
+    let rss = runs.iter().chain([direct]).map(|r| r.peak_rss_kib).max().unwrap_or(0) as f64 / 1024.0;
+    let pages = o.per_account.div_ceil(CASES_PER_PAGE).max(1);
+    let calls = 1 + pages;
+    let bound = accounts.div_ceil(o.concurrency) as f64 * calls as f64 * o.delay_ms as f64;
+    let goal = |met: bool| if met { "met" } else { "**missed**" };
+    let read_s = read_ms / 1000.0;
+    let (seq_total, thr_total) = (seq.seconds + seq.list_seconds, thr.seconds + thr.list_seconds);
+    let phase_s = phase_ms.map(|p| p / 1000.0);
+    let vs = |other: f64| format!("{:.1}×", other / read_s);
+    let vs_phase = |other: f64| phase_s.map_or("n/a".to_owned(), |p| format!("{:.1}×", other / p));
+    let each: Vec<String> = runs.iter().map(|r| secs(r.read)).collect();
+    format!(
+        "# `data \"cima_cases\"` across an organization\n\n\
+         Reproduce: `{cmd}` (release build of the provider, the real Terraform, moto behind \
+         `localaws.latency_proxy` adding {d} ms to every request).\n\n\
+         {accounts} accounts (the management account + {members} members) × {pa} cases = {cases} cases; \
+         the provider's `max_concurrency` = {c}; boto3 threads = {c}. Every contender read all {cases} cases.\n\n\
+         ## Whole read, listing the organization included\n\n\
+         | contender | seconds, {d} ms per request | provider faster by | goal | moto CPU s meanwhile | \
+         seconds, no injected latency | moto CPU s meanwhile |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n\
+         | provider: `data \"cima_cases\"` (\"read data source\" elapsed, median of {runs_n}: {each}) | {read:.2} | | | \
+         {pcpu:.2} | {pdir} | {pdcpu:.2} |\n\
+         | (a) boto3 sequential, the seed system's way | {seq_total:.2} | {vs_a} | ≥ 25×: {ga} | {seqcpu:.2} | {seqd:.2} | \
+         {seqdcpu:.2} |\n\
+         | (b) boto3, {c} threads | {thr_total:.2} | {vs_b} | ≥ 1.5×: {gb} | {thrcpu:.2} | {thrd:.2} | {thrdcpu:.2} |\n\
+         | (c) latency bound ceil({accounts}/{c})·{calls}·{d} ms (case reads only) | {bound_s:.2} | \
+         provider takes {vs_c:.2}× the bound | ≤ 1.25×: {gc} | | 0 | |\n\n\
+         moto CPU is moto's user + system time during the whole contender run (Terraform's whole plan for the \
+         provider; listing included for boto3).\n\n\
+         ## Case reads only (listing excluded)\n\n\
+         | contender | seconds, {d} ms per request | provider faster by |\n| --- | --- | --- |\n\
+         | provider: from its \"organization query done\" log line to the end of the read (includes one GetCallerIdentity) | {phase} | |\n\
+         | (a) boto3 sequential | {seqc:.2} | {vs_a2} |\n\
+         | (b) boto3, {c} threads | {thrc:.2} | {vs_b2} |\n\
+         | (c) latency bound | {bound_s:.2} | provider takes {vs_c2} the bound |\n\n\
+         Listing: boto3 timed GetCallerIdentity + ListAccounts ({lc} calls) apart: {seql:.2} s sequential run, \
+         {thrl:.2} s threads run. The provider's listing walks the OU tree and reads every account's tags \
+         (DescribeOrganization, ListRoots, ListAccountsForParent + ListOrganizationalUnitsForParent per OU, \
+         ListTagsForResource per account, {c} at a time): the difference between its two numbers above.\n\n\
+         Calls per account: AssumeRole + {pages} DescribeCases page(s) (the management account uses its own \
+         credentials); boto3 made {bc} such calls in all.\n\n\
+         ## Terraform and memory\n\n\
+         - Whole `terraform plan` wall time, median: {wall:.2} s with `TF_LOG_PROVIDER=DEBUG` into a file \
+         ({lines} log lines); {quiet:.2} s in one run without provider logging.\n\
+         - Provider peak RSS (VmHWM of the `terraform-provider-cima` processes Terraform started, sampled every \
+         {poll} ms), worst of all runs: **{rss:.1} MiB** (goal ≤ 40 MB: {grss}); per run: {rss_each} MiB \
+         (the last without injected latency).\n\
+         - Machine: {cores} cores shared with other work; load average before: {lb}, after: {la}.\n\n\
+         ## How\n\n\
+         - Latency: `localaws.latency_proxy` forwards each chunk a client sends {d} ms after it arrived \
+         (netem-like, one-way), so every request reaches moto {d} ms late; answers pass at once. moto answers \
+         every request with `Connection: close`, so each request is a new TCP connection for every contender; \
+         the proxy does not charge connection set-up.\n\
+         - moto serves requests one at a time under Python's GIL, on the same 2 cores as Terraform, the \
+         provider, the proxy and the boto3 script; the \"no injected latency\" column is each contender \
+         against moto alone.\n\
+         - Each contender is checked to have read every seeded case (and the provider to report no account \
+         errors) before its time is kept. The provider runs first ({runs_n}×), then (a), (b), then the \
+         no-latency runs.\n",
+        cmd = o.command(),
+        d = o.delay_ms,
+        members = accounts - 1,
+        pa = o.per_account,
+        c = o.concurrency,
+        runs_n = runs.len(),
+        each = each.join(", "),
+        read = read_s,
+        pdir = secs(direct.read),
+        pcpu = median(runs.iter().map(|r| r.moto_cpu).collect()).unwrap_or(f64::NAN),
+        pdcpu = direct.moto_cpu,
+        seqcpu = seq.moto_cpu,
+        seqdcpu = seq_direct.moto_cpu,
+        thrcpu = thr.moto_cpu,
+        thrdcpu = thr_direct.moto_cpu,
+        vs_a = vs(seq_total),
+        ga = goal(seq_total / read_s >= 25.0),
+        seqd = seq_direct.seconds + seq_direct.list_seconds,
+        vs_b = vs(thr_total),
+        gb = goal(thr_total / read_s >= 1.5),
+        thrd = thr_direct.seconds + thr_direct.list_seconds,
+        bound_s = bound / 1000.0,
+        vs_c = read_ms / bound,
+        gc = goal(read_ms / bound <= 1.25),
+        phase = secs(phase_ms),
+        seqc = seq.seconds,
+        vs_a2 = vs_phase(seq.seconds),
+        thrc = thr.seconds,
+        vs_b2 = vs_phase(thr.seconds),
+        vs_c2 = phase_ms.map_or("n/a".to_owned(), |p| format!("{:.2}×", p / bound)),
+        lc = seq.list_calls,
+        seql = seq.list_seconds,
+        thrl = thr.list_seconds,
+        bc = seq.calls,
+        wall = wall,
+        lines = runs.first().map_or(0, |r| r.log_lines),
+        quiet = quiet.wall,
+        poll = POLL.as_millis(),
+        rss_each = runs
+            .iter()
+            .chain([direct])
+            .map(|r| format!("{:.1}", r.peak_rss_kib as f64 / 1024.0))
+            .collect::<Vec<_>>()
+            .join(", "),
+        grss = goal(rss * 1024.0 * 1024.0 <= 40e6),
+        cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        lb = load_before.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+        la = load_after.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_provider_log() {
+        let log = r#"2025-03-04T10:00:01.300Z [DEBUG] provider.terraform-provider-cima: {"@level":"debug","@message":"organization query done","@module":"provider.cima_core","@timestamp":"2025-03-04T10:00:01.250500Z","accounts":3}
+2025-03-04T10:00:01.400Z [DEBUG] provider: plugin started: path=/x pid=7
+2025-03-04T10:00:02.001Z [DEBUG] provider.terraform-provider-cima: {"@level":"debug","@message":"read data source","@module":"provider.tfplugin","@timestamp":"2025-03-04T10:00:02.000500Z","diagnostics":0,"elapsed_ms":1234,"type_name":"cima_cases"}
+"#;
+        let (read, phase, lines) = parse_log(log).expect("parsed");
+        assert_eq!(read, Some(1234.0));
+        assert!(phase.is_some_and(|p| (p - 750.0).abs() < 1e-6), "{phase:?}");
+        assert_eq!(lines, 3);
+        assert!(parse_log("nothing here\n").is_err());
+    }
+
+    #[test]
+    fn options_default_and_reject_unknown_flags() {
+        let o = Opts::parse(&[]).expect("defaults");
+        assert_eq!((o.accounts, o.per_account, o.delay_ms, o.concurrency, o.runs), (200, 20, 25, 16, 3));
+        assert!(Opts::parse(&["--acounts".into(), "3".into()]).is_err());
+        assert!(Opts::parse(&["--accounts".into()]).is_err());
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
+    }
+}
