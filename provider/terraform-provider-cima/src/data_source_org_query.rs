@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tfplugin::schema::{Attribute, Block, ObjectNesting, Schema};
 use tfplugin::{AttributePath, Ctx, DataSource, Diagnostic, Diagnostics, Type};
 
-use crate::provider::ProviderData;
+use crate::provider::{Configured, ProviderData};
 
 pub const KNOWN_STATUSES: [&str; 3] = ["ACTIVE", "SUSPENDED", "PENDING_CLOSURE"];
 
@@ -118,6 +118,32 @@ pub fn account_attributes() -> Vec<Attribute> {
     ]
 }
 
+/// The query's results, shared by the data source and the resource.
+pub fn result_attributes() -> Vec<Attribute> {
+    vec![
+        Attribute::new("organization_id", Type::String).computed().description("Organization id (`o-…`)."),
+        Attribute::new("management_account_id", Type::String).computed().description("The management account's id."),
+        Attribute::new("root_id", Type::String).computed().description("The organization root's id (`r-…`)."),
+        Attribute::new("account_ids", Type::List(Box::new(Type::String)))
+            .computed()
+            .description("Ids of the selected accounts, sorted."),
+        Attribute::nested("accounts", ObjectNesting::List, account_attributes())
+            .computed()
+            .description("The selected accounts, sorted by id."),
+    ]
+}
+
+/// Runs the organization query with the provider's clients, stoppable by Terraform.
+pub async fn run_query(ctx: &Ctx, c: &Configured, q: &OrgQuery) -> Result<org::OrgInventory, Diagnostics> {
+    let api = SdkOrganizations::new(aws_sdk_organizations::Client::new(&c.sdk));
+    ctx.run("querying the organization", async {
+        org::query(&api, q, c.max_concurrency)
+            .await
+            .map_err(|e| Diagnostics::from(Diagnostic::error("Cannot query the organization", e.to_string())))
+    })
+    .await
+}
+
 /// Checks ids and statuses; unknown values were dropped before this runs.
 pub fn validate_filters(c: &OrgQueryModel) -> Diagnostics {
     let mut d = Diagnostics::new();
@@ -190,28 +216,9 @@ impl DataSource for OrgQueryDataSource {
         for a in filter_attributes() {
             block = block.attribute(a);
         }
-        block = block
-            .attribute(
-                Attribute::new("organization_id", Type::String).computed().description("Organization id (`o-…`)."),
-            )
-            .attribute(
-                Attribute::new("management_account_id", Type::String)
-                    .computed()
-                    .description("The management account's id."),
-            )
-            .attribute(
-                Attribute::new("root_id", Type::String).computed().description("The organization root's id (`r-…`)."),
-            )
-            .attribute(
-                Attribute::new("account_ids", Type::List(Box::new(Type::String)))
-                    .computed()
-                    .description("Ids of the selected accounts, sorted."),
-            )
-            .attribute(
-                Attribute::nested("accounts", ObjectNesting::List, account_attributes())
-                    .computed()
-                    .description("The selected accounts, sorted by id."),
-            );
+        for a in result_attributes() {
+            block = block.attribute(a);
+        }
         Schema::new(block)
     }
 
@@ -230,15 +237,8 @@ impl DataSource for OrgQueryDataSource {
             return Err(problems);
         }
         let configured = self.data.get()?;
-        let api = SdkOrganizations::new(aws_sdk_organizations::Client::new(&configured.sdk));
         let q = config.to_query();
-        let inv = ctx
-            .run("querying the organization", async {
-                org::query(&api, &q, configured.max_concurrency)
-                    .await
-                    .map_err(|e| Diagnostics::from(Diagnostic::error("Cannot query the organization", e.to_string())))
-            })
-            .await?;
+        let inv = run_query(ctx, configured, &q).await?;
         Ok(OrgQueryModel {
             recursive: Some(q.recursive),
             statuses: Some(q.statuses),

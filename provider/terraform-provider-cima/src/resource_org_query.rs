@@ -10,14 +10,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use cima_core::org::export::{self, Format};
-use cima_core::org::{self, OrgInventory, SdkOrganizations};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
-use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, ObjectNesting, Schema};
+use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, Schema};
 use tfplugin::{AttributePath, Ctx, Diagnostic, Diagnostics, PlanChanges, Resource, Type};
 
 use crate::data_source_org_query::{
-    AccountModel, OrgQueryModel, account_attributes, filter_attributes, validate_filters,
+    AccountModel, OrgQueryModel, filter_attributes, result_attributes, run_query, validate_filters,
 };
 use crate::provider::{Configured, ProviderData};
 use crate::s3::{Object, ObjectStore, SdkStore};
@@ -142,22 +141,6 @@ impl OrgQueryResource {
         Self { data }
     }
 
-    async fn run_query(
-        &self,
-        ctx: &Ctx,
-        c: &Configured,
-        model: &OrgQueryResourceModel,
-    ) -> Result<OrgInventory, Diagnostics> {
-        let api = SdkOrganizations::new(aws_sdk_organizations::Client::new(&c.sdk));
-        let q = model.filters().to_query();
-        ctx.run("querying the organization", async {
-            org::query(&api, &q, c.max_concurrency)
-                .await
-                .map_err(|e| Diagnostics::from(Diagnostic::error("Cannot query the organization", e.to_string())))
-        })
-        .await
-    }
-
     /// Queries, renders, and fills every computed attribute; returns the body to write.
     async fn build(
         &self,
@@ -176,7 +159,7 @@ impl OrgQueryResource {
             ),
             ..dest.clone()
         };
-        let inv = self.run_query(ctx, c, &config).await?;
+        let inv = run_query(ctx, c, &config.filters().to_query()).await?;
         let body = export::render(&inv.accounts, format).into_bytes();
         let q = config.filters().to_query();
         let model = OrgQueryResourceModel {
@@ -233,24 +216,11 @@ impl Resource for OrgQueryResource {
         for a in filter_attributes() {
             block = block.attribute(a);
         }
+        for a in result_attributes() {
+            block = block.attribute(a);
+        }
         block = block
             .attribute(Attribute::new("id", Type::String).computed().description("`bucket/key` of the object."))
-            .attribute(
-                Attribute::new("organization_id", Type::String).computed().description("Organization id (`o-…`)."),
-            )
-            .attribute(
-                Attribute::new("management_account_id", Type::String)
-                    .computed()
-                    .description("The management account's id."),
-            )
-            .attribute(
-                Attribute::new("root_id", Type::String).computed().description("The organization root's id (`r-…`)."),
-            )
-            .attribute(
-                Attribute::new("account_ids", Type::List(Box::new(Type::String)))
-                    .computed()
-                    .description("Ids of the selected accounts, sorted."),
-            )
             .attribute(
                 Attribute::new("account_count", Type::Number)
                     .computed()
@@ -260,11 +230,6 @@ impl Resource for OrgQueryResource {
                 Attribute::new("fingerprint", Type::String)
                     .computed()
                     .description("SHA-256 (hex) of the object's body as last read or written."),
-            )
-            .attribute(
-                Attribute::nested("accounts", ObjectNesting::List, account_attributes())
-                    .computed()
-                    .description("The selected accounts, sorted by id."),
             )
             .block(
                 NestedBlock::new(
