@@ -90,6 +90,9 @@ pub struct OrgQuery {
     pub include_account_ids: BTreeSet<String>,
     pub exclude_account_ids: BTreeSet<String>,
     pub include_management_account: bool,
+    /// Read each selected account's tags (one call per account). Callers that need only ids and
+    /// names turn it off; a tag filter reads them regardless.
+    pub read_tags: bool,
 }
 
 impl Default for OrgQuery {
@@ -102,6 +105,7 @@ impl Default for OrgQuery {
             include_account_ids: BTreeSet::new(),
             exclude_account_ids: BTreeSet::new(),
             include_management_account: true,
+            read_tags: true,
         }
     }
 }
@@ -208,7 +212,9 @@ pub async fn query(api: &dyn OrganizationsApi, q: &OrgQuery, max_concurrency: us
 
     let mut accounts: Vec<Account> = futures::stream::iter(selected)
         .map(|mut a| async move {
-            a.tags = api.list_tags_for_resource(&a.id).await?;
+            if q.read_tags || !q.tags.is_empty() {
+                a.tags = api.list_tags_for_resource(&a.id).await?;
+            }
             Ok::<_, OrgError>(a)
         })
         .buffer_unordered(limit)

@@ -163,3 +163,14 @@ async fn unknown_parent_is_an_error_naming_it() {
     let err = query(&org, &q, 4).await.unwrap_err();
     assert!(err.to_string().contains("ou-nope"), "{err}");
 }
+
+#[tokio::test]
+async fn tags_are_skipped_when_not_wanted_unless_filtering() {
+    let org = MemOrg::sample();
+    let q = OrgQuery { read_tags: false, ..OrgQuery::default() };
+    let inv = query(&org, &q, 4).await.unwrap();
+    assert_eq!(inv.accounts.len(), 4);
+    assert!(!org.calls.lock().unwrap().iter().any(|c| c.starts_with("tags:")));
+    let q = OrgQuery { read_tags: false, tags: BTreeMap::from([("env".into(), "dev".into())]), ..OrgQuery::default() };
+    assert_eq!(ids(&query(&org, &q, 4).await.unwrap()), ["444444444444"]);
+}

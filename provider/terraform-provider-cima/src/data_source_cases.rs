@@ -197,6 +197,8 @@ async fn resolve_accounts(
     let api = SdkOrganizations::new(aws_sdk_organizations::Client::new(&c.sdk));
     let q = OrgQuery {
         include_account_ids: given.map(|g| g.iter().cloned().collect()).unwrap_or_default(),
+        // Cases need ids and names only: no tag call per account.
+        read_tags: false,
         ..OrgQuery::default()
     };
     let inventory = ctx

@@ -200,6 +200,7 @@ impl OrgQueryModel {
             include_account_ids: self.include_account_ids.clone().unwrap_or_default(),
             exclude_account_ids: self.exclude_account_ids.clone().unwrap_or_default(),
             include_management_account: self.include_management_account.unwrap_or(defaults.include_management_account),
+            read_tags: true,
         }
     }
 }
