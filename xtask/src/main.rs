@@ -5,6 +5,7 @@
 
 mod bench;
 mod bench_cases;
+mod bench_linked;
 mod demo;
 mod docs;
 mod setup;
@@ -20,6 +21,7 @@ tasks:
   demo           start a local AWS, seed an organization, apply examples/local with the freshly built provider
   docs [--check] regenerate docs/ from the schema the provider serves (--check: fail when stale)
   bench-cases    cima_cases vs boto3 behind injected latency [--accounts N --per-account M --delay-ms D --concurrency C --runs R]
+  bench-linked   cima_linked_account plan overhead vs terraform_data, and apply wall time [--plan-accounts N --apply-accounts M]
   bench          provider start-up to schema served, and peak RSS (release build)";
 
 fn main() -> Result<()> {
@@ -32,6 +34,7 @@ fn main() -> Result<()> {
         Some("docs") => docs::run(rest),
         Some("bench") => bench::run(rest),
         Some("bench-cases") => bench_cases::run(rest),
+        Some("bench-linked") => bench_linked::run(rest),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())
