@@ -158,6 +158,7 @@ pub fn run(args: &[String]) -> Result<()> {
     check_boto3("boto3 threads (direct)", &thr_direct)?;
     eprintln!("xtask: the provider once through the proxy without TF_LOG_PROVIDER (wall time only)");
     let quiet = provider_run(&ws, &env_for(proxy.endpoint()), false, "quiet")?;
+    check("the provider (no logs)", quiet.total)?;
     let load_after = fs::read_to_string("/proc/loadavg").unwrap_or_default();
     drop(proxy);
 
@@ -373,6 +374,9 @@ struct ProviderRun {
     cases_phase: Option<f64>,
     peak_rss_kib: u64,
     moto_cpu: f64,
+    /// CPU seconds of every provider process of the plan, as last sampled.
+    provider_cpu: f64,
+    terraform_cpu: f64,
     total: usize,
     log_lines: usize,
 }
@@ -394,13 +398,20 @@ fn provider_run(ws: &TfWorkspace, env: &[(String, String)], logs: bool, label: &
     let mut child = cmd.spawn().context("starting terraform")?;
     let deadline = started + Duration::from_secs(600);
     let mut peaks: BTreeMap<u32, u64> = BTreeMap::new();
+    // Last CPU time seen per provider process, and Terraform's own.
+    let mut provider_cpu: BTreeMap<u32, f64> = BTreeMap::new();
+    let mut terraform_cpu = 0.0;
     let status = loop {
         for pid in provider_pids(child.id()) {
             if let Some(kib) = vm_hwm_kib(pid) {
                 let peak = peaks.entry(pid).or_default();
                 *peak = (*peak).max(kib);
             }
+            if let Some(cpu) = cpu_seconds(pid) {
+                provider_cpu.insert(pid, cpu);
+            }
         }
+        terraform_cpu = cpu_seconds(child.id()).unwrap_or(terraform_cpu);
         if let Some(status) = child.try_wait()? {
             break status;
         }
@@ -437,6 +448,8 @@ fn provider_run(ws: &TfWorkspace, env: &[(String, String)], logs: bool, label: &
         cases_phase,
         peak_rss_kib: peaks.values().copied().max().unwrap_or(0),
         moto_cpu: 0.0,
+        provider_cpu: provider_cpu.values().sum(),
+        terraform_cpu,
         total,
         log_lines,
     })
@@ -560,6 +573,9 @@ fn report(
     let vs = |other: f64| format!("{:.1}×", other / read_s);
     let vs_phase = |other: f64| phase_s.map_or("n/a".to_owned(), |p| format!("{:.1}×", other / p));
     let each: Vec<String> = runs.iter().map(|r| secs(r.read)).collect();
+    let mut by_wall: Vec<&ProviderRun> = runs.iter().collect();
+    by_wall.sort_by(|a, b| a.wall.total_cmp(&b.wall));
+    let median_run = by_wall[by_wall.len() / 2];
     format!(
         "# `data \"cima_cases\"` across an organization\n\n\
          Reproduce: `{cmd}` (release build of the provider, the real Terraform, moto behind \
@@ -570,21 +586,25 @@ fn report(
          | contender | seconds, {d} ms per request | provider faster by | goal | moto CPU s meanwhile | \
          seconds, no injected latency | moto CPU s meanwhile |\n\
          | --- | --- | --- | --- | --- | --- | --- |\n\
-         | provider: `data \"cima_cases\"` (\"read data source\" elapsed, median of {runs_n}: {each}) | {read:.2} | | | \
+         | provider: `data \"cima_cases\"` (\"read data source\" elapsed, median of {runs_n}: {each}) \
+         | {read:.2} | | | \
          {pcpu:.2} | {pdir} | {pdcpu:.2} |\n\
-         | (a) boto3 sequential, the seed system's way | {seq_total:.2} | {vs_a} | ≥ 25×: {ga} | {seqcpu:.2} | {seqd:.2} | \
-         {seqdcpu:.2} |\n\
-         | (b) boto3, {c} threads | {thr_total:.2} | {vs_b} | ≥ 1.5×: {gb} | {thrcpu:.2} | {thrd:.2} | {thrdcpu:.2} |\n\
+         | (a) boto3 sequential, the seed system's way | {seq_total:.2} | {vs_a} | ≥ 25×: {ga} | {seqcpu:.2} \
+         | {seqd:.2} | {seqdcpu:.2} |\n\
+         | (b) boto3, {c} threads | {thr_total:.2} | {vs_b} | ≥ 1.5×: {gb} | {thrcpu:.2} | {thrd:.2} \
+         | {thrdcpu:.2} |\n\
          | (c) latency bound ceil({accounts}/{c})·{calls}·{d} ms (case reads only) | {bound_s:.2} | \
          provider takes {vs_c:.2}× the bound | ≤ 1.25×: {gc} | | 0 | |\n\n\
          moto CPU is moto's user + system time during the whole contender run (Terraform's whole plan for the \
          provider; listing included for boto3).\n\n\
          ## Case reads only (listing excluded)\n\n\
-         | contender | seconds, {d} ms per request | provider faster by |\n| --- | --- | --- |\n\
-         | provider: from its \"organization query done\" log line to the end of the read (includes one GetCallerIdentity) | {phase} | |\n\
-         | (a) boto3 sequential | {seqc:.2} | {vs_a2} |\n\
-         | (b) boto3, {c} threads | {thrc:.2} | {vs_b2} |\n\
-         | (c) latency bound | {bound_s:.2} | provider takes {vs_c2} the bound |\n\n\
+         | contender | seconds, {d} ms per request | provider faster by | seconds, no injected latency |\n\
+         | --- | --- | --- | --- |\n\
+         | provider: from its \"organization query done\" log line to the end of the read (includes one \
+         GetCallerIdentity) | {phase} | | {phased} |\n\
+         | (a) boto3 sequential | {seqc:.2} | {vs_a2} | {seqdc:.2} |\n\
+         | (b) boto3, {c} threads | {thrc:.2} | {vs_b2} | {thrdc:.2} |\n\
+         | (c) latency bound | {bound_s:.2} | provider takes {vs_c2} the bound | 0 |\n\n\
          Listing: boto3 timed GetCallerIdentity + ListAccounts ({lc} calls) apart: {seql:.2} s sequential run, \
          {thrl:.2} s threads run. The provider's listing walks the OU tree and reads every account's tags \
          (DescribeOrganization, ListRoots, ListAccountsForParent + ListOrganizationalUnitsForParent per OU, \
@@ -593,7 +613,8 @@ fn report(
          credentials); boto3 made {bc} such calls in all.\n\n\
          ## Terraform and memory\n\n\
          - Whole `terraform plan` wall time, median: {wall:.2} s with `TF_LOG_PROVIDER=DEBUG` into a file \
-         ({lines} log lines); {quiet:.2} s in one run without provider logging.\n\
+         ({lines} log lines); {quiet:.2} s in one run without provider logging. CPU seconds in the median-wall \
+         run: provider processes {pcpu_own:.2}, Terraform {tcpu:.2}, moto {mcpu:.2}.\n\
          - Provider peak RSS (VmHWM of the `terraform-provider-cima` processes Terraform started, sampled every \
          {poll} ms), worst of all runs: **{rss:.1} MiB** (goal ≤ 40 MB: {grss}); per run: {rss_each} MiB \
          (the last without injected latency).\n\
@@ -603,9 +624,9 @@ fn report(
          (netem-like, one-way), so every request reaches moto {d} ms late; answers pass at once. moto answers \
          every request with `Connection: close`, so each request is a new TCP connection for every contender; \
          the proxy does not charge connection set-up.\n\
-         - moto serves requests one at a time under Python's GIL, on the same 2 cores as Terraform, the \
-         provider, the proxy and the boto3 script; the \"no injected latency\" column is each contender \
-         against moto alone.\n\
+         - moto is one Python process: its request threads share one GIL, so its work is serial, on the \
+         same 2 cores as Terraform, the provider, the proxy and the boto3 script; the \"no injected \
+         latency\" column is each contender against moto alone.\n\
          - Each contender is checked to have read every seeded case (and the provider to report no account \
          errors) before its time is kept. The provider runs first ({runs_n}×), then (a), (b), then the \
          no-latency runs.\n",
@@ -634,6 +655,9 @@ fn report(
         vs_c = read_ms / bound,
         gc = goal(read_ms / bound <= 1.25),
         phase = secs(phase_ms),
+        phased = secs(direct.cases_phase),
+        seqdc = seq_direct.seconds,
+        thrdc = thr_direct.seconds,
         seqc = seq.seconds,
         vs_a2 = vs_phase(seq.seconds),
         thrc = thr.seconds,
@@ -644,6 +668,9 @@ fn report(
         thrl = thr.list_seconds,
         bc = seq.calls,
         wall = wall,
+        pcpu_own = median_run.provider_cpu,
+        tcpu = median_run.terraform_cpu,
+        mcpu = median_run.moto_cpu,
         lines = runs.first().map_or(0, |r| r.log_lines),
         quiet = quiet.wall,
         poll = POLL.as_millis(),
