@@ -40,7 +40,16 @@ impl AwsSettings {
 
 /// Loads the shared configuration. Credentials are resolved lazily by the SDK on first use.
 pub async fn load(s: &AwsSettings) -> aws_types::SdkConfig {
+    // One HTTP client (one TLS configuration, one connection pool) for every service client the
+    // provider builds, per member account included. Left to itself, each SDK client makes its
+    // own, and a read across hundreds of accounts holds hundreds of them.
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
         .region(Region::new(s.region.clone()))
         .retry_config(RetryConfig::standard().with_max_attempts(s.max_attempts));
     if let Some(p) = &s.profile {
