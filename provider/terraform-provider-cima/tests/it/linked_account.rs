@@ -57,11 +57,15 @@ fn changed(ws: &cima_testkit::TfWorkspace) -> Vec<String> {
 }
 
 fn health(aws: &LocalAws, account: &str) -> Value {
+    health_as(aws, account, "OrganizationAccountAccessRole")
+}
+
+fn health_as(aws: &LocalAws, account: &str, access_role: &str) -> Value {
     let ws = workspace(Some(aws));
     ws.write(
         "main.tf",
         &format!(
-            "{}data \"cima_linked_account\" \"check\" {{\n  account_id        = \"{account}\"\n  central_bus_arn   = \"{CENTRAL_BUS}\"\n  enricher_role_arn = \"{ENRICHER_ROLE}\"\n}}\n",
+            "{}data \"cima_linked_account\" \"check\" {{\n  account_id        = \"{account}\"\n  access_role_name  = \"{access_role}\"\n  central_bus_arn   = \"{CENTRAL_BUS}\"\n  enricher_role_arn = \"{ENRICHER_ROLE}\"\n}}\n",
             preamble()
         ),
     )
@@ -169,6 +173,39 @@ fn linked_accounts_for_each_drift_import_events_destroy() {
     ws.apply().expect("repair");
     assert!(changed(&ws).is_empty(), "repaired");
     assert_eq!(health(&aws, a)["healthy"], true);
+
+    // The health check names each other kind of breakage too.
+    let other_bus = "arn:aws:events:us-east-1:123456789012:event-bus/elsewhere";
+    call(
+        &aws,
+        Some(a),
+        "events",
+        "put_targets",
+        json!({"Rule": "cima-forward-support",
+        "Targets": [{"Id": "cima-central-bus", "Arn": other_bus}]}),
+    );
+    let intruder = "arn:aws:iam::123456789012:role/someone-else";
+    call(
+        &aws,
+        Some(b),
+        "iam",
+        "update_assume_role_policy",
+        json!({"RoleName": "CimaCaseReaderRole",
+        "PolicyDocument": json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": intruder}, "Action": "sts:AssumeRole"}]}).to_string()}),
+    );
+    assert_eq!(health(&aws, a)["problems"], json!([format!("rule targets {other_bus}")]));
+    assert_eq!(health(&aws, b)["problems"], json!([format!("case-reader role trusts {intruder}")]));
+    let locked_out = health_as(&aws, &members[9], "NoSuchAccessRole");
+    assert_eq!(locked_out["healthy"], false);
+    let problems = locked_out["problems"].as_array().unwrap();
+    assert!(
+        problems.len() == 1 && problems[0].as_str().unwrap().starts_with("access role cannot be assumed"),
+        "{problems:?}"
+    );
+    assert_eq!(changed(&ws), want, "both show on plan");
+    ws.apply().expect("repair again");
+    assert!(changed(&ws).is_empty());
 
     // Import one account into a fresh workspace: the same state.
     let imported = workspace(Some(&aws));
