@@ -718,21 +718,14 @@ impl Resource for LinkedAccountResource {
         &self,
         _ctx: &Ctx,
         state: LinkedAccountModel,
-        diags: &mut Diagnostics,
+        _: &mut Diagnostics,
     ) -> Result<Option<LinkedAccountModel>, Diagnostics> {
         let c = self.data.get()?;
-        match self.observe(c, state).await {
-            Ok(m) => {
-                if m.case_reader_role_arn.is_none() && m.events_role_arn.is_none() && m.forwarding_rule_arn.is_none() {
-                    return Ok(None);
-                }
-                Ok(Some(m))
-            }
-            Err(e) => {
-                diags.extend(e.clone());
-                Err(e)
-            }
-        }
+        // The framework reports an `Err`'s diagnostics itself; nothing to add to `diags` here.
+        let m = self.observe(c, state).await?;
+        let nothing_left =
+            m.case_reader_role_arn.is_none() && m.events_role_arn.is_none() && m.forwarding_rule_arn.is_none();
+        Ok(if nothing_left { None } else { Some(m) })
     }
 
     async fn update(
