@@ -1,0 +1,41 @@
+# staging: the CIMA central pipeline and chat API in the staging account.
+# Example values (account ids 111111111111 = management, 444444444444 dev, 555555555555 staging,
+# 666666666666 uat, 777777777777 prod; o-a1b2c3d4e5): replace them with your organization's.
+# Used as: terraform apply -var-file=environments/staging.tfvars
+
+environment        = "staging"
+region             = "us-east-1"
+central_account_id = "555555555555"
+organization_id    = "o-a1b2c3d4e5"
+
+# Both providers assume the environment's deploy role (bootstrap/github-oidc creates it).
+deploy_role_arn = "arn:aws:iam::555555555555:role/github-deploy-staging"
+
+# Not linked: prod owns the organization-wide wiring. This environment's pipeline is
+# exercised with backfill requests and test events put on its own bus.
+link_accounts = false
+
+# The central account reads Organizations for the inventory (delegated administrator).
+create_accounts_inventory = true
+
+enricher_reserved_concurrency = 5
+lambda_architectures          = ["x86_64"]
+lambda_log_level              = "info"
+
+log_retention_days  = 90
+data_retention_days = 180
+force_destroy       = false
+deletion_protection = true
+
+alarm_emails       = ["cima-staging-alerts@example.com"]
+enable_case_alerts = true
+
+enable_chat_api                = true
+chat_allowed_origins           = ["https://chat.staging.example.com"]
+cognito_user_pool_tier         = "PLUS"
+cognito_advanced_security_mode = "AUDIT"
+
+tags = {
+  CostCenter = "platform"
+  Owner      = "cloud-ops"
+}

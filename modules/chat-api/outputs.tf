@@ -1,0 +1,44 @@
+output "api_endpoint" {
+  description = "Base URL of the HTTP API (POST <endpoint>/query, GET <endpoint>/history)."
+  value       = aws_apigatewayv2_api.this.api_endpoint
+}
+
+output "api_id" {
+  description = "Id of the HTTP API."
+  value       = aws_apigatewayv2_api.this.id
+}
+
+output "user_pool_id" {
+  description = "Id of the Cognito user pool (administrators create the users)."
+  value       = aws_cognito_user_pool.this.id
+}
+
+output "user_pool_client_id" {
+  description = "Id of the public app client (SRP sign-in) the front end uses; the JWT authorizer's audience."
+  value       = aws_cognito_user_pool_client.this.id
+}
+
+output "jwt_issuer" {
+  description = "Issuer the JWT authorizer accepts."
+  value       = aws_apigatewayv2_authorizer.cognito.jwt_configuration[0].issuer
+}
+
+output "history_table_name" {
+  description = "Name of the query-history table."
+  value       = aws_dynamodb_table.history.name
+}
+
+output "function_arn" {
+  description = "ARN of the chat-query function."
+  value       = aws_lambda_function.this.arn
+}
+
+output "function_role_arn" {
+  description = "ARN of the chat-query function's role: the principal each member account's read-only role trusts (cima-linked's query_role_trusted_arn)."
+  value       = aws_iam_role.this.arn
+}
+
+output "kms_key_arn" {
+  description = "ARN of the KMS key the module's data is encrypted with (created or passed in)."
+  value       = local.kms_key_arn
+}

@@ -1,0 +1,190 @@
+# Plans the module against mocked providers: hashicorp/aws through the schema-only stand-in, cima
+# through its real schema. Account, region and partition are pinned so names can be asserted.
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111111111111"
+    }
+  }
+
+  mock_data "aws_region" {
+    defaults = {
+      region = "us-east-1"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+mock_provider "cima" {}
+
+variables {
+  organization_ids  = ["o-a1b2c3d4e5"]
+  enricher_zip_path = "tests/fixtures/bootstrap.zip"
+}
+
+run "defaults" {
+  command = plan
+
+  assert {
+    condition     = aws_lambda_function.this.runtime == "provided.al2023" && aws_lambda_function.this.handler == "bootstrap"
+    error_message = "The enricher must run the bootstrap binary on provided.al2023."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.architectures == tolist(["x86_64"])
+    error_message = "The enricher defaults to x86_64."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.environment[0].variables["CENTRAL_BUS_NAME"] == "cima-cases" && aws_lambda_function.this.environment[0].variables["CASE_READER_ROLE_NAME"] == "CimaCaseReaderRole"
+    error_message = "The enricher's environment must name the central bus and the case-reader role."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.environment[0].variables["ENRICHED_SOURCE"] == "heidi.support" && aws_lambda_function.this.environment[0].variables["ENRICHED_DETAIL_TYPE"] == "heidi.support" && aws_lambda_function.this.environment[0].variables["MAX_CASES_PER_INVOCATION"] == "50"
+    error_message = "Enriched events keep the seed's source and detail-type; backfill works 50 cases per invocation."
+  }
+
+  assert {
+    condition     = !contains(keys(aws_lambda_function.this.environment[0].variables), "ORGANIZATIONS_ROLE_ARN")
+    error_message = "ORGANIZATIONS_ROLE_ARN is only set when a role is given."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.reserved_concurrent_executions == 10 && aws_lambda_function.this.tracing_config[0].mode == "PassThrough"
+    error_message = "Reserved concurrency 10 and no active tracing by default."
+  }
+
+  assert {
+    condition     = aws_kinesis_firehose_delivery_stream.this.extended_s3_configuration[0].prefix == "DataCollection-data/!{partitionKeyFromQuery:source}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/"
+    error_message = "Firehose must write the seed's layout DataCollection-data/<source>/yyyy/MM/dd/."
+  }
+
+  assert {
+    condition     = aws_glue_catalog_table.supportcaseevents.parameters["storage.location.template"] == "s3://cima-data-111111111111-us-east-1/DataCollection-data/$${source_partition}/$${date_created}/"
+    error_message = "The table's projection template must be the Firehose prefix."
+  }
+
+  assert {
+    condition     = aws_glue_catalog_table.supportcaseevents.parameters["projection.date_created.format"] == "yyyy/MM/dd" && aws_glue_catalog_table.supportcaseevents.parameters["projection.source_partition.values"] == "heidi.support"
+    error_message = "Partition projection must read yyyy/MM/dd dates under the heidi.support source."
+  }
+
+  assert {
+    condition     = [for c in aws_glue_catalog_table.supportcaseevents.storage_descriptor[0].columns : c.name] == ["version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"]
+    error_message = "supportcaseevents must keep the seed's columns."
+  }
+
+  assert {
+    condition     = aws_athena_workgroup.this.configuration[0].enforce_workgroup_configuration && aws_athena_workgroup.this.configuration[0].bytes_scanned_cutoff_per_query == 10737418240
+    error_message = "The workgroup enforces its configuration and a 10 GiB scan limit."
+  }
+
+  assert {
+    condition     = aws_athena_workgroup.this.configuration[0].result_configuration[0].encryption_configuration[0].encryption_option == "SSE_KMS"
+    error_message = "Athena results must be encrypted with KMS."
+  }
+
+  assert {
+    condition     = length(aws_kms_key.this) == 1 && aws_kms_key.this[0].enable_key_rotation
+    error_message = "Without kms_key_arn the module creates a rotating key."
+  }
+
+  assert {
+    condition     = length(aws_sns_topic.alarms) == 1 && length(aws_cloudwatch_event_rule.case_alerts) == 0
+    error_message = "An alarm topic is created; case alerts are off by default."
+  }
+
+  assert {
+    condition     = length(cima_org_query.inventory) == 1 && cima_org_query.inventory[0].destination.key == "DataCollection-metadata/ReferenceOds/AccountsInfo/accounts.csv"
+    error_message = "The account inventory is written where the accountsinfo table reads."
+  }
+
+  assert {
+    condition     = aws_lambda_permission.enrich.source_arn == "arn:aws:events:us-east-1:111111111111:rule/cima-cases/cima-cases-enrich" && aws_lambda_permission.backfill.source_arn == "arn:aws:events:us-east-1:111111111111:rule/cima-cases/cima-cases-backfill"
+    error_message = "Only the pipeline's enrich rule and the backfill rule may invoke the enricher."
+  }
+
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_rule.backfill.event_pattern).source == ["cima.backfill"]
+    error_message = "The backfill rule matches cima.backfill requests."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_target.backfill.retry_policy[0].maximum_retry_attempts == 185
+    error_message = "The backfill target retries with the module's retry policy."
+  }
+}
+
+run "rejects_invalid_inputs" {
+  command = plan
+
+  variables {
+    architectures    = ["x86_64", "arm64"]
+    organization_ids = ["org-1"]
+  }
+
+  expect_failures = [
+    var.architectures,
+    var.organization_ids,
+  ]
+}
+
+run "external_key_topic_and_case_alerts" {
+  command = plan
+
+  variables {
+    kms_key_arn               = "arn:aws:kms:us-east-1:111111111111:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+    alarm_sns_topic_arn       = "arn:aws:sns:us-east-1:111111111111:ops-alarms"
+    enable_case_alerts        = true
+    create_accounts_inventory = false
+    organizations_role_arn    = "arn:aws:iam::999999999999:role/CimaOrganizationsReader"
+    architectures             = ["arm64"]
+  }
+
+  assert {
+    condition     = length(aws_kms_key.this) == 0 && aws_sqs_queue.dlq.kms_master_key_id == "arn:aws:kms:us-east-1:111111111111:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+    error_message = "A given key is used instead of creating one."
+  }
+
+  assert {
+    condition     = length(aws_sns_topic.alarms) == 0 && output.alarm_topic_arn == "arn:aws:sns:us-east-1:111111111111:ops-alarms"
+    error_message = "A given topic is used instead of creating one."
+  }
+
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_rule.case_alerts[0].event_pattern).detail.severityCode == ["urgent", "critical"]
+    error_message = "Case alerts match the urgent and critical severity codes."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_target.case_alerts[0].arn == "arn:aws:sns:us-east-1:111111111111:ops-alarms"
+    error_message = "Case alerts go to the alarm topic."
+  }
+
+  assert {
+    condition     = length(cima_org_query.inventory) == 0 && output.inventory_object_key == null
+    error_message = "No inventory when create_accounts_inventory is false."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.environment[0].variables["ORGANIZATIONS_ROLE_ARN"] == "arn:aws:iam::999999999999:role/CimaOrganizationsReader"
+    error_message = "The organizations role reaches the enricher."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.architectures == tolist(["arm64"])
+    error_message = "arm64 is selectable."
+  }
+}

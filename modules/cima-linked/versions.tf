@@ -1,0 +1,9 @@
+terraform {
+  required_version = ">= 1.5"
+
+  required_providers {
+    cima = {
+      source = "cimahq/cima"
+    }
+  }
+}
