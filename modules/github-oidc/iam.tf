@@ -1,0 +1,294 @@
+# Deploy permissions, split in managed policies of at most 6,144 characters each:
+# - state: the environment's state objects, lock table and state key, nothing else;
+# - read: Describe/Get/List over the services the CIMA stack uses, on "*": Terraform refreshes every
+#   resource before planning and most of these read actions cannot be scoped by name (BROAD, by need);
+# - compute and data: create/update/delete scoped to names starting with resource_prefix wherever
+#   the service has name-based ARNs. BROAD where AWS leaves no choice: API Gateway (ids are
+#   generated: every HTTP API in the region), Cognito user pools (generated ids: every pool in the
+#   account and region), KMS (key ids are generated: every key of the account), and sts:AssumeRole
+#   on the member access role of every account (the cima provider wires each member account), on
+#   the role itself (the root's providers re-assume it) and on assumable_role_arns.
+
+locals {
+  glue_prefix = { for env, r in local.roles : env => replace(r.resource_prefix, "-", "_") }
+
+  deploy_policies = merge([
+    for env in keys(local.roles) : {
+      "${env}/state"   = { env = env, part = "state", json = data.aws_iam_policy_document.state[env].minified_json }
+      "${env}/read"    = { env = env, part = "read", json = data.aws_iam_policy_document.read[env].minified_json }
+      "${env}/compute" = { env = env, part = "compute", json = data.aws_iam_policy_document.compute[env].minified_json }
+      "${env}/data"    = { env = env, part = "data", json = data.aws_iam_policy_document.data[env].minified_json }
+    }
+  ]...)
+}
+
+data "aws_iam_policy_document" "state" {
+  for_each = local.roles
+
+  statement {
+    sid       = "StateBucket"
+    actions   = ["s3:ListBucket", "s3:GetBucketVersioning"]
+    resources = ["arn:${local.partition}:s3:::${each.value.state_bucket_name}"]
+  }
+
+  statement {
+    sid       = "StateObjects"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["arn:${local.partition}:s3:::${each.value.state_bucket_name}/${each.value.state_key_prefix}*"]
+  }
+
+  dynamic "statement" {
+    for_each = each.value.state_kms_key_arn == null ? [] : [each.value.state_kms_key_arn]
+
+    content {
+      sid       = "StateKey"
+      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.lock_table_name == null ? [] : [each.value.lock_table_name]
+
+    content {
+      sid       = "LockTable"
+      actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]
+      resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${statement.value}"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "read" {
+  for_each = local.roles
+
+  #checkov:skip=CKV_AWS_356:Read-only Describe/Get/List actions for Terraform's refresh; most cannot be scoped by resource name (see the header of this file).
+  statement {
+    sid = "RefreshReadOnly"
+    actions = [
+      "apigateway:GET",
+      "athena:GetWorkGroup", "athena:ListTagsForResource", "athena:ListWorkGroups",
+      "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource",
+      "cognito-idp:DescribeUserPool", "cognito-idp:DescribeUserPoolClient", "cognito-idp:DescribeUserPoolDomain",
+      "cognito-idp:GetUserPoolMfaConfig", "cognito-idp:ListTagsForResource", "cognito-idp:ListUserPoolClients", "cognito-idp:ListUserPools",
+      "dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:ListTagsOfResource",
+      "events:DescribeEventBus", "events:DescribeRule", "events:ListEventBuses", "events:ListRules", "events:ListTagsForResource", "events:ListTargetsByRule",
+      "firehose:DescribeDeliveryStream", "firehose:ListDeliveryStreams", "firehose:ListTagsForDeliveryStream",
+      "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables", "glue:GetTags",
+      "iam:GetPolicy", "iam:GetPolicyVersion", "iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies",
+      "iam:ListInstanceProfilesForRole", "iam:ListPolicyVersions", "iam:ListRolePolicies", "iam:ListRoleTags",
+      "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags",
+      "lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig", "lambda:GetFunctionConcurrency", "lambda:GetPolicy",
+      "lambda:ListTags", "lambda:ListVersionsByFunction",
+      "logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup",
+      "organizations:DescribeAccount", "organizations:DescribeOrganization", "organizations:DescribeOrganizationalUnit",
+      "organizations:ListAccounts", "organizations:ListAccountsForParent", "organizations:ListChildren",
+      "organizations:ListOrganizationalUnitsForParent", "organizations:ListParents", "organizations:ListRoots", "organizations:ListTagsForResource",
+      "s3:GetAccelerateConfiguration", "s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketLocation", "s3:GetBucketLogging",
+      "s3:GetBucketNotification", "s3:GetBucketObjectLockConfiguration", "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy",
+      "s3:GetBucketPublicAccessBlock", "s3:GetBucketRequestPayment", "s3:GetBucketTagging", "s3:GetBucketVersioning",
+      "s3:GetBucketWebsite", "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration",
+      "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource",
+      "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags",
+      "sts:GetCallerIdentity",
+      "support:DescribeCases", "support:DescribeCommunications",
+    ]
+    resources = ["*"]
+  }
+}
+
+data "aws_iam_policy_document" "compute" {
+  for_each = local.roles
+
+  statement {
+    sid = "LambdaFunctions"
+    actions = [
+      "lambda:AddPermission", "lambda:CreateFunction", "lambda:DeleteFunction", "lambda:DeleteFunctionConcurrency",
+      "lambda:PublishVersion", "lambda:PutFunctionConcurrency", "lambda:RemovePermission", "lambda:TagResource",
+      "lambda:UntagResource", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
+    ]
+    resources = ["arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${each.value.resource_prefix}-*"]
+  }
+
+  statement {
+    sid = "WorkloadRoles"
+    actions = [
+      "iam:AttachRolePolicy", "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:CreateRole", "iam:DeletePolicy",
+      "iam:DeletePolicyVersion", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePolicy",
+      "iam:TagPolicy", "iam:TagRole", "iam:UntagPolicy", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
+    ]
+    resources = [
+      "arn:${local.partition}:iam::${local.account_id}:role/${each.value.resource_prefix}-*",
+      "arn:${local.partition}:iam::${local.account_id}:policy/${each.value.resource_prefix}-*",
+    ]
+  }
+
+  statement {
+    sid       = "PassWorkloadRoles"
+    actions   = ["iam:PassRole"]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/${each.value.resource_prefix}-*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["apigateway.amazonaws.com", "events.amazonaws.com", "firehose.amazonaws.com", "lambda.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid = "Queues"
+    actions = [
+      "sqs:CreateQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:UntagQueue",
+    ]
+    resources = ["arn:${local.partition}:sqs:${local.region}:${local.account_id}:${each.value.resource_prefix}-*"]
+  }
+
+  statement {
+    sid = "EventBusesAndRules"
+    actions = [
+      "events:CreateEventBus", "events:DeleteEventBus", "events:DeleteRule", "events:DisableRule", "events:EnableRule",
+      "events:PutEvents", "events:PutPermission", "events:PutRule", "events:PutTargets", "events:RemovePermission",
+      "events:RemoveTargets", "events:TagResource", "events:UntagResource",
+    ]
+    resources = [
+      "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${each.value.resource_prefix}-*",
+      "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${each.value.resource_prefix}-*",
+      "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${each.value.resource_prefix}-*/*",
+    ]
+  }
+
+  statement {
+    sid = "LogGroups"
+    actions = [
+      "logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:CreateLogStream", "logs:DeleteLogGroup", "logs:DeleteLogStream", "logs:DeleteRetentionPolicy",
+      "logs:PutRetentionPolicy", "logs:TagLogGroup", "logs:TagResource", "logs:UntagLogGroup", "logs:UntagResource",
+    ]
+    resources = [
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${each.value.resource_prefix}-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/${each.value.resource_prefix}-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/kinesisfirehose/${each.value.resource_prefix}-*",
+    ]
+  }
+
+  statement {
+    sid       = "AlarmsAndTopics"
+    actions   = ["cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "cloudwatch:UntagResource"]
+    resources = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${each.value.resource_prefix}-*"]
+  }
+
+  statement {
+    sid = "Topics"
+    actions = [
+      "sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource",
+      "sns:Unsubscribe", "sns:UntagResource",
+    ]
+    resources = ["arn:${local.partition}:sns:${local.region}:${local.account_id}:${each.value.resource_prefix}-*"]
+  }
+}
+
+data "aws_iam_policy_document" "data" {
+  for_each = local.roles
+
+  #checkov:skip=CKV_AWS_111:API Gateway, Cognito and KMS writes cannot be scoped by name (generated ids); they stay within this account and region (see the header of this file).
+  #checkov:skip=CKV_AWS_356:kms:CreateKey and cognito-idp:CreateUserPool only accept "*"; see the header of this file.
+  #checkov:skip=CKV_AWS_109:kms:PutKeyPolicy is needed to manage the stack's keys, which have generated ids; limited to this account's keys.
+  statement {
+    sid = "DataBuckets"
+    actions = [
+      "s3:CreateBucket", "s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:DeleteObject", "s3:GetObject",
+      "s3:ListBucket", "s3:PutBucketNotification", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy",
+      "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
+      "s3:PutLifecycleConfiguration", "s3:PutObject",
+    ]
+    resources = [
+      "arn:${local.partition}:s3:::${each.value.resource_prefix}-*",
+      "arn:${local.partition}:s3:::${each.value.resource_prefix}-*/*",
+    ]
+  }
+
+  statement {
+    sid = "DeliveryStreams"
+    actions = [
+      "firehose:CreateDeliveryStream", "firehose:DeleteDeliveryStream", "firehose:StartDeliveryStreamEncryption",
+      "firehose:StopDeliveryStreamEncryption", "firehose:TagDeliveryStream", "firehose:UntagDeliveryStream",
+      "firehose:UpdateDestination",
+    ]
+    resources = ["arn:${local.partition}:firehose:${local.region}:${local.account_id}:deliverystream/${each.value.resource_prefix}-*"]
+  }
+
+  statement {
+    sid = "Tables"
+    actions = [
+      "dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:TagResource", "dynamodb:UntagResource",
+      "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive",
+    ]
+    resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${each.value.resource_prefix}-*"]
+  }
+
+  statement {
+    sid = "GlueCatalog"
+    actions = [
+      "glue:CreateDatabase", "glue:CreateTable", "glue:DeleteDatabase", "glue:DeleteTable", "glue:TagResource",
+      "glue:UntagResource", "glue:UpdateDatabase", "glue:UpdateTable",
+    ]
+    resources = concat([
+      "arn:${local.partition}:glue:${local.region}:${local.account_id}:catalog",
+      "arn:${local.partition}:glue:${local.region}:${local.account_id}:database/${local.glue_prefix[each.key]}*",
+      "arn:${local.partition}:glue:${local.region}:${local.account_id}:table/${local.glue_prefix[each.key]}*/*",
+      ], flatten([for db in each.value.glue_databases : [
+        "arn:${local.partition}:glue:${local.region}:${local.account_id}:database/${db}",
+        "arn:${local.partition}:glue:${local.region}:${local.account_id}:table/${db}/*",
+    ]]))
+  }
+
+  statement {
+    sid = "AthenaWorkgroups"
+    actions = [
+      "athena:CreateWorkGroup", "athena:DeleteWorkGroup", "athena:TagResource", "athena:UntagResource", "athena:UpdateWorkGroup",
+    ]
+    resources = ["arn:${local.partition}:athena:${local.region}:${local.account_id}:workgroup/${each.value.resource_prefix}-*"]
+  }
+
+  statement {
+    sid       = "HttpApis"
+    actions   = ["apigateway:DELETE", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT", "apigateway:TagResource"]
+    resources = ["arn:${local.partition}:apigateway:${local.region}::/apis", "arn:${local.partition}:apigateway:${local.region}::/apis/*", "arn:${local.partition}:apigateway:${local.region}::/tags/*"]
+  }
+
+  statement {
+    sid       = "CreateOnlyAcceptsStar"
+    actions   = ["cognito-idp:CreateUserPool", "kms:CreateKey"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "UserPools"
+    actions = [
+      "cognito-idp:CreateUserPoolClient", "cognito-idp:CreateUserPoolDomain", "cognito-idp:DeleteUserPool",
+      "cognito-idp:DeleteUserPoolClient", "cognito-idp:DeleteUserPoolDomain", "cognito-idp:SetUserPoolMfaConfig",
+      "cognito-idp:TagResource", "cognito-idp:UntagResource", "cognito-idp:UpdateUserPool", "cognito-idp:UpdateUserPoolClient",
+    ]
+    resources = ["arn:${local.partition}:cognito-idp:${local.region}:${local.account_id}:userpool/*"]
+  }
+
+  statement {
+    sid = "Keys"
+    actions = [
+      "kms:CreateAlias", "kms:CreateGrant", "kms:Decrypt", "kms:DeleteAlias", "kms:EnableKeyRotation", "kms:Encrypt",
+      "kms:GenerateDataKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource",
+      "kms:UpdateAlias", "kms:UpdateKeyDescription",
+    ]
+    resources = [
+      "arn:${local.partition}:kms:${local.region}:${local.account_id}:key/*",
+      "arn:${local.partition}:kms:${local.region}:${local.account_id}:alias/${each.value.resource_prefix}-*",
+    ]
+  }
+
+  statement {
+    sid     = "MemberAccountWiringAndChaining"
+    actions = ["sts:AssumeRole"]
+    resources = concat([
+      "arn:${local.partition}:iam::*:role/${each.value.member_access_role_name}",
+      "arn:${local.partition}:iam::${local.account_id}:role/${each.value.role_name}",
+    ], each.value.assumable_role_arns)
+  }
+}
