@@ -203,7 +203,7 @@ output "account_errors" {{ value = length(data.cima_cases.all.account_errors) }}
 }
 
 /// `localaws.latency_proxy` in front of the local AWS; stopped (by its PID) when dropped.
-struct LatencyProxy {
+pub(crate) struct LatencyProxy {
     child: Child,
     /// Held open: the proxy exits when it reads end of file, so it cannot outlive us.
     stdin: Option<ChildStdin>,
@@ -211,7 +211,7 @@ struct LatencyProxy {
 }
 
 impl LatencyProxy {
-    fn start(venv: &Venv, root: &Path, target: &str, delay_ms: u64) -> Result<LatencyProxy> {
+    pub(crate) fn start(venv: &Venv, root: &Path, target: &str, delay_ms: u64) -> Result<LatencyProxy> {
         let mut child = Command::new(venv.python())
             .args(["-m", "localaws.latency_proxy", "--target", target, "--port", "0"])
             .args(["--delay-ms", &delay_ms.to_string()])
@@ -238,7 +238,7 @@ impl LatencyProxy {
         }
     }
 
-    fn endpoint(&self) -> &str {
+    pub(crate) fn endpoint(&self) -> &str {
         &self.endpoint
     }
 }
@@ -282,7 +282,7 @@ fn with_moto_cpu<T: MotoCpu>(moto: u32, run: impl FnOnce() -> Result<T>) -> Resu
 }
 
 /// utime + stime of a process, all its threads included, in seconds (USER_HZ is 100 on Linux).
-fn cpu_seconds(pid: u32) -> Option<f64> {
+pub(crate) fn cpu_seconds(pid: u32) -> Option<f64> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
     let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
@@ -487,7 +487,7 @@ fn children_of(pid: u32) -> Vec<u32> {
         .collect()
 }
 
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
+pub(crate) fn vm_hwm_kib(pid: u32) -> Option<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status.lines().find_map(|l| l.strip_prefix("VmHWM:")?.trim().strip_suffix("kB")?.trim().parse().ok())
 }
@@ -539,7 +539,7 @@ fn millis_of_day(timestamp: &str) -> Option<f64> {
     Some((h.parse::<f64>().ok()? * 3600.0 + m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?) * 1000.0)
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
+pub(crate) fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
     }

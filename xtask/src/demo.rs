@@ -5,7 +5,7 @@
 use anyhow::{Context as _, Result};
 
 pub fn run(args: &[String]) -> Result<()> {
-    let accounts: usize = flag(args, "--accounts").map(|v| v.parse()).transpose()?.unwrap_or(30);
+    let accounts: usize = crate::flag(args, "--accounts").map(|v| v.parse()).transpose()?.unwrap_or(30);
     crate::setup::run()?;
     let provider = crate::build_provider(false)?;
     let root = cima_testkit::repo_root();
@@ -30,8 +30,4 @@ pub fn run(args: &[String]) -> Result<()> {
     let out = ws.apply()?;
     println!("{}", String::from_utf8_lossy(&out.stdout));
     Ok(())
-}
-
-fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1))
 }

@@ -5,9 +5,12 @@
 
 mod bench;
 mod bench_cases;
+mod bench_lambdas;
 mod bench_linked;
 mod demo;
 mod docs;
+mod lambdas;
+mod lint;
 mod setup;
 mod test;
 
@@ -19,9 +22,13 @@ tasks:
   setup          create .venv (moto server, and a Terraform when none is on PATH)
   test           setup, then every test: unit, integration, acceptance (real Terraform + moto), extension tests
   demo           start a local AWS, seed an organization, apply examples/local with the freshly built provider
+  lambdas [--arch x86_64|arm64]
+                 build every Lambda as bootstrap.zip for provided.al2023 (cargo-lambda, glibc 2.34)
+  lint           terraform fmt -check, checkov and trivy over the HCL, actionlint over .github/
   docs [--check] regenerate docs/ from the schema the provider serves (--check: fail when stale)
   bench-cases    cima_cases vs boto3 behind injected latency [--accounts N --per-account M --delay-ms D --concurrency C --runs R]
   bench-linked   cima_linked_account plan overhead vs terraform_data, and apply wall time [--plan-accounts N --apply-accounts M]
+  bench-lambdas  the Lambda zips: cold start vs Python + boto3, zip size, enricher CPU per event [--runs N --events M]
   bench          provider start-up to schema served, and peak RSS (release build)";
 
 fn main() -> Result<()> {
@@ -32,9 +39,12 @@ fn main() -> Result<()> {
         Some("test") => test::run(rest),
         Some("demo") => demo::run(rest),
         Some("docs") => docs::run(rest),
+        Some("lambdas") => lambdas::run(rest),
+        Some("lint") => lint::run(),
         Some("bench") => bench::run(rest),
         Some("bench-cases") => bench_cases::run(rest),
         Some("bench-linked") => bench_linked::run(rest),
+        Some("bench-lambdas") => bench_lambdas::run(rest),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -59,6 +69,18 @@ fn cargo() -> std::process::Command {
     c
 }
 
+/// The value after `name` in `args`.
+fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1))
+}
+
+/// The workspace's one target directory.
+fn target_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| cima_testkit::repo_root().join("target"))
+}
+
 /// Builds the provider (debug unless `release`) and returns the binary's path.
 fn build_provider(release: bool) -> Result<std::path::PathBuf> {
     let mut c = cargo();
@@ -68,8 +90,5 @@ fn build_provider(release: bool) -> Result<std::path::PathBuf> {
     }
     sh(&mut c)?;
     let dir = if release { "release" } else { "debug" };
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| cima_testkit::repo_root().join("target"));
-    Ok(target.join(dir).join("terraform-provider-cima"))
+    Ok(target_dir().join(dir).join("terraform-provider-cima"))
 }

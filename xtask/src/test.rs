@@ -1,4 +1,4 @@
-//! `cargo xtask test`: every test the project has, in the order that fails fastest.
+//! `cargo xtask test`: every check and test the project has, in the order that fails fastest.
 
 use anyhow::Result;
 
@@ -7,6 +7,11 @@ use crate::{cargo, setup, sh};
 pub fn run(extra: &[String]) -> Result<()> {
     setup::run()?;
     let root = cima_testkit::repo_root();
+    // Static checks first: they fail in a minute, the suites below take many.
+    crate::lint::run()?;
+    // The packaged zips: the Lambda tests run the `bootstrap` inside each under the Runtime API
+    // emulator, so what ships is what is tested.
+    crate::lambdas::build("x86_64")?;
     let nextest =
         std::process::Command::new("cargo").args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success());
     let mut c = cargo();

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use aws_sdk_support::Client;
 use aws_sdk_support::error::{DisplayErrorContext, ProvideErrorMetadata};
 
-use super::{Case, CaseQuery, Communication, SupportApi, SupportError};
+use super::{Case, CasePage, CaseQuery, Communication, SupportApi, SupportError};
 
 #[derive(Clone, Debug)]
 pub struct SdkSupport {
@@ -21,6 +21,9 @@ fn api_error<E>(operation: &'static str, e: E) -> SupportError
 where
     E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
 {
+    if e.code() == Some("CaseIdNotFound") {
+        return SupportError::CaseIdNotFound { operation, message: e.message().unwrap_or_default().to_owned() };
+    }
     let message = match (e.code(), e.message()) {
         (Some(c), Some(m)) => format!("{c}: {m}"),
         (Some(c), None) => c.to_owned(),
@@ -42,11 +45,12 @@ where
     }
 }
 
-#[async_trait]
-impl SupportApi for SdkSupport {
-    async fn describe_cases(&self, q: &CaseQuery) -> Result<Vec<Case>, SupportError> {
-        let mut pages = self
-            .client
+impl SdkSupport {
+    fn describe_cases_request(
+        &self,
+        q: &CaseQuery,
+    ) -> aws_sdk_support::operation::describe_cases::builders::DescribeCasesFluentBuilder {
+        self.client
             .describe_cases()
             .set_case_id_list(if q.case_ids.is_empty() { None } else { Some(q.case_ids.clone()) })
             .set_after_time(q.after_time.clone())
@@ -54,36 +58,60 @@ impl SupportApi for SdkSupport {
             .include_resolved_cases(q.include_resolved)
             // The recent communications give each case its last communication time.
             .include_communications(true)
-            .max_results(100)
-            .into_paginator()
-            .send();
+    }
+}
+
+fn to_case(c: aws_sdk_support::types::CaseDetails) -> Case {
+    let last =
+        c.recent_communications.as_ref().and_then(|r| r.communications.as_ref()).and_then(|list| {
+            super::newest_time(list.iter().filter_map(|m| m.time_created.as_deref())).map(str::to_owned)
+        });
+    Case {
+        case_id: c.case_id.unwrap_or_default(),
+        display_id: c.display_id.unwrap_or_default(),
+        subject: c.subject.unwrap_or_default(),
+        status: c.status.unwrap_or_default(),
+        severity_code: c.severity_code.unwrap_or_default(),
+        service_code: c.service_code.unwrap_or_default(),
+        category_code: c.category_code.unwrap_or_default(),
+        submitted_by: c.submitted_by.unwrap_or_default(),
+        time_created: c.time_created.unwrap_or_default(),
+        cc_email_addresses: c.cc_email_addresses.unwrap_or_default(),
+        language: c.language.unwrap_or_default(),
+        last_communication_time: last,
+        communications: Vec::new(),
+    }
+}
+
+#[async_trait]
+impl SupportApi for SdkSupport {
+    async fn describe_cases(&self, q: &CaseQuery) -> Result<Vec<Case>, SupportError> {
+        let mut pages = self.describe_cases_request(q).max_results(100).into_paginator().send();
         let mut cases = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| send_error("DescribeCases", e))?;
-            for c in page.cases.unwrap_or_default() {
-                let last = c
-                    .recent_communications
-                    .as_ref()
-                    .and_then(|r| r.communications.as_ref())
-                    .and_then(|list| list.iter().filter_map(|m| m.time_created.clone()).max());
-                cases.push(Case {
-                    case_id: c.case_id.unwrap_or_default(),
-                    display_id: c.display_id.unwrap_or_default(),
-                    subject: c.subject.unwrap_or_default(),
-                    status: c.status.unwrap_or_default(),
-                    severity_code: c.severity_code.unwrap_or_default(),
-                    service_code: c.service_code.unwrap_or_default(),
-                    category_code: c.category_code.unwrap_or_default(),
-                    submitted_by: c.submitted_by.unwrap_or_default(),
-                    time_created: c.time_created.unwrap_or_default(),
-                    cc_email_addresses: c.cc_email_addresses.unwrap_or_default(),
-                    language: c.language.unwrap_or_default(),
-                    last_communication_time: last,
-                    communications: Vec::new(),
-                });
-            }
+            cases.extend(page.cases.unwrap_or_default().into_iter().map(to_case));
         }
         Ok(cases)
+    }
+
+    async fn describe_cases_page(
+        &self,
+        q: &CaseQuery,
+        next_token: Option<&str>,
+        max_results: i32,
+    ) -> Result<CasePage, SupportError> {
+        let page = self
+            .describe_cases_request(q)
+            .set_next_token(next_token.map(str::to_owned))
+            .max_results(max_results.clamp(10, 100))
+            .send()
+            .await
+            .map_err(|e| send_error("DescribeCases", e))?;
+        Ok(CasePage {
+            cases: page.cases.unwrap_or_default().into_iter().map(to_case).collect(),
+            next_token: page.next_token.filter(|t| !t.is_empty()),
+        })
     }
 
     async fn describe_communications(&self, case_id: &str) -> Result<Vec<Communication>, SupportError> {
@@ -97,7 +125,7 @@ impl SupportApi for SdkSupport {
                 time_created: m.time_created.unwrap_or_default(),
             }));
         }
-        out.sort_by(|a, b| b.time_created.cmp(&a.time_created));
+        out.sort_by(|a, b| super::time_key(&b.time_created).cmp(&super::time_key(&a.time_created)));
         Ok(out)
     }
 }

@@ -1,1 +1,29 @@
-fn main() {}
+//! The Lambda entry point: settings and clients built once per container, then every event goes
+//! to `chat_query::handle`.
+
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use chat_query::config::Config;
+use chat_query::{App, handle};
+use lambda_runtime::{LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        // CloudWatch shows colour codes literally.
+        .with_ansi(false)
+        .without_time()
+        .init();
+    let config = Config::from_env(|name| std::env::var(name).ok())?;
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let app = App::new(config, sdk).await;
+    let app = &app;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayV2httpRequest>| async move {
+        Ok::<_, lambda_runtime::Error>(handle(app, event.payload).await)
+    }))
+    .await
+    .map_err(|e| anyhow::anyhow!(e))
+}

@@ -183,7 +183,7 @@ pub trait Resource: Send + Sync + 'static {
 /// A data source with its types erased, as the server holds it.
 #[async_trait]
 pub trait DynDataSource: Send + Sync {
-    fn type_name(&self) -> &'static str;
+    fn type_name(&self) -> &str;
     fn schema(&self) -> Schema;
     fn validate(&self, config: &Value) -> Diagnostics;
     async fn read(&self, ctx: &Ctx, config: &Value) -> (Option<Value>, Diagnostics);
@@ -191,7 +191,7 @@ pub trait DynDataSource: Send + Sync {
 
 #[async_trait]
 impl<T: DataSource> DynDataSource for T {
-    fn type_name(&self) -> &'static str {
+    fn type_name(&self) -> &str {
         T::TYPE_NAME
     }
 
@@ -200,8 +200,9 @@ impl<T: DataSource> DynDataSource for T {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        match value::from_value_partial::<T::Model>(config) {
-            Ok(model) => DataSource::validate(self, &model),
+        match partial_model::<T::Model>(config) {
+            Ok(Some(model)) => DataSource::validate(self, &model),
+            Ok(None) => Diagnostics::new(),
             Err(e) => e.into(),
         }
     }
@@ -234,18 +235,50 @@ impl<T: DataSource> DynDataSource for T {
     }
 }
 
+/// The model of a configuration that may hold unknowns, for validate and plan: `None` when an
+/// unknown stands where the model needs a value (a required field of a nested block, say), so
+/// the typed checks wait for the apply-time call, where every value is known, instead of
+/// failing on a value the user did set.
+fn partial_model<M: DeserializeOwned>(config: &Value) -> Result<Option<M>, value::ValueError> {
+    match value::from_value_partial::<M>(config) {
+        Ok(model) => Ok(Some(model)),
+        Err(_) if !config.is_wholly_known() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// A resource with its types erased, as the server holds it: values in, values out.
+///
+/// Type names are borrowed from the implementation rather than `'static` so a provider can serve
+/// types it learns at run time (the hashicorp/aws stand-in reads them from a schema document).
 #[async_trait]
 pub trait DynResource: Send + Sync {
-    fn type_name(&self) -> &'static str;
+    fn type_name(&self) -> &str;
     fn schema(&self) -> Schema;
     fn validate(&self, config: &Value) -> Diagnostics;
     fn requires_replace(&self) -> Vec<AttributePath>;
-    fn stable_computed(&self) -> Vec<&'static str>;
+    fn stable_computed(&self) -> Vec<&str>;
     async fn modify_plan(&self, ctx: &Ctx, prior: &Value, config: &Value) -> Result<PlanChanges, Diagnostics>;
     async fn create(&self, ctx: &Ctx, config: &Value) -> (Option<Value>, Diagnostics);
     async fn read(&self, ctx: &Ctx, state: &Value) -> (Option<Value>, Diagnostics);
     async fn update(&self, ctx: &Ctx, prior: &Value, config: &Value) -> (Option<Value>, Diagnostics);
+
+    /// Apply-time create with the planned state at hand (unknowns where the plan left them).
+    /// Typed resources build their state from the configuration, so the default ignores the plan.
+    async fn create_planned(&self, ctx: &Ctx, _planned: &Value, config: &Value) -> (Option<Value>, Diagnostics) {
+        self.create(ctx, config).await
+    }
+
+    /// Apply-time update with the planned state at hand; the default ignores the plan.
+    async fn update_planned(
+        &self,
+        ctx: &Ctx,
+        prior: &Value,
+        _planned: &Value,
+        config: &Value,
+    ) -> (Option<Value>, Diagnostics) {
+        self.update(ctx, prior, config).await
+    }
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Diagnostics;
     async fn import(&self, ctx: &Ctx, id: &str) -> (Option<Value>, Diagnostics);
     fn upgrade_state(&self, version: i64, state: serde_json::Value) -> Result<serde_json::Value, Diagnostics>;
@@ -276,7 +309,7 @@ fn encode_result<T: Resource>(
 
 #[async_trait]
 impl<T: Resource> DynResource for T {
-    fn type_name(&self) -> &'static str {
+    fn type_name(&self) -> &str {
         T::TYPE_NAME
     }
 
@@ -285,8 +318,9 @@ impl<T: Resource> DynResource for T {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        match value::from_value_partial::<T::Model>(config) {
-            Ok(model) => Resource::validate(self, &model),
+        match partial_model::<T::Model>(config) {
+            Ok(Some(model)) => Resource::validate(self, &model),
+            Ok(None) => Diagnostics::new(),
             Err(e) => e.into(),
         }
     }
@@ -295,15 +329,16 @@ impl<T: Resource> DynResource for T {
         Resource::requires_replace(self)
     }
 
-    fn stable_computed(&self) -> Vec<&'static str> {
+    fn stable_computed(&self) -> Vec<&str> {
         Resource::stable_computed(self)
     }
 
     async fn modify_plan(&self, ctx: &Ctx, prior: &Value, config: &Value) -> Result<PlanChanges, Diagnostics> {
         let prior = if prior.is_null() { None } else { Some(value::from_value::<T::Model>(prior)?) };
-        let config = value::from_value_partial::<T::Model>(config)?;
         let mut changes = PlanChanges::default();
-        Resource::modify_plan(self, ctx, prior.as_ref(), &config, &mut changes).await?;
+        if let Some(config) = partial_model::<T::Model>(config)? {
+            Resource::modify_plan(self, ctx, prior.as_ref(), &config, &mut changes).await?;
+        }
         Ok(changes)
     }
 
@@ -376,5 +411,31 @@ mod tests {
         let err = pending.await.unwrap_err();
         assert!(err.iter().next().unwrap().detail.contains("waiting for AWS"));
         assert!(ctx.is_cancelled());
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Dest {
+        #[allow(dead_code)] // only its presence matters here
+        bucket: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct WithBlock {
+        #[allow(dead_code)]
+        destination: Dest,
+    }
+
+    fn config(bucket: Value) -> Value {
+        Value::Object([("destination".to_owned(), Value::Object([("bucket".to_owned(), bucket)].into()))].into())
+    }
+
+    #[test]
+    fn partial_model_waits_for_unknown_required_values() {
+        // A bucket from another resource is unknown at validate and plan: not an error yet.
+        assert!(partial_model::<WithBlock>(&config(Value::Unknown)).unwrap().is_none());
+        assert!(partial_model::<WithBlock>(&config(Value::String("b".into()))).unwrap().is_some());
+        // A value that is known to be missing still fails, with its path.
+        let err = partial_model::<WithBlock>(&config(Value::Null)).unwrap_err();
+        assert!(err.to_string().contains("bucket"), "{err}");
     }
 }

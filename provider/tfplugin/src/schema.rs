@@ -129,6 +129,8 @@ pub struct Attribute {
     pub computed: bool,
     pub sensitive: bool,
     pub deprecated: bool,
+    /// Accepted in configuration (also ephemeral values) but never stored in plan or state.
+    pub write_only: bool,
 }
 
 impl Attribute {
@@ -150,6 +152,7 @@ impl Attribute {
             computed: false,
             sensitive: false,
             deprecated: false,
+            write_only: false,
         }
     }
 
@@ -186,6 +189,12 @@ impl Attribute {
     #[must_use]
     pub fn deprecated(mut self) -> Self {
         self.deprecated = true;
+        self
+    }
+
+    #[must_use]
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
         self
     }
 

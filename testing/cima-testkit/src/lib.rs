@@ -24,24 +24,34 @@
 //! ```
 
 mod error;
+mod http;
+mod lambda;
 mod localaws;
 mod process;
+mod resources;
 mod terraform;
 mod venv;
 
 use std::path::PathBuf;
 
 pub use error::{Error, Result};
+pub use lambda::{LambdaEmulator, LambdaFunction, RunningFunction, lambda_zip};
 pub use localaws::{
-    AWS_SUBMITTER, CASE_READER_ROLE, CaseSpec, LOCALAWS_DIR, LocalAws, MANAGEMENT_ACCOUNT_ID, OrgSpec, REGION,
-    SeededAccount, SeededAccountCases, SeededAttachment, SeededCase, SeededCases, SeededCommunication, SeededOrg,
-    SeededOu, TEST_KEY,
+    AWS_SUBMITTER, CASE_READER_ROLE, CaseSpec, EventCapture, LOCALAWS_DIR, LocalAws, MANAGEMENT_ACCOUNT_ID, OrgSpec,
+    REGION, SeededAccount, SeededAccountCases, SeededAttachment, SeededCase, SeededCases, SeededCommunication,
+    SeededOrg, SeededOu, TEST_KEY,
+};
+pub use resources::{
+    CHAT_QUERY_ROLE, ResourceSpec, SeededAccountResources, SeededBucket, SeededDbInstance, SeededFunction,
+    SeededInstance, SeededResources, seed_resources,
 };
 pub use terraform::{
     DEFAULT_TIMEOUT, PROVIDER_BINARY_NAME, PROVIDER_EXAMPLE, Terraform, TfWorkspace, cli_config_text,
     parse_provider_source, provider_source,
 };
-pub use venv::{REQUIREMENTS, REQUIREMENTS_TERRAFORM, TERRAFORM_SHIM, Venv, create_venv};
+pub use venv::{
+    REQUIREMENTS, REQUIREMENTS_TERRAFORM, REQUIREMENTS_TOOLS, TERRAFORM_SHIM, Venv, create_tools_venv, create_venv,
+};
 
 /// The repository root: two levels above this crate's manifest directory.
 pub fn repo_root() -> PathBuf {

@@ -226,6 +226,15 @@ pub struct SeededAttachment {
     pub file_name: String,
 }
 
+/// An SQS queue that receives the events of one bus matching a pattern (see
+/// [`LocalAws::capture_events`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventCapture {
+    pub queue_url: String,
+    /// The account of the queue and the bus; `None` for the management account.
+    pub account: Option<String>,
+}
+
 /// A running local AWS server. Dropping it stops the process (SIGTERM, then SIGKILL) and
 /// reaps it.
 #[derive(Debug)]
@@ -411,6 +420,71 @@ impl LocalAws {
         let output = run_checked(cmd, timeout, Group::Inherit)?;
         serde_json::from_slice(&output.stdout)
             .map_err(|source| Error::Json { what: "localaws.seed cases output".into(), source })
+    }
+
+    /// Creates queue and rule `name` in `account` (`None`: the management account; members through
+    /// OrganizationAccountAccessRole) so that the events of `bus` (`None`: the default bus)
+    /// matching `pattern` land in the queue; read them with [`LocalAws::drain_events`].
+    pub fn capture_events(
+        &self,
+        name: &str,
+        pattern: &serde_json::Value,
+        account: Option<&str>,
+        bus: Option<&str>,
+    ) -> Result<EventCapture> {
+        let pattern = pattern.to_string();
+        let mut args = vec![("name", name), ("pattern", pattern.as_str())];
+        args.extend(account.map(|a| ("account", a)));
+        args.extend(bus.map(|b| ("bus", b)));
+        let answer = self.tool("capture", &args)?;
+        let queue_url = answer["queue_url"].as_str().unwrap_or_default().to_owned();
+        Ok(EventCapture { queue_url, account: account.map(str::to_owned) })
+    }
+
+    /// Receives (and deletes) the captured events: stops once `expected` are in or after a few
+    /// empty receives in a row, so asking for one more than expected shows that no more came.
+    pub fn drain_events(&self, capture: &EventCapture, expected: usize) -> Result<Vec<serde_json::Value>> {
+        let expected = expected.to_string();
+        let mut args = vec![("queue-url", capture.queue_url.as_str()), ("expected", expected.as_str())];
+        args.extend(capture.account.as_deref().map(|a| ("account", a)));
+        let answer = self.tool("drain", &args)?;
+        Ok(answer["events"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// Sets PutEvents faults (`testing/localaws/localaws/ext_events.py`) for `account` (`None`:
+    /// any account): the next `failed_entries` entries fail, the next `throttled_calls` calls are
+    /// throttled. Returns the fault state.
+    pub fn put_events_faults(
+        &self,
+        account: Option<&str>,
+        failed_entries: u32,
+        throttled_calls: u32,
+    ) -> Result<serde_json::Value> {
+        let mut body = serde_json::json!({"failed_entries": failed_entries, "throttled_calls": throttled_calls});
+        if let Some(a) = account {
+            body["account_id"] = a.into();
+        }
+        self.control("/_localaws/events/faults", &body)
+    }
+
+    /// Makes EventBridge deliver events for Lambda function `function_name` (a rule target
+    /// `arn:aws:lambda:…:function:<name>`) by POSTing them to
+    /// `<invoke_url>/2015-03-31/functions/<name>/invocations`, e.g. a Lambda runtime emulator on
+    /// `http://127.0.0.1:PORT` (`testing/localaws/localaws/ext_targets.py`).
+    pub fn register_lambda_target(&self, function_name: &str, invoke_url: &str) -> Result<serde_json::Value> {
+        self.control(
+            "/_localaws/events/lambda",
+            &serde_json::json!({"function_name": function_name, "url": invoke_url}),
+        )
+    }
+
+    /// Waits (at most `wait`, capped below the control call's own 30 s timeout) until no
+    /// Lambda-target delivery is queued or in flight, then answers
+    /// the delivery counters: `{"pending", "lambda": {name: {"url", "delivered", "failed",
+    /// "last_error"}}, "firehose": {…}}`.
+    pub fn target_deliveries(&self, wait: Duration) -> Result<serde_json::Value> {
+        let wait = wait.min(HTTP_TIMEOUT - Duration::from_secs(5));
+        self.control("/_localaws/events/deliveries", &serde_json::json!({"wait": wait.as_secs_f64()}))
     }
 
     fn post(&self, path: &str, body: &[u8]) -> Result<String> {

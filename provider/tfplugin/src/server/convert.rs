@@ -52,7 +52,7 @@ fn attribute(a: &Attribute) -> pb::schema::Attribute {
         sensitive: a.sensitive,
         description_kind: pb::StringKind::Markdown as i32,
         deprecated: a.deprecated,
-        write_only: false,
+        write_only: a.write_only,
     }
 }
 
@@ -190,6 +190,14 @@ mod tests {
         let n = b.attributes[1].nested_type.as_ref().unwrap();
         assert_eq!(n.nesting, pb::schema::object::NestingMode::Set as i32);
         assert!(b.attributes[1].r#type.is_empty());
+    }
+
+    #[test]
+    fn write_only_attributes_are_marked() {
+        let s =
+            Schema::new(Block::new("").attribute(Attribute::new("password_wo", Type::String).optional().write_only()));
+        let b = schema(&s).block.unwrap();
+        assert!(b.attributes[0].write_only);
     }
 
     #[test]

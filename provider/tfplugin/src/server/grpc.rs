@@ -32,8 +32,8 @@ pub struct ProviderService<P: Provider> {
     provider: Arc<P>,
     provider_schema: Schema,
     provider_type: Type,
-    data_sources: BTreeMap<&'static str, DataSourceEntry>,
-    resources: BTreeMap<&'static str, ResourceEntry>,
+    data_sources: BTreeMap<String, DataSourceEntry>,
+    resources: BTreeMap<String, ResourceEntry>,
     stop: CancellationToken,
 }
 
@@ -47,7 +47,7 @@ impl<P: Provider> ProviderService<P> {
             .map(|imp| {
                 let schema = imp.schema();
                 let ty = schema.value_type();
-                (imp.type_name(), DataSourceEntry { imp, schema, ty })
+                (imp.type_name().to_owned(), DataSourceEntry { imp, schema, ty })
             })
             .collect();
         let resources = provider
@@ -56,7 +56,7 @@ impl<P: Provider> ProviderService<P> {
             .map(|imp| {
                 let schema = imp.schema();
                 let ty = schema.value_type();
-                (imp.type_name(), ResourceEntry { imp, schema, ty })
+                (imp.type_name().to_owned(), ResourceEntry { imp, schema, ty })
             })
             .collect();
         Self { provider: Arc::new(provider), provider_schema, provider_type, data_sources, resources, stop }
@@ -84,12 +84,12 @@ impl<P: Provider> ProviderService<P> {
             data_source_schemas: self
                 .data_sources
                 .iter()
-                .map(|(name, e)| ((*name).to_owned(), convert::schema(&e.schema)))
+                .map(|(name, e)| (name.clone(), convert::schema(&e.schema)))
                 .collect(),
             resource_schemas: self
                 .resources
                 .iter()
-                .map(|(name, e)| ((*name).to_owned(), convert::schema(&e.schema)))
+                .map(|(name, e)| (name.clone(), convert::schema(&e.schema)))
                 .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
@@ -151,12 +151,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             data_sources: self
                 .data_sources
                 .keys()
-                .map(|n| pb::get_metadata::DataSourceMetadata { type_name: (*n).to_owned() })
+                .map(|n| pb::get_metadata::DataSourceMetadata { type_name: n.clone() })
                 .collect(),
             resources: self
                 .resources
                 .keys()
-                .map(|n| pb::get_metadata::ResourceMetadata { type_name: (*n).to_owned() })
+                .map(|n| pb::get_metadata::ResourceMetadata { type_name: n.clone() })
                 .collect(),
             ..Default::default()
         }))
@@ -385,9 +385,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                             // A failed delete keeps the prior state so Terraform still tracks the object.
                             (Some(if d.has_errors() { prior } else { Value::Null }), d)
                         } else if prior.is_null() {
-                            e.imp.create(&ctx, &config).await
+                            e.imp.create_planned(&ctx, &planned, &config).await
                         } else {
-                            e.imp.update(&ctx, &prior, &config).await
+                            e.imp.update_planned(&ctx, &prior, &planned, &config).await
                         };
                         (encode_or_push(v, &e.ty, &mut diags), diags)
                     }

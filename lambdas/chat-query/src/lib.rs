@@ -1,0 +1,703 @@
+//! The chat-query Lambda: `POST /query` answers a question about the organization's resources
+//! and Support cases from every account (through a read-only role, bounded concurrency), and
+//! `GET /history` lists the caller's own past questions. API Gateway HTTP API payload 2.0 behind
+//! a JWT authorizer: the caller is the JWT `sub`, never anything in the body.
+//!
+//! - [`parse`]: the deterministic question parser; [`bedrock`]: the optional model in front of it.
+//! - [`reads`]: one account's per-service reads; [`history`]: the DynamoDB history.
+//! - [`handle`]: routing, validation, CORS, aggregation.
+
+pub mod bedrock;
+pub mod config;
+pub mod error;
+pub mod history;
+pub mod parse;
+pub mod reads;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use aws_config::sts::AssumeRoleProvider;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use aws_types::SdkConfig;
+use base64::Engine as _;
+use cima_core::org::{OrgQuery, OrganizationsApi, SdkOrganizations};
+use cima_core::sessions::AccountSessions;
+use serde::Serialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::bedrock::{BedrockModel, QuestionModel};
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::history::{Entry, History};
+use crate::parse::{AccountFilter, Intent, Parsed, Service};
+use crate::reads::Reader;
+
+pub const MAX_QUERY_CHARS: usize = 500;
+pub const MAX_ACCOUNT_IDS: usize = 1000;
+pub const DEFAULT_HISTORY_LIMIT: usize = 20;
+pub const MAX_HISTORY_LIMIT: usize = 100;
+/// Larger bodies cannot hold a valid request (500 characters and 1000 ids are ~16 KiB).
+const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Items returned by a list query; counts stay exact beyond it. Keeps the answer far below
+/// Lambda's 6 MB response limit.
+pub const MAX_RESULT_ITEMS: usize = 2000;
+const SESSION_NAME: &str = "cima-chat-query";
+
+/// What the function needs, built once per container.
+pub struct App {
+    config: Config,
+    sessions: AccountSessions,
+    org: Box<dyn OrganizationsApi>,
+    history: History,
+    model: Option<Box<dyn QuestionModel>>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("config", &self.config).field("model", &self.model.is_some()).finish()
+    }
+}
+
+impl App {
+    /// Builds every client from `sdk` (one HTTP client shared by all of them): Organizations
+    /// through `ORGANIZATIONS_ROLE_ARN` when set, Bedrock when a model id is set.
+    pub async fn new(config: Config, sdk: SdkConfig) -> App {
+        let org_config = match &config.organizations_role_arn {
+            Some(arn) => {
+                let provider =
+                    AssumeRoleProvider::builder(arn).session_name(SESSION_NAME).configure(&sdk).build().await;
+                sdk.clone().into_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build()
+            }
+            None => sdk.clone(),
+        };
+        let model = config.bedrock_model_id.as_ref().map(|id| {
+            // One attempt: the deterministic parser is the retry, and the time budget is short.
+            let bedrock = aws_sdk_bedrockruntime::config::Builder::from(&sdk)
+                .retry_config(aws_sdk_bedrockruntime::config::retry::RetryConfig::disabled())
+                .build();
+            Box::new(BedrockModel::new(aws_sdk_bedrockruntime::Client::from_conf(bedrock), id, config.model_timeout))
+                as Box<dyn QuestionModel>
+        });
+        App {
+            org: Box::new(SdkOrganizations::new(aws_sdk_organizations::Client::new(&org_config))),
+            history: History::new(aws_sdk_dynamodb::Client::new(&sdk), &config.history_table),
+            sessions: AccountSessions::new(sdk, SESSION_NAME),
+            model,
+            config,
+        }
+    }
+
+    /// Replaces the question model (tests; a different model provider).
+    pub fn with_model(mut self, model: Option<Box<dyn QuestionModel>>) -> App {
+        self.model = model;
+        self
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+/// The HTTP API payload 2.0 response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpResponse {
+    pub status_code: u16,
+    pub headers: BTreeMap<String, String>,
+    pub body: String,
+    pub is_base64_encoded: bool,
+}
+
+impl HttpResponse {
+    fn json(status: u16, body: &Value) -> Self {
+        let headers = BTreeMap::from([("content-type".to_owned(), "application/json".to_owned())]);
+        HttpResponse { status_code: status, headers, body: body.to_string(), is_base64_encoded: false }
+    }
+
+    /// The body as JSON (tests, logs).
+    pub fn body_json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+fn header<'a>(req: &'a ApiGatewayV2httpRequest, name: &str) -> Option<&'a str> {
+    req.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The route path without the stage prefix a named stage adds to `rawPath`.
+fn route_path(req: &ApiGatewayV2httpRequest) -> String {
+    let raw = req.raw_path.clone().or_else(|| req.request_context.http.path.clone()).unwrap_or_default();
+    let mut path = raw.as_str();
+    if let Some(stage) = req.request_context.stage.as_deref().filter(|s| *s != "$default" && !s.is_empty())
+        && let Some(rest) = path.strip_prefix('/').and_then(|p| p.strip_prefix(stage))
+        && (rest.is_empty() || rest.starts_with('/'))
+    {
+        path = rest;
+    }
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() { "/".to_owned() } else { trimmed.to_owned() }
+}
+
+/// The verified caller: the JWT `sub` the authorizer put in the request context.
+fn caller(req: &ApiGatewayV2httpRequest) -> Result<String, ApiError> {
+    let sub = req
+        .request_context
+        .authorizer
+        .as_ref()
+        .and_then(|a| a.jwt.as_ref())
+        .and_then(|j| j.claims.get("sub"))
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty() && s.len() <= 256)
+        .ok_or(ApiError::Unauthorized)?;
+    Ok(sub.to_owned())
+}
+
+/// Handles one API Gateway request; never fails: every error is an HTTP answer.
+pub async fn handle(app: &App, req: ApiGatewayV2httpRequest) -> HttpResponse {
+    let started = Instant::now();
+    let method = req.request_context.http.method.as_str().to_owned();
+    let path = route_path(&req);
+    let origin = header(&req, "origin").map(str::to_owned);
+    let allowed_origin = origin.as_ref().filter(|o| app.config.cors_allowed_origins.iter().any(|a| a == *o)).cloned();
+
+    let result = match (method.as_str(), path.as_str()) {
+        ("OPTIONS", "/query" | "/history") => match &allowed_origin {
+            Some(_) => Ok((204, Value::Null)),
+            None => Err(ApiError::OriginNotAllowed),
+        },
+        ("POST", "/query") => match caller(&req) {
+            Ok(user) => query(app, &req, &user).await.map(|v| (200, v)),
+            Err(e) => Err(e),
+        },
+        ("GET", "/history") => match caller(&req) {
+            Ok(user) => history(app, &req, &user).await.map(|v| (200, v)),
+            Err(e) => Err(e),
+        },
+        _ => Err(ApiError::NotFound { method: method.clone(), path: path.clone() }),
+    };
+    let mut response = match &result {
+        Ok((204, _)) => {
+            HttpResponse { status_code: 204, headers: BTreeMap::new(), body: String::new(), is_base64_encoded: false }
+        }
+        Ok((status, body)) => HttpResponse::json(*status, body),
+        Err(e) => HttpResponse::json(e.status(), &e.body()),
+    };
+    if !app.config.cors_allowed_origins.is_empty() {
+        // Caches must not hand one origin's answer to another.
+        response.headers.insert("vary".into(), "Origin".into());
+    }
+    if let Some(o) = allowed_origin {
+        response.headers.insert("access-control-allow-origin".into(), o);
+        if method == "OPTIONS" {
+            response.headers.insert("access-control-allow-methods".into(), "GET, POST, OPTIONS".into());
+            response.headers.insert("access-control-allow-headers".into(), "authorization, content-type".into());
+            response.headers.insert("access-control-max-age".into(), "600".into());
+        }
+    }
+    match &result {
+        Err(e) if e.status() >= 500 => {
+            tracing::error!(%method, %path, status = e.status(), error = %e, "request failed")
+        }
+        Err(e) => tracing::info!(%method, %path, status = e.status(), error = %e, "request refused"),
+        Ok(_) => {
+            tracing::info!(%method, %path, status = response.status_code, ms = started.elapsed().as_millis() as u64, "request done")
+        }
+    }
+    response
+}
+
+/// The validated body of `POST /query`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryRequest {
+    pub query: String,
+    pub account_ids: Option<Vec<String>>,
+}
+
+/// Reads the body strictly; every error names the field at fault.
+pub fn parse_body(body: Option<&str>, base64: bool) -> Result<QueryRequest, ApiError> {
+    let raw = body.filter(|b| !b.is_empty()).ok_or_else(|| ApiError::bad("body", "missing; send a JSON object"))?;
+    if raw.len() > MAX_BODY_BYTES * 4 / 3 + 4 {
+        return Err(ApiError::bad("body", format!("larger than {MAX_BODY_BYTES} bytes")));
+    }
+    let decoded;
+    let text = if base64 {
+        decoded = base64::engine::general_purpose::STANDARD
+            .decode(raw)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| ApiError::bad("body", "not valid base64-encoded UTF-8"))?;
+        decoded.as_str()
+    } else {
+        raw
+    };
+    if text.len() > MAX_BODY_BYTES {
+        return Err(ApiError::bad("body", format!("larger than {MAX_BODY_BYTES} bytes")));
+    }
+    let value: Value = serde_json::from_str(text).map_err(|e| ApiError::bad("body", format!("not JSON: {e}")))?;
+    let Value::Object(map) = value else { return Err(ApiError::bad("body", "must be a JSON object")) };
+    if let Some(unknown) = map.keys().find(|k| !matches!(k.as_str(), "query" | "account_ids")) {
+        return Err(ApiError::bad(unknown.as_str(), "unknown field; expected query and optionally account_ids"));
+    }
+    let query = match map.get("query") {
+        None | Some(Value::Null) => return Err(ApiError::bad("query", "required")),
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err(ApiError::bad("query", "must be a string")),
+    };
+    let chars = query.chars().count();
+    if query.trim().is_empty() {
+        return Err(ApiError::bad("query", "must not be empty"));
+    }
+    if chars > MAX_QUERY_CHARS {
+        return Err(ApiError::bad("query", format!("at most {MAX_QUERY_CHARS} characters (got {chars})")));
+    }
+    let account_ids = match map.get("account_ids") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(list)) => {
+            if list.is_empty() {
+                return Err(ApiError::bad("account_ids", "empty; leave it out to query every active account"));
+            }
+            if list.len() > MAX_ACCOUNT_IDS {
+                return Err(ApiError::bad(
+                    "account_ids",
+                    format!("at most {MAX_ACCOUNT_IDS} entries (got {})", list.len()),
+                ));
+            }
+            let mut seen = BTreeSet::new();
+            let mut ids = Vec::with_capacity(list.len());
+            for (i, v) in list.iter().enumerate() {
+                match v.as_str() {
+                    Some(id) if cima_core::ids::is_account_id(id) => {
+                        if seen.insert(id) {
+                            ids.push(id.to_owned());
+                        }
+                    }
+                    _ => {
+                        return Err(ApiError::bad(
+                            format!("account_ids[{i}]"),
+                            format!("{v} is not a 12-digit account id"),
+                        ));
+                    }
+                }
+            }
+            Some(ids)
+        }
+        Some(_) => return Err(ApiError::bad("account_ids", "must be an array of 12-digit account ids")),
+    };
+    Ok(QueryRequest { query, account_ids })
+}
+
+fn query_id(req: &ApiGatewayV2httpRequest, now_ms: i64) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    match req.request_context.request_id.as_deref().filter(|r| !r.is_empty() && r.len() <= 128) {
+        Some(id) => id.to_owned(),
+        None => format!("q-{now_ms:x}-{:x}-{:x}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)),
+    }
+}
+
+/// The accounts to read: the ones given, or every ACTIVE account, narrowed by the question's
+/// account filter. Also returns notes for the answer.
+async fn resolve_accounts(
+    app: &App,
+    given: Option<&[String]>,
+    filter: Option<&AccountFilter>,
+) -> Result<(Vec<String>, Vec<String>), ApiError> {
+    let mut notes = Vec::new();
+    let needs_org = given.is_none() || matches!(filter, Some(AccountFilter::Name(_)));
+    let org = if needs_org {
+        let q = OrgQuery { read_tags: false, ..OrgQuery::default() };
+        let inventory = cima_core::org::query(app.org.as_ref(), &q, app.config.max_concurrency).await.map_err(|e| {
+            ApiError::Upstream { what: "listing the organization's active accounts", message: e.to_string() }
+        })?;
+        Some(inventory.accounts)
+    } else {
+        None
+    };
+    let mut ids: Vec<String> = match (given, &org) {
+        (Some(ids), _) => ids.to_vec(),
+        (None, Some(accounts)) => accounts.iter().map(|a| a.id.clone()).collect(),
+        (None, None) => Vec::new(),
+    };
+    match filter {
+        Some(AccountFilter::Id(id)) => {
+            if !ids.contains(id) {
+                notes.push(format!("account {id} is not among the accounts queried"));
+            }
+            ids.retain(|a| a == id);
+        }
+        Some(AccountFilter::Name(name)) => {
+            let named: BTreeSet<&str> =
+                org.iter().flatten().filter(|a| a.name.eq_ignore_ascii_case(name)).map(|a| a.id.as_str()).collect();
+            if named.is_empty() {
+                notes.push(format!("no active account is named {name:?}"));
+            }
+            ids.retain(|a| named.contains(a.as_str()));
+        }
+        None => {}
+    }
+    Ok((ids, notes))
+}
+
+async fn query(app: &App, req: &ApiGatewayV2httpRequest, user: &str) -> Result<Value, ApiError> {
+    let body = parse_body(req.body.as_deref(), req.is_base64_encoded)?;
+    let now = OffsetDateTime::now_utc();
+    let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+    let query_id = query_id(req, now_ms);
+    let started = Instant::now();
+    let parsed = bedrock::parse_question(app.model.as_deref(), &body.query, now).await;
+    let (accounts, mut notes) =
+        resolve_accounts(app, body.account_ids.as_deref(), parsed.filters.account.as_ref()).await?;
+
+    let reader = Reader {
+        sessions: &app.sessions,
+        role_name: &app.config.query_role_name,
+        home_region: &app.config.home_region,
+    };
+    let outcomes = cima_core::fanout::for_each_account(&accounts, app.config.max_concurrency, |account| {
+        let (reader, parsed) = (&reader, &parsed);
+        async move { reader.read_account(&account, parsed).await }
+    })
+    .await;
+
+    let summary = aggregate(&parsed, outcomes);
+    notes.extend(parsed.notes.iter().cloned());
+    let answer = answer_text(&parsed, &summary, accounts.len(), &notes);
+
+    let mut warnings = Vec::new();
+    let parsed_json = serde_json::to_value(&parsed).unwrap_or(Value::Null);
+    let entry = Entry {
+        user_id: user,
+        timestamp_ms: now_ms,
+        query_id: &query_id,
+        query: &body.query,
+        parsed: &parsed_json,
+        result_count: summary.total as u64,
+        ttl: now.unix_timestamp() + app.config.history_ttl_days * 86_400,
+    };
+    if let Err(e) = app.history.put(&entry).await {
+        tracing::error!(error = %e, "history not written");
+        warnings.push(format!("the query was not saved to the history: {e}"));
+    }
+    tracing::info!(
+        query_id,
+        services = ?parsed.services,
+        source = ?parsed.source,
+        accounts = accounts.len(),
+        failed_accounts = summary.failed_accounts.len(),
+        items = summary.total,
+        ms = started.elapsed().as_millis() as u64,
+        "query answered"
+    );
+
+    let mut out = json!({
+        "query_id": query_id,
+        "answer": answer,
+        "results": summary.results,
+        "account_errors": summary.account_errors,
+        "counts": summary.counts,
+        "accounts": {
+            "queried": accounts.len(),
+            "with_results": summary.accounts_with_items,
+            "failed": summary.failed_accounts.len(),
+        },
+        "parsed": parsed_json,
+    });
+    if summary.truncated {
+        out["truncated"] = Value::Bool(true);
+    }
+    if !notes.is_empty() {
+        out["notes"] = json!(notes);
+    }
+    if !warnings.is_empty() {
+        out["warnings"] = json!(warnings);
+    }
+    Ok(out)
+}
+
+/// The fan-out's outcomes in the answer's shape.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub results: BTreeMap<String, Vec<Value>>,
+    pub account_errors: Vec<Value>,
+    pub counts: BTreeMap<&'static str, usize>,
+    pub total: usize,
+    pub accounts_with_items: usize,
+    /// Accounts that could not be read at all (the role could not be assumed).
+    pub failed_accounts: BTreeSet<String>,
+    /// Accounts where at least one service failed.
+    pub partial_accounts: BTreeSet<String>,
+    pub truncated: bool,
+}
+
+pub fn aggregate(parsed: &Parsed, outcomes: Vec<(String, Result<reads::AccountOutcome, String>)>) -> Summary {
+    let mut s = Summary::default();
+    for service in &parsed.services {
+        s.counts.insert(service.as_str(), 0);
+    }
+    let mut shown = 0usize;
+    for (account, outcome) in outcomes {
+        match outcome {
+            Err(message) => {
+                s.account_errors.push(json!({ "account_id": account, "message": message }));
+                s.failed_accounts.insert(account);
+            }
+            Ok(o) => {
+                let mut per_service: BTreeMap<&'static str, usize> = BTreeMap::new();
+                for item in &o.items {
+                    let service = Service::ALL
+                        .into_iter()
+                        .find(|sv| item.get("service").and_then(Value::as_str) == Some(sv.as_str()))
+                        .map_or("other", Service::as_str);
+                    *per_service.entry(service).or_default() += 1;
+                }
+                for (service, message) in &o.errors {
+                    s.account_errors
+                        .push(json!({ "account_id": account, "service": service.as_str(), "message": message }));
+                    s.partial_accounts.insert(account.clone());
+                }
+                let n = o.items.len();
+                s.total += n;
+                if n > 0 {
+                    s.accounts_with_items += 1;
+                }
+                for (service, c) in &per_service {
+                    *s.counts.entry(service).or_default() += c;
+                }
+                let entry = match parsed.intent {
+                    Intent::Count => parsed
+                        .services
+                        .iter()
+                        .filter(|sv| !o.errors.iter().any(|(e, _)| e == *sv))
+                        .map(|sv| json!({ "service": sv.as_str(), "count": per_service.get(sv.as_str()).copied().unwrap_or(0) }))
+                        .collect(),
+                    Intent::List => {
+                        let room = MAX_RESULT_ITEMS.saturating_sub(shown);
+                        if n > room {
+                            s.truncated = true;
+                        }
+                        shown += n.min(room);
+                        o.items.into_iter().take(room).collect()
+                    }
+                };
+                s.results.insert(account, entry);
+            }
+        }
+    }
+    s
+}
+
+/// "12 running EC2 instances tagged env=prod in eu-west-1 across 5 of 30 accounts; 2 accounts failed."
+pub fn answer_text(parsed: &Parsed, s: &Summary, queried: usize, notes: &[String]) -> String {
+    if queried == 0 {
+        let why = notes.first().map(|n| format!(": {n}")).unwrap_or_default();
+        return format!("No accounts to query{why}.");
+    }
+    let f = &parsed.filters;
+    let parts: Vec<String> = parsed
+        .services
+        .iter()
+        .map(|sv| {
+            let n = s.counts.get(sv.as_str()).copied().unwrap_or(0);
+            let mut adjectives = Vec::new();
+            match sv {
+                Service::Ec2 | Service::Rds => adjectives.extend(f.state.clone()),
+                Service::Support => {
+                    adjectives.extend(f.status.clone());
+                    adjectives.extend(f.severity.clone());
+                }
+                _ => {}
+            }
+            let mut noun = sv.noun(n).to_owned();
+            if *sv == Service::Iam {
+                noun = match (f.iam_entity, n == 1) {
+                    (Some(parse::IamEntity::Role), true) => "IAM role".into(),
+                    (Some(parse::IamEntity::Role), false) => "IAM roles".into(),
+                    (Some(parse::IamEntity::User), true) => "IAM user".into(),
+                    (Some(parse::IamEntity::User), false) => "IAM users".into(),
+                    _ => noun,
+                };
+            }
+            let adj = if adjectives.is_empty() { String::new() } else { format!("{} ", adjectives.join(" ")) };
+            format!("{n} {adj}{noun}")
+        })
+        .collect();
+    let listed = match parts.as_slice() {
+        [] => "nothing".to_owned(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    let mut qualifiers = Vec::new();
+    if let Some(t) = &f.tag {
+        qualifiers.push(match &t.value {
+            Some(v) => format!("tagged {}={v}", t.key),
+            None => format!("tagged {}", t.key),
+        });
+    }
+    if let Some(r) = &f.region {
+        qualifiers.push(format!("in {r}"));
+    }
+    if let Some(tr) = &f.time_range {
+        match (&tr.since, &tr.until) {
+            (Some(a), Some(b)) => qualifiers.push(format!("created from {a} to {b}")),
+            (Some(a), None) => qualifiers.push(format!("created since {a}")),
+            (None, Some(b)) => qualifiers.push(format!("created before {b}")),
+            (None, None) => {}
+        }
+    }
+    let q = if qualifiers.is_empty() { String::new() } else { format!(" {}", qualifiers.join(" ")) };
+    let plural = |n: usize| if n == 1 { "account" } else { "accounts" };
+    let mut text = format!("{listed}{q} across {} of {queried} {}", s.accounts_with_items, plural(queried));
+    let failed = s.failed_accounts.len();
+    if failed > 0 {
+        text.push_str(&format!("; {failed} {} failed", plural(failed)));
+    }
+    let partial = s.partial_accounts.difference(&s.failed_accounts).count();
+    if partial > 0 {
+        text.push_str(&format!("; {partial} {} answered only in part", plural(partial)));
+    }
+    if s.truncated {
+        text.push_str(&format!(" (the first {MAX_RESULT_ITEMS} items are listed)"));
+    }
+    text.push('.');
+    text
+}
+
+async fn history(app: &App, req: &ApiGatewayV2httpRequest, user: &str) -> Result<Value, ApiError> {
+    let limit = match req.query_string_parameters.first("limit") {
+        None => DEFAULT_HISTORY_LIMIT,
+        Some(v) => v.parse::<usize>().ok().filter(|n| (1..=MAX_HISTORY_LIMIT).contains(n)).ok_or_else(|| {
+            ApiError::bad("limit", format!("{v:?} is not a whole number from 1 to {MAX_HISTORY_LIMIT}"))
+        })?,
+    };
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let items = app
+        .history
+        .list(user, limit, now)
+        .await
+        .map_err(|message| ApiError::Upstream { what: "reading the history", message })?;
+    Ok(json!({ "items": items, "count": items.len(), "limit": limit }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    #[test]
+    fn bodies_are_read_strictly() {
+        let ok =
+            parse_body(Some(r#"{"query": "list buckets", "account_ids": ["123456789012", "123456789012"]}"#), false)
+                .expect("valid");
+        assert_eq!(ok.account_ids, Some(vec!["123456789012".to_owned()]));
+        let field = |body: &str| match parse_body(Some(body), false) {
+            Err(ApiError::BadRequest { field, .. }) => field,
+            other => panic!("{body}: {other:?}"),
+        };
+        assert_eq!(field("not json"), "body");
+        assert_eq!(field("[1]"), "body");
+        assert_eq!(field(r#"{"query": "x", "user_id": "admin"}"#), "user_id");
+        assert_eq!(field(r#"{"account_ids": ["123456789012"]}"#), "query");
+        assert_eq!(field(r#"{"query": 5}"#), "query");
+        assert_eq!(field(r#"{"query": "   "}"#), "query");
+        assert_eq!(field(r#"{"query": "x", "account_ids": "123456789012"}"#), "account_ids");
+        assert_eq!(field(r#"{"query": "x", "account_ids": []}"#), "account_ids");
+        assert_eq!(field(r#"{"query": "x", "account_ids": ["123456789012", "12"]}"#), "account_ids[1]");
+        let many: Vec<String> = (0..1001).map(|i| format!("{i:012}")).collect();
+        assert_eq!(field(&json!({"query": "x", "account_ids": many}).to_string()), "account_ids");
+        let b64 = base64::engine::general_purpose::STANDARD.encode(r#"{"query": "list buckets"}"#);
+        assert_eq!(parse_body(Some(&b64), true).expect("base64").query, "list buckets");
+        assert!(matches!(parse_body(None, false), Err(ApiError::BadRequest { .. })));
+    }
+
+    #[test]
+    fn the_query_length_counts_characters() {
+        let at = |n: usize| parse_body(Some(&json!({"query": "é".repeat(n)}).to_string()), false);
+        assert!(at(500).is_ok());
+        assert!(matches!(at(501), Err(ApiError::BadRequest { field, .. }) if field == "query"));
+    }
+
+    #[test]
+    fn answers_read_well() {
+        let now = time::macros::datetime!(2026-11-23 18:30:00 UTC);
+        let parsed = parse("how many running ec2 instances tagged env=prod in eu-west-1", now);
+        let mut s = Summary { accounts_with_items: 5, ..Summary::default() };
+        s.counts.insert("ec2", 12);
+        s.failed_accounts.extend(["1".to_owned(), "2".to_owned()]);
+        assert_eq!(
+            answer_text(&parsed, &s, 30, &[]),
+            "12 running EC2 instances tagged env=prod in eu-west-1 across 5 of 30 accounts; 2 accounts failed."
+        );
+        let two = parse("list buckets and roles", now);
+        let mut s = Summary { accounts_with_items: 1, ..Summary::default() };
+        s.counts.insert("s3", 1);
+        s.counts.insert("iam", 3);
+        assert_eq!(answer_text(&two, &s, 1, &[]), "1 S3 bucket and 3 IAM roles across 1 of 1 account.");
+        assert_eq!(
+            answer_text(&two, &Summary::default(), 0, &["no active account is named \"x\"".into()]),
+            "No accounts to query: no active account is named \"x\"."
+        );
+    }
+
+    #[test]
+    fn aggregation_keeps_exact_counts_and_bounds_the_listing() {
+        let now = time::macros::datetime!(2026-11-23 18:30:00 UTC);
+        let items = |n: usize| (0..n).map(|i| json!({"service": "s3", "id": format!("b{i}")})).collect::<Vec<_>>();
+        let outcomes = || {
+            vec![
+                (
+                    "111111111111".to_owned(),
+                    Ok(reads::AccountOutcome { items: items(MAX_RESULT_ITEMS - 1), errors: vec![] }),
+                ),
+                ("222222222222".to_owned(), Err("cannot assume".to_owned())),
+                (
+                    "333333333333".to_owned(),
+                    Ok(reads::AccountOutcome {
+                        items: items(5),
+                        errors: vec![(Service::Iam, "ListRoles: boom".into())],
+                    }),
+                ),
+            ]
+        };
+        let list = aggregate(&parse("list buckets and roles", now), outcomes());
+        assert_eq!(
+            (list.total, list.counts["s3"], list.counts["iam"]),
+            (MAX_RESULT_ITEMS + 4, MAX_RESULT_ITEMS + 4, 0)
+        );
+        assert!(list.truncated);
+        assert_eq!(list.results.values().map(Vec::len).sum::<usize>(), MAX_RESULT_ITEMS);
+        assert_eq!(list.account_errors.len(), 2);
+        assert_eq!(list.account_errors[1]["service"], "iam");
+        assert_eq!(list.failed_accounts.len(), 1);
+        let text = answer_text(&parse("list buckets and roles", now), &list, 3, &[]);
+        assert!(
+            text.ends_with("; 1 account failed; 1 account answered only in part (the first 2000 items are listed)."),
+            "{text}"
+        );
+
+        let count = aggregate(&parse("how many buckets and roles", now), outcomes());
+        assert!(!count.truncated);
+        // A service that failed in an account has no count there rather than a wrong zero.
+        assert_eq!(count.results["333333333333"], vec![json!({"service": "s3", "count": 5})]);
+        assert_eq!(count.results["111111111111"][1], json!({"service": "iam", "count": 0}));
+    }
+
+    fn request(value: Value) -> ApiGatewayV2httpRequest {
+        serde_json::from_value(value).expect("request")
+    }
+
+    #[test]
+    fn routes_drop_the_stage_and_callers_come_from_claims() {
+        let req = request(json!({
+            "rawPath": "/prod/query/", "requestContext": {"stage": "prod", "http": {"method": "POST"},
+            "authorizer": {"jwt": {"claims": {"sub": "user-1"}, "scopes": null}}}
+        }));
+        assert_eq!(route_path(&req), "/query");
+        assert_eq!(caller(&req).expect("caller"), "user-1");
+        let anonymous = request(json!({"rawPath": "/query", "requestContext": {"http": {"method": "POST"}}}));
+        assert_eq!(route_path(&anonymous), "/query");
+        assert!(matches!(caller(&anonymous), Err(ApiError::Unauthorized)));
+    }
+}

@@ -1,0 +1,501 @@
+//! One account's reads: the role is assumed once, then each service the question names is read
+//! (every list call paged to the end, at most `MAX_PAGES` pages) and filtered. Items are small
+//! JSON objects with the same core fields for every service: `service`, `type`, `id`, `region`,
+//! `created`, `tags`, plus what is specific to the service.
+
+use std::collections::BTreeMap;
+
+use aws_credential_types::provider::ProvideCredentials as _;
+use aws_smithy_types::date_time::Format;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
+use cima_core::sessions::AccountSessions;
+use cima_core::support::{CaseQuery, SUPPORT_REGION, SdkSupport};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::parse::{IamEntity, Parsed, Service, TagFilter};
+
+/// A bound on every pager: a server that keeps answering with new tokens cannot keep us forever.
+const MAX_PAGES: usize = 1000;
+
+/// What one account gave: the items found, and the services that failed in it.
+#[derive(Debug, Default)]
+pub struct AccountOutcome {
+    pub items: Vec<Value>,
+    /// (service, message) for each service that could not be read.
+    pub errors: Vec<(Service, String)>,
+}
+
+/// The code and message of an SDK error, what a person can act on.
+fn sdk_message<E: ProvideErrorMetadata + std::error::Error + 'static>(operation: &str, e: &E) -> String {
+    match (e.code(), e.message()) {
+        (Some(c), Some(m)) => format!("{operation}: {c}: {m}"),
+        (Some(c), None) => format!("{operation}: {c}"),
+        _ => format!("{operation}: {}", DisplayErrorContext(e)),
+    }
+}
+
+/// The STS error's code and message, found along the credentials error's source chain (the
+/// outer layers only say "provider error" / "service error").
+fn credentials_message(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut layers = Vec::new();
+    let mut current = Some(e);
+    while let Some(err) = current {
+        layers.push(err.to_string());
+        current = err.source();
+    }
+    let generic = |l: &str| {
+        matches!(l, "" | "service error" | "unhandled error" | "dispatch failure" | "response error")
+            || l.starts_with("an error occurred while loading credentials")
+            || l.starts_with("Error {")
+    };
+    if let Some(specific) = layers.iter().rev().find(|l| !generic(l)) {
+        return specific.clone();
+    }
+    // An error body the SDK could not parse (moto wraps STS errors in <Errors>): read the code and
+    // message from the raw response kept in the error's context.
+    let full = DisplayErrorContext(e).to_string();
+    let between = |open: &str, close: &str| {
+        let start = full.find(open)? + open.len();
+        let len = full[start..].find(close)?;
+        Some(full[start..start + len].to_owned())
+    };
+    match (between("<Code>", "</Code>"), between("<Message>", "</Message>")) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code,
+        _ => full,
+    }
+}
+
+fn dt(t: Option<&aws_smithy_types::DateTime>) -> Option<String> {
+    t.and_then(|t| t.fmt(Format::DateTime).ok())
+}
+
+/// Lambda's `2026-01-02T03:04:05.000+0000` as RFC 3339.
+fn lambda_time(t: &str) -> String {
+    match t.len().checked_sub(5).map(|i| t.split_at(i)) {
+        Some((head, "+0000")) => format!("{head}Z"),
+        _ => t.to_owned(),
+    }
+}
+
+fn tags_value(tags: impl IntoIterator<Item = (String, String)>) -> Value {
+    Value::Object(tags.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+}
+
+fn tag_matches(tags: &Value, filter: &TagFilter) -> bool {
+    match (tags.get(&filter.key), &filter.value) {
+        (Some(Value::String(v)), Some(want)) => v == want,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+/// The time window as instants, for items that carry a creation time.
+#[derive(Clone, Copy, Debug, Default)]
+struct Window {
+    since: Option<OffsetDateTime>,
+    until: Option<OffsetDateTime>,
+}
+
+impl Window {
+    fn of(parsed: &Parsed) -> Self {
+        let at = |s: &Option<String>| s.as_deref().and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok());
+        parsed
+            .filters
+            .time_range
+            .as_ref()
+            .map(|r| Window { since: at(&r.since), until: at(&r.until) })
+            .unwrap_or_default()
+    }
+
+    fn is_set(&self) -> bool {
+        self.since.is_some() || self.until.is_some()
+    }
+
+    /// Items without a readable creation time are kept only when no window is asked for.
+    fn contains(&self, item: &Value) -> bool {
+        if !self.is_set() {
+            return true;
+        }
+        let Some(t) = item.get("created").and_then(Value::as_str).and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
+        else {
+            return false;
+        };
+        self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t < u)
+    }
+}
+
+/// Reads member accounts as `role_name`.
+#[derive(Debug)]
+pub struct Reader<'a> {
+    pub sessions: &'a AccountSessions,
+    pub role_name: &'a str,
+    pub home_region: &'a str,
+}
+
+impl Reader<'_> {
+    /// Assumes the role in `account_id` (an error here fails the whole account), then reads every
+    /// service of `parsed`; a failing service is reported and the others still answer.
+    pub async fn read_account(&self, account_id: &str, parsed: &Parsed) -> Result<AccountOutcome, String> {
+        let base = self.sessions.config_for(account_id, self.role_name, self.home_region).await;
+        let provider = base.credentials_provider().ok_or_else(|| "no credentials provider".to_owned())?;
+        if let Err(e) = provider.provide_credentials().await {
+            let arn = cima_core::sessions::role_arn(
+                cima_core::sessions::partition(self.home_region),
+                account_id,
+                self.role_name,
+            );
+            return Err(format!("cannot assume {arn}: {}", credentials_message(&e)));
+        }
+        let region = parsed.filters.region.clone().unwrap_or_else(|| self.home_region.to_owned());
+        let in_region = |r: &str| base.clone().into_builder().region(Region::new(r.to_owned())).build();
+        let window = Window::of(parsed);
+        let reads = parsed.services.iter().map(|service| {
+            let (base, region, window) = (&base, region.clone(), window);
+            let cfg = in_region(&region);
+            async move {
+                let out = match service {
+                    Service::Ec2 => ec2(&cfg, parsed).await,
+                    Service::S3 => s3(base, parsed).await,
+                    Service::Rds => rds(&cfg, parsed).await,
+                    Service::Lambda => lambda(&cfg, parsed).await,
+                    Service::Iam => iam(base, parsed).await,
+                    Service::Support => support(&in_support_region(base), parsed).await,
+                };
+                (*service, out.map(|items| items.into_iter().filter(|i| window.contains(i)).collect::<Vec<_>>()))
+            }
+        });
+        let mut outcome = AccountOutcome::default();
+        for (service, result) in futures::future::join_all(reads).await {
+            match result {
+                Ok(items) => outcome.items.extend(items),
+                Err(message) => outcome.errors.push((service, message)),
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+fn in_support_region(base: &SdkConfig) -> SdkConfig {
+    base.clone().into_builder().region(Region::new(SUPPORT_REGION)).build()
+}
+
+fn region_of(cfg: &SdkConfig) -> String {
+    cfg.region().map(|r| r.as_ref().to_owned()).unwrap_or_default()
+}
+
+async fn ec2(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
+    use aws_sdk_ec2::types::Filter;
+    let client = aws_sdk_ec2::Client::new(cfg);
+    let f = &parsed.filters;
+    let mut filters = Vec::new();
+    if let Some(state) = &f.state {
+        filters.push(Filter::builder().name("instance-state-name").values(state).build());
+    }
+    if let Some(tag) = &f.tag {
+        filters.push(match &tag.value {
+            Some(v) => Filter::builder().name(format!("tag:{}", tag.key)).values(v).build(),
+            None => Filter::builder().name("tag-key").values(&tag.key).build(),
+        });
+    }
+    let region = region_of(cfg);
+    let mut pages = client
+        .describe_instances()
+        .set_filters((!filters.is_empty()).then_some(filters))
+        .max_results(1000)
+        .into_paginator()
+        .send();
+    let mut items = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let Some(page) = pages.next().await else { break };
+        let page = page.map_err(|e| sdk_message("DescribeInstances", &e))?;
+        for i in page.reservations().iter().flat_map(|r| r.instances()) {
+            let tags = tags_value(
+                i.tags()
+                    .iter()
+                    .map(|t| (t.key().unwrap_or_default().to_owned(), t.value().unwrap_or_default().to_owned())),
+            );
+            items.push(json!({
+                "service": "ec2",
+                "type": "instance",
+                "id": i.instance_id(),
+                "name": tags.get("Name"),
+                "region": region,
+                "state": i.state().and_then(|s| s.name()).map(|n| n.as_str()),
+                "instance_type": i.instance_type().map(|t| t.as_str()),
+                "created": dt(i.launch_time()),
+                "tags": tags,
+            }));
+        }
+    }
+    Ok(items)
+}
+
+async fn s3(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
+    let client = aws_sdk_s3::Client::new(base);
+    let f = &parsed.filters;
+    let mut buckets = Vec::new();
+    let mut pages = client.list_buckets().max_buckets(1000).into_paginator().send();
+    for _ in 0..MAX_PAGES {
+        let Some(page) = pages.next().await else { break };
+        let page = page.map_err(|e| sdk_message("ListBuckets", &e))?;
+        buckets.extend(page.buckets().iter().cloned());
+    }
+    let mut items = Vec::new();
+    for b in buckets {
+        let name = b.name().unwrap_or_default().to_owned();
+        let mut region = b.bucket_region().map(str::to_owned);
+        // Location and tags cost a call per bucket: only when the question filters on them.
+        if f.region.is_some() && region.is_none() {
+            let loc = client
+                .get_bucket_location()
+                .bucket(&name)
+                .send()
+                .await
+                .map_err(|e| sdk_message("GetBucketLocation", &e))?;
+            region = Some(match loc.location_constraint().map(|c| c.as_str()) {
+                None | Some("") => "us-east-1".to_owned(),
+                Some("EU") => "eu-west-1".to_owned(),
+                Some(other) => other.to_owned(),
+            });
+        }
+        if let (Some(want), Some(have)) = (&f.region, &region)
+            && want != have
+        {
+            continue;
+        }
+        let mut tags = Value::Null;
+        if let Some(tag) = &f.tag {
+            let regional = region.as_deref().map_or_else(
+                || client.clone(),
+                |r| aws_sdk_s3::Client::new(&base.clone().into_builder().region(Region::new(r.to_owned())).build()),
+            );
+            tags = match regional.get_bucket_tagging().bucket(&name).send().await {
+                Ok(out) => tags_value(out.tag_set().iter().map(|t| (t.key().to_owned(), t.value().to_owned()))),
+                Err(e) if e.code() == Some("NoSuchTagSet") => json!({}),
+                Err(e) => return Err(sdk_message("GetBucketTagging", &e)),
+            };
+            if !tag_matches(&tags, tag) {
+                continue;
+            }
+        }
+        let mut item = json!({
+            "service": "s3",
+            "type": "bucket",
+            "id": name,
+            "name": name,
+            "region": region,
+            "created": dt(b.creation_date()),
+        });
+        if !tags.is_null() {
+            item["tags"] = tags;
+        }
+        items.push(item);
+    }
+    Ok(items)
+}
+
+async fn rds(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
+    let client = aws_sdk_rds::Client::new(cfg);
+    let f = &parsed.filters;
+    let region = region_of(cfg);
+    let mut pages = client.describe_db_instances().into_paginator().send();
+    let mut items = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let Some(page) = pages.next().await else { break };
+        let page = page.map_err(|e| sdk_message("DescribeDBInstances", &e))?;
+        for d in page.db_instances() {
+            let tags = tags_value(
+                d.tag_list()
+                    .iter()
+                    .map(|t| (t.key().unwrap_or_default().to_owned(), t.value().unwrap_or_default().to_owned())),
+            );
+            let status = d.db_instance_status().unwrap_or_default();
+            // EC2 words map onto RDS statuses: a running database is an available one.
+            let state_ok = match f.state.as_deref() {
+                None => true,
+                Some("running") => status == "available",
+                Some(s) => status == s,
+            };
+            if !state_ok || f.tag.as_ref().is_some_and(|t| !tag_matches(&tags, t)) {
+                continue;
+            }
+            items.push(json!({
+                "service": "rds",
+                "type": "db-instance",
+                "id": d.db_instance_identifier(),
+                "region": region,
+                "state": status,
+                "engine": d.engine(),
+                "instance_class": d.db_instance_class(),
+                "created": dt(d.instance_create_time()),
+                "tags": tags,
+            }));
+        }
+    }
+    Ok(items)
+}
+
+async fn lambda(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
+    let client = aws_sdk_lambda::Client::new(cfg);
+    let region = region_of(cfg);
+    let mut pages = client.list_functions().into_paginator().send();
+    let mut items = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let Some(page) = pages.next().await else { break };
+        let page = page.map_err(|e| sdk_message("ListFunctions", &e))?;
+        for func in page.functions() {
+            let mut item = json!({
+                "service": "lambda",
+                "type": "function",
+                "id": func.function_name(),
+                "arn": func.function_arn(),
+                "region": region,
+                "runtime": func.runtime().map(|r| r.as_str()),
+                "created": func.last_modified().map(lambda_time),
+            });
+            if let Some(tag) = &parsed.filters.tag {
+                let arn = func.function_arn().unwrap_or_default();
+                let out = client.list_tags().resource(arn).send().await.map_err(|e| sdk_message("ListTags", &e))?;
+                let tags = tags_value(out.tags().cloned().unwrap_or_default().into_iter().collect::<BTreeMap<_, _>>());
+                if !tag_matches(&tags, tag) {
+                    continue;
+                }
+                item["tags"] = tags;
+            }
+            items.push(item);
+        }
+    }
+    Ok(items)
+}
+
+async fn iam(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
+    let client = aws_sdk_iam::Client::new(base);
+    let f = &parsed.filters;
+    let mut items = Vec::new();
+    if f.iam_entity != Some(IamEntity::User) {
+        let mut pages = client.list_roles().into_paginator().send();
+        for _ in 0..MAX_PAGES {
+            let Some(page) = pages.next().await else { break };
+            let page = page.map_err(|e| sdk_message("ListRoles", &e))?;
+            for r in page.roles() {
+                let mut item = json!({
+                    "service": "iam", "type": "role", "id": r.role_name(), "arn": r.arn(), "path": r.path(),
+                    "created": dt(Some(r.create_date())),
+                });
+                if let Some(tag) = &f.tag {
+                    let out = client
+                        .list_role_tags()
+                        .role_name(r.role_name())
+                        .send()
+                        .await
+                        .map_err(|e| sdk_message("ListRoleTags", &e))?;
+                    let tags = tags_value(out.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())));
+                    if !tag_matches(&tags, tag) {
+                        continue;
+                    }
+                    item["tags"] = tags;
+                }
+                items.push(item);
+            }
+        }
+    }
+    if f.iam_entity != Some(IamEntity::Role) {
+        let mut pages = client.list_users().into_paginator().send();
+        for _ in 0..MAX_PAGES {
+            let Some(page) = pages.next().await else { break };
+            let page = page.map_err(|e| sdk_message("ListUsers", &e))?;
+            for u in page.users() {
+                let mut item = json!({
+                    "service": "iam", "type": "user", "id": u.user_name(), "arn": u.arn(), "path": u.path(),
+                    "created": dt(Some(u.create_date())),
+                });
+                if let Some(tag) = &f.tag {
+                    let out = client
+                        .list_user_tags()
+                        .user_name(u.user_name())
+                        .send()
+                        .await
+                        .map_err(|e| sdk_message("ListUserTags", &e))?;
+                    let tags = tags_value(out.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())));
+                    if !tag_matches(&tags, tag) {
+                        continue;
+                    }
+                    item["tags"] = tags;
+                }
+                items.push(item);
+            }
+        }
+    }
+    Ok(items)
+}
+
+async fn support(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
+    let api = SdkSupport::new(aws_sdk_support::Client::new(cfg));
+    let f = &parsed.filters;
+    let range = f.time_range.clone().unwrap_or(crate::parse::TimeRange { since: None, until: None });
+    let q = CaseQuery {
+        case_ids: Vec::new(),
+        after_time: range.since,
+        before_time: range.until,
+        // Open cases are every status but resolved, which DescribeCases leaves out by default.
+        include_resolved: !matches!(f.status.as_deref(), Some(crate::parse::OPEN_STATUS)),
+    };
+    let cases = cima_core::support::read_cases(&api, &q, false).await.map_err(|e| e.to_string())?;
+    Ok(cases
+        .into_iter()
+        .filter(|c| f.severity.as_ref().is_none_or(|s| &c.severity_code == s))
+        .filter(|c| match f.status.as_deref() {
+            None => true,
+            Some(crate::parse::OPEN_STATUS) => cima_core::support::is_open(&c.status),
+            Some(s) => c.status == s,
+        })
+        .map(|c| {
+            json!({
+                "service": "support",
+                "type": "case",
+                "id": c.case_id,
+                "display_id": c.display_id,
+                "subject": c.subject,
+                "status": c.status,
+                "severity": c.severity_code,
+                "severity_name": cima_core::support::severity_name(&c.severity_code),
+                "service_code": c.service_code,
+                "region": SUPPORT_REGION,
+                "created": c.time_created,
+            })
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_times_become_rfc3339() {
+        assert_eq!(lambda_time("2026-01-02T03:04:05.000+0000"), "2026-01-02T03:04:05.000Z");
+        assert_eq!(lambda_time("2026-01-02T03:04:05Z"), "2026-01-02T03:04:05Z");
+    }
+
+    #[test]
+    fn tags_and_windows_filter_items() {
+        let item = json!({"created": "2026-03-01T00:00:00Z", "tags": {"env": "prod"}});
+        let tags = &item["tags"];
+        assert!(tag_matches(tags, &TagFilter { key: "env".into(), value: Some("prod".into()) }));
+        assert!(tag_matches(tags, &TagFilter { key: "env".into(), value: None }));
+        assert!(!tag_matches(tags, &TagFilter { key: "env".into(), value: Some("dev".into()) }));
+        assert!(!tag_matches(tags, &TagFilter { key: "team".into(), value: None }));
+        let at = |s: &str| OffsetDateTime::parse(s, &Rfc3339).ok();
+        let w = Window { since: at("2026-01-01T00:00:00Z"), until: at("2026-03-01T00:00:00Z") };
+        assert!(!w.contains(&item), "until is exclusive");
+        assert!(Window { since: at("2026-03-01T00:00:00Z"), until: None }.contains(&item));
+        assert!(!w.contains(&json!({})), "no creation time, no match inside a window");
+        assert!(Window::default().contains(&json!({})));
+    }
+}

@@ -1,0 +1,218 @@
+//! One question over a seeded organization of 30 ACTIVE accounts, 2 of them without the
+//! read-only role: answers for 28, two account errors, counts equal to what was seeded.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use cima_testkit::{CHAT_QUERY_ROLE, CaseSpec, OrgSpec, ResourceSpec, SeededResources, seed_resources};
+use serde_json::{Value, json};
+
+use crate::harness::{Local, post_query};
+
+/// Item ids per account in a response's `results`.
+fn ids(body: &Value) -> BTreeMap<String, BTreeSet<String>> {
+    body["results"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(account, items)| {
+                    let ids =
+                        items.as_array().into_iter().flatten().filter_map(|i| i["id"].as_str().map(str::to_owned));
+                    (account.clone(), ids.collect())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn non_empty(m: BTreeMap<String, BTreeSet<String>>) -> BTreeMap<String, BTreeSet<String>> {
+    m.into_iter().filter(|(_, v)| !v.is_empty()).collect()
+}
+
+/// The seeded truth per readable account, through `pick`.
+fn truth<F>(res: &SeededResources, failing: &[String], pick: F) -> BTreeMap<String, BTreeSet<String>>
+where
+    F: Fn(&cima_testkit::SeededAccountResources) -> Vec<String>,
+{
+    res.accounts
+        .iter()
+        .filter(|a| !failing.contains(&a.account_id))
+        .map(|a| (a.account_id.clone(), pick(a).into_iter().collect::<BTreeSet<_>>()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
+#[tokio::test]
+#[allow(clippy::print_stderr, reason = "prints the per-query timings the report quotes (`--no-capture`)")]
+async fn fan_out_over_30_accounts_with_two_failing() {
+    let local = Local::start().await;
+    // 31 members, 2 closed: 29 ACTIVE members and the management account.
+    let org = local.aws.seed_org(&OrgSpec { accounts: 31, seed: 11, suspended: 2 }).expect("org");
+    let active: Vec<String> = org.accounts.iter().filter(|a| a.status == "ACTIVE").map(|a| a.id.clone()).collect();
+    assert_eq!(active.len(), 30);
+    let members: Vec<&String> = active.iter().filter(|a| **a != org.management_account_id).collect();
+    let failing = vec![members[4].clone(), members[17].clone()];
+    let res =
+        seed_resources(&local.aws, &ResourceSpec { seed: 5, skip_role: failing.clone(), ..ResourceSpec::default() })
+            .expect("resources");
+    assert_eq!(res.accounts.len(), 30);
+    let app = local.app(&[("MAX_CONCURRENCY", "8")]).await;
+    let ask = |q: &str| post_query("auditor", json!({ "query": q }));
+
+    // Running EC2 instances in the function's region, every active account.
+    let started = Instant::now();
+    let resp = ask("How many running EC2 instances are there?").send(&app).await;
+    let cold = started.elapsed();
+    assert_eq!(resp.status_code, 200, "{}", resp.body);
+    let body = resp.body_json();
+    let errors: BTreeSet<String> = body["account_errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["account_id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(errors, failing.iter().cloned().collect::<BTreeSet<_>>(), "{}", body["account_errors"]);
+    for e in body["account_errors"].as_array().into_iter().flatten() {
+        let m = e["message"].as_str().unwrap_or_default();
+        assert!(m.contains(CHAT_QUERY_ROLE) && m.contains("AccessDenied"), "{m}");
+    }
+    let answered: BTreeSet<String> =
+        body["results"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+    assert_eq!(answered.len(), 28);
+    assert!(answered.iter().all(|a| active.contains(a) && !failing.contains(a)));
+    let running: usize = res
+        .accounts
+        .iter()
+        .filter(|a| !failing.contains(&a.account_id))
+        .flat_map(|a| &a.ec2)
+        .filter(|i| i.region == "us-east-1" && i.state == "running")
+        .count();
+    let with_running = res
+        .accounts
+        .iter()
+        .filter(|a| !failing.contains(&a.account_id))
+        .filter(|a| a.ec2.iter().any(|i| i.region == "us-east-1" && i.state == "running"))
+        .count();
+    assert!(running > 5, "the seed gives a meaningful count ({running})");
+    assert_eq!(body["counts"]["ec2"], json!(running), "{}", body["counts"]);
+    assert_eq!(body["parsed"]["intent"], "count");
+    let per_account: usize = body["results"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, v)| v[0]["count"].as_u64().unwrap_or(0) as usize)
+        .sum();
+    assert_eq!(per_account, running);
+    assert_eq!(
+        body["answer"],
+        format!("{running} running EC2 instances across {with_running} of 30 accounts; 2 accounts failed."),
+    );
+    assert_eq!(body["accounts"], json!({"queried": 30, "with_results": with_running, "failed": 2}));
+
+    // Listing with a tag and a region: exactly the seeded instances.
+    let started = Instant::now();
+    let resp = ask("list ec2 instances tagged env=prod in eu-west-1").send(&app).await;
+    let warm = started.elapsed();
+    assert_eq!(resp.status_code, 200, "{}", resp.body);
+    let want = truth(&res, &failing, |a| {
+        a.ec2
+            .iter()
+            .filter(|i| i.region == "eu-west-1" && i.tags.get("env").map(String::as_str) == Some("prod"))
+            .map(|i| i.id.clone())
+            .collect()
+    });
+    assert!(!want.is_empty());
+    assert_eq!(non_empty(ids(&resp.body_json())), want);
+
+    // S3 by region (GetBucketLocation), then by tag (GetBucketTagging).
+    let resp = ask("which buckets are in eu-west-1?").send(&app).await;
+    let want =
+        truth(&res, &failing, |a| a.s3.iter().filter(|b| b.region == "eu-west-1").map(|b| b.name.clone()).collect());
+    assert!(!want.is_empty());
+    assert_eq!(non_empty(ids(&resp.body_json())), want, "{}", resp.body);
+    let resp = ask("s3 buckets tagged env=dev").send(&app).await;
+    let want = truth(&res, &failing, |a| {
+        a.s3.iter().filter(|b| b.tags.get("env").map(String::as_str) == Some("dev")).map(|b| b.name.clone()).collect()
+    });
+    assert_eq!(non_empty(ids(&resp.body_json())), want, "{}", resp.body);
+
+    // Several services at once, counted.
+    let resp = ask("count lambda functions and databases").send(&app).await;
+    let body = resp.body_json();
+    let lambdas: usize = res.accounts.iter().filter(|a| !failing.contains(&a.account_id)).map(|a| a.lambda.len()).sum();
+    let dbs: usize = res.accounts.iter().filter(|a| !failing.contains(&a.account_id)).map(|a| a.rds.len()).sum();
+    assert!(lambdas > 0 && dbs > 0);
+    assert_eq!(
+        (body["counts"]["lambda"].clone(), body["counts"]["rds"].clone()),
+        (json!(lambdas), json!(dbs)),
+        "{body}"
+    );
+
+    // IAM users and roles, every name.
+    let resp = ask("list iam users").send(&app).await;
+    let want = truth(&res, &failing, |a| a.iam_users.clone());
+    assert_eq!(non_empty(ids(&resp.body_json())), want, "{}", resp.body);
+    let resp = ask("list iam roles").send(&app).await;
+    let want = truth(&res, &failing, |a| a.iam_roles.clone());
+    assert_eq!(non_empty(ids(&resp.body_json())), want, "{}", resp.body);
+
+    // Given accounts only, and an account named in the question.
+    let one_ok = members[0].clone();
+    let resp = post_query("auditor", json!({"query": "list lambda functions", "account_ids": [one_ok, failing[0]]}))
+        .send(&app)
+        .await;
+    let body = resp.body_json();
+    assert_eq!(body["accounts"]["queried"], 2, "{body}");
+    assert_eq!(body["account_errors"].as_array().map(Vec::len), Some(1));
+    assert_eq!(body["results"].as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()), Some(vec![one_ok.clone()]));
+    let named = org.account(&one_ok).expect("member").name.clone();
+    let resp = ask(&format!("list iam roles in account {named}")).send(&app).await;
+    let body = resp.body_json();
+    assert_eq!(body["accounts"]["queried"], 1, "{body}");
+    assert_eq!(
+        non_empty(ids(&body)),
+        truth(&res, &failing, |a| if a.account_id == one_ok { a.iam_roles.clone() } else { vec![] })
+    );
+
+    // Support cases through the same role, filtered by status.
+    let case_accounts = vec![members[0].clone(), members[1].clone(), members[2].clone()];
+    let cases = local
+        .aws
+        .seed_cases(&CaseSpec {
+            seed: 3,
+            per_account: 6,
+            accounts: Some(case_accounts.clone()),
+            role_name: Some(CHAT_QUERY_ROLE.into()),
+            skip_role: Vec::new(),
+        })
+        .expect("cases");
+    let resp = ask("list open support cases").send(&app).await;
+    let want: BTreeMap<String, BTreeSet<String>> = cases
+        .accounts
+        .iter()
+        .map(|a| {
+            (
+                a.account_id.clone(),
+                a.cases.iter().filter(|c| c.status != "resolved").map(|c| c.case_id.clone()).collect::<BTreeSet<_>>(),
+            )
+        })
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(non_empty(ids(&resp.body_json())), want, "{}", resp.body);
+    let resp = ask("how many resolved cases").send(&app).await;
+    let resolved = cases.cases().filter(|c| c.status == "resolved").count();
+    assert_eq!(resp.body_json()["counts"]["support"], json!(resolved), "{}", resp.body);
+
+    // Every service, every account: what a vague question costs.
+    let started = Instant::now();
+    let resp = ask("what is tagged env=prod?").send(&app).await;
+    let everything = started.elapsed();
+    assert_eq!(resp.status_code, 200);
+    assert_eq!(resp.body_json()["parsed"]["services"].as_array().map(Vec::len), Some(6));
+    eprintln!(
+        "timing over 30 accounts against moto: first query (AssumeRole for each account, EC2) {:?}; \
+         warm EC2 list {:?}; all six services with tag filters {:?}",
+        cold, warm, everything
+    );
+}

@@ -1,0 +1,250 @@
+"""Seeds the resources the chat-query Lambda reads into accounts of a localaws organization.
+
+    python -m localaws.seed_resources --endpoint URL --seed S
+        [--accounts id,id,...] [--role-name R] [--skip-role id,id] [--regions r1,r2]
+
+For each account (default: the management account, then every ACTIVE member in joining order)
+it assumes OrganizationAccountAccessRole (the management account uses its own credentials),
+creates the read-only role R (default ChatSystemReadOnlyRole, trusting the management account)
+unless the account is in --skip-role, then creates, with counts, states, tags and regions that
+follow from the seed and the account ID:
+- EC2 instances in each of --regions (default us-east-1,eu-west-1), some stopped, tagged
+  `env` (prod|dev) and `Name`;
+- S3 buckets, some in the second region, some tagged `env`;
+- RDS DB instances (postgres) in the first region, tagged `env`;
+- Lambda functions in the first region (with an execution role `cq-lambda-exec`), tagged `env`;
+- IAM users, tagged `env`.
+
+It prints the truth as JSON, read back from the APIs in each account (so it also holds what
+moto or Organizations created on their own, e.g. OrganizationAccountAccessRole):
+`seed`, `role_name`, `regions`, `accounts` (`account_id`, `reader_role` (null where skipped),
+`ec2` [{id, region, state, tags}], `s3` [{name, region, tags}], `rds` [{id, region, status,
+tags}], `lambda` [{name, region, tags}], `iam_roles` [names], `iam_users` [names]).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import sys
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+import botocore.config
+
+from localaws.seed_cases import default_accounts
+
+ACCESS_KEY = "testing"
+MEMBER_ROLE = "OrganizationAccountAccessRole"
+DEFAULT_ROLE = "ChatSystemReadOnlyRole"
+DEFAULT_REGIONS = ("us-east-1", "eu-west-1")
+LAMBDA_ROLE = "cq-lambda-exec"
+SESSION_NAME = "localaws-seed-resources"
+# moto does not check the image; listing its images instead costs ~1.5 s per account and region.
+IMAGE_ID = "ami-12c6146b"
+WORKERS = 6
+MAX_PAGES = 1000
+
+_CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 3})
+_READ_ONLY_ACTIONS = ["ec2:Describe*", "s3:ListAllMyBuckets", "s3:GetBucketLocation", "s3:GetBucketTagging",
+                      "rds:DescribeDBInstances", "lambda:ListFunctions", "lambda:ListTags", "iam:ListRoles",
+                      "iam:ListUsers", "iam:ListRoleTags", "iam:ListUserTags", "support:DescribeCases"]
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    return buffer.getvalue()
+
+
+class _Clients:
+    def __init__(self, endpoint: str, credentials: dict[str, str] | None):
+        self.session = boto3.session.Session()
+        self.endpoint = endpoint
+        self.credentials = credentials or {"AccessKeyId": ACCESS_KEY, "SecretAccessKey": ACCESS_KEY}
+
+    def __call__(self, service: str, region: str = "us-east-1") -> Any:
+        c = self.credentials
+        return self.session.client(service, endpoint_url=self.endpoint, region_name=region, config=_CONFIG,
+                                   aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
+                                   aws_session_token=c.get("SessionToken"))
+
+
+def _pages(call: Any, key: str, token_in: str, token_out: str, **kwargs: Any) -> list[Any]:
+    items: list[Any] = []
+    token = None
+    for _ in range(MAX_PAGES):
+        page = call(**kwargs, **({token_in: token} if token else {}))
+        items.extend(page.get(key, []))
+        token = page.get(token_out)
+        if not token:
+            return items
+    raise RuntimeError(f"{key}: still paging after {MAX_PAGES} pages")
+
+
+def _tags(pairs: list[dict[str, str]] | None) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in pairs or []}
+
+
+def _credentials(endpoint: str, account_id: str, management_id: str) -> dict[str, str] | None:
+    if account_id == management_id:
+        return None
+    sts = _Clients(endpoint, None)("sts")
+    return sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/{MEMBER_ROLE}",
+                           RoleSessionName=SESSION_NAME)["Credentials"]
+
+
+def _create_reader_role(iam: Any, role_name: str, management_id: str) -> None:
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{management_id}:root"}, "Action": "sts:AssumeRole"}]}
+    try:
+        iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust),
+                        Description="Read-only role of the chat query API (seeded by localaws)")
+    except iam.exceptions.EntityAlreadyExistsException:
+        return
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": _READ_ONLY_ACTIONS,
+                                                       "Resource": "*"}]}
+    iam.put_role_policy(RoleName=role_name, PolicyName="read-only", PolicyDocument=json.dumps(policy))
+
+
+def seed_account(endpoint: str, seed: int, account_id: str, management_id: str, regions: list[str],
+                 role_name: str | None) -> None:
+    rng = random.Random(f"{seed}/{account_id}/resources")
+    client = _Clients(endpoint, _credentials(endpoint, account_id, management_id))
+    iam = client("iam")
+    if role_name:
+        _create_reader_role(iam, role_name, management_id)
+    home = regions[0]
+    for region in regions:
+        ec2 = client("ec2", region)
+        count = rng.randint(0, 3)
+        if not count:
+            continue
+        ids = []
+        for index in range(count):
+            env = rng.choice(("prod", "dev"))
+            tags = [{"Key": "env", "Value": env}, {"Key": "Name", "Value": f"cq-{account_id}-{region}-{index}"}]
+            out = ec2.run_instances(ImageId=IMAGE_ID, MinCount=1, MaxCount=1, InstanceType="t3.micro",
+                                    TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])
+            ids.append(out["Instances"][0]["InstanceId"])
+        stopped = [i for i in ids if rng.random() < 0.35]
+        if stopped:
+            ec2.stop_instances(InstanceIds=stopped)
+    s3 = client("s3", home)
+    for index in range(rng.randint(0, 2)):
+        name = f"cq-{seed}-{account_id}-{index}"
+        region = rng.choice(regions)
+        kwargs: dict[str, Any] = {"Bucket": name}
+        if region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        client("s3", region).create_bucket(**kwargs)
+        if rng.random() < 0.5:
+            s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "env", "Value": rng.choice(("prod", "dev"))}]})
+    if rng.random() < 0.4:
+        client("rds", home).create_db_instance(
+            DBInstanceIdentifier=f"cq-db-{account_id}", Engine="postgres", DBInstanceClass="db.t3.micro",
+            MasterUsername="admin_user", MasterUserPassword="not-a-secret-1", AllocatedStorage=20,
+            Tags=[{"Key": "env", "Value": rng.choice(("prod", "dev"))}])
+    functions = rng.randint(0, 2)
+    if functions:
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                 "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        role_arn = iam.create_role(RoleName=LAMBDA_ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        code = _zip()
+        for index in range(functions):
+            client("lambda", home).create_function(
+                FunctionName=f"cq-fn-{index}", Runtime="python3.12", Role=role_arn, Handler="handler.handler",
+                Code={"ZipFile": code}, Tags={"env": rng.choice(("prod", "dev"))})
+    for index in range(rng.randint(0, 2)):
+        iam.create_user(UserName=f"cq-user-{index}", Tags=[{"Key": "env", "Value": rng.choice(("prod", "dev"))}])
+
+
+def read_truth(endpoint: str, account_id: str, management_id: str, regions: list[str],
+               role_name: str | None) -> dict[str, Any]:
+    client = _Clients(endpoint, _credentials(endpoint, account_id, management_id))
+    ec2_items = []
+    for region in regions:
+        reservations = _pages(client("ec2", region).describe_instances, "Reservations", "NextToken", "NextToken")
+        for r in reservations:
+            for i in r["Instances"]:
+                ec2_items.append({"id": i["InstanceId"], "region": region, "state": i["State"]["Name"],
+                                  "tags": _tags(i.get("Tags"))})
+    s3 = client("s3")
+    buckets = []
+    for b in s3.list_buckets().get("Buckets", []):
+        location = s3.get_bucket_location(Bucket=b["Name"]).get("LocationConstraint") or "us-east-1"
+        try:
+            tags = _tags(s3.get_bucket_tagging(Bucket=b["Name"])["TagSet"])
+        except s3.exceptions.ClientError:
+            tags = {}
+        buckets.append({"name": b["Name"], "region": location, "tags": tags})
+    rds_items = []
+    lambda_items = []
+    for region in regions:
+        rds = client("rds", region)
+        for d in _pages(rds.describe_db_instances, "DBInstances", "Marker", "Marker"):
+            rds_items.append({"id": d["DBInstanceIdentifier"], "region": region, "status": d["DBInstanceStatus"],
+                              "tags": _tags(d.get("TagList"))})
+        lam = client("lambda", region)
+        for f in _pages(lam.list_functions, "Functions", "Marker", "NextMarker"):
+            tags = lam.list_tags(Resource=f["FunctionArn"]).get("Tags", {})
+            lambda_items.append({"name": f["FunctionName"], "region": region, "tags": tags})
+    iam = client("iam")
+    roles = [r["RoleName"] for r in _pages(iam.list_roles, "Roles", "Marker", "Marker")]
+    users = [u["UserName"] for u in _pages(iam.list_users, "Users", "Marker", "Marker")]
+    return {"account_id": account_id, "reader_role": role_name, "ec2": ec2_items, "s3": buckets, "rds": rds_items,
+            "lambda": lambda_items, "iam_roles": sorted(roles), "iam_users": sorted(users)}
+
+
+def seed_resources(endpoint: str, seed: int, accounts: list[str] | None = None, role_name: str = DEFAULT_ROLE,
+                   skip_role: list[str] | tuple[str, ...] = (), regions: list[str] | None = None) -> dict[str, Any]:
+    regions = list(regions or DEFAULT_REGIONS)
+    org = _Clients(endpoint, None)("organizations")
+    if accounts is None:
+        management_id, accounts = default_accounts(org)
+    else:
+        management_id = org.describe_organization()["Organization"]["MasterAccountId"]
+    if len(set(accounts)) != len(accounts):
+        raise ValueError("--accounts lists an account twice")
+    skip = set(skip_role)
+
+    def one(account_id: str) -> dict[str, Any]:
+        role = None if account_id in skip else role_name
+        seed_account(endpoint, seed, account_id, management_id, regions, role)
+        return read_truth(endpoint, account_id, management_id, regions, role)
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        seeded = list(pool.map(one, accounts))
+    return {"seed": seed, "role_name": role_name, "regions": regions, "accounts": seeded}
+
+
+def _ids(text: str) -> list[str]:
+    ids = [a for a in text.split(",") if a]
+    for a in ids:
+        if len(a) != 12 or not a.isdigit():
+            raise argparse.ArgumentTypeError(f"not a 12-digit account ID: {a!r}")
+    return ids
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m localaws.seed_resources")
+    parser.add_argument("--endpoint", required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--accounts", type=_ids)
+    parser.add_argument("--role-name", default=DEFAULT_ROLE)
+    parser.add_argument("--skip-role", type=_ids, default=[])
+    parser.add_argument("--regions", type=lambda t: [r for r in t.split(",") if r], default=list(DEFAULT_REGIONS))
+    args = parser.parse_args(argv)
+    truth = seed_resources(args.endpoint, args.seed, args.accounts, args.role_name, args.skip_role, args.regions)
+    json.dump(truth, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

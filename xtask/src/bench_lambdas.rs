@@ -1,0 +1,345 @@
+//! `cargo xtask bench-lambdas`: the Lambdas as shipped (the `bootstrap` in each zip, under
+//! cargo-lambda's Runtime API emulator), side by side with the seed's Python way.
+//!
+//! - Cold start: a fresh `bootstrap` process → its answer to the first event, against Python
+//!   starting, importing boto3 and creating the enricher's four clients (what every cold Python
+//!   Lambda of the seed does before it handles anything). Medians over `--runs`, and peak RSS.
+//! - Zip sizes.
+//! - Enricher CPU per event: the process's own CPU time (utime + stime) over `--events` real
+//!   enrichments against the local AWS, so network waits and moto's work are excluded.
+//!
+//! Writes `bench/lambdas.md`.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result, bail};
+use cima_testkit::{CASE_READER_ROLE, CaseSpec, LambdaEmulator, LambdaFunction, LocalAws, OrgSpec, Venv};
+use serde_json::json;
+
+use crate::bench_cases::{cpu_seconds, median, vm_hwm_kib};
+
+const ENRICHER: &str = "case-enricher";
+/// What the seed's enricher creates at import time, and ours builds once per container.
+const PYTHON_COLD: &str = "import resource, boto3\n\
+s = boto3.session.Session(region_name='us-east-1')\n\
+clients = [s.client(n) for n in ('sts', 'support', 'events', 'organizations')]\n\
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n";
+
+struct Opts {
+    runs: usize,
+    events: usize,
+    accounts: usize,
+    delay_ms: u64,
+    concurrency: usize,
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    let num = |name: &str, default: usize| -> Result<usize> {
+        crate::flag(args, name).map_or(Ok(default), |v| v.parse().with_context(|| format!("{name} must be a number")))
+    };
+    let o = Opts {
+        runs: num("--runs", 15)?.max(1),
+        events: num("--events", 100)?.max(1),
+        accounts: num("--accounts", 200)?.max(1),
+        delay_ms: num("--delay-ms", 25)? as u64,
+        concurrency: num("--concurrency", 16)?.max(1),
+    };
+    crate::setup::run()?;
+    let root = cima_testkit::repo_root();
+    let zips = crate::lambdas::build("x86_64")?;
+    let venv = Venv::locate(&root)?;
+
+    // Cold start, Rust: a fresh emulator per run so no earlier process holds the function's
+    // long-poll; the clock runs from spawn to the answer. The event is one the enricher rejects
+    // without calling AWS (a CloudTrail event), so only initialisation and one handled event
+    // are timed, as on the Python side.
+    let enricher = LambdaFunction::unpack(&crate::lambdas::zip_of(ENRICHER))?;
+    let cloudtrail = json!({"source": "aws.support", "detail-type": "AWS API Call via CloudTrail",
+        "account": "123456789012", "region": "us-east-1", "detail": {"eventName": "DescribeCases"}});
+    let mut rust_ms = Vec::new();
+    let mut rust_rss = Vec::new();
+    for _ in 0..o.runs {
+        let emulator = LambdaEmulator::start()?;
+        let env = dummy_env("http://127.0.0.1:9");
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let start = Instant::now();
+        let running = emulator.run(&enricher, ENRICHER, &env)?;
+        let (status, answer) = emulator.invoke(ENRICHER, &cloudtrail)?;
+        rust_ms.push(start.elapsed().as_secs_f64() * 1000.0);
+        if status != 200 || answer.get("errorType").is_none() {
+            bail!("the enricher should reject a CloudTrail event; got {status} {answer}\n{}", running.logs());
+        }
+        rust_rss.push(vm_hwm_kib(running.pid()).unwrap_or(0) as f64 / 1024.0);
+    }
+
+    let mut py_ms = Vec::new();
+    let mut py_rss = Vec::new();
+    for _ in 0..o.runs {
+        let start = Instant::now();
+        let out = Command::new(venv.python()).args(["-c", PYTHON_COLD]).env("AWS_ACCESS_KEY_ID", "x").env("AWS_SECRET_ACCESS_KEY", "x").output()?;
+        py_ms.push(start.elapsed().as_secs_f64() * 1000.0);
+        if !out.status.success() {
+            bail!("python baseline failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        py_rss.push(String::from_utf8_lossy(&out.stdout).trim().parse::<f64>().unwrap_or(0.0) / 1024.0);
+    }
+
+    // CPU per enrichment against the local AWS.
+    let aws = LocalAws::start()?;
+    let org = aws.seed_org(&OrgSpec { accounts: 4, seed: 5, suspended: 0 })?;
+    let per_account = o.events.div_ceil(4);
+    let cases = aws.seed_cases(&CaseSpec { seed: 5, per_account, ..Default::default() })?;
+    let events: Vec<serde_json::Value> = cases
+        .cases()
+        .take(o.events)
+        .map(|c| {
+            json!({"version": "0", "id": format!("bench-{}", c.case_id), "source": "aws.support",
+                "detail-type": "Support Case Update", "account": c.account_id, "region": "us-east-1",
+                "time": c.time_created, "resources": [],
+                "detail": {"case-id": c.case_id, "display-id": c.display_id, "communication-id": "",
+                    "event-name": "CreateCase", "origin": "CUSTOMER"}})
+        })
+        .collect();
+    let emulator = LambdaEmulator::start()?;
+    let mut env = dummy_env(aws.endpoint());
+    env.push(("CASE_READER_ROLE_NAME".into(), CASE_READER_ROLE.into()));
+    env.push(("CENTRAL_BUS_NAME".into(), "default".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let running = emulator.run(&enricher, ENRICHER, &env)?;
+    // The first event warms the process (client set-up, first TLS-free connection); not counted.
+    let (status, answer) = emulator.invoke(ENRICHER, &events[0])?;
+    if status != 200 || answer.get("errorType").is_some() {
+        bail!("warm-up enrichment failed: {status} {answer}\n{}", running.logs());
+    }
+    let cpu_before = cpu_seconds(running.pid()).context("reading the enricher's CPU time")?;
+    let wall = Instant::now();
+    for event in &events {
+        let (status, answer) = emulator.invoke(ENRICHER, event)?;
+        if status != 200 || answer.get("errorType").is_some() {
+            bail!("enrichment failed: {status} {answer}\n{}", running.logs());
+        }
+    }
+    let wall_ms = wall.elapsed().as_secs_f64() * 1000.0 / events.len() as f64;
+    let cpu_ms = (cpu_seconds(running.pid()).context("reading the enricher's CPU time")? - cpu_before) * 1000.0
+        / events.len() as f64;
+    drop(running);
+    drop(emulator);
+    drop(aws);
+    let _ = org;
+    let chat = chat_vs_orchestrator(&o, &venv)?;
+
+    let sizes: Vec<(String, u64)> = zips
+        .iter()
+        .map(|z| Ok((z.display().to_string(), fs::metadata(z)?.len())))
+        .collect::<Result<_>>()?;
+    let (rm, pm) = (median(rust_ms).unwrap_or(0.0), median(py_ms).unwrap_or(0.0));
+    let (rr, pr) = (median(rust_rss).unwrap_or(0.0), median(py_rss).unwrap_or(0.0));
+    let mut md = String::new();
+    writeln!(md, "# Lambdas as shipped: cold start, size, CPU per event\n")?;
+    writeln!(
+        md,
+        "`cargo xtask bench-lambdas --runs {} --events {}` on this 2-core machine; the `bootstrap` of \
+         each zip built by `cargo xtask lambdas` (profile lambda-release), run under cargo-lambda's \
+         Runtime API emulator.\n",
+        o.runs, o.events
+    )?;
+    writeln!(md, "| measure | case-enricher (Rust) | Python + boto3 (the seed's way) | ratio | goal |")?;
+    writeln!(md, "| --- | --- | --- | --- | --- |")?;
+    writeln!(
+        md,
+        "| cold start → first event handled, median of {} | {rm:.1} ms | {pm:.1} ms (start, import boto3, 4 clients; no event yet) | {:.1}× faster | ≥ 20× {} |",
+        o.runs,
+        pm / rm,
+        if pm / rm >= 20.0 { "met" } else { "missed" }
+    )?;
+    writeln!(md, "| peak RSS | {rr:.1} MiB | {pr:.1} MiB | | |")?;
+    writeln!(
+        md,
+        "| CPU time per enrichment (own process; network and moto excluded), {} events | {cpu_ms:.2} ms | | | |",
+        events.len()
+    )?;
+    writeln!(md, "| wall time per enrichment against moto (8+ calls each) | {wall_ms:.1} ms | | | |\n")?;
+    writeln!(md, "| zip | size | goal |\n| --- | --- | --- |")?;
+    for (zip, size) in &sizes {
+        let mib = *size as f64 / 1_048_576.0;
+        writeln!(md, "| `{}` | {mib:.2} MiB | ≤ 8 MB {} |", zip.trim_start_matches(&format!("{}/", root.display())), if *size <= 8_000_000 { "met" } else { "missed" })?;
+    }
+    writeln!(
+        md,
+        "\n## chat-query over {} accounts vs the seed's sequential orchestrator\n\n\
+         \"how many running ec2 instances\" through `localaws.latency_proxy` adding {} ms to every \
+         request; chat-query's `MAX_CONCURRENCY` {}; the baseline is `bench/chat_boto3.py` (list the \
+         ACTIVE accounts, then per account AssumeRole and DescribeInstances, one account after the \
+         other, as the seed's orchestrator does).\n",
+        o.accounts, o.delay_ms, o.concurrency
+    )?;
+    writeln!(md, "| contender | seconds | instances | accounts answered | chat-query faster by | goal |")?;
+    writeln!(md, "| --- | --- | --- | --- | --- | --- |")?;
+    writeln!(
+        md,
+        "| chat-query, cold container (first question: starts, lists, assumes every role) | {:.2} | {} | {} | {:.1}× | ≥ 25× {} |",
+        chat.cold_s,
+        chat.instances,
+        chat.answered,
+        chat.python_s / chat.cold_s,
+        if chat.python_s / chat.cold_s >= 25.0 { "met" } else { "missed" }
+    )?;
+    writeln!(
+        md,
+        "| chat-query, warm (same question again; roles cached) | {:.2} | {} | {} | {:.1}× | |",
+        chat.warm_s,
+        chat.instances,
+        chat.answered,
+        chat.python_s / chat.warm_s
+    )?;
+    writeln!(md, "| boto3, sequential (the seed's way) | {:.2} | {} | {} | | |", chat.python_s, chat.python_instances, chat.python_accounts)?;
+    writeln!(
+        md,
+        "\nmoto CPU while chat-query answered cold: {:.2} s; while the baseline ran: {:.2} s. moto serves \
+         one request at a time on the same two cores, so its service time bounds the concurrent \
+         contender long before the injected latency does.",
+        chat.moto_cpu_cold, chat.moto_cpu_python
+    )?;
+    writeln!(
+        md,
+        "\nMethod: the Rust clock runs from spawning `bootstrap` to the emulator's answer to an \
+         invocation sent right after the spawn (the runtime's first poll, the handler, the response), \
+         with a CloudTrail-shaped event the enricher rejects without calling AWS. The Python clock \
+         runs from spawning `python3 -c` to its exit after importing boto3 and creating the STS, \
+         Support, EventBridge and Organizations clients, before any event: a lower bound of the \
+         seed's cold start. CPU per enrichment reads /proc/<pid>/stat of the running `bootstrap` \
+         before and after the events; each enrichment assumes the reader role (cached after the \
+         first per account), DescribeCases, DescribeCommunications and PutEvents."
+    )?;
+    let path = root.join("bench/lambdas.md");
+    fs::write(&path, &md)?;
+    println!("{md}");
+    eprintln!("xtask: wrote {}", path.display());
+    Ok(())
+}
+
+struct ChatBench {
+    cold_s: f64,
+    warm_s: f64,
+    instances: u64,
+    answered: usize,
+    python_s: f64,
+    python_instances: u64,
+    python_accounts: u64,
+    moto_cpu_cold: f64,
+    moto_cpu_python: f64,
+}
+
+/// chat-query (the packaged bootstrap, under the emulator) against `bench/chat_boto3.py`, both
+/// through the latency proxy, over a seeded organization.
+fn chat_vs_orchestrator(o: &Opts, venv: &Venv) -> Result<ChatBench> {
+    const CHAT: &str = "chat-query";
+    const TABLE: &str = "cima-chat-history";
+    let root = cima_testkit::repo_root();
+    let aws = LocalAws::start()?;
+    let org = aws.seed_org(&OrgSpec { accounts: o.accounts, seed: 9, suspended: 0 })?;
+    // The read-only role in every account (no cases), instances in a few.
+    aws.seed_cases(&CaseSpec {
+        seed: 9,
+        per_account: 0,
+        role_name: Some(cima_testkit::CHAT_QUERY_ROLE.into()),
+        ..Default::default()
+    })?;
+    let some: Vec<String> = org.accounts.iter().filter(|a| a.status == "ACTIVE").take(10).map(|a| a.id.clone()).collect();
+    cima_testkit::seed_resources(&aws, &cima_testkit::ResourceSpec { seed: 9, accounts: Some(some), ..Default::default() })?;
+    let table = json!({"TableName": TABLE, "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "userId", "AttributeType": "S"}, {"AttributeName": "timestamp", "AttributeType": "N"}],
+        "KeySchema": [{"AttributeName": "userId", "KeyType": "HASH"}, {"AttributeName": "timestamp", "KeyType": "RANGE"}]});
+    aws.tool("call", &[("service", "dynamodb"), ("op", "create_table"), ("params", &table.to_string())])?;
+    let proxy = crate::bench_cases::LatencyProxy::start(venv, &root, aws.endpoint(), o.delay_ms)?;
+    let moto = aws.pid();
+
+    let chat = LambdaFunction::unpack(&crate::lambdas::zip_of(CHAT))?;
+    let emulator = LambdaEmulator::start()?;
+    let mut env = dummy_env(proxy.endpoint());
+    let concurrency = o.concurrency.to_string();
+    env.push(("HISTORY_TABLE_NAME".into(), TABLE.into()));
+    env.push(("MAX_CONCURRENCY".into(), concurrency));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let question = json!({
+        "version": "2.0", "routeKey": "POST /query", "rawPath": "/query", "rawQueryString": "",
+        "headers": {"content-type": "application/json"}, "isBase64Encoded": false,
+        "body": json!({"query": "how many running ec2 instances"}).to_string(),
+        "requestContext": {"accountId": "123456789012", "apiId": "bench", "stage": "$default", "requestId": "bench",
+            "routeKey": "POST /query", "time": "23/Nov/2026:18:30:00 +0000", "timeEpoch": 1795458600000i64,
+            "http": {"method": "POST", "path": "/query", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "bench"},
+            "authorizer": {"jwt": {"claims": {"sub": "bench-user"}, "scopes": null}}}
+    });
+    let ask = |running: &cima_testkit::RunningFunction| -> Result<(f64, serde_json::Value)> {
+        let start = Instant::now();
+        let (status, answer) = emulator.invoke(CHAT, &question)?;
+        let seconds = start.elapsed().as_secs_f64();
+        if status != 200 || answer["statusCode"] != 200 {
+            bail!("chat-query failed: {status} {answer}\n{}", running.logs());
+        }
+        let body: serde_json::Value = serde_json::from_str(answer["body"].as_str().unwrap_or("{}"))?;
+        Ok((seconds, body))
+    };
+    let cpu0 = cpu_seconds(moto).unwrap_or(0.0);
+    let start = Instant::now();
+    let running = emulator.run(&chat, CHAT, &env)?;
+    let (_, body) = ask(&running)?;
+    let cold_s = start.elapsed().as_secs_f64();
+    let moto_cpu_cold = cpu_seconds(moto).unwrap_or(0.0) - cpu0;
+    let (warm_s, _) = ask(&running)?;
+    if body["account_errors"].as_array().is_some_and(|e| !e.is_empty()) {
+        bail!("chat-query reported account errors: {}", body["account_errors"]);
+    }
+    let results = body["results"].as_object().cloned().unwrap_or_default();
+    let instances: u64 = results
+        .values()
+        .flat_map(|items| items.as_array().cloned().unwrap_or_default())
+        .filter_map(|i| i["count"].as_u64())
+        .sum();
+    drop(running);
+
+    let cpu0 = cpu_seconds(moto).unwrap_or(0.0);
+    let mut cmd = Command::new(venv.python());
+    cmd.current_dir(&root).args(["bench/chat_boto3.py", "--endpoint", proxy.endpoint()]);
+    for (k, v) in dummy_env(proxy.endpoint()) {
+        cmd.env(k, v);
+    }
+    let out = cmd.output()?;
+    let moto_cpu_python = cpu_seconds(moto).unwrap_or(0.0) - cpu0;
+    let py: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("bench/chat_boto3.py printed no JSON: {}", String::from_utf8_lossy(&out.stderr)))?;
+    if py["instances"].as_u64() != Some(instances) {
+        bail!("the contenders disagree: chat-query counted {instances} instances, the baseline {}", py);
+    }
+    Ok(ChatBench {
+        cold_s,
+        warm_s,
+        instances,
+        answered: results.len(),
+        python_s: py["seconds"].as_f64().unwrap_or(0.0),
+        python_instances: py["instances"].as_u64().unwrap_or(0),
+        python_accounts: py["accounts"].as_u64().unwrap_or(0),
+        moto_cpu_cold,
+        moto_cpu_python,
+    })
+}
+
+/// Lambda-like credentials and region; the endpoint is the local AWS (or a closed port when the
+/// run must not call AWS at all).
+fn dummy_env(endpoint: &str) -> Vec<(String, String)> {
+    [
+        ("AWS_ACCESS_KEY_ID", cima_testkit::TEST_KEY),
+        ("AWS_SECRET_ACCESS_KEY", cima_testkit::TEST_KEY),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("RUST_LOG", "warn"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}

