@@ -27,6 +27,7 @@ mod error;
 mod http;
 mod lambda;
 mod localaws;
+mod pipeline;
 mod process;
 mod resources;
 mod terraform;
@@ -35,6 +36,7 @@ mod venv;
 use std::path::PathBuf;
 
 pub use error::{Error, Result};
+pub use pipeline::{ENRICHER_FUNCTION, LocalPipeline, STORE_PREFIX};
 pub use lambda::{LambdaEmulator, LambdaFunction, RunningFunction, lambda_zip};
 pub use localaws::{
     AWS_SUBMITTER, CASE_READER_ROLE, CaseSpec, EventCapture, LOCALAWS_DIR, LocalAws, MANAGEMENT_ACCOUNT_ID, OrgSpec,

@@ -8,6 +8,7 @@ mod harness;
 mod linked_account;
 mod org_query;
 mod org_query_resource;
+mod pipeline_e2e;
 mod protocol;
 mod schema;
 mod validate;

@@ -1,0 +1,72 @@
+//! The whole pipeline end to end, with what ships: this provider wires a central pipeline and
+//! three member accounts through the real Terraform, the case-enricher's packaged `bootstrap`
+//! (`cargo xtask lambdas`) runs under the Runtime API emulator, and a case opened in a member
+//! account arrives enriched in the central store (Firehose → S3 in the local AWS) with nothing
+//! carried by hand between the steps.
+
+use std::time::Duration;
+
+use cima_testkit::{CaseSpec, LambdaFunction, LocalAws, LocalPipeline, OrgSpec, STORE_PREFIX, lambda_zip};
+use serde_json::{Value, json};
+
+use crate::harness::provider_binary;
+
+fn enricher() -> Option<LambdaFunction> {
+    let zip = lambda_zip("case-enricher");
+    if !zip.is_file() {
+        assert!(std::env::var_os("CI").is_none(), "{} is missing: `cargo xtask lambdas` builds it", zip.display());
+        #[allow(clippy::print_stderr, reason = "says why the test did nothing")]
+        {
+            eprintln!("skipped: {} is missing; run `cargo xtask lambdas`", zip.display());
+        }
+        return None;
+    }
+    Some(LambdaFunction::unpack(&zip).expect("the zip holds an executable bootstrap"))
+}
+
+#[test]
+fn a_case_opened_in_a_member_lands_enriched_in_the_central_store() {
+    let Some(bootstrap) = enricher() else { return };
+    let aws = LocalAws::start().expect("local AWS");
+    let org = aws.seed_org(&OrgSpec { accounts: 3, seed: 31, suspended: 0 }).expect("org");
+    let members: Vec<String> = org.members().map(|a| a.id.clone()).collect();
+    // Cases need a role for the seeding tool only; the pipeline's reader roles are the provider's.
+    aws.seed_cases(&CaseSpec { seed: 31, per_account: 0, role_name: Some("SeedReader".into()), ..Default::default() })
+        .expect("seed roles");
+    let source = cima_testkit::provider_source().expect("provider source");
+    let pipeline = LocalPipeline::start(
+        &aws,
+        provider_binary(),
+        &source,
+        &bootstrap,
+        &org.management_account_id,
+        &org.organization_id,
+        &members,
+    )
+    .expect("pipeline wired");
+
+    // A case opened in the second member, as a person there would (its own credentials).
+    let member = &members[1];
+    let params = json!({"subject": "Checkout latency", "communicationBody": "p99 doubled since 09:00",
+        "serviceCode": "amazon-dynamodb", "categoryCode": "performance", "severityCode": "urgent"});
+    let created = aws
+        .tool("call", &[("service", "support"), ("op", "create_case"), ("params", &params.to_string()), ("account", member)])
+        .expect("create case");
+    let case_id = created["caseId"].as_str().expect("a case id").to_owned();
+
+    let (key, event) = pipeline.wait_for_stored(&aws, &case_id, Duration::from_secs(60)).expect("enriched event stored");
+    assert!(key.starts_with(STORE_PREFIX), "{key}");
+    assert_eq!(event["source"], "heidi.support", "{event:#}");
+    assert_eq!(event["detail-type"], "heidi.support", "{event:#}");
+    assert_eq!(event["account"], member.as_str(), "the member's account survives both hops: {event:#}");
+    let d: &Value = &event["detail"];
+    assert_eq!(d["subject"], "Checkout latency");
+    assert_eq!(d["severityCode"], "urgent");
+    assert_eq!(d["severityName"], "Production system down");
+    assert_eq!(d["serviceCode"], "amazon-dynamodb");
+    let name = org.account(member).map(|a| a.name.clone()).expect("seeded account");
+    assert_eq!(d["accountName"], name.as_str(), "{d:#}");
+    assert!(d["submittedRole"].as_str().is_some_and(|r| !r.is_empty()), "{d:#}");
+    assert!(d["firstResponseTime"].is_null(), "AWS has not answered yet: {d:#}");
+    assert!(pipeline.enricher_logs().contains(&case_id), "one log line names the case");
+}

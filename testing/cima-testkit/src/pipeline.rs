@@ -1,0 +1,170 @@
+//! The whole CIMA event flow on one machine, with no hand-carried step: the provider wires it
+//! (`cima_case_pipeline` in the central account, `cima_linked_account` in every member) through
+//! the real Terraform, the packaged case-enricher runs under the Runtime API emulator, and the
+//! local AWS delivers events to it (its Lambda-target extension) and to Firehose → S3.
+//!
+//! A case created in a member account then travels: Support's event on the member's default bus →
+//! the forwarding rule → the central bus → the enrich rule → the enricher (assumes the case-reader
+//! role, reads the case, puts `heidi.support` on the member's bus) → forwarded again → the store
+//! rule → Firehose → an object under `DataCollection-data/heidi.support/` in the data bucket.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+use crate::lambda::{LambdaEmulator, LambdaFunction, RunningFunction};
+use crate::localaws::{LocalAws, REGION, TEST_KEY};
+use crate::terraform::{Terraform, TfWorkspace};
+
+/// The function name the enrich rule targets and the emulator serves.
+pub const ENRICHER_FUNCTION: &str = "case-enricher";
+/// Firehose's S3 prefix: the seed's layout, which the Glue table's projection reads.
+pub const STORE_PREFIX: &str = "DataCollection-data/heidi.support/";
+const BUS: &str = "cima-cases";
+const STREAM: &str = "cima-store";
+
+/// A wired pipeline; dropping it stops the enricher and the emulator (the Terraform state and
+/// the local AWS belong to the caller).
+#[derive(Debug)]
+pub struct LocalPipeline {
+    pub workspace: TfWorkspace,
+    pub bucket: String,
+    pub central_account: String,
+    pub members: Vec<String>,
+    enricher: RunningFunction,
+    emulator: LambdaEmulator,
+}
+
+impl LocalPipeline {
+    /// Wires `members` to a central pipeline in the management account of the seeded
+    /// organization in `aws`, with `provider` (the cima provider binary) and `enricher` (the
+    /// function's binary or packaged bootstrap).
+    pub fn start(
+        aws: &LocalAws,
+        provider: &std::path::Path,
+        provider_source: &str,
+        enricher: &LambdaFunction,
+        central_account: &str,
+        organization_id: &str,
+        members: &[String],
+    ) -> Result<LocalPipeline> {
+        let bucket = format!("cima-data-{central_account}");
+        aws.tool("bucket", &[("name", &bucket)])?;
+        let stream = json!({
+            "DeliveryStreamName": STREAM,
+            "DeliveryStreamType": "DirectPut",
+            "ExtendedS3DestinationConfiguration": {
+                "RoleARN": format!("arn:aws:iam::{central_account}:role/cima-firehose"),
+                "BucketARN": format!("arn:aws:s3:::{bucket}"),
+                "Prefix": STORE_PREFIX,
+                "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+                "ProcessingConfiguration": {"Enabled": true, "Processors": [{"Type": "AppendDelimiterToRecord", "Parameters": []}]}
+            }
+        });
+        let created = aws.tool("call", &[("service", "firehose"), ("op", "create_delivery_stream"), ("params", &stream.to_string())])?;
+        let stream_arn = created["DeliveryStreamARN"].as_str().unwrap_or_default().to_owned();
+
+        let emulator = LambdaEmulator::start()?;
+        let env = [
+            ("AWS_ACCESS_KEY_ID", TEST_KEY),
+            ("AWS_SECRET_ACCESS_KEY", TEST_KEY),
+            ("AWS_REGION", REGION),
+            ("AWS_ENDPOINT_URL", aws.endpoint()),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("CENTRAL_BUS_NAME", BUS),
+            ("RUST_LOG", "info"),
+        ];
+        let running = emulator.run(enricher, ENRICHER_FUNCTION, &env)?;
+        aws.register_lambda_target(ENRICHER_FUNCTION, &emulator.base_url())?;
+
+        let tf = Terraform::locate()?;
+        let mut ws = TfWorkspace::with_source(&tf, provider, provider_source)?;
+        ws.envs(aws.aws_env());
+        let short = provider_source.trim_start_matches("registry.terraform.io/");
+        let members_hcl = members.iter().map(|m| format!("\"{m}\"")).collect::<Vec<_>>().join(", ");
+        ws.write(
+            "main.tf",
+            &format!(
+                r#"terraform {{
+  required_providers {{
+    cima = {{
+      source = "{short}"
+    }}
+  }}
+}}
+
+provider "cima" {{}}
+
+resource "cima_case_pipeline" "this" {{
+  bus_name              = "{BUS}"
+  organization_ids      = ["{organization_id}"]
+  enricher_function_arn = "arn:aws:lambda:{REGION}:{central_account}:function:{ENRICHER_FUNCTION}"
+  store_target_arn      = "{stream_arn}"
+  store_role_arn        = "arn:aws:iam::{central_account}:role/cima-events-to-firehose"
+}}
+
+resource "cima_linked_account" "this" {{
+  for_each = toset([{members_hcl}])
+
+  account_id        = each.value
+  central_bus_arn   = cima_case_pipeline.this.bus_arn
+  enricher_role_arn = "arn:aws:iam::{central_account}:role/cima-enricher"
+  organization_id   = "{organization_id}"
+}}
+"#
+            ),
+        )?;
+        ws.apply()?;
+        Ok(LocalPipeline {
+            workspace: ws,
+            bucket,
+            central_account: central_account.to_owned(),
+            members: members.to_vec(),
+            enricher: running,
+            emulator,
+        })
+    }
+
+    /// Waits (bounded by `timeout`) for the enriched event of `case_id` to land in the data
+    /// bucket under [`STORE_PREFIX`], and returns it with the object's key.
+    pub fn wait_for_stored(&self, aws: &LocalAws, case_id: &str, timeout: Duration) -> Result<(String, Value)> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            // Lets queued target deliveries finish first; bounded by the extension.
+            aws.target_deliveries(Duration::from_secs(5))?;
+            let listed = aws.tool(
+                "call",
+                &[("service", "s3"), ("op", "list_objects_v2"), ("params", &json!({"Bucket": self.bucket, "Prefix": STORE_PREFIX}).to_string())],
+            )?;
+            for key in listed["Contents"].as_array().into_iter().flatten().filter_map(|o| o["Key"].as_str()) {
+                let object = aws.tool("get-object", &[("bucket", &self.bucket), ("key", key)])?;
+                for line in object["body"].as_str().unwrap_or_default().lines() {
+                    if let Ok(event) = serde_json::from_str::<Value>(line)
+                        && event["detail"]["caseId"] == case_id
+                    {
+                        return Ok((key.to_owned(), event));
+                    }
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::Http {
+                    url: format!("s3://{}/{STORE_PREFIX}", self.bucket),
+                    detail: format!(
+                        "no enriched event for {case_id} within {} s; deliveries: {}\n--- enricher ---\n{}\n--- emulator ---\n{}",
+                        timeout.as_secs(),
+                        aws.target_deliveries(Duration::from_secs(1)).unwrap_or_default(),
+                        self.enricher.logs(),
+                        self.emulator.logs()
+                    ),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// The enricher's log lines so far.
+    pub fn enricher_logs(&self) -> String {
+        self.enricher.logs()
+    }
+}
