@@ -76,6 +76,13 @@ pub trait Provider: Send + Sync + 'static {
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {
         Vec::new()
     }
+
+    /// True lets Terraform reuse the schema it got from another instance of this provider in the
+    /// same command instead of asking every instance (GetProviderSchemaOptional), which pays off
+    /// when serving the schema is costly.
+    fn schema_cacheable(&self) -> bool {
+        false
+    }
 }
 
 /// A data source on typed models. `Model` holds every attribute of the schema: the inputs as the

@@ -91,14 +91,18 @@ impl<P: Provider> ProviderService<P> {
                 .iter()
                 .map(|(name, e)| (name.clone(), convert::schema(&e.schema)))
                 .collect(),
-            server_capabilities: Some(capabilities()),
+            server_capabilities: Some(capabilities(self.provider.schema_cacheable())),
             ..Default::default()
         }
     }
 }
 
-fn capabilities() -> pb::ServerCapabilities {
-    pb::ServerCapabilities { plan_destroy: false, get_provider_schema_optional: false, move_resource_state: false }
+fn capabilities(schema_cacheable: bool) -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: false,
+        get_provider_schema_optional: schema_cacheable,
+        move_resource_state: false,
+    }
 }
 
 /// Plans a change the way Terraform expects of a provider: the proposed state, with computed
@@ -147,7 +151,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         _req: Request<pb::get_metadata::Request>,
     ) -> Result<Response<pb::get_metadata::Response>, Status> {
         Ok(Response::new(pb::get_metadata::Response {
-            server_capabilities: Some(capabilities()),
+            server_capabilities: Some(capabilities(self.provider.schema_cacheable())),
             data_sources: self
                 .data_sources
                 .keys()

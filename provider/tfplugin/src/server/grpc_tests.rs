@@ -168,6 +168,8 @@ async fn lifecycle_create_noop_update_replace_read_gone_import_delete() {
     let svc = ProviderService::new(Toy(store.clone()), CancellationToken::new());
     let schema = svc.schema_response();
     assert!(schema.resource_schemas.contains_key("toy_widget"));
+    // Terraform asks every instance for the schema unless the provider says it may cache it.
+    assert_eq!(schema.server_capabilities.map(|c| c.get_provider_schema_optional), Some(false));
 
     // Create: computed attributes are unknown in the plan, known after apply.
     let config = obj("a", Some(1), Value::Null, Value::Null);

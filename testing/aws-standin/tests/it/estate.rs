@@ -190,6 +190,7 @@ fn every_module_example_and_root_validates() {
     let started = Instant::now();
     let mut runner = Runner::new();
     let dirs = configurations(&runner.root);
+    assert!(!dirs.is_empty(), "no configuration found under {}: discovery is broken", runner.root.display());
     for dir in &dirs {
         runner.check(dir, &[], &[args(&["init", "-backend=false", "-no-color"]), args(&["validate", "-no-color"])]);
     }
@@ -197,13 +198,18 @@ fn every_module_example_and_root_validates() {
 }
 
 /// `init -backend=false` + `terraform test` in each directory, with a local AWS for those using cima.
-fn run_tests(what: &str, select: impl Fn(&Path) -> bool) {
+fn run_tests(what: &str, select: impl Fn(&Path) -> bool, expect_some: bool) {
     if require_schema(what).is_none() {
         return;
     }
     let started = Instant::now();
     let mut runner = Runner::new();
     let dirs: Vec<PathBuf> = tested(&runner.root).into_iter().filter(|d| select(d)).collect();
+    assert!(
+        !expect_some || !dirs.is_empty(),
+        "{what}: nothing with tests/*.tftest.hcl under {}",
+        runner.root.display()
+    );
     // A configuration's tests may run the cima provider unmocked: it then talks to a local AWS with
     // a seeded organization (management account 123456789012, four members).
     let local_aws = dirs.iter().any(|d| uses_cima(d)).then(|| {
@@ -239,13 +245,14 @@ fn is_module(root: &Path, dir: &Path) -> bool {
 #[test]
 fn every_module_test_passes() {
     let root = estate_root();
-    run_tests("every_module_test_passes", |d| is_module(&root, d));
+    // Every module is meant to have tests, so finding none means discovery broke.
+    run_tests("every_module_test_passes", |d| is_module(&root, d), true);
 }
 
 #[test]
 fn every_root_test_passes() {
     let root = estate_root();
-    run_tests("every_root_test_passes", |d| !is_module(&root, d));
+    run_tests("every_root_test_passes", |d| !is_module(&root, d), false);
 }
 
 #[cfg(test)]
