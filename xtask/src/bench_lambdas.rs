@@ -79,7 +79,11 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut py_rss = Vec::new();
     for _ in 0..o.runs {
         let start = Instant::now();
-        let out = Command::new(venv.python()).args(["-c", PYTHON_COLD]).env("AWS_ACCESS_KEY_ID", "x").env("AWS_SECRET_ACCESS_KEY", "x").output()?;
+        let out = Command::new(venv.python())
+            .args(["-c", PYTHON_COLD])
+            .env("AWS_ACCESS_KEY_ID", "x")
+            .env("AWS_SECRET_ACCESS_KEY", "x")
+            .output()?;
         py_ms.push(start.elapsed().as_secs_f64() * 1000.0);
         if !out.status.success() {
             bail!("python baseline failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -131,10 +135,8 @@ pub fn run(args: &[String]) -> Result<()> {
     let _ = org;
     let chat = chat_vs_orchestrator(&o, &venv)?;
 
-    let sizes: Vec<(String, u64)> = zips
-        .iter()
-        .map(|z| Ok((z.display().to_string(), fs::metadata(z)?.len())))
-        .collect::<Result<_>>()?;
+    let sizes: Vec<(String, u64)> =
+        zips.iter().map(|z| Ok((z.display().to_string(), fs::metadata(z)?.len()))).collect::<Result<_>>()?;
     let (rm, pm) = (median(rust_ms).unwrap_or(0.0), median(py_ms).unwrap_or(0.0));
     let (rr, pr) = (median(rust_rss).unwrap_or(0.0), median(py_rss).unwrap_or(0.0));
     let mut md = String::new();
@@ -165,7 +167,12 @@ pub fn run(args: &[String]) -> Result<()> {
     writeln!(md, "| zip | size | goal |\n| --- | --- | --- |")?;
     for (zip, size) in &sizes {
         let mib = *size as f64 / 1_048_576.0;
-        writeln!(md, "| `{}` | {mib:.2} MiB | ≤ 8 MB {} |", zip.trim_start_matches(&format!("{}/", root.display())), if *size <= 8_000_000 { "met" } else { "missed" })?;
+        writeln!(
+            md,
+            "| `{}` | {mib:.2} MiB | ≤ 8 MB {} |",
+            zip.trim_start_matches(&format!("{}/", root.display())),
+            if *size <= 8_000_000 { "met" } else { "missed" }
+        )?;
     }
     writeln!(
         md,
@@ -195,7 +202,11 @@ pub fn run(args: &[String]) -> Result<()> {
         chat.answered,
         chat.python_s / chat.warm_s
     )?;
-    writeln!(md, "| boto3, sequential (the seed's way) | {:.2} | {} | {} | | |", chat.python_s, chat.python_instances, chat.python_accounts)?;
+    writeln!(
+        md,
+        "| boto3, sequential (the seed's way) | {:.2} | {} | {} | | |",
+        chat.python_s, chat.python_instances, chat.python_accounts
+    )?;
     writeln!(
         md,
         "\nmoto CPU while chat-query answered cold: {:.2} s; while the baseline ran: {:.2} s. moto serves \
@@ -248,8 +259,12 @@ fn chat_vs_orchestrator(o: &Opts, venv: &Venv) -> Result<ChatBench> {
         role_name: Some(cima_testkit::CHAT_QUERY_ROLE.into()),
         ..Default::default()
     })?;
-    let some: Vec<String> = org.accounts.iter().filter(|a| a.status == "ACTIVE").take(10).map(|a| a.id.clone()).collect();
-    cima_testkit::seed_resources(&aws, &cima_testkit::ResourceSpec { seed: 9, accounts: Some(some), ..Default::default() })?;
+    let some: Vec<String> =
+        org.accounts.iter().filter(|a| a.status == "ACTIVE").take(10).map(|a| a.id.clone()).collect();
+    cima_testkit::seed_resources(
+        &aws,
+        &cima_testkit::ResourceSpec { seed: 9, accounts: Some(some), ..Default::default() },
+    )?;
     let table = json!({"TableName": TABLE, "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": [{"AttributeName": "userId", "AttributeType": "S"}, {"AttributeName": "timestamp", "AttributeType": "N"}],
         "KeySchema": [{"AttributeName": "userId", "KeyType": "HASH"}, {"AttributeName": "timestamp", "KeyType": "RANGE"}]});

@@ -48,7 +48,10 @@ fn pipeline(provider: &std::path::Path) -> Result<()> {
         crate::sh(crate::cargo().args(["build", "--package", "case-enricher"]))?;
         cima_testkit::LambdaFunction::binary(&crate::target_dir().join("debug/case-enricher"))?
     };
-    eprintln!("xtask: pipeline: a second local AWS, the enricher {} under the Runtime API emulator", enricher.path().display());
+    eprintln!(
+        "xtask: pipeline: a second local AWS, the enricher {} under the Runtime API emulator",
+        enricher.path().display()
+    );
     let aws = cima_testkit::LocalAws::start()?;
     let org = aws.seed_org(&cima_testkit::OrgSpec { accounts: 3, seed: 8, suspended: 0 })?;
     aws.seed_cases(&cima_testkit::CaseSpec {
@@ -72,7 +75,10 @@ fn pipeline(provider: &std::path::Path) -> Result<()> {
     let member = &members[0];
     let params = serde_json::json!({"subject": "Production database unreachable", "communicationBody": "Since 09:12 UTC",
         "serviceCode": "amazon-relational-database-service", "categoryCode": "instance-issue", "severityCode": "critical"});
-    let created = aws.tool("call", &[("service", "support"), ("op", "create_case"), ("params", &params.to_string()), ("account", member)])?;
+    let created = aws.tool(
+        "call",
+        &[("service", "support"), ("op", "create_case"), ("params", &params.to_string()), ("account", member)],
+    )?;
     let case_id = created["caseId"].as_str().with_context(|| format!("CreateCase answered {created}"))?.to_owned();
     eprintln!("xtask: opened case {case_id} in member account {member}; following it to the central store");
     let (key, event) = pipeline.wait_for_stored(&aws, &case_id, std::time::Duration::from_secs(60))?;

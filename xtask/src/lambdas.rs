@@ -43,7 +43,8 @@ pub fn build(arch: &str) -> Result<Vec<PathBuf>> {
     let mut c = cargo();
     // cargo-lambda finds zig (python-zig) next to itself on PATH.
     let path = std::env::join_paths(
-        std::iter::once(tools.dir().join("bin")).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+        std::iter::once(tools.dir().join("bin"))
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
     )?;
     c.env("PATH", path).env("CARGO_TARGET_DIR", target_dir()).args([
         "lambda",

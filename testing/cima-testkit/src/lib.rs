@@ -36,13 +36,13 @@ mod venv;
 use std::path::PathBuf;
 
 pub use error::{Error, Result};
-pub use pipeline::{ENRICHER_FUNCTION, LocalPipeline, STORE_PREFIX};
 pub use lambda::{LambdaEmulator, LambdaFunction, RunningFunction, lambda_zip};
 pub use localaws::{
     AWS_SUBMITTER, CASE_READER_ROLE, CaseSpec, EventCapture, LOCALAWS_DIR, LocalAws, MANAGEMENT_ACCOUNT_ID, OrgSpec,
     REGION, SeededAccount, SeededAccountCases, SeededAttachment, SeededCase, SeededCases, SeededCommunication,
     SeededOrg, SeededOu, TEST_KEY,
 };
+pub use pipeline::{ENRICHER_FUNCTION, LocalPipeline, STORE_PREFIX};
 pub use resources::{
     CHAT_QUERY_ROLE, ResourceSpec, SeededAccountResources, SeededBucket, SeededDbInstance, SeededFunction,
     SeededInstance, SeededResources, seed_resources,

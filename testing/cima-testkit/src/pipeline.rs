@@ -62,7 +62,10 @@ impl LocalPipeline {
                 "ProcessingConfiguration": {"Enabled": true, "Processors": [{"Type": "AppendDelimiterToRecord", "Parameters": []}]}
             }
         });
-        let created = aws.tool("call", &[("service", "firehose"), ("op", "create_delivery_stream"), ("params", &stream.to_string())])?;
+        let created = aws.tool(
+            "call",
+            &[("service", "firehose"), ("op", "create_delivery_stream"), ("params", &stream.to_string())],
+        )?;
         let stream_arn = created["DeliveryStreamARN"].as_str().unwrap_or_default().to_owned();
 
         let emulator = LambdaEmulator::start()?;
@@ -135,7 +138,11 @@ resource "cima_linked_account" "this" {{
             aws.target_deliveries(Duration::from_secs(5))?;
             let listed = aws.tool(
                 "call",
-                &[("service", "s3"), ("op", "list_objects_v2"), ("params", &json!({"Bucket": self.bucket, "Prefix": STORE_PREFIX}).to_string())],
+                &[
+                    ("service", "s3"),
+                    ("op", "list_objects_v2"),
+                    ("params", &json!({"Bucket": self.bucket, "Prefix": STORE_PREFIX}).to_string()),
+                ],
             )?;
             for key in listed["Contents"].as_array().into_iter().flatten().filter_map(|o| o["Key"].as_str()) {
                 let object = aws.tool("get-object", &[("bucket", &self.bucket), ("key", key)])?;

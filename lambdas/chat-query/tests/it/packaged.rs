@@ -4,7 +4,9 @@
 //! through the Invoke API. This proves the zip starts, reads its configuration and answers, not
 //! only that the handler function does.
 
-use cima_testkit::{LambdaEmulator, LambdaFunction, OrgSpec, REGION, ResourceSpec, TEST_KEY, lambda_zip, seed_resources};
+use cima_testkit::{
+    LambdaEmulator, LambdaFunction, OrgSpec, REGION, ResourceSpec, TEST_KEY, lambda_zip, seed_resources,
+};
 use serde_json::{Value, json};
 
 use crate::harness::{Local, TABLE, post_query};

@@ -50,11 +50,15 @@ fn a_case_opened_in_a_member_lands_enriched_in_the_central_store() {
     let params = json!({"subject": "Checkout latency", "communicationBody": "p99 doubled since 09:00",
         "serviceCode": "amazon-dynamodb", "categoryCode": "performance", "severityCode": "urgent"});
     let created = aws
-        .tool("call", &[("service", "support"), ("op", "create_case"), ("params", &params.to_string()), ("account", member)])
+        .tool(
+            "call",
+            &[("service", "support"), ("op", "create_case"), ("params", &params.to_string()), ("account", member)],
+        )
         .expect("create case");
     let case_id = created["caseId"].as_str().expect("a case id").to_owned();
 
-    let (key, event) = pipeline.wait_for_stored(&aws, &case_id, Duration::from_secs(60)).expect("enriched event stored");
+    let (key, event) =
+        pipeline.wait_for_stored(&aws, &case_id, Duration::from_secs(60)).expect("enriched event stored");
     assert!(key.starts_with(STORE_PREFIX), "{key}");
     assert_eq!(event["source"], "heidi.support", "{event:#}");
     assert_eq!(event["detail-type"], "heidi.support", "{event:#}");

@@ -3,5 +3,6 @@
 
 mod estate;
 mod protocol;
+mod runbook;
 mod support;
 mod terraform;
