@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
 
 use aws_config::sts::AssumeRoleProvider;
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 
@@ -22,6 +24,41 @@ pub fn partition(region: &str) -> &'static str {
 
 pub fn role_arn(partition: &str, account_id: &str, role_name: &str) -> String {
     format!("arn:{partition}:iam::{account_id}:role/{role_name}")
+}
+
+/// Credentials are renewed this long before they expire, so none expires in flight.
+const RENEW_BEFORE: Duration = Duration::from_secs(300);
+
+/// One AssumeRole per (account, role) for every client and direct caller: the SDK caches
+/// identities per client configuration, and a direct `provide_credentials` call (to tell a
+/// refused role from a failing service) bypasses that cache. Refusals are not kept, so a role
+/// created later is picked up on the next call.
+#[derive(Debug)]
+struct CachedAssumeRole {
+    inner: AssumeRoleProvider,
+    current: futures::lock::Mutex<Option<Credentials>>,
+}
+
+fn still_fresh(c: &Credentials, now: SystemTime) -> bool {
+    c.expiry().is_none_or(|expiry| expiry > now + RENEW_BEFORE)
+}
+
+impl ProvideCredentials for CachedAssumeRole {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            // Held across the call: concurrent first users of an account wait for one AssumeRole.
+            let mut current = self.current.lock().await;
+            if let Some(c) = current.as_ref().filter(|c| still_fresh(c, SystemTime::now())) {
+                return Ok(c.clone());
+            }
+            let fresh = self.inner.provide_credentials().await?;
+            *current = Some(fresh.clone());
+            Ok(fresh)
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -49,8 +86,9 @@ impl AccountSessions {
         }
         let base_region = self.base.region().map(|r| r.as_ref().to_owned()).unwrap_or_else(|| region.to_owned());
         let arn = role_arn(partition(&base_region), account_id, role_name);
-        let provider =
+        let inner =
             AssumeRoleProvider::builder(arn).session_name(&self.session_name).configure(&self.base).build().await;
+        let provider = CachedAssumeRole { inner, current: futures::lock::Mutex::new(None) };
         let config = self
             .base
             .clone()
@@ -74,5 +112,14 @@ mod tests {
         assert_eq!(role_arn(partition("us-east-1"), "123456789012", "R"), "arn:aws:iam::123456789012:role/R");
         assert_eq!(partition("cn-north-1"), "aws-cn");
         assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
+    }
+
+    #[test]
+    fn credentials_are_renewed_before_they_expire() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let expiring = |secs| Credentials::new("AKID", "SECRET", None, Some(now + Duration::from_secs(secs)), "test");
+        assert!(still_fresh(&expiring(3600), now));
+        assert!(!still_fresh(&expiring(299), now));
+        assert!(still_fresh(&Credentials::new("AKID", "SECRET", None, None, "test"), now));
     }
 }

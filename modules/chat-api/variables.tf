@@ -158,9 +158,9 @@ variable "bedrock_model_id" {
 }
 
 variable "max_concurrency" {
-  description = "Member accounts queried at once per request (MAX_CONCURRENCY)."
+  description = "Member accounts queried at once per request (MAX_CONCURRENCY). Each account costs a few round trips, and API Gateway ends a request after 30 s, so a large organization needs this high."
   type        = number
-  default     = 16
+  default     = 64
 
   validation {
     condition     = var.max_concurrency >= 1 && var.max_concurrency <= 256

@@ -150,8 +150,13 @@ async fn path_of(api: &dyn OrganizationsApi, root_id: &str, parent_id: &str) -> 
 /// tags of the accounts that survive the cheap filters, then applies the tag filter.
 pub async fn query(api: &dyn OrganizationsApi, q: &OrgQuery, max_concurrency: usize) -> Result<OrgInventory, OrgError> {
     let limit = max_concurrency.max(1);
-    let org = api.describe_organization().await?;
-    let root = api.list_roots().await?.into_iter().next().ok_or(OrgError::NoRoot)?;
+    // Independent calls go out together: each sequential round trip is latency the caller waits.
+    let (org, roots) = if limit >= 2 {
+        futures::try_join!(api.describe_organization(), api.list_roots())?
+    } else {
+        (api.describe_organization().await?, api.list_roots().await?)
+    };
+    let root = roots.into_iter().next().ok_or(OrgError::NoRoot)?;
 
     let starts: Vec<String> = if q.parent_ids.is_empty() { vec![root.id.clone()] } else { dedup(&q.parent_ids) };
     let mut level: Vec<(String, String)> = futures::stream::iter(starts.iter().cloned())
@@ -163,7 +168,10 @@ pub async fn query(api: &dyn OrganizationsApi, q: &OrgQuery, max_concurrency: us
         .try_collect()
         .await?;
 
-    // Breadth first: one level's parents are listed concurrently, then their children's.
+    // Breadth first: one level's parents are listed concurrently, then their children's. A
+    // parent's two listings go out together when the limit leaves room for both.
+    let pair_calls = limit >= 2;
+    let parents_at_once = if pair_calls { limit / 2 } else { 1 };
     let mut visited: BTreeSet<String> = BTreeSet::new();
     let mut placed: BTreeMap<String, Account> = BTreeMap::new();
     while !level.is_empty() {
@@ -171,12 +179,18 @@ pub async fn query(api: &dyn OrganizationsApi, q: &OrgQuery, max_concurrency: us
         let results: Vec<(String, String, Vec<RawAccount>, Vec<OrgUnit>)> =
             futures::stream::iter(level.iter().cloned())
                 .map(|(id, path)| async move {
-                    let accounts = api.list_accounts_for_parent(&id).await?;
-                    let children =
-                        if q.recursive { api.list_organizational_units_for_parent(&id).await? } else { Vec::new() };
+                    let children = async {
+                        if q.recursive { api.list_organizational_units_for_parent(&id).await } else { Ok(Vec::new()) }
+                    };
+                    let accounts = api.list_accounts_for_parent(&id);
+                    let (accounts, children) = if pair_calls {
+                        futures::try_join!(accounts, children)?
+                    } else {
+                        (accounts.await?, children.await?)
+                    };
                     Ok::<_, OrgError>((id, path, accounts, children))
                 })
-                .buffer_unordered(limit)
+                .buffer_unordered(parents_at_once)
                 .try_collect()
                 .await?;
         let mut next = Vec::new();

@@ -1,6 +1,7 @@
 //! The walk against an in-memory organization (a double of our own trait, not of AWS).
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::*;
 
@@ -9,6 +10,8 @@ struct MemOrg {
     ous: Vec<(String, String, String)>, // id, name, parent
     accounts: Vec<(RawAccount, String, BTreeMap<String, String>)>,
     calls: Mutex<Vec<String>>,
+    in_flight: AtomicUsize,
+    peak: AtomicUsize,
 }
 
 fn raw(id: &str, status: &str) -> RawAccount {
@@ -51,17 +54,29 @@ impl MemOrg {
     fn log(&self, s: String) {
         self.calls.lock().unwrap().push(s);
     }
+    /// Counts the call as in flight across a few scheduler turns, so overlapping calls show.
+    async fn in_flight(&self) {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 #[async_trait]
 impl OrganizationsApi for MemOrg {
     async fn describe_organization(&self) -> Result<OrgInfo, OrgError> {
+        self.in_flight().await;
         Ok(OrgInfo { id: "o-abc".into(), management_account_id: "111111111111".into() })
     }
     async fn list_roots(&self) -> Result<Vec<OrgUnit>, OrgError> {
+        self.in_flight().await;
         Ok(vec![OrgUnit { id: "r-root".into(), name: "Root".into() }])
     }
     async fn list_organizational_units_for_parent(&self, parent_id: &str) -> Result<Vec<OrgUnit>, OrgError> {
+        self.in_flight().await;
         self.log(format!("ous:{parent_id}"));
         Ok(self
             .ous
@@ -71,14 +86,17 @@ impl OrganizationsApi for MemOrg {
             .collect())
     }
     async fn list_accounts_for_parent(&self, parent_id: &str) -> Result<Vec<RawAccount>, OrgError> {
+        self.in_flight().await;
         self.log(format!("accounts:{parent_id}"));
         Ok(self.accounts.iter().filter(|a| a.1 == parent_id).map(|a| a.0.clone()).collect())
     }
     async fn list_tags_for_resource(&self, resource_id: &str) -> Result<BTreeMap<String, String>, OrgError> {
+        self.in_flight().await;
         self.log(format!("tags:{resource_id}"));
         Ok(self.accounts.iter().find(|a| a.0.id == resource_id).map(|a| a.2.clone()).unwrap_or_default())
     }
     async fn parent_of(&self, child_id: &str) -> Result<String, OrgError> {
+        self.in_flight().await;
         self.ous
             .iter()
             .find(|o| o.0 == child_id)
@@ -86,11 +104,25 @@ impl OrganizationsApi for MemOrg {
             .ok_or_else(|| OrgError::ParentNotFound(child_id.into()))
     }
     async fn describe_organizational_unit(&self, ou_id: &str) -> Result<OrgUnit, OrgError> {
+        self.in_flight().await;
         self.ous
             .iter()
             .find(|o| o.0 == ou_id)
             .map(|o| OrgUnit { id: o.0.clone(), name: o.1.clone() })
             .ok_or_else(|| OrgError::ParentNotFound(ou_id.into()))
+    }
+}
+
+#[tokio::test]
+async fn calls_in_flight_never_exceed_the_limit() {
+    for limit in 1..=4 {
+        let org = MemOrg::sample();
+        let inv = query(&org, &OrgQuery::default(), limit).await.unwrap();
+        assert_eq!(inv.accounts.len(), 4);
+        let peak = org.peak.load(Ordering::SeqCst);
+        assert!(peak <= limit, "limit {limit}, peak {peak}");
+        // A parent's two listings (and the first two calls) overlap once the limit allows it.
+        assert!(peak >= limit.min(2), "limit {limit}, peak {peak}");
     }
 }
 

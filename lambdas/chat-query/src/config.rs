@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 pub const DEFAULT_QUERY_ROLE: &str = "ChatSystemReadOnlyRole";
-pub const DEFAULT_MAX_CONCURRENCY: usize = 16;
+pub const DEFAULT_MAX_CONCURRENCY: usize = 64;
 pub const DEFAULT_HISTORY_TTL_DAYS: i64 = 30;
 /// Bedrock must answer within this, or the deterministic parser answers instead.
 pub const DEFAULT_MODEL_TIMEOUT: Duration = Duration::from_secs(3);
@@ -78,7 +78,7 @@ mod tests {
     fn defaults_and_overrides() {
         let c = Config::from_env(env(&[("HISTORY_TABLE_NAME", "h")])).expect("config");
         assert_eq!(c.query_role_name, DEFAULT_QUERY_ROLE);
-        assert_eq!((c.max_concurrency, c.history_ttl_days), (16, 30));
+        assert_eq!((c.max_concurrency, c.history_ttl_days), (64, 30));
         assert!(c.cors_allowed_origins.is_empty() && c.bedrock_model_id.is_none());
         let c = Config::from_env(env(&[
             ("HISTORY_TABLE_NAME", "h"),

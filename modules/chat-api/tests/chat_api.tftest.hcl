@@ -94,7 +94,7 @@ run "defaults" {
   }
 
   assert {
-    condition     = aws_lambda_function.this.environment[0].variables["CORS_ALLOWED_ORIGINS"] == "https://chat.example.com,http://localhost:5173" && aws_lambda_function.this.environment[0].variables["QUERY_ROLE_NAME"] == "ChatSystemReadOnlyRole" && aws_lambda_function.this.environment[0].variables["HISTORY_TTL_DAYS"] == "30" && aws_lambda_function.this.environment[0].variables["MAX_CONCURRENCY"] == "16"
+    condition     = aws_lambda_function.this.environment[0].variables["CORS_ALLOWED_ORIGINS"] == "https://chat.example.com,http://localhost:5173" && aws_lambda_function.this.environment[0].variables["QUERY_ROLE_NAME"] == "ChatSystemReadOnlyRole" && aws_lambda_function.this.environment[0].variables["HISTORY_TTL_DAYS"] == "30" && aws_lambda_function.this.environment[0].variables["MAX_CONCURRENCY"] == "64"
     error_message = "The function gets the contract's environment."
   }
 

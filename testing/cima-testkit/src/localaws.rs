@@ -247,6 +247,28 @@ pub struct LocalAws {
     package_dir: PathBuf,
     stderr: Arc<Mutex<VecDeque<String>>>,
     stderr_done: mpsc::Receiver<()>,
+    request_log: Option<PathBuf>,
+}
+
+/// One request as the server's request log records it (`--request-log`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestRecord {
+    /// The AWS operation: `AssumeRole`, `AWSSupport_20130415.DescribeCases`, or `GET /path`.
+    pub operation: String,
+    pub wall_ms: f64,
+    /// CPU time of the server thread that handled it.
+    pub cpu_ms: f64,
+}
+
+/// Requests per operation: how many, and the server CPU they took.
+pub fn tally(records: &[RequestRecord]) -> BTreeMap<String, (usize, f64)> {
+    let mut out: BTreeMap<String, (usize, f64)> = BTreeMap::new();
+    for r in records {
+        let e = out.entry(r.operation.clone()).or_default();
+        e.0 += 1;
+        e.1 += r.cpu_ms;
+    }
+    out
 }
 
 impl LocalAws {
@@ -258,10 +280,49 @@ impl LocalAws {
     /// Starts `<repo>/.venv/bin/python -m localaws.server --port 0` and waits (bounded) for
     /// its READY line.
     pub fn start_in(repo_root: &Path) -> Result<LocalAws> {
+        Self::launch(repo_root, None)
+    }
+
+    /// Like [`LocalAws::start_in`], with every request appended to `log` (see
+    /// [`LocalAws::requests`]); an existing file is emptied first.
+    pub fn start_with_request_log(repo_root: &Path, log: &Path) -> Result<LocalAws> {
+        std::fs::write(log, b"").map_err(io(format!("cannot create {}", log.display())))?;
+        Self::launch(repo_root, Some(log))
+    }
+
+    /// The requests served so far, in the order they finished. Only for a server started with
+    /// [`LocalAws::start_with_request_log`].
+    pub fn requests(&self) -> Result<Vec<RequestRecord>> {
+        let Some(path) = &self.request_log else {
+            return Err(Error::Http {
+                url: self.endpoint.clone(),
+                detail: "this server was started without a request log".into(),
+            });
+        };
+        let text = std::fs::read_to_string(path).map_err(io(format!("cannot read {}", path.display())))?;
+        // A line still being written has no newline yet; only complete lines count.
+        let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+        Ok(complete
+            .lines()
+            .filter_map(|line| {
+                let mut fields = line.split('\t');
+                let operation = fields.next()?.to_owned();
+                let wall_ms = fields.next()?.parse().ok()?;
+                let cpu_ms = fields.next()?.parse().ok()?;
+                Some(RequestRecord { operation, wall_ms, cpu_ms })
+            })
+            .collect())
+    }
+
+    fn launch(repo_root: &Path, request_log: Option<&Path>) -> Result<LocalAws> {
         let venv = Venv::locate(repo_root)?;
         let package_dir = repo_root.join(LOCALAWS_DIR);
         let mut cmd = python_command(&venv.python(), &package_dir);
-        cmd.args(["-m", "localaws.server", "--port", "0"])
+        cmd.args(["-m", "localaws.server", "--port", "0"]);
+        if let Some(log) = request_log {
+            cmd.arg("--request-log").arg(log);
+        }
+        cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -301,6 +362,7 @@ impl LocalAws {
             package_dir,
             stderr,
             stderr_done,
+            request_log: request_log.map(Path::to_path_buf),
         };
         let line = match rx.recv_timeout(READY_TIMEOUT) {
             Ok(line) => line,

@@ -35,9 +35,9 @@ def child_env() -> dict[str, str]:
 
 
 class Server:
-    def __init__(self) -> None:
+    def __init__(self, *extra_args: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "localaws.server", "--port", "0"],
+            [sys.executable, "-m", "localaws.server", "--port", "0", *extra_args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=child_env(), cwd=PACKAGE_ROOT,
         )

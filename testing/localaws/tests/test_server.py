@@ -6,8 +6,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
+
+import boto3
 
 from _launcher import PACKAGE_ROOT, Server, child_env
 
@@ -52,6 +55,27 @@ class Lifecycle(unittest.TestCase):
                 proc.wait(STOP_TIMEOUT)
             proc.stdin.close()
             proc.stdout.close()
+
+
+class RequestLog(unittest.TestCase):
+    def test_names_each_operation_with_its_times(self) -> None:
+        log = os.path.join(tempfile.mkdtemp(), "requests.tsv")
+        server = Server("--request-log", log)
+        self.addCleanup(server.stop)
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                        region_name="us-east-1")
+        # One query protocol (form body), one JSON protocol (X-Amz-Target), one REST-XML.
+        session.client("sts", endpoint_url=server.endpoint).get_caller_identity()
+        session.client("events", endpoint_url=server.endpoint).list_event_buses()
+        session.client("s3", endpoint_url=server.endpoint).list_buckets()
+        server.proc.stdin.close()
+        self.assertEqual(server.proc.wait(STOP_TIMEOUT), 0)
+        with open(log, encoding="utf-8") as f:
+            rows = [line.rstrip("\n").split("\t") for line in f]
+        self.assertEqual([r[0] for r in rows], ["GetCallerIdentity", "AWSEvents.ListEventBuses", "GET /"])
+        for _, wall, cpu in rows:
+            self.assertGreater(float(wall), 0.0)
+            self.assertGreaterEqual(float(cpu), 0.0)
 
 
 if __name__ == "__main__":

@@ -216,3 +216,29 @@ async fn fan_out_over_30_accounts_with_two_failing() {
         cold, warm, everything
     );
 }
+
+#[tokio::test]
+async fn each_role_is_assumed_once_per_container() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let local = Local::start_logged(&dir.path().join("requests.tsv")).await;
+    let org = local.aws.seed_org(&OrgSpec { accounts: 5, seed: 12, suspended: 0 }).expect("org");
+    let failing = vec![org.accounts.iter().find(|a| a.id != org.management_account_id).expect("member").id.clone()];
+    seed_resources(&local.aws, &ResourceSpec { seed: 6, skip_role: failing.clone(), ..ResourceSpec::default() })
+        .expect("resources");
+    let app = local.app(&[("MAX_CONCURRENCY", "4")]).await;
+    let before = local.aws.requests().expect("request log").len();
+
+    let questions = ["how many running ec2 instances", "list s3 buckets", "how many running ec2 instances"];
+    for q in questions {
+        let resp = post_query("auditor", json!({ "query": q })).send(&app).await;
+        assert_eq!(resp.status_code, 200, "{}", resp.body);
+        assert_eq!(resp.body_json()["accounts"]["failed"], 1, "{}", resp.body);
+    }
+
+    let served = local.aws.requests().expect("request log");
+    let assumed = served[before..].iter().filter(|r| r.operation == "AssumeRole").count();
+    let healthy = org.accounts.len() - failing.len();
+    // Credentials are kept for the container's life; a refusal is asked again next time, so a
+    // role created meanwhile is found.
+    assert_eq!(assumed, healthy + failing.len() * questions.len(), "{:?}", cima_testkit::tally(&served[before..]));
+}

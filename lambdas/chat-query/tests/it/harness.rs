@@ -33,7 +33,17 @@ pub struct Local {
 impl Local {
     /// A fresh server with the history table (as the contract defines it) created.
     pub async fn start() -> Local {
-        let aws = LocalAws::start().expect("local AWS starts (run `cargo xtask setup` once)");
+        Self::with(LocalAws::start().expect("local AWS starts (run `cargo xtask setup` once)")).await
+    }
+
+    /// As [`Local::start`], the server logging every request to `log`.
+    pub async fn start_logged(log: &std::path::Path) -> Local {
+        let aws = LocalAws::start_with_request_log(&cima_testkit::repo_root(), log)
+            .expect("local AWS starts (run `cargo xtask setup` once)");
+        Self::with(aws).await
+    }
+
+    async fn with(aws: LocalAws) -> Local {
         let sdk = sdk_config(aws.endpoint()).await;
         let ddb = aws_sdk_dynamodb::Client::new(&sdk);
         let attr = |name: &str, t: ScalarAttributeType| {
