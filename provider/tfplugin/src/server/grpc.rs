@@ -234,15 +234,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let (state, diags) = match self.data_source(&req.type_name) {
             Ok(e) => match convert::dynamic_from_proto(req.config.as_ref(), &e.ty) {
                 Ok(config) => {
-                    let (state, mut diags) = e.imp.read(&self.ctx(), &config).await;
-                    let state = match state.map(|s| convert::dynamic_to_proto(&s, &e.ty)).transpose() {
-                        Ok(s) => s,
-                        Err(err) => {
-                            diags.push(err.into());
-                            None
-                        }
-                    };
-                    (state, diags)
+                    let (state, diags) = e.imp.read(&self.ctx(), &config).await;
+                    (state.map(|msgpack| pb::DynamicValue { msgpack, json: Vec::new() }), diags)
                 }
                 Err(err) => (None, err.into()),
             },

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 pub use de::{from_value, from_value_partial};
 pub use error::ValueError;
 pub use number::Number;
-pub use ser::to_value;
+pub use ser::{to_msgpack, to_value};
 pub use types::Type;
 
 use crate::path::{AttributePath, PathStep};

@@ -42,15 +42,15 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
 }
 
 /// Writing into a Vec cannot fail, but rmp's signatures say it could.
-fn w<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<(), ValueError> {
+pub(super) fn w<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<(), ValueError> {
     r.map(|_| ()).map_err(|e| ValueError::msgpack_at(&AttributePath::root(), e.to_string()))
 }
 
-fn len32(n: usize, path: &AttributePath) -> Result<u32, ValueError> {
+pub(super) fn len32(n: usize, path: &AttributePath) -> Result<u32, ValueError> {
     u32::try_from(n).map_err(|_| ValueError::msgpack_at(path, "too many elements for msgpack"))
 }
 
-fn encode_at(out: &mut Vec<u8>, value: &Value, ty: &Type, path: &mut AttributePath) -> Result<(), ValueError> {
+pub(super) fn encode_at(out: &mut Vec<u8>, value: &Value, ty: &Type, path: &mut AttributePath) -> Result<(), ValueError> {
     match (value, ty) {
         (Value::Null, _) => w(rmp::encode::write_nil(out)),
         (Value::Unknown, _) => {

@@ -27,6 +27,57 @@ pub fn to_value<T: Serialize + ?Sized>(value: &T, ty: &Type) -> Result<Value, Va
     shape(raw, ty, &mut AttributePath::root())
 }
 
+/// The msgpack encoding of `value` as type `ty`: the same bytes as [`to_value`] followed by
+/// [`super::msgpack::encode`], without building the whole `Value` tree. `value` is dropped once
+/// serde has read it, and lists and objects are written as they are walked, so a result of
+/// thousands of objects (a data source's cases) is never held as a model, a raw tree and a
+/// `Value` tree at once. Other types (sets, maps, tuples, dynamic) are shaped, then encoded.
+pub fn to_msgpack<T: Serialize>(value: T, ty: &Type) -> Result<Vec<u8>, ValueError> {
+    let raw = value.serialize(RawSer).map_err(|e| e.0)?;
+    drop(value);
+    let mut out = Vec::new();
+    stream(raw, ty, &mut AttributePath::root(), &mut out)?;
+    Ok(out)
+}
+
+fn stream(raw: Raw, ty: &Type, path: &mut AttributePath, out: &mut Vec<u8>) -> Result<(), ValueError> {
+    use super::msgpack::{encode_at, len32, w};
+    match (raw, ty) {
+        (Raw::Seq(items), Type::List(t)) => {
+            w(rmp::encode::write_array_len(out, len32(items.len(), path)?))?;
+            for (i, item) in items.into_iter().enumerate() {
+                path.push(PathStep::ElementKeyInt(i as i64));
+                stream(item, t, path, out)?;
+                path.pop();
+            }
+            Ok(())
+        }
+        (Raw::Map(mut entries), Type::Object { attributes, .. }) => {
+            if let Some((k, _)) = entries.iter().find(|(k, _)| !attributes.contains_key(k)) {
+                path.push(PathStep::Attribute(k.clone()));
+                return Err(ValueError::type_at(path, format!("the schema has no attribute {k:?}")));
+            }
+            // Every attribute of the type goes out, in the type's order, as `encode` writes them.
+            w(rmp::encode::write_map_len(out, len32(attributes.len(), path)?))?;
+            for (name, t) in attributes {
+                w(rmp::encode::write_str(out, name))?;
+                path.push(PathStep::Attribute(name.clone()));
+                // A struct has a handful of fields: a linear search beats building an index.
+                match entries.iter_mut().find(|(k, _)| k == name) {
+                    Some((_, raw)) => stream(std::mem::replace(raw, Raw::Null), t, path, out)?,
+                    None => w(rmp::encode::write_nil(out))?,
+                }
+                path.pop();
+            }
+            Ok(())
+        }
+        (raw, ty) => {
+            let v = shape(raw, ty, path)?;
+            encode_at(out, &v, ty, path)
+        }
+    }
+}
+
 /// What serde told us, before the schema type is applied.
 #[derive(Debug)]
 enum Raw {
@@ -137,7 +188,10 @@ fn shape(raw: Raw, ty: &Type, path: &mut AttributePath) -> Result<Value, ValueEr
             let Raw::Map(entries) = raw else {
                 return Err(mismatch(path, ty, &raw));
             };
-            let mut out: BTreeMap<String, Value> = attributes.keys().map(|k| (k.clone(), Value::Null)).collect();
+            // Keys move from the serialized entries; only attributes the value lacks are cloned
+            // from the schema (a result of thousands of objects would otherwise allocate every
+            // key twice).
+            let mut out: BTreeMap<String, Value> = BTreeMap::new();
             for (k, v) in entries {
                 path.push(PathStep::Attribute(k.clone()));
                 let Some(t) = attributes.get(&k) else {
@@ -146,6 +200,13 @@ fn shape(raw: Raw, ty: &Type, path: &mut AttributePath) -> Result<Value, ValueEr
                 let v = shape(v, t, path)?;
                 path.pop();
                 out.insert(k, v);
+            }
+            if out.len() < attributes.len() {
+                for k in attributes.keys() {
+                    if !out.contains_key(k) {
+                        out.insert(k.clone(), Value::Null);
+                    }
+                }
             }
             Ok(Value::Object(out))
         }
@@ -657,6 +718,38 @@ mod tests {
         let back: Org = from_value(&msgpack::decode(&bytes, &org_type()).unwrap()).unwrap();
         assert_eq!(back.budget, org().budget);
         assert_eq!(back.ports, vec![80, 443]);
+    }
+
+    #[test]
+    fn streamed_msgpack_is_the_encoding_of_the_shaped_value() {
+        #[derive(Serialize)]
+        struct Result {
+            org: Org,
+            orgs: Vec<Org>,
+            none: Option<Vec<Account>>,
+            dynamic: serde_json::Value,
+        }
+        let ty = Type::object([
+            ("org", org_type()),
+            ("orgs", Type::list(org_type())),
+            ("none", Type::list(Type::object([("id", Type::String), ("email", Type::String)]))),
+            ("dynamic", Type::Dynamic),
+        ]);
+        let result = || Result {
+            org: org(),
+            orgs: vec![org(), Org { name: "second".into(), accounts: Vec::new(), ..org() }],
+            none: None,
+            dynamic: serde_json::json!({"k": [1, "two"]}),
+        };
+        let want = msgpack::encode(&to_value(&result(), &ty).unwrap(), &ty).unwrap();
+        assert_eq!(to_msgpack(result(), &ty).unwrap(), want);
+
+        // The same errors, at the same paths.
+        let t = Type::object([("accounts", Type::list(Type::object([("id", Type::Number)])))]);
+        let bad = serde_json::json!({"accounts": [{"id": 1}, {"id": "x"}]});
+        assert_eq!(to_msgpack(&bad, &t).unwrap_err().path().to_string(), "accounts[1].id");
+        let extra = serde_json::json!({"accounts": [{"id": 1, "bogus": true}]});
+        assert_eq!(to_msgpack(&extra, &t).unwrap_err().path().to_string(), "accounts[0].bogus");
     }
 
     #[test]
