@@ -29,4 +29,4 @@ pub(crate) mod proto {
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use path::AttributePath;
 pub use provider::{Ctx, DataSource, DynDataSource, DynResource, PlanChanges, Provider, Resource};
-pub use value::{Number, Type, Value};
+pub use value::{Encoded, Number, Type, Value};

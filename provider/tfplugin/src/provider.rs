@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::path::AttributePath;
 use crate::schema::Schema;
-use crate::value::{self, Value};
+use crate::value::{self, Encoded, Value};
 
 /// Per-call context. `StopProvider` cancels it: long-running calls should give up promptly.
 #[derive(Clone, Debug, Default)]
@@ -193,9 +193,9 @@ pub trait DynDataSource: Send + Sync {
     fn type_name(&self) -> &str;
     fn schema(&self) -> Schema;
     fn validate(&self, config: &Value) -> Diagnostics;
-    /// The state read, already msgpack-encoded as the protocol carries it (a large result is
-    /// encoded as it is walked, never held as a whole `Value`).
-    async fn read(&self, ctx: &Ctx, config: &Value) -> (Option<Vec<u8>>, Diagnostics);
+    /// The state read, already encoded for the wire (a large result is encoded as it is
+    /// walked, never held as a whole `Value`).
+    async fn read(&self, ctx: &Ctx, config: &Value) -> (Option<Encoded>, Diagnostics);
 }
 
 #[async_trait]
@@ -216,7 +216,7 @@ impl<T: DataSource> DynDataSource for T {
         }
     }
 
-    async fn read(&self, ctx: &Ctx, config: &Value) -> (Option<Vec<u8>>, Diagnostics) {
+    async fn read(&self, ctx: &Ctx, config: &Value) -> (Option<Encoded>, Diagnostics) {
         let mut diags = Diagnostics::new();
         let model = match value::from_value::<T::Model>(config) {
             Ok(m) => m,
@@ -226,7 +226,7 @@ impl<T: DataSource> DynDataSource for T {
             }
         };
         match DataSource::read(self, ctx, model, &mut diags).await {
-            Ok(state) => match value::to_msgpack(state, &DataSource::schema(self).value_type()) {
+            Ok(state) => match Encoded::from_model(state, &DataSource::schema(self).value_type()) {
                 Ok(v) => (Some(v), diags),
                 Err(e) => {
                     diags.push(Diagnostic::error(

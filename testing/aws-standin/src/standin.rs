@@ -5,7 +5,9 @@ use std::sync::{Arc, OnceLock};
 use async_trait::async_trait;
 use serde::Deserialize;
 use tfplugin::schema::{BlockNesting, Schema};
-use tfplugin::{AttributePath, Ctx, Diagnostics, DynDataSource, DynResource, PlanChanges, Provider, Type, Value};
+use tfplugin::{
+    AttributePath, Ctx, Diagnostics, DynDataSource, DynResource, Encoded, PlanChanges, Provider, Type, Value,
+};
 
 use crate::document::ProviderSchemas;
 use crate::placeholder::Namer;
@@ -212,11 +214,22 @@ impl DynDataSource for StandinDataSource {
         Diagnostics::new()
     }
 
-    async fn read(&self, _ctx: &Ctx, config: &Value) -> (Option<Value>, Diagnostics) {
+    async fn read(&self, _ctx: &Ctx, config: &Value) -> (Option<Encoded>, Diagnostics) {
         let ty = self.ty.get_or_init(|| self.schema.value_type());
+        let state = self.read_value(config, ty);
+        match Encoded::new(&state, ty) {
+            Ok(encoded) => (Some(encoded), Diagnostics::new()),
+            Err(e) => (None, e.into()),
+        }
+    }
+}
+
+impl StandinDataSource {
+    /// The data source's state: the configuration with every computed attribute filled.
+    fn read_value(&self, config: &Value, ty: &Type) -> Value {
         let namer = Namer::new(&self.name, config);
         let Value::Object(mut attrs) = namer.fill(config, ty, "") else {
-            return (Some(config.clone()), Diagnostics::new());
+            return config.clone();
         };
         for a in self.schema.block.attributes.iter().filter(|a| a.computed) {
             let slot = attrs.entry(a.name.clone()).or_insert(Value::Null);
@@ -225,6 +238,6 @@ impl DynDataSource for StandinDataSource {
                     .unwrap_or_else(|| namer.placeholder(&a.value_type(), &a.name));
             }
         }
-        (Some(Value::Object(attrs)), Diagnostics::new())
+        Value::Object(attrs)
     }
 }

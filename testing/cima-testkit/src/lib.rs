@@ -39,8 +39,8 @@ pub use error::{Error, Result};
 pub use lambda::{LambdaEmulator, LambdaFunction, RunningFunction, lambda_zip};
 pub use localaws::{
     AWS_SUBMITTER, CASE_READER_ROLE, CaseSpec, EventCapture, LOCALAWS_DIR, LocalAws, MANAGEMENT_ACCOUNT_ID, OrgSpec,
-    REGION, RequestRecord, SeededAccount, SeededAccountCases, SeededAttachment, SeededCase, SeededCases, SeededCommunication,
-    SeededOrg, SeededOu, TEST_KEY, tally,
+    REGION, RequestRecord, SeededAccount, SeededAccountCases, SeededAttachment, SeededCase, SeededCases,
+    SeededCommunication, SeededOrg, SeededOu, TEST_KEY, tally,
 };
 pub use pipeline::{ENRICHER_FUNCTION, LocalPipeline, STORE_PREFIX};
 pub use resources::{

@@ -322,10 +322,7 @@ impl LocalAws {
         if let Some(log) = request_log {
             cmd.arg("--request-log").arg(log);
         }
-        cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().map_err(io("cannot start localaws.server"))?;
         let stderr = Arc::new(Mutex::new(VecDeque::new()));
         let (stderr_done_tx, stderr_done) = mpsc::channel::<()>();

@@ -235,7 +235,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             Ok(e) => match convert::dynamic_from_proto(req.config.as_ref(), &e.ty) {
                 Ok(config) => {
                     let (state, diags) = e.imp.read(&self.ctx(), &config).await;
-                    (state.map(|msgpack| pb::DynamicValue { msgpack, json: Vec::new() }), diags)
+                    (state.map(|s| pb::DynamicValue { msgpack: s.0, json: Vec::new() }), diags)
                 }
                 Err(err) => (None, err.into()),
             },

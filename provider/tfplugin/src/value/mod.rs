@@ -18,10 +18,31 @@ use std::collections::BTreeMap;
 pub use de::{from_value, from_value_partial};
 pub use error::ValueError;
 pub use number::Number;
-pub use ser::{to_msgpack, to_value};
+pub use ser::to_value;
 pub use types::Type;
 
 use crate::path::{AttributePath, PathStep};
+
+/// A value already encoded for the wire as a given type. Opaque: only the server reads the
+/// bytes, so crates outside this one never see the encoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Encoded(pub(crate) Vec<u8>);
+
+impl Encoded {
+    pub fn new(value: &Value, ty: &Type) -> Result<Encoded, ValueError> {
+        msgpack::encode(value, ty).map(Encoded)
+    }
+
+    /// A typed model, encoded without building it as a whole [`Value`] first (see
+    /// `ser::to_msgpack`): the way large results are returned.
+    pub fn from_model<T: serde::Serialize>(model: T, ty: &Type) -> Result<Encoded, ValueError> {
+        ser::to_msgpack(model, ty).map(Encoded)
+    }
+
+    pub fn decode(&self, ty: &Type) -> Result<Value, ValueError> {
+        msgpack::decode(&self.0, ty)
+    }
+}
 
 /// A Terraform value. `Null` and `Unknown` may appear at any depth.
 ///

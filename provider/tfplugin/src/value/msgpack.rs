@@ -50,7 +50,12 @@ pub(super) fn len32(n: usize, path: &AttributePath) -> Result<u32, ValueError> {
     u32::try_from(n).map_err(|_| ValueError::msgpack_at(path, "too many elements for msgpack"))
 }
 
-pub(super) fn encode_at(out: &mut Vec<u8>, value: &Value, ty: &Type, path: &mut AttributePath) -> Result<(), ValueError> {
+pub(super) fn encode_at(
+    out: &mut Vec<u8>,
+    value: &Value,
+    ty: &Type,
+    path: &mut AttributePath,
+) -> Result<(), ValueError> {
     match (value, ty) {
         (Value::Null, _) => w(rmp::encode::write_nil(out)),
         (Value::Unknown, _) => {

@@ -32,7 +32,7 @@ pub fn to_value<T: Serialize + ?Sized>(value: &T, ty: &Type) -> Result<Value, Va
 /// serde has read it, and lists and objects are written as they are walked, so a result of
 /// thousands of objects (a data source's cases) is never held as a model, a raw tree and a
 /// `Value` tree at once. Other types (sets, maps, tuples, dynamic) are shaped, then encoded.
-pub fn to_msgpack<T: Serialize>(value: T, ty: &Type) -> Result<Vec<u8>, ValueError> {
+pub(crate) fn to_msgpack<T: Serialize>(value: T, ty: &Type) -> Result<Vec<u8>, ValueError> {
     let raw = value.serialize(RawSer).map_err(|e| e.0)?;
     drop(value);
     let mut out = Vec::new();
