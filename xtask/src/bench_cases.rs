@@ -85,7 +85,8 @@ pub fn run(args: &[String]) -> Result<()> {
         "xtask: starting the local AWS and seeding {} accounts × {} cases (not timed)",
         o.accounts, o.per_account
     );
-    let aws = LocalAws::start()?;
+    // The request log tells each contender's calls apart (see `served`).
+    let aws = LocalAws::start_with_request_log(&root, &root.join("target/bench-cases-requests.tsv"))?;
     let seeding = Instant::now();
     // The management account counts as one of the N accounts.
     let org = aws.seed_org(&OrgSpec { accounts: o.accounts - 1, seed: SEED, suspended: 0 })?;
@@ -129,30 +130,29 @@ pub fn run(args: &[String]) -> Result<()> {
         env
     };
 
-    let moto = aws.pid();
     let mut provider = Vec::new();
     for i in 0..o.runs {
         eprintln!("xtask: provider run {} of {} through the proxy", i + 1, o.runs);
-        let r = with_moto_cpu(moto, || provider_run(&ws, &env_for(proxy.endpoint()), true, &format!("proxy-{i}")))?;
+        let r = with_moto_cpu(&aws, || provider_run(&ws, &env_for(proxy.endpoint()), true, &format!("proxy-{i}")))?;
         check("the provider", r.total)?;
         provider.push(r);
     }
     eprintln!("xtask: boto3 sequential through the proxy");
-    let seq = with_moto_cpu(moto, || boto3(&venv, &root, &env_for(proxy.endpoint()), &["sequential"], o.accounts))?;
+    let seq = with_moto_cpu(&aws, || boto3(&venv, &root, &env_for(proxy.endpoint()), &["sequential"], o.accounts))?;
     check_boto3("boto3 sequential", &seq)?;
     let workers = o.concurrency.to_string();
     eprintln!("xtask: boto3 threads through the proxy");
-    let thr = with_moto_cpu(moto, || {
+    let thr = with_moto_cpu(&aws, || {
         boto3(&venv, &root, &env_for(proxy.endpoint()), &["threads", "--workers", &workers], o.accounts)
     })?;
     check_boto3("boto3 threads", &thr)?;
 
     eprintln!("xtask: every contender once more straight against moto (no injected latency)");
     let direct = env_for(aws.endpoint());
-    let provider_direct = with_moto_cpu(moto, || provider_run(&ws, &direct, true, "direct"))?;
-    let seq_direct = with_moto_cpu(moto, || boto3(&venv, &root, &direct, &["sequential"], o.accounts))?;
+    let provider_direct = with_moto_cpu(&aws, || provider_run(&ws, &direct, true, "direct"))?;
+    let seq_direct = with_moto_cpu(&aws, || boto3(&venv, &root, &direct, &["sequential"], o.accounts))?;
     let thr_direct =
-        with_moto_cpu(moto, || boto3(&venv, &root, &direct, &["threads", "--workers", &workers], o.accounts))?;
+        with_moto_cpu(&aws, || boto3(&venv, &root, &direct, &["threads", "--workers", &workers], o.accounts))?;
     check("the provider (direct)", provider_direct.total)?;
     check_boto3("boto3 sequential (direct)", &seq_direct)?;
     check_boto3("boto3 threads (direct)", &thr_direct)?;
@@ -256,11 +256,15 @@ impl Drop for LatencyProxy {
 
 trait MotoCpu {
     fn set_moto_cpu(&mut self, seconds: f64);
+    fn set_served(&mut self, served: BTreeMap<String, usize>);
 }
 
 impl MotoCpu for Boto3 {
     fn set_moto_cpu(&mut self, seconds: f64) {
         self.moto_cpu = seconds;
+    }
+    fn set_served(&mut self, served: BTreeMap<String, usize>) {
+        self.served = served;
     }
 }
 
@@ -268,17 +272,43 @@ impl MotoCpu for ProviderRun {
     fn set_moto_cpu(&mut self, seconds: f64) {
         self.moto_cpu = seconds;
     }
+    fn set_served(&mut self, served: BTreeMap<String, usize>) {
+        self.served = served;
+    }
 }
 
-/// Runs one contender and records the CPU time moto spent meanwhile: when it approaches the
-/// wall time, moto (one request at a time under the GIL) is the bottleneck, not the client.
-fn with_moto_cpu<T: MotoCpu>(moto: u32, run: impl FnOnce() -> Result<T>) -> Result<T> {
+/// Runs one contender and records the CPU time moto spent meanwhile (when it approaches the
+/// wall time, moto, one request at a time under the GIL, is the bottleneck, not the client)
+/// and the calls it served, per operation, from its request log.
+fn with_moto_cpu<T: MotoCpu>(aws: &LocalAws, run: impl FnOnce() -> Result<T>) -> Result<T> {
+    let moto = aws.pid();
+    let served_before = aws.requests()?.len();
     let before = cpu_seconds(moto);
     let mut result = run()?;
     if let (Some(a), Some(b)) = (before, cpu_seconds(moto)) {
         result.set_moto_cpu(b - a);
     }
+    let requests = aws.requests()?;
+    let tally = cima_testkit::tally(&requests[served_before.min(requests.len())..]);
+    result.set_served(tally.into_iter().map(|(op, (n, _))| (op, n)).collect());
     Ok(result)
+}
+
+/// "AssumeRole 199, Support DescribeCases 200, …": a contender's calls, short names, most first.
+fn served_line(served: &BTreeMap<String, usize>) -> String {
+    let mut ops: Vec<(String, usize)> = served
+        .iter()
+        .map(|(op, n)| {
+            let short = op
+                .replace("AWSOrganizationsV20161128.", "Organizations ")
+                .replace("AWSSupport_20130415.", "Support ");
+            (short, *n)
+        })
+        .collect();
+    ops.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let total: usize = ops.iter().map(|(_, n)| n).sum();
+    let each: Vec<String> = ops.iter().map(|(op, n)| format!("{op} {n}")).collect();
+    format!("{total} ({})", each.join(", "))
 }
 
 /// utime + stime of a process, all its threads included, in seconds (USER_HZ is 100 on Linux).
@@ -303,6 +333,8 @@ fn wait_bounded(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
 
 struct Boto3 {
     moto_cpu: f64,
+    /// Calls moto served during the run, per operation.
+    served: BTreeMap<String, usize>,
     seconds: f64,
     list_seconds: f64,
     accounts: usize,
@@ -351,6 +383,7 @@ fn boto3(venv: &Venv, root: &Path, env: &[(String, String)], mode: &[&str], acco
     let f = |k: &str| v[k].as_f64().with_context(|| format!("boto3 output has no {k}: {out}"));
     Ok(Boto3 {
         moto_cpu: 0.0,
+        served: BTreeMap::new(),
         seconds: f("seconds")?,
         list_seconds: f("list_seconds")?,
         accounts: n("accounts")? as usize,
@@ -374,6 +407,8 @@ struct ProviderRun {
     cases_phase: Option<f64>,
     peak_rss_kib: u64,
     moto_cpu: f64,
+    /// Calls moto served during the run, per operation.
+    served: BTreeMap<String, usize>,
     /// CPU seconds of every provider process of the plan, as last sampled.
     provider_cpu: f64,
     terraform_cpu: f64,
@@ -443,6 +478,7 @@ fn provider_run(ws: &TfWorkspace, env: &[(String, String)], logs: bool, label: &
     }
     let (read, cases_phase, log_lines) = if logs { parse_log(&fs::read_to_string(&log)?)? } else { (None, None, 0) };
     Ok(ProviderRun {
+        served: BTreeMap::new(),
         wall,
         read,
         cases_phase,
@@ -606,9 +642,11 @@ fn report(
          | (b) boto3, {c} threads | {thrc:.2} | {vs_b2} | {thrdc:.2} |\n\
          | (c) latency bound | {bound_s:.2} | provider takes {vs_c2} the bound | 0 |\n\n\
          Listing: boto3 timed GetCallerIdentity + ListAccounts ({lc} calls) apart: {seql:.2} s sequential run, \
-         {thrl:.2} s threads run. The provider's listing walks the OU tree and reads every account's tags \
-         (DescribeOrganization, ListRoots, ListAccountsForParent + ListOrganizationalUnitsForParent per OU, \
-         ListTagsForResource per account, {c} at a time): the difference between its two numbers above.\n\n\
+         {thrl:.2} s threads run. The provider's listing walks the OU tree (DescribeOrganization and \
+         ListRoots, then ListAccountsForParent with ListOrganizationalUnitsForParent per OU, level by \
+         level): the difference between its two numbers above.\n\n\
+         Calls moto served, from its request log: provider (first run, the whole plan) {served_p}; boto3 \
+         sequential {served_a}; boto3 threads {served_b}.\n\n\
          Calls per account: AssumeRole + {pages} DescribeCases page(s) (the management account uses its own \
          credentials); boto3 made {bc} such calls in all.\n\n\
          ## Terraform and memory\n\n\
@@ -631,6 +669,9 @@ fn report(
          errors) before its time is kept. The provider runs first ({runs_n}×), then (a), (b), then the \
          no-latency runs.\n",
         cmd = o.command(),
+        served_p = runs.first().map(|r| served_line(&r.served)).unwrap_or_default(),
+        served_a = served_line(&seq.served),
+        served_b = served_line(&thr.served),
         d = o.delay_ms,
         members = accounts - 1,
         pa = o.per_account,
