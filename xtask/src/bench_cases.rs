@@ -299,9 +299,8 @@ fn served_line(served: &BTreeMap<String, usize>) -> String {
     let mut ops: Vec<(String, usize)> = served
         .iter()
         .map(|(op, n)| {
-            let short = op
-                .replace("AWSOrganizationsV20161128.", "Organizations ")
-                .replace("AWSSupport_20130415.", "Support ");
+            let short =
+                op.replace("AWSOrganizationsV20161128.", "Organizations ").replace("AWSSupport_20130415.", "Support ");
             (short, *n)
         })
         .collect();
