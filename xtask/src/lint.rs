@@ -1,4 +1,5 @@
 //! `cargo xtask lint`: the static checks of the HCL and the workflows, offline.
+//! - `cargo fmt --check` over the workspace, when rustfmt is installed (ci.yml always runs it);
 //! - `terraform fmt -check` over every Terraform file of the project;
 //! - checkov and trivy over modules/, bootstrap/ and the root module: zero findings, every skip
 //!   written inline beside the resource with its reason;
@@ -18,6 +19,12 @@ const SKIP: &[&str] = &[".venv", ".venv-tools", "target", "tools", "testing", ".
 
 pub fn run() -> Result<()> {
     let root = cima_testkit::repo_root();
+    let rustfmt_installed = crate::cargo().args(["fmt", "--version"]).output().is_ok_and(|o| o.status.success());
+    if rustfmt_installed {
+        sh(crate::cargo().current_dir(&root).args(["fmt", "--all", "--", "--check"]))?;
+    } else {
+        eprintln!("xtask: rustfmt is not installed here, so `cargo fmt --check` is left to ci.yml");
+    }
     let tools = cima_testkit::create_tools_venv(&root)?;
     let terraform = cima_testkit::Terraform::locate()?;
 
