@@ -200,5 +200,35 @@ class AssumeRole(unittest.TestCase):
         self.assertIn(f"assumed-role/Reader/reader is not authorized", err.exception.response["Error"]["Message"])
 
 
+class AccessKeyAccount(unittest.TestCase):
+    """The constant-time account lookup answers as stock moto's scan of every account does."""
+
+    def test_same_answer_as_the_scan(self) -> None:
+        from moto.iam import models as iam_models
+
+        from localaws import ext_sts
+
+        ext_sts.install()
+        accounts = [f"{n:012d}" for n in (111111111111, 222222222223, 999999999998)]
+        keys = []
+        for account in accounts:
+            iam = iam_models.iam_backends[account]["aws"]
+            iam.create_user("us-east-1", "someone", path="/", tags=[])
+            keys.append((account, iam.create_access_key("someone").access_key_id))
+            keys.append((account, iam.create_temp_access_key().access_key_id))
+        gone_account, gone = keys.pop()
+        iam_models.iam_backends[gone_account]["aws"].delete_access_key_by_name(gone)
+        for account, key in keys:
+            self.assertEqual(ext_sts.encoded_account(key), account)
+            self.assertEqual(ext_sts.account_of_access_key(key), account)
+            self.assertEqual(ext_sts.stock_account_of_access_key(key), account)
+        # A key moto never issued, one that was deleted, one that names an account that holds no
+        # such key, and text that is no key id at all: the default account, as the scan says.
+        forged = keys[0][1][:13] + "A" * 7
+        for key in ("testing", gone, forged, "", "ASIA!!!!!!!!!!!!!!!!"):
+            self.assertEqual(ext_sts.account_of_access_key(key), ext_sts.stock_account_of_access_key(key), key)
+            self.assertEqual(ext_sts.account_of_access_key(key), "123456789012", key)
+
+
 if __name__ == "__main__":
     unittest.main()
