@@ -50,16 +50,17 @@ def role_exists(role_arn: str) -> bool:
     match = _ROLE_ARN.match(role_arn or "")
     if not match:
         return False
+    # A copy: other request threads may add roles meanwhile.
+    return any(role.arn == role_arn for backend in _iam_backends(match["account"])
+               for role in list(backend.get_roles()))
+
+
+def _iam_backends(account: str) -> list[Any]:
+    """The account's IAM backends (one per partition used), without creating any."""
     # Plain dict lookups: indexing moto's BackendDict would create an empty account.
-    per_account = dict.get(iam_models.iam_backends, match["account"])
-    if per_account is None:
-        return False
-    # Copies: other request threads may add backends or roles meanwhile.
-    for backend in list(dict.values(per_account)):
-        for role in list(backend.get_roles()):
-            if role.arn == role_arn:
-                return True
-    return False
+    per_account = dict.get(iam_models.iam_backends, account)
+    # A copy: other request threads may add partitions' backends meanwhile.
+    return list(dict.values(per_account)) if per_account is not None else []
 
 
 # Kept for the tests that compare both answers.
@@ -90,16 +91,8 @@ def account_of_access_key(access_key: str) -> str:
     the id names can hold it; a key that names none, like the `testing` test key, is in no IAM.
     """
     account = encoded_account(access_key)
-    if account is None:
-        return DEFAULT_ACCOUNT_ID
-    # Plain dict lookups: indexing moto's BackendDict would create an empty account.
-    per_account = dict.get(iam_models.iam_backends, account)
-    if per_account is None:
-        return DEFAULT_ACCOUNT_ID
-    # A copy: other request threads may add partitions' backends meanwhile.
-    for backend in list(dict.values(per_account)):
-        if access_key in backend.access_keys:
-            return account
+    if account is not None and any(access_key in b.access_keys for b in _iam_backends(account)):
+        return account
     return DEFAULT_ACCOUNT_ID
 
 
