@@ -20,20 +20,22 @@ use crate::provider::{Configured, ProviderData};
 /// Bound on one account's whole read, so a hung account cannot hold the plan forever.
 const ACCOUNT_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// Fields in the schema's (sorted) order: the result is then written to msgpack as serde walks
+/// it, `cases` included, without holding any of it back to reorder.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct CasesModel {
+    pub account_errors: Option<Vec<AccountErrorModel>>,
     pub account_ids: Option<Vec<String>>,
-    pub statuses: Option<BTreeSet<String>>,
-    pub severities: Option<BTreeSet<String>>,
     pub after_time: Option<String>,
     pub before_time: Option<String>,
-    pub include_resolved: Option<bool>,
-    pub include_communications: Option<bool>,
-    pub role_name: Option<String>,
-    pub fail_on_account_error: Option<bool>,
     pub cases: Option<Vec<CaseModel>>,
+    pub fail_on_account_error: Option<bool>,
+    pub include_communications: Option<bool>,
+    pub include_resolved: Option<bool>,
+    pub role_name: Option<String>,
+    pub severities: Option<BTreeSet<String>>,
+    pub statuses: Option<BTreeSet<String>>,
     pub summary: Option<SummaryModel>,
-    pub account_errors: Option<Vec<AccountErrorModel>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -353,7 +355,7 @@ impl DataSource for CasesDataSource {
             })
             .await?;
 
-        let mut cases = Vec::new();
+        let mut cases = Vec::with_capacity(outcomes.iter().map(|(_, o)| o.as_ref().map_or(0, Vec::len)).sum());
         let mut errors = Vec::new();
         for (account, outcome) in outcomes {
             match outcome {
@@ -452,6 +454,19 @@ mod tests {
         };
         assert_eq!(validate_cases(&window).iter().next().unwrap().summary, "Empty time window");
         assert_eq!(api_time(&Some("2024-05-01T02:00:00+02:00".into())).as_deref(), Some("2024-05-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn model_fields_are_in_the_schema_order() {
+        // What lets the result stream to msgpack without holding `cases` back (see `CasesModel`).
+        let json = serde_json::to_string(&CasesModel::default()).unwrap();
+        let fields: Vec<&str> =
+            json.trim_matches(['{', '}']).split(',').filter_map(|field| field.split('"').nth(1)).collect();
+        let source = CasesDataSource::new(Arc::new(ProviderData::default()));
+        let Type::Object { attributes, .. } = DataSource::schema(&source).value_type() else {
+            panic!("a data source's schema is an object type")
+        };
+        assert_eq!(fields, attributes.keys().map(String::as_str).collect::<Vec<_>>());
     }
 
     #[test]

@@ -28,18 +28,20 @@ pub fn to_value<T: Serialize + ?Sized>(value: &T, ty: &Type) -> Result<Value, Va
 }
 
 /// The msgpack encoding of `value` as type `ty`: the same bytes as [`to_value`] followed by
-/// [`super::msgpack::encode`], without building the whole `Value` tree. `value` is dropped once
-/// serde has read it, and lists and objects are written as they are walked, so a result of
-/// thousands of objects (a data source's cases) is never held as a model, a raw tree and a
-/// `Value` tree at once. Other types (sets, maps, tuples, dynamic) are shaped, then encoded.
+/// [`super::msgpack::encode`], written while serde walks `value` (see `stream`), so a result of
+/// thousands of objects (a data source's cases) is held once as the model beside its encoding,
+/// never as a `Raw` or `Value` tree as well.
 pub(crate) fn to_msgpack<T: Serialize>(value: T, ty: &Type) -> Result<Vec<u8>, ValueError> {
-    let raw = value.serialize(RawSer).map_err(|e| e.0)?;
-    drop(value);
     let mut out = Vec::new();
-    stream(raw, ty, &mut AttributePath::root(), &mut out)?;
+    let mut path = AttributePath::root();
+    value.serialize(stream::StreamSer { ty, path: &mut path, out: &mut out }).map_err(|e| e.0)?;
     Ok(out)
 }
 
+mod stream;
+
+/// Writes an already serialized value: lists and objects element by element, anything else
+/// shaped into a `Value` first.
 fn stream(raw: Raw, ty: &Type, path: &mut AttributePath, out: &mut Vec<u8>) -> Result<(), ValueError> {
     use super::msgpack::{encode_at, len32, w};
     match (raw, ty) {
@@ -750,6 +752,67 @@ mod tests {
         assert_eq!(to_msgpack(&bad, &t).unwrap_err().path().to_string(), "accounts[1].id");
         let extra = serde_json::json!({"accounts": [{"id": 1, "bogus": true}]});
         assert_eq!(to_msgpack(&extra, &t).unwrap_err().path().to_string(), "accounts[0].bogus");
+    }
+
+    #[test]
+    fn streamed_objects_in_any_field_order() {
+        // The type's order is a, b, c, d; the structs give their fields in others, or leave some out.
+        #[derive(Serialize)]
+        struct Inner {
+            z: String,
+            y: Vec<String>,
+        }
+        #[derive(Serialize)]
+        struct InOrder {
+            a: String,
+            b: Vec<Inner>,
+            c: Option<i64>,
+            d: bool,
+        }
+        #[derive(Serialize)]
+        struct Reversed {
+            d: bool,
+            c: Option<i64>,
+            b: Vec<Inner>,
+            a: String,
+        }
+        #[derive(Serialize)]
+        struct Gaps {
+            a: String,
+            c: Option<i64>,
+            b: Vec<Inner>,
+        }
+        let ty = Type::object([
+            ("a", Type::String),
+            ("b", Type::list(Type::object([("y", Type::list(Type::String)), ("z", Type::String)]))),
+            ("c", Type::Number),
+            ("d", Type::Bool),
+        ]);
+        let inner = || vec![Inner { z: "z1".into(), y: vec!["y1".into()] }, Inner { z: "z2".into(), y: Vec::new() }];
+        fn same<T: Serialize>(v: &T, ty: &Type) {
+            let want = msgpack::encode(&to_value(v, ty).unwrap(), ty).unwrap();
+            assert_eq!(to_msgpack(v, ty).unwrap(), want);
+        }
+        same(&InOrder { a: "a".into(), b: inner(), c: Some(3), d: true }, &ty);
+        same(&Reversed { d: false, c: None, b: inner(), a: "a".into() }, &ty);
+        same(&Gaps { a: "a".into(), c: Some(-1), b: inner() }, &ty);
+        same(&Vec::<InOrder>::new(), &Type::list(ty.clone()));
+
+        // A field held back because it came out of order still fails at its own path.
+        #[derive(Serialize)]
+        struct Bad {
+            c: i64,
+            b: Vec<serde_json::Value>,
+        }
+        let bad = Bad { c: 1, b: vec![serde_json::json!({"z": "ok"}), serde_json::json!({"z": [1]})] };
+        assert_eq!(to_msgpack(&bad, &ty).unwrap_err().path().to_string(), "b[1].z");
+        #[derive(Serialize)]
+        struct Extra {
+            a: String,
+            e: bool,
+        }
+        let extra = Extra { a: "a".into(), e: true };
+        assert_eq!(to_msgpack(&extra, &ty).unwrap_err().path().to_string(), "e");
     }
 
     #[test]
