@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 import unittest
+from unittest import mock
 
 import boto3
 
@@ -76,6 +77,22 @@ class RequestLog(unittest.TestCase):
         for _, wall, cpu in rows:
             self.assertGreater(float(wall), 0.0)
             self.assertGreaterEqual(float(cpu), 0.0)
+
+
+class ModuleList(unittest.TestCase):
+    def test_listed_once_with_the_same_answer(self) -> None:
+        import moto.backends
+
+        from localaws import server
+
+        stock = moto.backends.list_of_moto_modules
+        self.addCleanup(setattr, moto.backends, "list_of_moto_modules", stock)
+        server.read_module_list_once()
+        self.assertEqual(list(moto.backends.list_of_moto_modules()), list(stock()))
+        self.assertIn("support", moto.backends.list_of_moto_modules())
+        # Served from memory: the package directory is not read again.
+        with mock.patch("os.listdir", side_effect=AssertionError("listed again")):
+            self.assertIn("sts", moto.backends.list_of_moto_modules())
 
 
 if __name__ == "__main__":
