@@ -2,6 +2,7 @@
 //! provider maps these models onto its schemas, the Lambdas onto their events.
 
 pub mod enrich;
+pub mod errors;
 pub mod fanout;
 pub mod ids;
 pub mod org;

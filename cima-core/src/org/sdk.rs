@@ -31,7 +31,7 @@ where
         let message = match (e.code(), e.message()) {
             (Some(c), Some(m)) => format!("{c}: {m}"),
             (Some(c), None) => c.to_owned(),
-            _ => DisplayErrorContext(&e).to_string(),
+            _ => crate::errors::aws_message(&e),
         };
         OrgError::Api { operation, message }
     }

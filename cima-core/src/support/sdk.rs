@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_support::Client;
-use aws_sdk_support::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_support::error::ProvideErrorMetadata;
 
 use super::{Case, CasePage, CaseQuery, Communication, SupportApi, SupportError};
 
@@ -28,7 +28,7 @@ where
         (Some(c), Some(m)) => format!("{c}: {m}"),
         (Some(c), None) => c.to_owned(),
         // No service error: credentials (an AssumeRole that was refused), timeouts, connection.
-        _ => DisplayErrorContext(&e).to_string(),
+        _ => crate::errors::aws_message(&e),
     };
     SupportError::Api { operation, message }
 }
@@ -37,11 +37,11 @@ where
 fn send_error<E, R>(operation: &'static str, e: aws_sdk_support::error::SdkError<E, R>) -> SupportError
 where
     E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     match e {
         aws_sdk_support::error::SdkError::ServiceError(s) => api_error(operation, s.into_err()),
-        other => SupportError::Api { operation, message: DisplayErrorContext(&other).to_string() },
+        other => SupportError::Api { operation, message: crate::errors::aws_message(&other) },
     }
 }
 

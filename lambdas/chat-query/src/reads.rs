@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use aws_credential_types::provider::ProvideCredentials as _;
 use aws_smithy_types::date_time::Format;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
@@ -35,39 +34,7 @@ fn sdk_message<E: ProvideErrorMetadata + std::error::Error + 'static>(operation:
     match (e.code(), e.message()) {
         (Some(c), Some(m)) => format!("{operation}: {c}: {m}"),
         (Some(c), None) => format!("{operation}: {c}"),
-        _ => format!("{operation}: {}", DisplayErrorContext(e)),
-    }
-}
-
-/// The STS error's code and message, found along the credentials error's source chain (the
-/// outer layers only say "provider error" / "service error").
-fn credentials_message(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut layers = Vec::new();
-    let mut current = Some(e);
-    while let Some(err) = current {
-        layers.push(err.to_string());
-        current = err.source();
-    }
-    let generic = |l: &str| {
-        matches!(l, "" | "service error" | "unhandled error" | "dispatch failure" | "response error")
-            || l.starts_with("an error occurred while loading credentials")
-            || l.starts_with("Error {")
-    };
-    if let Some(specific) = layers.iter().rev().find(|l| !generic(l)) {
-        return specific.clone();
-    }
-    // An error body the SDK could not parse (moto wraps STS errors in <Errors>): read the code and
-    // message from the raw response kept in the error's context.
-    let full = DisplayErrorContext(e).to_string();
-    let between = |open: &str, close: &str| {
-        let start = full.find(open)? + open.len();
-        let len = full[start..].find(close)?;
-        Some(full[start..start + len].to_owned())
-    };
-    match (between("<Code>", "</Code>"), between("<Message>", "</Message>")) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code,
-        _ => full,
+        _ => format!("{operation}: {}", cima_core::errors::aws_message(e)),
     }
 }
 
@@ -150,7 +117,7 @@ impl Reader<'_> {
                 account_id,
                 self.role_name,
             );
-            return Err(format!("cannot assume {arn}: {}", credentials_message(&e)));
+            return Err(format!("cannot assume {arn}: {}", cima_core::errors::aws_message(&e)));
         }
         let region = parsed.filters.region.clone().unwrap_or_else(|| self.home_region.to_owned());
         let in_region = |r: &str| base.clone().into_builder().region(Region::new(r.to_owned())).build();

@@ -4,7 +4,9 @@ Stock moto hands out credentials for any role ARN, so a test cannot show what ha
 one member account lacks the role the provider or the enricher assumes. With this module,
 AssumeRole into `arn:aws:iam::<account>:role/<path/><name>` fails with 403 AccessDenied
 ("User: <caller> is not authorized to perform: sts:AssumeRole on resource: <role>") unless
-that role is in <account>'s IAM. Trust policies are not evaluated: existence only.
+that role is in <account>'s IAM. Trust policies are not evaluated: existence only. The refusal's
+body is STS's own (`<ErrorResponse><Error>...</Error><RequestId>`): moto's generic error body
+nests `<Error>` in `<Errors>`, where the AWS SDK for Rust finds no code or message at all.
 
 Roles moto creates with Organizations CreateAccount (OrganizationAccountAccessRole, trusting
 the management account) exist, so the usual management -> member hop keeps working.
@@ -18,7 +20,9 @@ from __future__ import annotations
 
 import base64
 import re
+import uuid
 from typing import Any
+from xml.sax.saxutils import escape
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.exceptions import AccessDeniedError
@@ -32,6 +36,19 @@ from localaws import require_moto
 _ROLE_ARN = re.compile(r"^arn:(?P<partition>[\w-]+):iam::(?P<account>\d{12}):role/(?P<rest>.+)$")
 
 _installed = False
+
+
+class StsAccessDenied(AccessDeniedError):
+    """AccessDenied in the body STS (the awsQuery protocol) answers with."""
+
+    def __init__(self, user_arn: str, action: str):
+        super().__init__(user_arn, action)
+        self.description = (
+            '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+            f"<Error><Type>Sender</Type><Code>{escape(self.error_type)}</Code>"
+            f"<Message>{escape(self.message)}</Message></Error>"
+            f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+        )
 
 
 def install() -> dict[tuple[str, str], Any]:
@@ -110,7 +127,7 @@ def _patch_assume_role() -> None:
         role_arn = self._get_param("RoleArn")
         # A malformed ARN is left to stock moto; only well-formed role ARNs are checked.
         if _ROLE_ARN.match(role_arn or "") and not role_exists(role_arn):
-            raise AccessDeniedError(_caller_arn(self), f"sts:AssumeRole on resource: {role_arn}")
+            raise StsAccessDenied(_caller_arn(self), f"sts:AssumeRole on resource: {role_arn}")
         return stock(self)
 
     sts_responses.TokenResponse.assume_role = assume_role

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import unittest
+from xml.etree import ElementTree
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -171,6 +172,23 @@ class AssumeRole(unittest.TestCase):
         # An account nobody ever used has no roles at all.
         with self.assertRaises(ClientError):
             sts.assume_role(RoleArn="arn:aws:iam::999999999999:role/Any", RoleSessionName="x1")
+
+    def test_refusal_body_is_the_one_sts_sends(self) -> None:
+        # The AWS SDK for Rust reads code and message only from ErrorResponse/Error.
+        sts = self.server.client("sts")
+        answers: list[Any] = []
+        sts.meta.events.register("after-call.sts.AssumeRole", lambda http_response, **_: answers.append(http_response))
+        role = f"arn:aws:iam::{self.members[1]}:role/Absent"
+        with self.assertRaises(ClientError):
+            sts.assume_role(RoleArn=role, RoleSessionName="reader")
+        root = ElementTree.fromstring(answers[0].content)
+        ns = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
+        self.assertEqual(root.tag, "{https://sts.amazonaws.com/doc/2011-06-15/}ErrorResponse")
+        self.assertEqual(root.findtext("sts:Error/sts:Type", namespaces=ns), "Sender")
+        self.assertEqual(root.findtext("sts:Error/sts:Code", namespaces=ns), "AccessDenied")
+        self.assertTrue(root.findtext("sts:Error/sts:Message", namespaces=ns).endswith(
+            f"is not authorized to perform: sts:AssumeRole on resource: {role}"))
+        self.assertEqual(root.findtext("sts:RequestId", namespaces=ns), answers[0].headers["x-amzn-requestid"])
 
     def test_organization_access_role_exists_and_works(self) -> None:
         member = self.members[0]
