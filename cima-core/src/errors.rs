@@ -1,6 +1,17 @@
 //! Error text a person can act on, from AWS SDK errors.
 
 use aws_smithy_types::error::ErrorMetadata;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// An AWS call's error as `code: message` (or the code alone); an error without a code (a
+/// refused AssumeRole under the credentials, a timeout, a connection) as [`aws_message`] says it.
+pub fn service_message<E: std::error::Error + ProvideErrorMetadata + 'static>(e: &E) -> String {
+    match (e.code(), e.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => aws_message(e),
+    }
+}
 
 /// The AWS error code and message found along `e`'s source chain; without one, the chain's
 /// messages joined by ": ".

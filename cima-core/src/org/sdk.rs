@@ -28,12 +28,7 @@ where
     move |e| {
         // The code and message are what a person can act on; the full chain is for the log.
         tracing::debug!(operation, error = %DisplayErrorContext(&e), "Organizations call failed");
-        let message = match (e.code(), e.message()) {
-            (Some(c), Some(m)) => format!("{c}: {m}"),
-            (Some(c), None) => c.to_owned(),
-            _ => crate::errors::aws_message(&e),
-        };
-        OrgError::Api { operation, message }
+        OrgError::Api { operation, message: crate::errors::service_message(&e) }
     }
 }
 

@@ -24,13 +24,7 @@ where
     if e.code() == Some("CaseIdNotFound") {
         return SupportError::CaseIdNotFound { operation, message: e.message().unwrap_or_default().to_owned() };
     }
-    let message = match (e.code(), e.message()) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.to_owned(),
-        // No service error: credentials (an AssumeRole that was refused), timeouts, connection.
-        _ => crate::errors::aws_message(&e),
-    };
-    SupportError::Api { operation, message }
+    SupportError::Api { operation, message: crate::errors::service_message(&e) }
 }
 
 /// The SDK's error for a failed send, with the dispatch/credential cause kept in the message.

@@ -31,11 +31,7 @@ pub struct AccountOutcome {
 
 /// The code and message of an SDK error, what a person can act on.
 fn sdk_message<E: ProvideErrorMetadata + std::error::Error + 'static>(operation: &str, e: &E) -> String {
-    match (e.code(), e.message()) {
-        (Some(c), Some(m)) => format!("{operation}: {c}: {m}"),
-        (Some(c), None) => format!("{operation}: {c}"),
-        _ => format!("{operation}: {}", cima_core::errors::aws_message(e)),
-    }
+    format!("{operation}: {}", cima_core::errors::service_message(e))
 }
 
 fn dt(t: Option<&aws_smithy_types::DateTime>) -> Option<String> {
