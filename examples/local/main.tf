@@ -6,7 +6,8 @@ terraform {
 
   required_providers {
     cima = {
-      source = "cimahq/cima"
+      source  = "cimahq/cima"
+      version = "~> 0.1"
     }
   }
 }

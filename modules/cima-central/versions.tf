@@ -4,10 +4,11 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 6.0"
+      version = "~> 6.0"
     }
     cima = {
-      source = "cimahq/cima"
+      source  = "cimahq/cima"
+      version = "~> 0.1"
     }
   }
 }
