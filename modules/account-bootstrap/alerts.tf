@@ -4,7 +4,7 @@
 
 resource "aws_sns_topic" "alerts" {
   name              = "${var.name_prefix}-alerts"
-  kms_master_key_id = aws_kms_key.this.arn
+  kms_master_key_id = module.kms.key_arn
   tags              = var.tags
 }
 

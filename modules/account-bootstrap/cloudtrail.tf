@@ -33,7 +33,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "cloudtrail" {
 
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.this.arn
+      kms_master_key_id = module.kms.key_arn
     }
   }
 }
@@ -177,7 +177,7 @@ resource "aws_cloudtrail" "this" {
   #checkov:skip=CKV_AWS_252:No SNS notification per delivered log file: nothing consumes it.
   name                          = local.cloudtrail_name
   s3_bucket_name                = aws_s3_bucket.cloudtrail[0].id
-  kms_key_id                    = aws_kms_key.this.arn
+  kms_key_id                    = module.kms.key_arn
   is_multi_region_trail         = true
   include_global_service_events = true
   enable_log_file_validation    = true

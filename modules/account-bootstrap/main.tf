@@ -22,118 +22,72 @@ locals {
 # KMS: one key for the account's audit and alerting resources, one for the state
 ################################################################################
 
-resource "aws_kms_key" "this" {
+module "kms" {
+  source = "../kms-key"
+
   description             = "${var.name_prefix}: CloudTrail, alerts topic, lock table and ECR encryption"
-  enable_key_rotation     = true
+  alias                   = var.name_prefix
   deletion_window_in_days = var.kms_deletion_window_in_days
-  policy                  = data.aws_iam_policy_document.kms.json
-  tags                    = var.tags
+
+  service_statements = [
+    {
+      sid      = "CloudTrailEncryptLogs"
+      actions  = ["kms:GenerateDataKey*"]
+      services = ["cloudtrail.amazonaws.com"]
+      conditions = [
+        { test = "StringLike", variable = "kms:EncryptionContext:aws:cloudtrail:arn", values = ["arn:${local.partition}:cloudtrail:*:${local.account_id}:trail/*"] },
+        { test = "StringEquals", variable = "aws:SourceArn", values = [local.cloudtrail_arn] },
+      ]
+    },
+    {
+      sid      = "CloudTrailDescribeKey"
+      actions  = ["kms:DescribeKey"]
+      services = ["cloudtrail.amazonaws.com"]
+      conditions = [
+        { test = "StringEquals", variable = "aws:SourceArn", values = [local.cloudtrail_arn] },
+      ]
+    },
+    # Budgets, CloudWatch alarms and EventBridge publish to the encrypted alerts topic.
+    {
+      sid      = "AlertPublishers"
+      actions  = ["kms:Decrypt", "kms:GenerateDataKey*"]
+      services = ["budgets.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"]
+      conditions = [
+        { test = "StringEquals", variable = "aws:SourceAccount", values = [local.account_id] },
+      ]
+    },
+  ]
+
+  tags = var.tags
 }
 
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name_prefix}"
-  target_key_id = aws_kms_key.this.key_id
-}
+# The state key's policy is the account's IAM policies alone.
+module "state_kms" {
+  source = "../kms-key"
 
-resource "aws_kms_key" "state" {
   description             = "${var.name_prefix}: Terraform state bucket encryption"
-  enable_key_rotation     = true
+  alias                   = "${var.name_prefix}-tfstate"
   deletion_window_in_days = var.kms_deletion_window_in_days
-  policy                  = data.aws_iam_policy_document.kms_state.json
   tags                    = var.tags
 }
 
-resource "aws_kms_alias" "state" {
-  name          = "alias/${var.name_prefix}-tfstate"
-  target_key_id = aws_kms_key.state.key_id
+# Both keys and their aliases lived in this module before modules/kms-key: moved, never replaced.
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
 }
 
-data "aws_iam_policy_document" "kms" {
-  #checkov:skip=CKV_AWS_109:A key policy's "*" resource means this key only; administration is delegated to the account's IAM policies.
-  #checkov:skip=CKV_AWS_111:A key policy's "*" resource means this key only; write access is delegated to the account's IAM policies.
-  #checkov:skip=CKV_AWS_356:A key policy's "*" resource means this key only.
-  statement {
-    sid       = "AccountAdministration"
-    actions   = ["kms:*"]
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "CloudTrailEncryptLogs"
-    actions   = ["kms:GenerateDataKey*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["cloudtrail.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringLike"
-      variable = "kms:EncryptionContext:aws:cloudtrail:arn"
-      values   = ["arn:${local.partition}:cloudtrail:*:${local.account_id}:trail/*"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceArn"
-      values   = [local.cloudtrail_arn]
-    }
-  }
-
-  statement {
-    sid       = "CloudTrailDescribeKey"
-    actions   = ["kms:DescribeKey"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["cloudtrail.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceArn"
-      values   = [local.cloudtrail_arn]
-    }
-  }
-
-  # Budgets, CloudWatch alarms and EventBridge publish to the encrypted alerts topic.
-  statement {
-    sid       = "AlertPublishers"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["budgets.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this
 }
 
-data "aws_iam_policy_document" "kms_state" {
-  #checkov:skip=CKV_AWS_109:A key policy's "*" resource means this key only; administration is delegated to the account's IAM policies.
-  #checkov:skip=CKV_AWS_111:A key policy's "*" resource means this key only; write access is delegated to the account's IAM policies.
-  #checkov:skip=CKV_AWS_356:A key policy's "*" resource means this key only.
-  statement {
-    sid       = "AccountAdministration"
-    actions   = ["kms:*"]
-    resources = ["*"]
+moved {
+  from = aws_kms_key.state
+  to   = module.state_kms.aws_kms_key.this
+}
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
+moved {
+  from = aws_kms_alias.state
+  to   = module.state_kms.aws_kms_alias.this
 }

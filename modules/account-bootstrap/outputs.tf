@@ -10,7 +10,7 @@ output "state_bucket_arn" {
 
 output "state_kms_key_arn" {
   description = "ARN of the state bucket's KMS key: the S3 backend's kms_key_id (the bucket policy rejects other keys)."
-  value       = aws_kms_key.state.arn
+  value       = module.state_kms.key_arn
 }
 
 output "lock_table_name" {
@@ -29,7 +29,7 @@ output "backend_config" {
     bucket         = aws_s3_bucket.state.id
     region         = local.region
     encrypt        = true
-    kms_key_id     = aws_kms_key.state.arn
+    kms_key_id     = module.state_kms.key_arn
     use_lockfile   = var.lock_mode == "s3_lockfile" ? true : null
     dynamodb_table = var.lock_mode == "dynamodb" ? local.lock_table_name : null
   }
@@ -37,12 +37,12 @@ output "backend_config" {
 
 output "kms_key_arn" {
   description = "ARN of the account's KMS key (CloudTrail, alerts topic, lock table, ECR)."
-  value       = aws_kms_key.this.arn
+  value       = module.kms.key_arn
 }
 
 output "kms_key_alias" {
   description = "Alias of the account's KMS key."
-  value       = aws_kms_alias.this.name
+  value       = module.kms.alias_name
 }
 
 output "cloudtrail_arn" {

@@ -27,7 +27,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
 
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.state.arn
+      kms_master_key_id = module.state_kms.key_arn
     }
   }
 }
@@ -131,7 +131,7 @@ data "aws_iam_policy_document" "state_bucket" {
   }
 
   dynamic "statement" {
-    for_each = var.require_state_kms_key ? [aws_kms_key.state.arn] : []
+    for_each = var.require_state_kms_key ? [module.state_kms.key_arn] : []
 
     content {
       sid       = "DenyOtherKmsKeys"
@@ -184,7 +184,7 @@ resource "aws_dynamodb_table" "lock" {
 
   server_side_encryption {
     enabled     = true
-    kms_key_arn = aws_kms_key.this.arn
+    kms_key_arn = module.kms.key_arn
   }
 
   tags = var.tags

@@ -8,7 +8,7 @@ locals {
   region     = data.aws_region.current.region
 
   create_kms_key = var.kms_key_arn == null
-  kms_key_arn    = local.create_kms_key ? aws_kms_key.this[0].arn : var.kms_key_arn
+  kms_key_arn    = local.create_kms_key ? module.kms[0].key_arn : var.kms_key_arn
   function_name  = "${var.name_prefix}-query"
 }
 
@@ -16,56 +16,25 @@ locals {
 # KMS key (history table, log groups, function environment)
 ################################################################################
 
-data "aws_iam_policy_document" "kms" {
-  count = local.create_kms_key ? 1 : 0
+module "kms" {
+  source = "../kms-key"
+  count  = local.create_kms_key ? 1 : 0
 
-  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is the key itself; this statement delegates to IAM as AWS's default key policy does.
-  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is the key itself; write access is limited to this account's IAM principals.
-  #checkov:skip=CKV_AWS_356:A key policy can only name "*" (the key it is attached to).
-  statement {
-    sid       = "AccountIamPolicies"
-    actions   = ["kms:*"]
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "CloudWatchLogs"
-    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${local.region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"]
-    }
-  }
+  description           = "CIMA chat API (${var.name_prefix}): query history, logs"
+  alias                 = var.name_prefix
+  allow_cloudwatch_logs = true
+  tags                  = var.tags
 }
 
-resource "aws_kms_key" "this" {
-  count = local.create_kms_key ? 1 : 0
-
-  description             = "CIMA chat API (${var.name_prefix}): query history, logs"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.kms[0].json
-  tags                    = var.tags
+# The key and alias lived in this module before modules/kms-key: moved, never replaced.
+moved {
+  from = aws_kms_key.this[0]
+  to   = module.kms[0].aws_kms_key.this
 }
 
-resource "aws_kms_alias" "this" {
-  count = local.create_kms_key ? 1 : 0
-
-  name          = "alias/${var.name_prefix}"
-  target_key_id = aws_kms_key.this[0].key_id
+moved {
+  from = aws_kms_alias.this[0]
+  to   = module.kms[0].aws_kms_alias.this
 }
 
 ################################################################################
@@ -220,7 +189,7 @@ resource "aws_apigatewayv2_integration" "this" {
   api_id                 = aws_apigatewayv2_api.this.id
   integration_type       = "AWS_PROXY"
   integration_method     = "POST"
-  integration_uri        = aws_lambda_function.this.invoke_arn
+  integration_uri        = module.function.invoke_arn
   payload_format_version = "2.0"
   timeout_milliseconds   = 30000
 }
@@ -276,7 +245,7 @@ resource "aws_apigatewayv2_stage" "this" {
 resource "aws_lambda_permission" "api" {
   statement_id  = "AllowHttpApiRoutes"
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this.function_name
+  function_name = module.function.function_name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
 }

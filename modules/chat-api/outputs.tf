@@ -30,12 +30,12 @@ output "history_table_name" {
 
 output "function_arn" {
   description = "ARN of the chat-query function."
-  value       = aws_lambda_function.this.arn
+  value       = module.function.function_arn
 }
 
 output "function_role_arn" {
   description = "ARN of the chat-query function's role: the principal each member account's read-only role trusts (cima-linked's query_role_trusted_arn)."
-  value       = aws_iam_role.this.arn
+  value       = module.function.role_arn
 }
 
 output "kms_key_arn" {

@@ -108,7 +108,7 @@ resource "aws_cloudwatch_metric_alarm" "enricher_errors" {
   alarm_description   = "The case enricher failed invocations (EventBridge retries them, then dead-letters them)."
   namespace           = "AWS/Lambda"
   metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  dimensions          = { FunctionName = module.enricher.function_name }
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1

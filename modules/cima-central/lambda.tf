@@ -58,102 +58,68 @@ resource "aws_sqs_queue_policy" "dlq" {
 }
 
 ################################################################################
-# Enricher function
+# Enricher function and role
 ################################################################################
 
-resource "aws_cloudwatch_log_group" "enricher" {
-  name              = "/aws/lambda/${local.function_name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = local.kms_key_arn
-  tags              = var.tags
-}
+module "enricher" {
+  source = "../lambda-function"
 
-# Active X-Ray tracing is a cost choice behind enable_xray_tracing (PassThrough by default); structured JSON logs carry every event.
-#trivy:ignore:AVD-AWS-0066
-resource "aws_lambda_function" "this" {
-  #checkov:skip=CKV_AWS_117:The enricher calls only public AWS APIs (STS, Support, EventBridge, Organizations); a VPC would add NAT cost and no isolation.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile outside this module; the zip is built and uploaded by the reviewed deploy workflow.
   function_name                  = local.function_name
   description                    = "CIMA case enricher: aws.support case events and cima.backfill requests -> ${var.enriched_source} events"
-  role                           = aws_iam_role.enricher.arn
-  filename                       = var.enricher_zip_path
-  source_code_hash               = filebase64sha256(var.enricher_zip_path)
-  runtime                        = "provided.al2023"
-  handler                        = "bootstrap"
+  zip_path                       = var.enricher_zip_path
   architectures                  = var.architectures
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrent_executions
   kms_key_arn                    = local.kms_key_arn
-
-  environment {
-    variables = merge(
-      {
-        CASE_READER_ROLE_NAME    = var.case_reader_role_name
-        ENRICHED_SOURCE          = var.enriched_source
-        ENRICHED_DETAIL_TYPE     = var.enriched_detail_type
-        CENTRAL_BUS_NAME         = var.bus_name
-        MAX_CASES_PER_INVOCATION = tostring(var.max_cases_per_invocation)
-        RUST_LOG                 = var.log_level
-      },
-      var.organizations_role_arn == null ? {} : { ORGANIZATIONS_ROLE_ARN = var.organizations_role_arn },
-    )
-  }
-
-  dead_letter_config {
-    target_arn = aws_sqs_queue.dlq.arn
-  }
-
-  tracing_config {
-    mode = var.enable_xray_tracing ? "Active" : "PassThrough"
-  }
-
-  logging_config {
-    log_format = "JSON"
-    log_group  = aws_cloudwatch_log_group.enricher.name
-  }
-
-  tags = var.tags
-
-  depends_on = [aws_iam_role_policy.enricher]
+  environment_variables          = local.enricher_environment
+  dead_letter_target_arn         = aws_sqs_queue.dlq.arn
+  enable_xray_tracing            = var.enable_xray_tracing
+  log_retention_days             = var.log_retention_days
+  role_description               = "CIMA case enricher: assumes ${var.case_reader_role_name} in linked accounts"
+  role_policy_name               = "case-enricher"
+  policy_json                    = data.aws_iam_policy_document.enricher.json
+  tags                           = var.tags
 }
 
-################################################################################
-# Enricher role
-################################################################################
-
-data "aws_iam_policy_document" "lambda_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+# These lived in this module before modules/lambda-function: moved, never replaced.
+moved {
+  from = aws_cloudwatch_log_group.enricher
+  to   = module.enricher.aws_cloudwatch_log_group.this
 }
 
-resource "aws_iam_role" "enricher" {
-  name                 = "${var.name_prefix}-case-enricher"
-  description          = "CIMA case enricher: assumes ${var.case_reader_role_name} in linked accounts"
-  assume_role_policy   = data.aws_iam_policy_document.lambda_assume.json
-  max_session_duration = 3600
-  tags                 = var.tags
+moved {
+  from = aws_lambda_function.this
+  to   = module.enricher.aws_lambda_function.this
 }
 
+moved {
+  from = aws_iam_role.enricher
+  to   = module.enricher.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy.enricher
+  to   = module.enricher.aws_iam_role_policy.this
+}
+
+locals {
+  # The enricher's contract (lambdas/case-enricher/README.md).
+  enricher_environment = merge(
+    {
+      CASE_READER_ROLE_NAME    = var.case_reader_role_name
+      ENRICHED_SOURCE          = var.enriched_source
+      ENRICHED_DETAIL_TYPE     = var.enriched_detail_type
+      CENTRAL_BUS_NAME         = var.bus_name
+      MAX_CASES_PER_INVOCATION = tostring(var.max_cases_per_invocation)
+      RUST_LOG                 = var.log_level
+    },
+    var.organizations_role_arn == null ? {} : { ORGANIZATIONS_ROLE_ARN = var.organizations_role_arn },
+  )
+}
+
+# The enricher's own permissions; modules/lambda-function adds its logs and X-Ray.
 data "aws_iam_policy_document" "enricher" {
-  statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.enricher.arn}:*"]
-  }
-
   # The role name is the whole scope: every linked account's case-reader role, and no other role.
   statement {
     sid       = "AssumeCaseReaderRoles"
@@ -191,20 +157,4 @@ data "aws_iam_policy_document" "enricher" {
       resources = ["arn:${local.partition}:organizations::*:account/${statement.value}/*"]
     }
   }
-
-  dynamic "statement" {
-    for_each = var.enable_xray_tracing ? [1] : []
-
-    content {
-      sid       = "XRay"
-      actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-      resources = ["*"] # X-Ray has no resource-level permissions
-    }
-  }
-}
-
-resource "aws_iam_role_policy" "enricher" {
-  name   = "case-enricher"
-  role   = aws_iam_role.enricher.id
-  policy = data.aws_iam_policy_document.enricher.json
 }

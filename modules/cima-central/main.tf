@@ -8,7 +8,7 @@ locals {
   region     = data.aws_region.current.region
 
   create_kms_key   = var.kms_key_arn == null
-  kms_key_arn      = local.create_kms_key ? aws_kms_key.this[0].arn : var.kms_key_arn
+  kms_key_arn      = local.create_kms_key ? module.kms[0].key_arn : var.kms_key_arn
   create_sns_topic = var.alarm_sns_topic_arn == null
   alarm_topic_arn  = local.create_sns_topic ? aws_sns_topic.alarms[0].arn : var.alarm_sns_topic_arn
 
@@ -35,75 +35,39 @@ locals {
 # KMS key (bucket, queue, topic, log groups, stream)
 ################################################################################
 
-data "aws_iam_policy_document" "kms" {
-  count = local.create_kms_key ? 1 : 0
+module "kms" {
+  source = "../kms-key"
+  count  = local.create_kms_key ? 1 : 0
 
-  #checkov:skip=CKV_AWS_109:A key policy's Resource "*" is the key itself; this statement delegates to IAM as AWS's default key policy does.
-  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is the key itself; write access is limited to this account's IAM principals.
-  #checkov:skip=CKV_AWS_356:A key policy can only name "*" (the key it is attached to).
-  statement {
-    sid       = "AccountIamPolicies"
-    actions   = ["kms:*"]
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "CloudWatchLogs"
-    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${local.region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"]
-    }
-  }
+  description           = "CIMA central (${var.name_prefix}): case events bucket, Firehose, dead-letter queue, alarm topic and logs"
+  alias                 = "${var.name_prefix}-central"
+  allow_cloudwatch_logs = true
 
   # EventBridge writes to the encrypted dead-letter queue and alert topic; CloudWatch alarms publish
   # to the encrypted topic.
-  statement {
-    sid       = "EventBridgeAndAlarms"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = ["*"]
+  service_statements = [
+    {
+      sid      = "EventBridgeAndAlarms"
+      actions  = ["kms:Decrypt", "kms:GenerateDataKey"]
+      services = ["events.amazonaws.com", "cloudwatch.amazonaws.com"]
+      conditions = [
+        { test = "StringEquals", variable = "aws:SourceAccount", values = [local.account_id] },
+      ]
+    },
+  ]
 
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com", "cloudwatch.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+  tags = var.tags
 }
 
-resource "aws_kms_key" "this" {
-  count = local.create_kms_key ? 1 : 0
-
-  description             = "CIMA central (${var.name_prefix}): case events bucket, Firehose, dead-letter queue, alarm topic and logs"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.kms[0].json
-  tags                    = var.tags
+# The key and alias lived in this module before modules/kms-key: moved, never replaced.
+moved {
+  from = aws_kms_key.this[0]
+  to   = module.kms[0].aws_kms_key.this
 }
 
-resource "aws_kms_alias" "this" {
-  count = local.create_kms_key ? 1 : 0
-
-  name          = "alias/${var.name_prefix}-central"
-  target_key_id = aws_kms_key.this[0].key_id
+moved {
+  from = aws_kms_alias.this[0]
+  to   = module.kms[0].aws_kms_alias.this
 }
 
 ################################################################################
@@ -113,7 +77,7 @@ resource "aws_kms_alias" "this" {
 resource "cima_case_pipeline" "this" {
   bus_name              = var.bus_name
   organization_ids      = var.organization_ids
-  enricher_function_arn = aws_lambda_function.this.arn
+  enricher_function_arn = module.enricher.function_arn
   store_target_arn      = aws_kinesis_firehose_delivery_stream.this.arn
   store_role_arn        = aws_iam_role.events_to_firehose.arn
   dead_letter_queue_arn = aws_sqs_queue.dlq.arn
@@ -136,7 +100,7 @@ resource "cima_case_pipeline" "this" {
 resource "aws_lambda_permission" "enrich" {
   statement_id   = "AllowCentralBusEnrichRule"
   action         = "lambda:InvokeFunction"
-  function_name  = aws_lambda_function.this.function_name
+  function_name  = module.enricher.function_name
   principal      = "events.amazonaws.com"
   source_arn     = "${local.rule_arn_base}/${local.enrich_rule}"
   source_account = local.account_id
@@ -161,7 +125,7 @@ resource "aws_cloudwatch_event_target" "backfill" {
   rule           = aws_cloudwatch_event_rule.backfill.name
   event_bus_name = cima_case_pipeline.this.id
   target_id      = "enricher"
-  arn            = aws_lambda_function.this.arn
+  arn            = module.enricher.function_arn
 
   retry_policy {
     maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_seconds
@@ -178,7 +142,7 @@ resource "aws_cloudwatch_event_target" "backfill" {
 resource "aws_lambda_permission" "backfill" {
   statement_id   = "AllowCentralBusBackfillRule"
   action         = "lambda:InvokeFunction"
-  function_name  = aws_lambda_function.this.function_name
+  function_name  = module.enricher.function_name
   principal      = "events.amazonaws.com"
   source_arn     = "${local.rule_arn_base}/${local.backfill_rule}"
   source_account = local.account_id

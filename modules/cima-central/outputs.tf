@@ -10,17 +10,17 @@ output "bus_name" {
 
 output "enricher_function_arn" {
   description = "ARN of the case-enricher function."
-  value       = aws_lambda_function.this.arn
+  value       = module.enricher.function_arn
 }
 
 output "enricher_function_name" {
   description = "Name of the case-enricher function."
-  value       = aws_lambda_function.this.function_name
+  value       = module.enricher.function_name
 }
 
 output "enricher_role_arn" {
   description = "ARN of the enricher's role: the only principal the linked accounts' case-reader roles trust (cima_linked_account's enricher_role_arn)."
-  value       = aws_iam_role.enricher.arn
+  value       = module.enricher.role_arn
 }
 
 output "data_bucket_name" {

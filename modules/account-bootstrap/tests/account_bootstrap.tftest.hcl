@@ -57,8 +57,8 @@ run "defaults" {
   }
 
   assert {
-    condition     = aws_kms_key.this.enable_key_rotation && aws_kms_key.state.enable_key_rotation
-    error_message = "Both keys rotate."
+    condition     = module.kms.alias_name == "alias/cima-dev" && module.state_kms.alias_name == "alias/cima-dev-tfstate"
+    error_message = "One key for the account's resources and one for the state, each with its alias (modules/kms-key makes both rotate)."
   }
 
   assert {

@@ -94,12 +94,12 @@ run "defaults" {
   }
 
   assert {
-    condition     = aws_lambda_function.this.environment[0].variables["CORS_ALLOWED_ORIGINS"] == "https://chat.example.com,http://localhost:5173" && aws_lambda_function.this.environment[0].variables["QUERY_ROLE_NAME"] == "ChatSystemReadOnlyRole" && aws_lambda_function.this.environment[0].variables["HISTORY_TTL_DAYS"] == "30" && aws_lambda_function.this.environment[0].variables["MAX_CONCURRENCY"] == "64"
+    condition     = module.function.environment_variables["CORS_ALLOWED_ORIGINS"] == "https://chat.example.com,http://localhost:5173" && module.function.environment_variables["QUERY_ROLE_NAME"] == "ChatSystemReadOnlyRole" && module.function.environment_variables["HISTORY_TTL_DAYS"] == "30" && module.function.environment_variables["MAX_CONCURRENCY"] == "64"
     error_message = "The function gets the contract's environment."
   }
 
   assert {
-    condition     = aws_lambda_function.this.environment[0].variables["HISTORY_TABLE_NAME"] == "cima-chat-query-history" && !contains(keys(aws_lambda_function.this.environment[0].variables), "BEDROCK_MODEL_ID")
+    condition     = module.function.environment_variables["HISTORY_TABLE_NAME"] == "cima-chat-query-history" && !contains(keys(module.function.environment_variables), "BEDROCK_MODEL_ID")
     error_message = "History table named; no Bedrock model unless given."
   }
 }
@@ -131,7 +131,7 @@ run "bedrock_and_external_key" {
   }
 
   assert {
-    condition     = aws_lambda_function.this.environment[0].variables["BEDROCK_MODEL_ID"] == "us.anthropic.claude-3-haiku-20240307-v1:0" && aws_lambda_function.this.environment[0].variables["ORGANIZATIONS_ROLE_ARN"] == "arn:aws:iam::999999999999:role/CimaOrganizationsReader"
+    condition     = module.function.environment_variables["BEDROCK_MODEL_ID"] == "us.anthropic.claude-3-haiku-20240307-v1:0" && module.function.environment_variables["ORGANIZATIONS_ROLE_ARN"] == "arn:aws:iam::999999999999:role/CimaOrganizationsReader"
     error_message = "Model id and organizations role reach the function."
   }
 
@@ -141,7 +141,7 @@ run "bedrock_and_external_key" {
   }
 
   assert {
-    condition     = length(aws_kms_key.this) == 0 && aws_dynamodb_table.history.server_side_encryption[0].kms_key_arn == "arn:aws:kms:us-east-1:111111111111:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+    condition     = length(module.kms) == 0 && aws_dynamodb_table.history.server_side_encryption[0].kms_key_arn == "arn:aws:kms:us-east-1:111111111111:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
     error_message = "A given key encrypts the table; none is created."
   }
 

