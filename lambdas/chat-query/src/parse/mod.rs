@@ -1,0 +1,341 @@
+//! The deterministic parser: a question in English → which services to read, list or count, and
+//! the filters. Pure (the clock is an argument). [`parse`] runs small rules over the question's
+//! words (`words`), each filling its part of [`Parsed`] and saying in `notes` what it assumed or
+//! dropped; every rule has its own table test beside it:
+//!
+//! - `services`: intent (list or count), the services named, the services inferred from filters;
+//! - `filters`: region, Support severity, case status, instance state;
+//! - `names`: tag and account (the value after a keyword, or a bare `key=value` / account id);
+//! - `dates`: the creation-time window.
+//!
+//! Defaults, chosen so a vague question still gets a bounded, useful answer:
+//! - no service word: services are inferred from the filters (a severity or case status means
+//!   Support cases, an instance state means EC2, `available` means RDS); with no hint either, every
+//!   service is read, and `notes` says so. Refusing would make "what is tagged env=prod?" fail.
+//! - intent is `list` unless the question asks for a number ("how many", "count", "number of").
+//! - one value per filter: the first one in the question wins, and `notes` names the ignored ones.
+
+mod dates;
+mod filters;
+mod names;
+mod services;
+mod words;
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use self::words::Words;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    Ec2,
+    S3,
+    Rds,
+    Lambda,
+    Iam,
+    Support,
+}
+
+impl Service {
+    pub const ALL: [Service; 6] =
+        [Service::Ec2, Service::S3, Service::Rds, Service::Lambda, Service::Iam, Service::Support];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Ec2 => "ec2",
+            Service::S3 => "s3",
+            Service::Rds => "rds",
+            Service::Lambda => "lambda",
+            Service::Iam => "iam",
+            Service::Support => "support",
+        }
+    }
+
+    /// What the answer calls `n` items of this service.
+    pub fn noun(self, n: usize) -> &'static str {
+        let one = n == 1;
+        match self {
+            Service::Ec2 if one => "EC2 instance",
+            Service::Ec2 => "EC2 instances",
+            Service::S3 if one => "S3 bucket",
+            Service::S3 => "S3 buckets",
+            Service::Rds if one => "RDS DB instance",
+            Service::Rds => "RDS DB instances",
+            Service::Lambda if one => "Lambda function",
+            Service::Lambda => "Lambda functions",
+            Service::Iam if one => "IAM role or user",
+            Service::Iam => "IAM roles and users",
+            Service::Support if one => "Support case",
+            Service::Support => "Support cases",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Intent {
+    #[default]
+    List,
+    Count,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagFilter {
+    pub key: String,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// One account, by its 12-digit id or its Organizations name (case-insensitive).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum AccountFilter {
+    Id(String),
+    Name(String),
+}
+
+/// A window on creation times (RFC 3339, UTC): `since` inclusive, `until` exclusive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeRange {
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub until: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IamEntity {
+    Role,
+    User,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filters {
+    #[serde(default)]
+    pub region: Option<String>,
+    /// EC2 instance state or RDS DB instance status.
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub tag: Option<TagFilter>,
+    #[serde(default)]
+    pub account: Option<AccountFilter>,
+    /// Support severity code (low, normal, high, urgent, critical).
+    #[serde(default)]
+    pub severity: Option<String>,
+    /// Support case status, or `open` for every status but resolved.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub time_range: Option<TimeRange>,
+    /// Only IAM roles or only IAM users (both when absent).
+    #[serde(default)]
+    pub iam_entity: Option<IamEntity>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    #[default]
+    Deterministic,
+    Bedrock,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parsed {
+    pub services: Vec<Service>,
+    pub intent: Intent,
+    pub filters: Filters,
+    pub source: Source,
+    /// What the parser assumed or ignored, for the person asking.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+pub const EC2_STATES: [&str; 6] = ["pending", "running", "shutting-down", "terminated", "stopping", "stopped"];
+/// RDS statuses the parser knows beyond the EC2 ones.
+pub const RDS_STATES: [&str; 4] = ["available", "creating", "deleting", "modifying"];
+pub const OPEN_STATUS: &str = "open";
+
+/// An EC2 instance state or an RDS DB instance status.
+pub fn is_state(s: &str) -> bool {
+    EC2_STATES.contains(&s) || RDS_STATES.contains(&s)
+}
+
+/// A Support case status, or `open`.
+pub fn is_status(s: &str) -> bool {
+    s == OPEN_STATUS || cima_core::support::STATUSES.contains(&s)
+}
+
+/// A Support severity code.
+pub fn is_severity(s: &str) -> bool {
+    cima_core::support::severity_name(s).is_some()
+}
+
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-4`…
+pub fn is_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let letters = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
+    let (first, middle, last) = match parts.as_slice() {
+        [first, mid, last] => (*first, vec![*mid], *last),
+        [first, "gov" | "iso" | "isob", mid, last] => (*first, vec![*mid], *last),
+        _ => return false,
+    };
+    first.len() == 2
+        && letters(&first)
+        && middle.iter().all(letters)
+        && (1..=2).contains(&last.len())
+        && last.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A rule reads the words and fills its part of the answer.
+type Rule = fn(&mut Words, &mut Parsed);
+
+/// The rules in the order they run: later ones read what earlier ones found (a bare `critical`
+/// is a severity only next to a Support word; `pending` is not a state once the status is
+/// `pending-customer-action`; tags and account names skip words already taken), and `notes` lists
+/// what each says in this order.
+const RULES: [Rule; 10] = [
+    services::intent,
+    services::services,
+    filters::region,
+    filters::severity,
+    filters::status,
+    filters::state,
+    names::tag,
+    names::account,
+    dates::time_range,
+    services::inferred_services,
+];
+
+/// Parses `question` as asked at `now`.
+pub fn parse(question: &str, now: OffsetDateTime) -> Parsed {
+    apply(&RULES, question, now)
+}
+
+/// Runs `rules` over the question (all of them in [`parse`]; a rule and those it depends on in
+/// the rules' tests).
+fn apply(rules: &[Rule], question: &str, now: OffsetDateTime) -> Parsed {
+    let mut words = Words::new(question, now);
+    let mut parsed = Parsed::default();
+    for rule in rules {
+        rule(&mut words, &mut parsed);
+    }
+    // Rules add a service each time a word names it; the answer lists each once, in one order.
+    parsed.services.sort();
+    parsed.services.dedup();
+    parsed
+}
+
+/// One value per filter: the first one found wins, and `note` names it when others were found too
+/// (`found` holds each value once where repeating one is not naming several).
+fn first_wins<T>(found: Vec<T>, notes: &mut Vec<String>, note: impl FnOnce(&T) -> String) -> Option<T> {
+    let several = found.len() > 1;
+    let first = found.into_iter().next()?;
+    if several {
+        notes.push(note(&first));
+    }
+    Some(first)
+}
+/// The notes as `&str`s, to compare with a table's.
+#[cfg(test)]
+fn notes_of(p: &Parsed) -> Vec<&str> {
+    p.notes.iter().map(String::as_str).collect()
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{field}: {message}")]
+pub struct Invalid {
+    pub field: String,
+    pub message: String,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> Invalid {
+    Invalid { field: field.to_owned(), message: message.into() }
+}
+
+impl Parsed {
+    /// Checks every value against what the readers accept (used on a model's answer, which is
+    /// untrusted; the deterministic parser produces only valid values).
+    pub fn validate(&self, now: OffsetDateTime) -> Result<(), Invalid> {
+        if self.services.is_empty() {
+            return Err(invalid("services", "at least one service"));
+        }
+        let unique: BTreeSet<_> = self.services.iter().collect();
+        if unique.len() != self.services.len() {
+            return Err(invalid("services", "a service is listed twice"));
+        }
+        let f = &self.filters;
+        if let Some(r) = &f.region
+            && !is_region(r)
+        {
+            return Err(invalid("filters.region", format!("{r:?} is not a region code")));
+        }
+        if let Some(s) = &f.state
+            && !is_state(s)
+        {
+            return Err(invalid("filters.state", format!("{s:?} is not an instance state")));
+        }
+        if let Some(s) = &f.severity
+            && !is_severity(s)
+        {
+            return Err(invalid("filters.severity", format!("{s:?} is not a severity code")));
+        }
+        if let Some(s) = &f.status
+            && !is_status(s)
+        {
+            return Err(invalid("filters.status", format!("{s:?} is not a case status")));
+        }
+        if let Some(t) = &f.tag {
+            if t.key.is_empty() || t.key.chars().count() > 128 {
+                return Err(invalid("filters.tag.key", "1 to 128 characters"));
+            }
+            if t.value.as_ref().is_some_and(|v| v.chars().count() > 256) {
+                return Err(invalid("filters.tag.value", "at most 256 characters"));
+            }
+        }
+        match &f.account {
+            Some(AccountFilter::Id(id)) if !cima_core::ids::is_account_id(id) => {
+                return Err(invalid("filters.account.id", format!("{id:?} is not a 12-digit account id")));
+            }
+            Some(AccountFilter::Name(n)) if n.is_empty() || n.chars().count() > 50 => {
+                return Err(invalid("filters.account.name", "1 to 50 characters"));
+            }
+            _ => {}
+        }
+        if let Some(tr) = &f.time_range {
+            let parse = |field: &str, v: &Option<String>| -> Result<Option<OffsetDateTime>, Invalid> {
+                v.as_deref()
+                    .map(|s| {
+                        OffsetDateTime::parse(s, &Rfc3339).map_err(|_| invalid(field, format!("{s:?} is not RFC 3339")))
+                    })
+                    .transpose()
+            };
+            let since = parse("filters.time_range.since", &tr.since)?;
+            let until = parse("filters.time_range.until", &tr.until)?;
+            if since.is_none() && until.is_none() {
+                return Err(invalid("filters.time_range", "since or until"));
+            }
+            if let (Some(s), Some(u)) = (since, until)
+                && s >= u
+            {
+                return Err(invalid("filters.time_range", "since must be before until"));
+            }
+            if since.is_some_and(|s| s > now + Duration::days(1)) {
+                return Err(invalid("filters.time_range.since", "in the future"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,163 @@
+//! What to do and where: the intent, the services the question names, and the services its
+//! filters imply when it names none.
+
+use super::words::Words;
+use super::{IamEntity, Intent, Parsed, Service};
+
+/// `count` when the question asks for a number, else `list`.
+pub(super) fn intent(q: &mut Words, p: &mut Parsed) {
+    let count = q.text.contains("how many")
+        || q.text.contains("number of")
+        || q.lows().any(|w| matches!(w, "count" | "total" | "tally"));
+    p.intent = if count { Intent::Count } else { Intent::List };
+}
+
+/// Words that name a database, which make the `instances` after them RDS DB instances.
+fn is_db_word(w: &str) -> bool {
+    matches!(w, "db" | "database" | "rds" | "aurora")
+}
+
+/// The service `word` names (`prev` is the word before it).
+fn service_of(word: &str, prev: &str) -> Option<Service> {
+    Some(match word {
+        "ec2" | "vm" | "vms" | "server" | "servers" | "machine" | "machines" => Service::Ec2,
+        // "db instances" are RDS only, never also EC2.
+        "instance" | "instances" if is_db_word(prev) => Service::Rds,
+        "instance" | "instances" => Service::Ec2,
+        "s3" | "bucket" | "buckets" => Service::S3,
+        "rds" | "database" | "databases" | "db" | "dbs" | "aurora" | "postgres" | "postgresql" | "mysql"
+        | "mariadb" => Service::Rds,
+        "lambda" | "lambdas" | "function" | "functions" | "serverless" => Service::Lambda,
+        "iam" | "role" | "roles" | "user" | "users" => Service::Iam,
+        "support" | "case" | "cases" | "ticket" | "tickets" => Service::Support,
+        _ => return None,
+    })
+}
+
+/// Every service a word names; IAM roles only or users only when just one of them is named.
+pub(super) fn services(q: &mut Words, p: &mut Parsed) {
+    let (mut roles, mut users) = (false, false);
+    for i in 0..q.len() {
+        let Some(service) = service_of(q.low(i), q.prev(i)) else { continue };
+        roles |= matches!(q.low(i), "role" | "roles");
+        users |= matches!(q.low(i), "user" | "users");
+        p.services.push(service);
+        q.used[i] = true;
+    }
+    if roles != users {
+        p.filters.iam_entity = Some(if roles { IamEntity::Role } else { IamEntity::User });
+    }
+}
+
+/// With no service named: the services the filters apply to (severity or status → Support,
+/// `available` → RDS, another state → EC2), else every service. Then notes on filters that do
+/// not apply to any service read.
+pub(super) fn inferred_services(_: &mut Words, p: &mut Parsed) {
+    let f = &p.filters;
+    let for_cases = f.severity.is_some() || f.status.is_some();
+    if p.services.is_empty() {
+        if for_cases {
+            p.services.push(Service::Support);
+        }
+        match f.state.as_deref() {
+            Some("available") => p.services.push(Service::Rds),
+            Some(_) => p.services.push(Service::Ec2),
+            None => {}
+        }
+        if p.services.is_empty() {
+            p.services.extend(Service::ALL);
+            p.notes.push("no service named: every service is read (ec2, s3, rds, lambda, iam, support)".to_owned());
+        }
+    }
+    if for_cases && !p.services.contains(&Service::Support) {
+        p.notes.push("severity and status apply to Support cases only".to_owned());
+    }
+    if f.state.is_some() && !p.services.contains(&Service::Ec2) && !p.services.contains(&Service::Rds) {
+        p.notes.push("state applies to EC2 and RDS instances only".to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::OffsetDateTime;
+
+    use super::super::{apply, notes_of, parse};
+    use super::*;
+
+    const NOW: OffsetDateTime = OffsetDateTime::UNIX_EPOCH;
+
+    #[test]
+    fn intent_table() {
+        let rows = [
+            ("list ec2 instances", Intent::List),
+            ("how many db instances are there", Intent::Count),
+            ("number of buckets", Intent::Count),
+            ("total ec2 instances", Intent::Count),
+            ("count lambda functions", Intent::Count),
+            ("tally the cases", Intent::Count),
+            ("what buckets exist", Intent::List),
+            ("how are my buckets", Intent::List),
+            ("", Intent::List),
+        ];
+        for (question, want) in rows {
+            assert_eq!(apply(&[intent], question, NOW).intent, want, "{question:?}");
+        }
+    }
+
+    #[test]
+    fn services_table() {
+        use Service::*;
+        #[rustfmt::skip]
+        let rows: &[(&str, &[Service], Option<IamEntity>)] = &[
+            ("list ec2 instances", &[Ec2], None),
+            ("show me all servers", &[Ec2], None),
+            ("which VMs do we have?", &[Ec2], None),
+            ("list s3 buckets", &[S3], None),
+            ("list RDS databases", &[Rds], None),
+            ("how many db instances are there", &[Rds], None),
+            ("aurora instances and ec2 instances", &[Ec2, Rds], None),
+            ("db instances and other instances", &[Ec2, Rds], None),
+            ("list postgres databases", &[Rds], None),
+            ("serverless functions please", &[Lambda], None),
+            ("list IAM roles", &[Iam], Some(IamEntity::Role)),
+            ("how many iam users", &[Iam], Some(IamEntity::User)),
+            ("list iam roles and users", &[Iam], None),
+            ("list iam", &[Iam], None),
+            ("show support cases", &[Support], None),
+            ("list my tickets", &[Support], None),
+            ("count lambda functions and rds instances", &[Rds, Lambda], None),
+            ("hello there", &[], None),
+        ];
+        for (question, want, entity) in rows {
+            let p = apply(&[services], question, NOW);
+            assert_eq!((p.services.as_slice(), p.filters.iam_entity), (*want, *entity), "{question:?}");
+        }
+    }
+
+    #[test]
+    fn inferred_services_table() {
+        use Service::*;
+        let every = "no service named: every service is read (ec2, s3, rds, lambda, iam, support)";
+        let cases_only = "severity and status apply to Support cases only";
+        let instances_only = "state applies to EC2 and RDS instances only";
+        #[rustfmt::skip]
+        let rows: &[(&str, &[Service], &[&str])] = &[
+            ("list buckets", &[S3], &[]),
+            ("severity low", &[Support], &[]),
+            ("what is unresolved", &[Support], &[]),
+            ("what is running?", &[Ec2], &[]),
+            ("available databases", &[Rds], &[]),
+            ("anything available", &[Rds], &[]),
+            ("open and stopped", &[Ec2, Support], &[]),
+            ("hello", &Service::ALL, &[every]),
+            ("what is tagged env=prod?", &Service::ALL, &[every]),
+            ("critical severity buckets", &[S3], &[cases_only]),
+            ("running buckets", &[S3], &[instances_only]),
+            ("running ec2 instances", &[Ec2], &[]),
+        ];
+        for (question, want, notes) in rows {
+            let p = parse(question, NOW);
+            assert_eq!((p.services.as_slice(), notes_of(&p)), (*want, notes.to_vec()), "{question:?}");
+        }
+    }
+}
