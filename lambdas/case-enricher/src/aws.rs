@@ -8,9 +8,9 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_sdk_eventbridge::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_types::SdkConfig;
+use cima_core::errors::AwsError;
 use cima_core::sessions::AccountSessions;
 use cima_core::support::{SUPPORT_REGION, SdkSupport, SupportApi};
 
@@ -28,11 +28,22 @@ pub struct Entry {
 /// Why PutEvents refused one entry (`ErrorCode: ErrorMessage`).
 pub type EntryError = String;
 
+/// A call the handler makes that failed as a whole (after the SDK's own retries).
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error("PutEvents answered {answered} results for {sent} entries")]
+    ResultCount { answered: usize, sent: usize },
+    #[error("DescribeAccount answered without a name")]
+    NoAccountName,
+}
+
 #[async_trait]
 pub trait EventBus: Send + Sync {
     /// PutEvents of at most 10 entries; one outcome per entry, in order (`Some` = that entry failed).
     /// `Err` when the call itself failed (after the SDK's retries).
-    async fn put_events(&self, entries: &[Entry]) -> Result<Vec<Option<EntryError>>, String>;
+    async fn put_events(&self, entries: &[Entry]) -> Result<Vec<Option<EntryError>>, CallError>;
 }
 
 /// Everything the handler reaches in AWS.
@@ -45,7 +56,7 @@ pub trait Aws: Send + Sync {
     /// The function's own account (the central bus lives there).
     fn central_bus(&self) -> Arc<dyn EventBus>;
     /// The account's name in the organization (Organizations DescribeAccount), uncached.
-    async fn account_name(&self, account_id: &str) -> Result<String, String>;
+    async fn account_name(&self, account_id: &str) -> Result<String, CallError>;
 }
 
 /// The retry policy of every SDK client the function builds: standard mode (throttling and
@@ -116,15 +127,10 @@ impl Aws for SdkAws {
         self.central.clone()
     }
 
-    async fn account_name(&self, account_id: &str) -> Result<String, String> {
-        let out = self
-            .organizations
-            .describe_account()
-            .account_id(account_id)
-            .send()
-            .await
-            .map_err(|e| DisplayErrorContext(&e).to_string())?;
-        out.account.and_then(|a| a.name).ok_or_else(|| "DescribeAccount answered without a name".to_owned())
+    async fn account_name(&self, account_id: &str) -> Result<String, CallError> {
+        let out =
+            self.organizations.describe_account().account_id(account_id).send().await.map_err(|e| AwsError::of(&e))?;
+        out.account.and_then(|a| a.name).ok_or(CallError::NoAccountName)
     }
 }
 
@@ -134,7 +140,7 @@ pub struct SdkEventBus(pub aws_sdk_eventbridge::Client);
 
 #[async_trait]
 impl EventBus for SdkEventBus {
-    async fn put_events(&self, entries: &[Entry]) -> Result<Vec<Option<EntryError>>, String> {
+    async fn put_events(&self, entries: &[Entry]) -> Result<Vec<Option<EntryError>>, CallError> {
         let request = entries
             .iter()
             .map(|e| {
@@ -146,15 +152,10 @@ impl EventBus for SdkEventBus {
                     .build()
             })
             .collect::<Vec<_>>();
-        let out =
-            self.0.put_events().set_entries(Some(request)).send().await.map_err(|e| match (e.code(), e.message()) {
-                (Some(c), Some(m)) => format!("{c}: {m}"),
-                (Some(c), None) => c.to_owned(),
-                _ => DisplayErrorContext(&e).to_string(),
-            })?;
+        let out = self.0.put_events().set_entries(Some(request)).send().await.map_err(|e| AwsError::of(&e))?;
         let results = out.entries.unwrap_or_default();
         if results.len() != entries.len() {
-            return Err(format!("PutEvents answered {} results for {} entries", results.len(), entries.len()));
+            return Err(CallError::ResultCount { answered: results.len(), sent: entries.len() });
         }
         Ok(results
             .into_iter()

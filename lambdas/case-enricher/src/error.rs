@@ -5,6 +5,8 @@
 use cima_core::support::SupportError;
 use lambda_runtime::Diagnostic;
 
+use crate::aws::CallError;
+
 /// Lambda error type of failures worth retrying (throttling, timeouts, partial PutEvents failures).
 pub const RETRYABLE: &str = "Retryable";
 /// Lambda error type of failures that the same event would hit again.
@@ -21,8 +23,8 @@ pub enum EnricherError {
     #[error("reading AWS Support in account {account}: {source}")]
     Support { account: String, source: SupportError },
     /// The PutEvents call itself failed (after the SDK's own retries, throttling included).
-    #[error("PutEvents to {bus}: {message}")]
-    PutEvents { bus: String, message: String },
+    #[error("PutEvents to {bus}: {source}")]
+    PutEvents { bus: String, source: CallError },
     /// Some entries kept failing (FailedEntryCount > 0) after every retry.
     #[error(
         "PutEvents to {bus}: {failed} of {total} entries still failed after {attempts} attempts (last: {last_error})"
@@ -60,7 +62,10 @@ mod tests {
 
     #[test]
     fn lambda_sees_retryable_or_not() {
-        let throttled = EnricherError::PutEvents { bus: "default".into(), message: "ThrottlingException".into() };
+        let throttled = EnricherError::PutEvents {
+            bus: "default".into(),
+            source: CallError::Aws(cima_core::errors::AwsError::new("ThrottlingException", "Rate exceeded")),
+        };
         let d = Diagnostic::from(throttled);
         assert_eq!(d.error_type, "Retryable");
         assert!(d.error_message.contains("ThrottlingException"), "{}", d.error_message);

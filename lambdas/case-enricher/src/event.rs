@@ -1,20 +1,15 @@
 //! The events the enricher accepts, parsed from the EventBridge envelope, and everything else
 //! rejected with a reason that names what arrived.
 
+use cima_core::contract::{
+    BACKFILL_SOURCE, BackfillCursor, BackfillRequest, CLOUDTRAIL_DETAIL_TYPE, SUPPORT_DETAIL_TYPE, SUPPORT_SOURCE,
+};
 use cima_core::ids::is_account_id;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize as _;
 use serde_json::Value;
 
 use crate::error::EnricherError;
 
-pub const SUPPORT_SOURCE: &str = "aws.support";
-pub const SUPPORT_DETAIL_TYPE: &str = "Support Case Update";
-/// CloudTrail events also carry source aws.support; they name an API call, not a case.
-pub const CLOUDTRAIL_DETAIL_TYPE: &str = "AWS API Call via CloudTrail";
-pub const BACKFILL_SOURCE: &str = "cima.backfill";
-pub const BACKFILL_DETAIL_TYPE: &str = "CIMA Backfill Request";
-/// DescribeCases reaches back at most a year.
-pub const MAX_BACKFILL_DAYS: u64 = 365;
 /// A cursor never skips more than one DescribeCases page.
 const MAX_SKIP: usize = 100;
 
@@ -22,7 +17,8 @@ const MAX_SKIP: usize = 100;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
     CaseUpdate(CaseUpdate),
-    Backfill(Backfill),
+    /// The cases of the last `days` days of `account`, from `cursor` on (`None` on the first).
+    Backfill(BackfillRequest),
 }
 
 /// An `aws.support` / `Support Case Update` event.
@@ -33,31 +29,6 @@ pub struct CaseUpdate {
     pub case_id: String,
     /// CreateCase, AddCommunicationToCase, ResolveCase or ReopenCase.
     pub event_name: String,
-}
-
-/// A `cima.backfill` request: the cases of the last `days` days of `account`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Backfill {
-    pub account: String,
-    pub days: u64,
-    /// Where an earlier invocation stopped; `None` on the first.
-    pub cursor: Option<Cursor>,
-}
-
-/// Where a backfill resumes: the query's window, fixed by the first invocation (`afterTime`, and
-/// `beforeTime` so cases opened later cannot shift the pages: the live events cover those), the
-/// DescribeCases page to fetch (`nextToken`, none for the first page) and how many of its cases
-/// are already emitted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Cursor {
-    pub after_time: String,
-    #[serde(default)]
-    pub before_time: Option<String>,
-    #[serde(default)]
-    pub next_token: Option<String>,
-    #[serde(default)]
-    pub skip: usize,
 }
 
 fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -113,19 +84,19 @@ pub fn parse(event: &Value) -> Result<Request, EnricherError> {
     }
 }
 
-fn parse_backfill(detail: &Value) -> Result<Backfill, EnricherError> {
+fn parse_backfill(detail: &Value) -> Result<BackfillRequest, EnricherError> {
     let reject = |why: String| Err(EnricherError::Rejected(format!("backfill request {}: {why}", describe(detail))));
     let account = text(detail, "account").unwrap_or_default();
-    if !is_account_id(account) {
-        return reject("account must be a 12-digit account id".into());
+    // Checked field by field (not by deserialising the whole detail) so each refusal says which
+    // field was wrong, in the request's own terms.
+    let days = detail.get("days").and_then(Value::as_u64).unwrap_or(0);
+    let mut request = BackfillRequest { account: account.to_owned(), days, cursor: None };
+    if let Err(e) = request.validate() {
+        return reject(e.to_string());
     }
-    let days = match detail.get("days").and_then(Value::as_u64) {
-        Some(d) if (1..=MAX_BACKFILL_DAYS).contains(&d) => d,
-        _ => return reject(format!("days must be a whole number from 1 to {MAX_BACKFILL_DAYS}")),
-    };
-    let cursor = match detail.get("cursor") {
+    request.cursor = match detail.get("cursor") {
         None | Some(Value::Null) => None,
-        Some(c) => match Cursor::deserialize(c) {
+        Some(c) => match BackfillCursor::deserialize(c) {
             Ok(c)
                 if c.skip <= MAX_SKIP
                     && is_rfc3339(&c.after_time)
@@ -137,7 +108,7 @@ fn parse_backfill(detail: &Value) -> Result<Backfill, EnricherError> {
             Err(e) => return reject(format!("cursor: {e}")),
         },
     };
-    Ok(Backfill { account: account.to_owned(), days, cursor })
+    Ok(request)
 }
 
 fn is_rfc3339(s: &str) -> bool {
@@ -201,7 +172,7 @@ mod tests {
                            "detail": {"account": "111122223333", "days": 365}});
         assert_eq!(
             parse(&first).expect("parses"),
-            Request::Backfill(Backfill { account: "111122223333".into(), days: 365, cursor: None })
+            Request::Backfill(BackfillRequest { account: "111122223333".into(), days: 365, cursor: None })
         );
         let next = json!({"source": "cima.backfill", "detail-type": "CIMA Backfill Request",
                           "detail": {"account": "111122223333", "days": 30,
@@ -209,7 +180,7 @@ mod tests {
         let Request::Backfill(b) = parse(&next).expect("parses") else { panic!("backfill") };
         assert_eq!(
             b.cursor,
-            Some(Cursor {
+            Some(BackfillCursor {
                 after_time: "2025-01-01T00:00:00Z".into(),
                 before_time: None,
                 next_token: Some("t".into()),
@@ -235,7 +206,7 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_in_camel_case() {
-        let c = Cursor {
+        let c = BackfillCursor {
             after_time: "2025-01-01T00:00:00Z".into(),
             before_time: Some("2025-01-31T00:00:00.250Z".into()),
             next_token: None,
@@ -247,6 +218,6 @@ mod tests {
             json!({"afterTime": "2025-01-01T00:00:00Z", "beforeTime": "2025-01-31T00:00:00.250Z",
                    "nextToken": null, "skip": 0})
         );
-        assert_eq!(Cursor::deserialize(&v).expect("back"), c);
+        assert_eq!(BackfillCursor::deserialize(&v).expect("back"), c);
     }
 }

@@ -25,7 +25,11 @@ use tracing::{info, warn};
 
 use crate::aws::{Aws, Entry, EventBus};
 pub use crate::error::EnricherError;
-use crate::event::{BACKFILL_DETAIL_TYPE, BACKFILL_SOURCE, Backfill, CaseUpdate, Cursor, Request};
+use crate::event::{CaseUpdate, Request};
+use cima_core::contract::{
+    BACKFILL_DETAIL_TYPE, BACKFILL_SOURCE, BackfillCursor, BackfillRequest, DEFAULT_CASE_READER_ROLE,
+    DEFAULT_ENRICHED_DETAIL_TYPE, DEFAULT_ENRICHED_SOURCE,
+};
 
 /// PutEvents takes at most this many entries per call.
 pub const PUT_EVENTS_BATCH: usize = 10;
@@ -64,8 +68,6 @@ pub struct Config {
     pub put_retry: PutRetry,
 }
 
-pub const DEFAULT_ROLE_NAME: &str = "CimaCaseReaderRole";
-pub const DEFAULT_ENRICHED: &str = "heidi.support";
 pub const DEFAULT_MAX_CASES: usize = 50;
 
 impl Config {
@@ -88,9 +90,10 @@ impl Config {
             },
         };
         Ok(Config {
-            case_reader_role_name: get("CASE_READER_ROLE_NAME").unwrap_or_else(|| DEFAULT_ROLE_NAME.to_owned()),
-            enriched_source: get("ENRICHED_SOURCE").unwrap_or_else(|| DEFAULT_ENRICHED.to_owned()),
-            enriched_detail_type: get("ENRICHED_DETAIL_TYPE").unwrap_or_else(|| DEFAULT_ENRICHED.to_owned()),
+            case_reader_role_name: get("CASE_READER_ROLE_NAME").unwrap_or_else(|| DEFAULT_CASE_READER_ROLE.to_owned()),
+            enriched_source: get("ENRICHED_SOURCE").unwrap_or_else(|| DEFAULT_ENRICHED_SOURCE.to_owned()),
+            enriched_detail_type: get("ENRICHED_DETAIL_TYPE")
+                .unwrap_or_else(|| DEFAULT_ENRICHED_DETAIL_TYPE.to_owned()),
             central_bus_name: get("CENTRAL_BUS_NAME"),
             organizations_role_arn: get("ORGANIZATIONS_ROLE_ARN"),
             max_cases_per_invocation: max_cases,
@@ -182,7 +185,7 @@ impl<A: Aws> Enricher<A> {
                 Some(n)
             }
             Err(error) => {
-                warn!(account = account_id, error, "account name unavailable (Organizations DescribeAccount)");
+                warn!(account = account_id, %error, "account name unavailable (Organizations DescribeAccount)");
                 None
             }
         }
@@ -219,10 +222,15 @@ impl<A: Aws> Enricher<A> {
                   "status": enriched.status, "firstResponseTime": enriched.first_response_time}))
     }
 
-    async fn backfill(&self, b: &Backfill, deadline: Option<SystemTime>) -> Result<Value, EnricherError> {
+    async fn backfill(&self, b: &BackfillRequest, deadline: Option<SystemTime>) -> Result<Value, EnricherError> {
         let cursor = b.cursor.clone().unwrap_or_else(|| {
             let now = SystemTime::now();
-            Cursor { after_time: after_time(now, b.days), before_time: Some(api_time(now)), next_token: None, skip: 0 }
+            BackfillCursor {
+                after_time: after_time(now, b.days),
+                before_time: Some(api_time(now)),
+                next_token: None,
+                skip: 0,
+            }
         });
         let api = self.aws.support(&b.account).await;
         let bus = self.aws.account_bus(&b.account).await;
@@ -250,7 +258,7 @@ impl<A: Aws> Enricher<A> {
             let mut rest = page.cases.into_iter().skip(skip).peekable();
             while rest.peek().is_some() {
                 if must_stop(taken) {
-                    break 'pages Some(Cursor { next_token: page_token, skip, ..cursor.clone() });
+                    break 'pages Some(BackfillCursor { next_token: page_token, skip, ..cursor.clone() });
                 }
                 let batch: Vec<Case> = rest.by_ref().take(PUT_EVENTS_BATCH.min(max - taken)).collect();
                 let size = batch.len();
@@ -276,7 +284,7 @@ impl<A: Aws> Enricher<A> {
                     page_token = Some(next);
                     skip = 0;
                     if must_stop(taken) {
-                        break Some(Cursor { next_token: page_token, skip, ..cursor.clone() });
+                        break Some(BackfillCursor { next_token: page_token, skip, ..cursor.clone() });
                     }
                 }
             }
@@ -287,11 +295,11 @@ impl<A: Aws> Enricher<A> {
         let bus_name = self.config.central_bus_name.clone().ok_or_else(|| {
             EnricherError::Config("CENTRAL_BUS_NAME is not set, so the backfill cannot continue".into())
         })?;
-        let detail = json!({"account": b.account, "days": b.days, "cursor": next});
+        let request = BackfillRequest { cursor: Some(next.clone()), ..b.clone() };
         let entry = Entry {
             source: BACKFILL_SOURCE.to_owned(),
             detail_type: BACKFILL_DETAIL_TYPE.to_owned(),
-            detail: detail.to_string(),
+            detail: request.detail(),
             bus_name: Some(bus_name.clone()),
         };
         put_all(self.aws.central_bus().as_ref(), &bus_name, vec![entry], self.config.put_retry).await?;
@@ -372,7 +380,7 @@ async fn put_batch(
         let outcomes = bus
             .put_events(&pending)
             .await
-            .map_err(|message| EnricherError::PutEvents { bus: bus_label.to_owned(), message })?;
+            .map_err(|source| EnricherError::PutEvents { bus: bus_label.to_owned(), source })?;
         let mut last_error = String::new();
         let failed: Vec<Entry> = pending
             .into_iter()

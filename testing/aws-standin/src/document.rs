@@ -12,14 +12,15 @@ use tfplugin::schema::{Attribute, AttributeType, Block, BlockNesting, NestedBloc
 pub const ADDRESS: &str = "registry.terraform.io/hashicorp/aws";
 /// Overrides where the schema document is read from.
 pub const SCHEMA_ENV: &str = "CIMA_AWS_SCHEMA";
-/// The document's path relative to the directory that holds the repository.
-pub const SCHEMA_RELATIVE: &str = "shared/aws-provider-schema/hashicorp-aws-6.47.0.schema.json.gz";
+/// The vendored document's path relative to the repository root (provenance and how to refresh
+/// it: `schema/README.md` beside this crate's manifest).
+pub const SCHEMA_RELATIVE: &str = "testing/aws-standin/schema/hashicorp-aws-6.47.0.schema.json.gz";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
     #[error(
         "the hashicorp/aws schema document was not found; looked at {}. Set {SCHEMA_ENV} to its path \
-         (it lives at ../{SCHEMA_RELATIVE} beside the repository)",
+         (the repository vendors it at {SCHEMA_RELATIVE})",
         .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
     )]
     Missing(Vec<PathBuf>),
@@ -29,8 +30,8 @@ pub enum DocumentError {
     Parse(PathBuf, String),
 }
 
-/// Where the document is: `$CIMA_AWS_SCHEMA`, else `shared/` beside the repository this binary
-/// was built in, else `shared/` beside any ancestor of the running executable (Terraform runs a
+/// Where the document is: `$CIMA_AWS_SCHEMA`, else the copy vendored in the repository this
+/// binary was built in, else in the repository above the running executable (Terraform runs a
 /// copy or a link of it from a mirror or `.terraform/`).
 pub fn locate() -> Result<PathBuf, DocumentError> {
     if let Some(p) = std::env::var_os(SCHEMA_ENV).filter(|p| !p.is_empty()) {
@@ -38,10 +39,10 @@ pub fn locate() -> Result<PathBuf, DocumentError> {
         return if p.is_file() { Ok(p) } else { Err(DocumentError::Missing(vec![p])) };
     }
     let mut candidates = Vec::new();
-    // CARGO_MANIFEST_DIR is <repo>/testing/aws-standin; shared/ sits beside <repo>.
+    // CARGO_MANIFEST_DIR is <repo>/testing/aws-standin.
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    if let Some(beside_repo) = manifest.ancestors().nth(3) {
-        candidates.push(beside_repo.join(SCHEMA_RELATIVE));
+    if let Some(repo) = manifest.ancestors().nth(2) {
+        candidates.push(repo.join(SCHEMA_RELATIVE));
     }
     if let Some(exe) = std::env::current_exe().ok().and_then(|e| e.canonicalize().ok()) {
         candidates.extend(exe.ancestors().skip(1).map(|dir| dir.join(SCHEMA_RELATIVE)));

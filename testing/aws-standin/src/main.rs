@@ -2,8 +2,7 @@
 //! project's HCL offline with the real Terraform core.
 //!
 //! It serves the provider, resource and data source schemas of the real provider, read from the
-//! `terraform providers schema -json` document in `../shared/aws-provider-schema/` (or
-//! `$CIMA_AWS_SCHEMA`). Ephemeral resources are not served: tfplugin has no support for them.
+//! `terraform providers schema -json` document vendored in `schema/` (or `$CIMA_AWS_SCHEMA`). Ephemeral resources are not served: tfplugin has no support for them.
 //!
 //! Behaviour, per call:
 //! - plan: computed attributes the configuration leaves null are unknown on create; on update

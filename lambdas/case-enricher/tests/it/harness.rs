@@ -133,7 +133,7 @@ impl<A: Aws> Aws for Counting<A> {
     fn central_bus(&self) -> Arc<dyn EventBus> {
         self.inner.central_bus()
     }
-    async fn account_name(&self, account_id: &str) -> Result<String, String> {
+    async fn account_name(&self, account_id: &str) -> Result<String, case_enricher::aws::CallError> {
         self.name_lookups.fetch_add(1, Ordering::SeqCst);
         self.inner.account_name(account_id).await
     }

@@ -73,9 +73,6 @@ fn copy_tree(from: &Path, to: &Path) {
 
 #[test]
 fn every_environment_initialises_its_backend_with_the_readme_command() {
-    if support::require_schema("every_environment_initialises_its_backend_with_the_readme_command").is_none() {
-        return;
-    }
     support::prepare();
     let root = support::repo_root();
     // A copy of the root module, so this test's .terraform never meets a developer's.

@@ -1,44 +1,25 @@
 //! Shared set-up: the schema document, the prepared mirror and CLI configuration, workspaces.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
 use cima_testkit::{Terraform, TfWorkspace};
 
 pub const SCHEMA_ENV: &str = "CIMA_AWS_SCHEMA";
-pub const SCHEMA_RELATIVE: &str = "shared/aws-provider-schema/hashicorp-aws-6.47.0.schema.json.gz";
+/// The vendored document, relative to the repository root (`schema/README.md` says where it came from).
+pub const SCHEMA_RELATIVE: &str = "testing/aws-standin/schema/hashicorp-aws-6.47.0.schema.json.gz";
 
 pub fn repo_root() -> PathBuf {
     cima_testkit::repo_root()
 }
 
-/// `$CIMA_AWS_SCHEMA`, else the document beside the repository.
+/// `$CIMA_AWS_SCHEMA`, else the document the repository vendors.
 pub fn schema_path() -> PathBuf {
     std::env::var_os(SCHEMA_ENV)
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().parent().unwrap_or(Path::new("/")).join(SCHEMA_RELATIVE))
-}
-
-/// The schema document's path, or `None` (after saying why) when it is missing outside CI. In CI
-/// a missing document fails the test: the checks must not silently stop running there.
-pub fn require_schema(test: &str) -> Option<PathBuf> {
-    let path = schema_path();
-    if path.is_file() {
-        return Some(path);
-    }
-    let msg = format!(
-        "{test}: the hashicorp/aws schema document is missing at {} (set {SCHEMA_ENV}); \
-         see ../shared/aws-provider-schema/README.md",
-        path.display()
-    );
-    assert!(std::env::var_os("CI").is_none(), "{msg}; CI is set, so this is a failure");
-    #[allow(clippy::print_stderr)] // the skip must be visible in the test output
-    {
-        eprintln!("SKIPPED {msg}");
-    }
-    None
+        .unwrap_or_else(|| repo_root().join(SCHEMA_RELATIVE))
 }
 
 /// The schema document as JSON: the part for hashicorp/aws.

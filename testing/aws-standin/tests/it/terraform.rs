@@ -3,7 +3,7 @@
 
 use serde_json::Value as Json;
 
-use crate::support::{self, require_schema, text};
+use crate::support::{self, text};
 
 const CONFIG: &str = r#"
 terraform {
@@ -63,9 +63,6 @@ fn planned_resource<'a>(plan: &'a Json, address: &str) -> &'a Json {
 
 #[test]
 fn validates_plans_unknowns_and_applies_placeholders() {
-    if require_schema("validates_plans_unknowns_and_applies_placeholders").is_none() {
-        return;
-    }
     let ws = support::workspace();
     ws.write("main.tf", CONFIG).unwrap();
     ws.init().expect("init");
@@ -132,9 +129,6 @@ fn validates_plans_unknowns_and_applies_placeholders() {
 
 #[test]
 fn validate_rejects_type_errors_naming_the_attribute() {
-    if require_schema("validate_rejects_type_errors_naming_the_attribute").is_none() {
-        return;
-    }
     let ws = support::workspace();
     let base = "terraform {\n  required_providers {\n    aws = { source = \"hashicorp/aws\" }\n  }\n}\n";
     ws.write("main.tf", base).unwrap();
@@ -170,9 +164,6 @@ fn validate_rejects_type_errors_naming_the_attribute() {
 
 #[test]
 fn imports_by_id() {
-    if require_schema("imports_by_id").is_none() {
-        return;
-    }
     let ws = support::workspace();
     ws.write(
         "main.tf",
