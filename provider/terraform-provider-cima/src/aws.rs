@@ -1,12 +1,25 @@
-//! Building the AWS SDK configuration once, in ConfigureProvider (never at process start).
+//! Building the AWS SDK configuration once, in ConfigureProvider (never at process start), and
+//! the SDK clients behind [`AwsAccess`]: the only place the provider constructs SDK clients.
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_types::SdkConfig;
 use aws_types::region::Region;
+use cima_core::org::{OrganizationsApi, SdkOrganizations};
+use cima_core::sessions::AccountSessions;
+use cima_core::support::{SUPPORT_REGION, SdkSupport, SupportApi};
 
-use crate::provider::{DEFAULT_MAX_RETRIES, DEFAULT_REGION, ProviderModel};
+use crate::clients::{AwsAccess, Principal};
+use crate::config::{DEFAULT_MAX_RETRIES, DEFAULT_REGION, ProviderModel, SESSION_NAME};
+use crate::events::{EventsApi, SdkEvents};
+use crate::iam::{IamApi, SdkIam};
+use crate::s3::{ObjectStore, SdkStore};
+use crate::sts::{CallerIdentity, SdkSts};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AwsSettings {
@@ -27,11 +40,7 @@ impl AwsSettings {
             max_attempts: retries + 1,
             assume_role: m.assume_role.as_ref().and_then(|a| {
                 a.role_arn.clone().map(|arn| {
-                    (
-                        arn,
-                        a.external_id.clone(),
-                        a.session_name.clone().unwrap_or_else(|| "terraform-provider-cima".to_owned()),
-                    )
+                    (arn, a.external_id.clone(), a.session_name.clone().unwrap_or_else(|| SESSION_NAME.to_owned()))
                 })
             }),
         }
@@ -39,7 +48,7 @@ impl AwsSettings {
 }
 
 /// Loads the shared configuration. Credentials are resolved lazily by the SDK on first use.
-pub async fn load(s: &AwsSettings) -> aws_types::SdkConfig {
+pub async fn load(s: &AwsSettings) -> SdkConfig {
     // One HTTP client (one TLS configuration, one connection pool) for every service client the
     // provider builds, per member account included. Left to itself, each SDK client makes its
     // own, and a read across hundreds of accounts holds hundreds of them.
@@ -72,10 +81,80 @@ pub async fn load(s: &AwsSettings) -> aws_types::SdkConfig {
     }
 }
 
+/// [`AwsAccess`] on the AWS SDK: the provider's own clients are built once, member accounts'
+/// clients on the credentials `AccountSessions` caches per account and role.
+#[derive(Debug)]
+pub struct SdkAccess {
+    sdk: SdkConfig,
+    sessions: AccountSessions,
+    identity: Arc<SdkSts>,
+    organizations: Arc<SdkOrganizations>,
+    store: Arc<SdkStore>,
+    events: Arc<SdkEvents>,
+}
+
+impl SdkAccess {
+    pub fn new(sdk: SdkConfig) -> Self {
+        Self {
+            sessions: AccountSessions::new(sdk.clone(), SESSION_NAME),
+            identity: Arc::new(SdkSts::new(&sdk)),
+            organizations: Arc::new(SdkOrganizations::new(aws_sdk_organizations::Client::new(&sdk))),
+            store: Arc::new(SdkStore::new(&sdk)),
+            events: Arc::new(SdkEvents::new(&sdk)),
+            sdk,
+        }
+    }
+
+    /// The SDK configuration acting as `who` in `region` (`None`: the provider's region).
+    async fn config(&self, who: Principal<'_>, region: Option<&str>) -> SdkConfig {
+        let region = region.map(str::to_owned).or_else(|| self.sdk.region().map(|r| r.as_ref().to_owned()));
+        match who {
+            Principal::Provider => match region {
+                Some(r) => self.sdk.clone().into_builder().region(Region::new(r)).build(),
+                None => self.sdk.clone(),
+            },
+            Principal::Member { account, role } => {
+                self.sessions.config_for(account, role, region.as_deref().unwrap_or(DEFAULT_REGION)).await
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl AwsAccess for SdkAccess {
+    fn identity(&self) -> Arc<dyn CallerIdentity> {
+        self.identity.clone()
+    }
+
+    fn organizations(&self) -> Arc<dyn OrganizationsApi> {
+        self.organizations.clone()
+    }
+
+    fn store(&self) -> Arc<dyn ObjectStore> {
+        self.store.clone()
+    }
+
+    async fn events(&self, who: Principal<'_>, region: Option<&str>) -> Arc<dyn EventsApi> {
+        if who == Principal::Provider && region.is_none() {
+            return self.events.clone();
+        }
+        Arc::new(SdkEvents::new(&self.config(who, region).await))
+    }
+
+    async fn iam(&self, who: Principal<'_>) -> Arc<dyn IamApi> {
+        // IAM is global: asked in the members' region, it shares their cached session.
+        Arc::new(SdkIam::new(&self.config(who, Some(SUPPORT_REGION)).await))
+    }
+
+    async fn support(&self, who: Principal<'_>) -> Arc<dyn SupportApi> {
+        Arc::new(SdkSupport::new(aws_sdk_support::Client::new(&self.config(who, Some(SUPPORT_REGION)).await)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::AssumeRoleModel;
+    use crate::config::AssumeRoleModel;
 
     #[test]
     fn defaults_and_overrides() {

@@ -8,14 +8,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cima_core::org::{self, OrgQuery, SdkOrganizations};
-use cima_core::support::{self, CaseQuery, SdkSupport};
+use cima_core::org::{self, OrgQuery};
+use cima_core::support::{self, CaseQuery};
 use cima_core::{fanout, ids};
 use serde::{Deserialize, Serialize};
 use tfplugin::schema::{Attribute, Block, ObjectNesting, Schema};
 use tfplugin::{AttributePath, Ctx, DataSource, Diagnostic, Diagnostics, Type};
 
-use crate::provider::{Configured, ProviderData};
+use crate::clients::Principal;
+use crate::config::{Configured, ProviderData};
 
 /// Bound on one account's whole read, so a hung account cannot hold the plan forever.
 const ACCOUNT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -196,7 +197,7 @@ async fn resolve_accounts(
     given: Option<&Vec<String>>,
     diags: &mut Diagnostics,
 ) -> Result<(Vec<String>, BTreeMap<String, String>), Diagnostics> {
-    let api = SdkOrganizations::new(aws_sdk_organizations::Client::new(&c.sdk));
+    let api = c.aws.organizations();
     let q = OrgQuery {
         include_account_ids: given.map(|g| g.iter().cloned().collect()).unwrap_or_default(),
         // Cases need ids and names only: no tag call per account.
@@ -204,7 +205,7 @@ async fn resolve_accounts(
         ..OrgQuery::default()
     };
     let inventory = ctx
-        .run("listing the organization's accounts", async { Ok(org::query(&api, &q, c.max_concurrency).await) })
+        .run("listing the organization's accounts", async { Ok(org::query(api.as_ref(), &q, c.max_concurrency).await) })
         .await?;
     match (given, inventory) {
         (None, Ok(inv)) => {
@@ -334,18 +335,14 @@ impl DataSource for CasesDataSource {
                 Ok(fanout::for_each_account(&accounts, c.max_concurrency, |account| {
                     let (role, query, own) = (&role, &query, own_account.as_deref());
                     async move {
-                        let sdk = if Some(account.as_str()) == own {
-                            c.sdk
-                                .clone()
-                                .into_builder()
-                                .region(aws_types::region::Region::new(support::SUPPORT_REGION))
-                                .build()
+                        let who = if Some(account.as_str()) == own {
+                            Principal::Provider
                         } else {
-                            c.sessions.config_for(&account, role, support::SUPPORT_REGION).await
+                            Principal::Member { account: &account, role }
                         };
-                        let api = SdkSupport::new(aws_sdk_support::Client::new(&sdk));
-                        match tokio::time::timeout(ACCOUNT_TIMEOUT, support::read_cases(&api, query, with_comms)).await
-                        {
+                        let api = c.aws.support(who).await;
+                        let read = support::read_cases(api.as_ref(), query, with_comms);
+                        match tokio::time::timeout(ACCOUNT_TIMEOUT, read).await {
                             Ok(r) => r.map_err(|e| e.to_string()),
                             Err(_) => Err(format!("timed out after {} s", ACCOUNT_TIMEOUT.as_secs())),
                         }

@@ -5,15 +5,33 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_eventbridge::Client;
-use aws_sdk_eventbridge::error::{DisplayErrorContext, ProvideErrorMetadata};
-use aws_sdk_eventbridge::types::{DeadLetterConfig, RetryPolicy, RuleState, Tag, Target};
+use aws_sdk_eventbridge::error::ProvideErrorMetadata;
+use aws_sdk_eventbridge::types::{DeadLetterConfig, PutEventsRequestEntry, RetryPolicy, RuleState, Tag, Target};
+use cima_core::errors::AwsError;
+use tfplugin::{Diagnostic, Diagnostics};
 
 #[derive(Debug, thiserror::Error)]
-#[error("EventBridge {operation} {resource}: {message}")]
+#[error("EventBridge {operation} {resource}: {error}")]
 pub struct EventsError {
     pub operation: &'static str,
     pub resource: String,
-    pub message: String,
+    pub error: AwsError,
+}
+
+impl EventsError {
+    pub fn new(operation: &'static str, resource: &str, error: AwsError) -> Self {
+        Self { operation, resource: resource.to_owned(), error }
+    }
+
+    fn is_not_found(&self) -> bool {
+        self.error.code() == Some("ResourceNotFoundException")
+    }
+}
+
+impl From<EventsError> for Diagnostics {
+    fn from(e: EventsError) -> Self {
+        Diagnostic::error("EventBridge call failed", e.to_string()).into()
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -56,8 +74,11 @@ pub trait EventsApi: Send + Sync {
     async fn put_target(&self, bus: &str, rule: &str, target: &RuleTarget) -> Result<(), EventsError>;
     async fn targets(&self, bus: &str, rule: &str) -> Result<Vec<RuleTarget>, EventsError>;
     async fn remove_targets(&self, bus: &str, rule: &str, ids: &[String]) -> Result<(), EventsError>;
+    /// Puts one event on `bus` (a name or an ARN); a rejected entry is an error.
+    async fn put_event(&self, bus: &str, source: &str, detail_type: &str, detail: &str) -> Result<(), EventsError>;
 }
 
+#[derive(Debug)]
 pub struct SdkEvents {
     client: Client,
 }
@@ -68,17 +89,27 @@ impl SdkEvents {
     }
 }
 
-fn err<E: std::error::Error + ProvideErrorMetadata>(operation: &'static str, resource: &str, e: &E) -> EventsError {
-    let message = match (e.code(), e.message()) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.to_owned(),
-        _ => DisplayErrorContext(e).to_string(),
-    };
-    EventsError { operation, resource: resource.to_owned(), message }
+fn err<E: std::error::Error + ProvideErrorMetadata + 'static>(
+    operation: &'static str,
+    resource: &str,
+    e: &E,
+) -> EventsError {
+    EventsError::new(operation, resource, AwsError::of(e))
 }
 
-fn not_found<E: ProvideErrorMetadata>(e: &E) -> bool {
-    e.code() == Some("ResourceNotFoundException")
+/// `Ok(None)` for a bus, rule or target that does not exist.
+fn absent<T>(r: Result<T, EventsError>) -> Result<Option<T>, EventsError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A PutTargets or PutEvents entry refused inside a successful response.
+fn entry_error(operation: &'static str, resource: &str, code: Option<String>, message: Option<String>) -> EventsError {
+    let code = code.unwrap_or_else(|| "FailedEntry".to_owned());
+    EventsError::new(operation, resource, AwsError::new(code, message.unwrap_or_default()))
 }
 
 #[async_trait]
@@ -92,27 +123,19 @@ impl EventsApi for SdkEvents {
             .set_tags(if tags.is_empty() { None } else { Some(tags) })
             .send()
             .await
-            .map_err(|e| err("CreateEventBus", name, &e.into_service_error()))?;
+            .map_err(|e| err("CreateEventBus", name, &e))?;
         Ok(out.event_bus_arn.unwrap_or_default())
     }
 
     async fn describe_bus(&self, name: &str) -> Result<Option<Bus>, EventsError> {
-        match self.client.describe_event_bus().name(name).send().await {
-            Ok(out) => Ok(Some(Bus { arn: out.arn.unwrap_or_default(), policy: out.policy })),
-            Err(e) => {
-                let e = e.into_service_error();
-                if not_found(&e) { Ok(None) } else { Err(err("DescribeEventBus", name, &e)) }
-            }
-        }
+        let out = absent(
+            self.client.describe_event_bus().name(name).send().await.map_err(|e| err("DescribeEventBus", name, &e)),
+        )?;
+        Ok(out.map(|out| Bus { arn: out.arn.unwrap_or_default(), policy: out.policy }))
     }
 
     async fn delete_bus(&self, name: &str) -> Result<(), EventsError> {
-        self.client
-            .delete_event_bus()
-            .name(name)
-            .send()
-            .await
-            .map_err(|e| err("DeleteEventBus", name, &e.into_service_error()))?;
+        self.client.delete_event_bus().name(name).send().await.map_err(|e| err("DeleteEventBus", name, &e))?;
         Ok(())
     }
 
@@ -123,18 +146,21 @@ impl EventsApi for SdkEvents {
             .policy(policy)
             .send()
             .await
-            .map_err(|e| err("PutPermission", bus, &e.into_service_error()))?;
+            .map_err(|e| err("PutPermission", bus, &e))?;
         Ok(())
     }
 
     async fn remove_policy(&self, bus: &str) -> Result<(), EventsError> {
-        match self.client.remove_permission().event_bus_name(bus).remove_all_permissions(true).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = e.into_service_error();
-                if not_found(&e) { Ok(()) } else { Err(err("RemovePermission", bus, &e)) }
-            }
-        }
+        absent(
+            self.client
+                .remove_permission()
+                .event_bus_name(bus)
+                .remove_all_permissions(true)
+                .send()
+                .await
+                .map_err(|e| err("RemovePermission", bus, &e)),
+        )?;
+        Ok(())
     }
 
     async fn tags(&self, arn: &str) -> Result<BTreeMap<String, String>, EventsError> {
@@ -144,7 +170,7 @@ impl EventsApi for SdkEvents {
             .resource_arn(arn)
             .send()
             .await
-            .map_err(|e| err("ListTagsForResource", arn, &e.into_service_error()))?;
+            .map_err(|e| err("ListTagsForResource", arn, &e))?;
         Ok(out.tags.unwrap_or_default().into_iter().map(|t| (t.key, t.value)).collect())
     }
 
@@ -158,7 +184,7 @@ impl EventsApi for SdkEvents {
                 .set_tag_keys(Some(stale))
                 .send()
                 .await
-                .map_err(|e| err("UntagResource", arn, &e.into_service_error()))?;
+                .map_err(|e| err("UntagResource", arn, &e))?;
         }
         if !tags.is_empty() && &current != tags {
             let list: Vec<Tag> = tags.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect();
@@ -168,7 +194,7 @@ impl EventsApi for SdkEvents {
                 .set_tags(Some(list))
                 .send()
                 .await
-                .map_err(|e| err("TagResource", arn, &e.into_service_error()))?;
+                .map_err(|e| err("TagResource", arn, &e))?;
         }
         Ok(())
     }
@@ -184,32 +210,38 @@ impl EventsApi for SdkEvents {
             .state(RuleState::Enabled)
             .send()
             .await
-            .map_err(|e| err("PutRule", name, &e.into_service_error()))?;
+            .map_err(|e| err("PutRule", name, &e))?;
         Ok(out.rule_arn.unwrap_or_default())
     }
 
     async fn describe_rule(&self, bus: &str, name: &str) -> Result<Option<Rule>, EventsError> {
-        match self.client.describe_rule().event_bus_name(bus).name(name).send().await {
-            Ok(out) => Ok(Some(Rule {
-                arn: out.arn.unwrap_or_default(),
-                pattern: out.event_pattern,
-                enabled: out.state == Some(RuleState::Enabled),
-            })),
-            Err(e) => {
-                let e = e.into_service_error();
-                if not_found(&e) { Ok(None) } else { Err(err("DescribeRule", name, &e)) }
-            }
-        }
+        let out = absent(
+            self.client
+                .describe_rule()
+                .event_bus_name(bus)
+                .name(name)
+                .send()
+                .await
+                .map_err(|e| err("DescribeRule", name, &e)),
+        )?;
+        Ok(out.map(|out| Rule {
+            arn: out.arn.unwrap_or_default(),
+            pattern: out.event_pattern,
+            enabled: out.state == Some(RuleState::Enabled),
+        }))
     }
 
     async fn delete_rule(&self, bus: &str, name: &str) -> Result<(), EventsError> {
-        match self.client.delete_rule().event_bus_name(bus).name(name).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = e.into_service_error();
-                if not_found(&e) { Ok(()) } else { Err(err("DeleteRule", name, &e)) }
-            }
-        }
+        absent(
+            self.client
+                .delete_rule()
+                .event_bus_name(bus)
+                .name(name)
+                .send()
+                .await
+                .map_err(|e| err("DeleteRule", name, &e)),
+        )?;
+        Ok(())
     }
 
     async fn put_target(&self, bus: &str, rule: &str, t: &RuleTarget) -> Result<(), EventsError> {
@@ -224,7 +256,7 @@ impl EventsApi for SdkEvents {
             .retry_policy(retry)
             .set_dead_letter_config(t.dead_letter_arn.as_ref().map(|a| DeadLetterConfig::builder().arn(a).build()))
             .build()
-            .map_err(|e| EventsError { operation: "PutTargets", resource: rule.to_owned(), message: e.to_string() })?;
+            .map_err(|e| EventsError::new("PutTargets", rule, AwsError::from_chain(&e)))?;
         let out = self
             .client
             .put_targets()
@@ -233,30 +265,27 @@ impl EventsApi for SdkEvents {
             .targets(target)
             .send()
             .await
-            .map_err(|e| err("PutTargets", rule, &e.into_service_error()))?;
+            .map_err(|e| err("PutTargets", rule, &e))?;
         // PutTargets reports per-target failures in a 200 response: never let one pass silently.
-        if out.failed_entry_count > 0 {
-            let why: Vec<String> = out
-                .failed_entries
-                .unwrap_or_default()
-                .into_iter()
-                .map(|f| format!("{}: {}", f.error_code.unwrap_or_default(), f.error_message.unwrap_or_default()))
-                .collect();
-            return Err(EventsError { operation: "PutTargets", resource: rule.to_owned(), message: why.join("; ") });
+        match out.failed_entries.unwrap_or_default().into_iter().next() {
+            Some(f) => Err(entry_error("PutTargets", rule, f.error_code, f.error_message)),
+            None if out.failed_entry_count > 0 => Err(entry_error("PutTargets", rule, None, None)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     async fn targets(&self, bus: &str, rule: &str) -> Result<Vec<RuleTarget>, EventsError> {
-        let out = match self.client.list_targets_by_rule().event_bus_name(bus).rule(rule).send().await {
-            Ok(out) => out,
-            Err(e) => {
-                let e = e.into_service_error();
-                return if not_found(&e) { Ok(Vec::new()) } else { Err(err("ListTargetsByRule", rule, &e)) };
-            }
-        };
+        let out = absent(
+            self.client
+                .list_targets_by_rule()
+                .event_bus_name(bus)
+                .rule(rule)
+                .send()
+                .await
+                .map_err(|e| err("ListTargetsByRule", rule, &e)),
+        )?;
         Ok(out
-            .targets
+            .and_then(|out| out.targets)
             .unwrap_or_default()
             .into_iter()
             .map(|t| RuleTarget {
@@ -278,12 +307,32 @@ impl EventsApi for SdkEvents {
         if ids.is_empty() {
             return Ok(());
         }
-        match self.client.remove_targets().event_bus_name(bus).rule(rule).set_ids(Some(ids.to_vec())).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = e.into_service_error();
-                if not_found(&e) { Ok(()) } else { Err(err("RemoveTargets", rule, &e)) }
-            }
+        absent(
+            self.client
+                .remove_targets()
+                .event_bus_name(bus)
+                .rule(rule)
+                .set_ids(Some(ids.to_vec()))
+                .send()
+                .await
+                .map_err(|e| err("RemoveTargets", rule, &e)),
+        )?;
+        Ok(())
+    }
+
+    async fn put_event(&self, bus: &str, source: &str, detail_type: &str, detail: &str) -> Result<(), EventsError> {
+        let entry = PutEventsRequestEntry::builder()
+            .event_bus_name(bus)
+            .source(source)
+            .detail_type(detail_type)
+            .detail(detail)
+            .build();
+        let out = self.client.put_events().entries(entry).send().await.map_err(|e| err("PutEvents", bus, &e))?;
+        // Like PutTargets, PutEvents refuses entries inside a successful response.
+        match out.entries.unwrap_or_default().into_iter().find(|e| e.error_code.is_some()) {
+            Some(f) => Err(entry_error("PutEvents", bus, f.error_code, f.error_message)),
+            None if out.failed_entry_count > 0 => Err(entry_error("PutEvents", bus, None, None)),
+            None => Ok(()),
         }
     }
 }

@@ -2,14 +2,32 @@
 
 use async_trait::async_trait;
 use aws_sdk_iam::Client;
-use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_iam::error::ProvideErrorMetadata;
+use cima_core::errors::AwsError;
+use tfplugin::{Diagnostic, Diagnostics};
 
 #[derive(Debug, thiserror::Error)]
-#[error("IAM {operation} {resource}: {message}")]
+#[error("IAM {operation} {resource}: {error}")]
 pub struct IamError {
     pub operation: &'static str,
     pub resource: String,
-    pub message: String,
+    pub error: AwsError,
+}
+
+impl IamError {
+    pub fn new(operation: &'static str, resource: &str, error: AwsError) -> Self {
+        Self { operation, resource: resource.to_owned(), error }
+    }
+
+    fn is_not_found(&self) -> bool {
+        self.error.code() == Some("NoSuchEntity")
+    }
+}
+
+impl From<IamError> for Diagnostics {
+    fn from(e: IamError) -> Self {
+        Diagnostic::error("IAM call failed", e.to_string()).into()
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -37,6 +55,7 @@ pub trait IamApi: Send + Sync {
     async fn delete_role(&self, name: &str) -> Result<(), IamError>;
 }
 
+#[derive(Debug)]
 pub struct SdkIam {
     client: Client,
 }
@@ -47,17 +66,21 @@ impl SdkIam {
     }
 }
 
-fn err<E: std::error::Error + ProvideErrorMetadata>(operation: &'static str, resource: &str, e: &E) -> IamError {
-    let message = match (e.code(), e.message()) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.to_owned(),
-        _ => DisplayErrorContext(e).to_string(),
-    };
-    IamError { operation, resource: resource.to_owned(), message }
+fn err<E: std::error::Error + ProvideErrorMetadata + 'static>(
+    operation: &'static str,
+    resource: &str,
+    e: &E,
+) -> IamError {
+    IamError::new(operation, resource, AwsError::of(e))
 }
 
-fn no_such<E: ProvideErrorMetadata>(e: &E) -> bool {
-    e.code() == Some("NoSuchEntity")
+/// `Ok(None)` for a role or policy that does not exist.
+fn absent<T>(r: Result<T, IamError>) -> Result<Option<T>, IamError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// IAM returns policy documents URL-encoded (RFC 3986).
@@ -91,19 +114,11 @@ pub fn decode_policy(s: &str) -> Option<serde_json::Value> {
 #[async_trait]
 impl IamApi for SdkIam {
     async fn get_role(&self, name: &str) -> Result<Option<Role>, IamError> {
-        match self.client.get_role().role_name(name).send().await {
-            Ok(out) => {
-                let r = out.role;
-                Ok(r.map(|r| Role {
-                    trust: r.assume_role_policy_document.as_deref().and_then(decode_policy).unwrap_or_default(),
-                    arn: r.arn,
-                }))
-            }
-            Err(e) => {
-                let e = e.into_service_error();
-                if no_such(&e) { Ok(None) } else { Err(err("GetRole", name, &e)) }
-            }
-        }
+        let out = absent(self.client.get_role().role_name(name).send().await.map_err(|e| err("GetRole", name, &e)))?;
+        Ok(out.and_then(|out| out.role).map(|r| Role {
+            trust: r.assume_role_policy_document.as_deref().and_then(decode_policy).unwrap_or_default(),
+            arn: r.arn,
+        }))
     }
 
     async fn create_role(
@@ -124,7 +139,7 @@ impl IamApi for SdkIam {
             .set_tags(if tags.is_empty() { None } else { Some(tags) })
             .send()
             .await
-            .map_err(|e| err("CreateRole", name, &e.into_service_error()))?;
+            .map_err(|e| err("CreateRole", name, &e))?;
         Ok(out.role.map(|r| r.arn).unwrap_or_default())
     }
 
@@ -135,18 +150,21 @@ impl IamApi for SdkIam {
             .policy_document(trust)
             .send()
             .await
-            .map_err(|e| err("UpdateAssumeRolePolicy", name, &e.into_service_error()))?;
+            .map_err(|e| err("UpdateAssumeRolePolicy", name, &e))?;
         Ok(())
     }
 
     async fn get_role_policy(&self, role: &str, policy: &str) -> Result<Option<serde_json::Value>, IamError> {
-        match self.client.get_role_policy().role_name(role).policy_name(policy).send().await {
-            Ok(out) => Ok(decode_policy(&out.policy_document)),
-            Err(e) => {
-                let e = e.into_service_error();
-                if no_such(&e) { Ok(None) } else { Err(err("GetRolePolicy", role, &e)) }
-            }
-        }
+        let out = absent(
+            self.client
+                .get_role_policy()
+                .role_name(role)
+                .policy_name(policy)
+                .send()
+                .await
+                .map_err(|e| err("GetRolePolicy", role, &e)),
+        )?;
+        Ok(out.and_then(|out| decode_policy(&out.policy_document)))
     }
 
     async fn put_role_policy(&self, role: &str, policy: &str, document: &str) -> Result<(), IamError> {
@@ -157,36 +175,35 @@ impl IamApi for SdkIam {
             .policy_document(document)
             .send()
             .await
-            .map_err(|e| err("PutRolePolicy", role, &e.into_service_error()))?;
+            .map_err(|e| err("PutRolePolicy", role, &e))?;
         Ok(())
     }
 
     async fn delete_role(&self, name: &str) -> Result<(), IamError> {
-        let policies = match self.client.list_role_policies().role_name(name).send().await {
-            Ok(out) => out.policy_names,
-            Err(e) => {
-                let e = e.into_service_error();
-                return if no_such(&e) { Ok(()) } else { Err(err("ListRolePolicies", name, &e)) };
-            }
+        let Some(listed) = absent(
+            self.client
+                .list_role_policies()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(|e| err("ListRolePolicies", name, &e)),
+        )?
+        else {
+            return Ok(());
         };
-        for p in policies {
-            match self.client.delete_role_policy().role_name(name).policy_name(&p).send().await {
-                Ok(_) => {}
-                Err(e) => {
-                    let e = e.into_service_error();
-                    if !no_such(&e) {
-                        return Err(err("DeleteRolePolicy", name, &e));
-                    }
-                }
-            }
+        for p in listed.policy_names {
+            absent(
+                self.client
+                    .delete_role_policy()
+                    .role_name(name)
+                    .policy_name(&p)
+                    .send()
+                    .await
+                    .map_err(|e| err("DeleteRolePolicy", name, &e)),
+            )?;
         }
-        match self.client.delete_role().role_name(name).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let e = e.into_service_error();
-                if no_such(&e) { Ok(()) } else { Err(err("DeleteRole", name, &e)) }
-            }
-        }
+        absent(self.client.delete_role().role_name(name).send().await.map_err(|e| err("DeleteRole", name, &e)))?;
+        Ok(())
     }
 }
 

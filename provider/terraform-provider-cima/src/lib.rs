@@ -1,16 +1,21 @@
-//! The cima provider: its configuration, its AWS clients, and one module per data source or
-//! resource (`data_source_<name>.rs`, `resource_<name>.rs`).
+//! The cima provider: its configuration (`config`), its AWS clients (`clients` as traits, `aws`
+//! on the SDK, one module per service), and one module per data source or resource
+//! (`data_source_<name>.rs`, `resource_<name>.rs`), registered in `provider`.
 
 mod aws;
+mod clients;
+mod config;
 mod data_source_cases;
 mod data_source_org_query;
 mod events;
 mod iam;
+mod org_query;
 mod provider;
 mod resource_case_pipeline;
 mod resource_linked_account;
 mod resource_org_query;
 mod s3;
+mod sts;
 
 pub use provider::CimaProvider;
 

@@ -1,100 +1,23 @@
-//! The provider block and the state every data source and resource shares once it is configured.
+//! The provider block: its schema, its validation, `configure`, and the list of every data
+//! source and resource it serves. Shared state lives in `config`.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde::Deserialize;
+use cima_core::contract::DEFAULT_MEMBER_ACCESS_ROLE;
 use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, Schema};
 use tfplugin::{AttributePath, Ctx, Diagnostic, Diagnostics, DynDataSource, DynResource, Type};
 
-use cima_core::sessions::AccountSessions;
-
-use crate::aws::{self, AwsSettings};
+use crate::aws::{self, AwsSettings, SdkAccess};
+use crate::config::{
+    Configured, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_REGION, MAX_CONCURRENCY_LIMIT, MAX_RETRIES_LIMIT,
+    NotConfigured, ProviderData, ProviderModel,
+};
 use crate::data_source_cases::CasesDataSource;
 use crate::data_source_org_query::OrgQueryDataSource;
 use crate::resource_case_pipeline::{CasePipelineDataSource, CasePipelineResource};
 use crate::resource_linked_account::{LinkedAccountDataSource, LinkedAccountResource};
 use crate::resource_org_query::OrgQueryResource;
-
-pub const DEFAULT_REGION: &str = "us-east-1";
-pub const DEFAULT_MEMBER_ROLE: &str = "OrganizationAccountAccessRole";
-pub const DEFAULT_MAX_CONCURRENCY: i64 = 16;
-pub const MAX_CONCURRENCY_LIMIT: i64 = 256;
-pub const DEFAULT_MAX_RETRIES: i64 = 5;
-
-#[derive(Debug, Default, Deserialize)]
-pub struct ProviderModel {
-    pub region: Option<String>,
-    pub profile: Option<String>,
-    pub assume_role: Option<AssumeRoleModel>,
-    pub endpoint_url: Option<String>,
-    pub member_access_role_name: Option<String>,
-    pub max_concurrency: Option<i64>,
-    pub max_retries: Option<i64>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct AssumeRoleModel {
-    pub role_arn: Option<String>,
-    pub external_id: Option<String>,
-    pub session_name: Option<String>,
-}
-
-/// What `configure` produced; shared by every data source and resource.
-#[derive(Debug)]
-pub struct Configured {
-    pub sdk: aws_types::SdkConfig,
-    pub member_access_role_name: String,
-    pub max_concurrency: usize,
-    /// Member-account credentials, one AssumeRole per (account, role) per process.
-    pub sessions: AccountSessions,
-    caller_account: tokio::sync::OnceCell<Option<String>>,
-}
-
-impl Configured {
-    pub fn new(sdk: aws_types::SdkConfig, member_access_role_name: String, max_concurrency: usize) -> Self {
-        let sessions = AccountSessions::new(sdk.clone(), "terraform-provider-cima");
-        Self { sdk, member_access_role_name, max_concurrency, sessions, caller_account: Default::default() }
-    }
-
-    /// The account the provider's own credentials belong to (asked once); `None` when STS cannot
-    /// tell, in which case every account is reached through its role.
-    pub async fn caller_account(&self) -> Option<String> {
-        self.caller_account
-            .get_or_init(|| async {
-                let sts = aws_sdk_sts::Client::new(&self.sdk);
-                match sts.get_caller_identity().send().await {
-                    Ok(out) => out.account,
-                    Err(e) => {
-                        tracing::warn!(error = %aws_sdk_sts::error::DisplayErrorContext(&e), "GetCallerIdentity failed");
-                        None
-                    }
-                }
-            })
-            .await
-            .clone()
-    }
-}
-
-#[derive(Debug, Default)]
-pub struct ProviderData {
-    configured: OnceLock<Result<Configured, String>>,
-}
-
-impl ProviderData {
-    /// The configured clients, or the diagnostic that explains why there are none.
-    pub fn get(&self) -> Result<&Configured, Diagnostics> {
-        match self.configured.get() {
-            Some(Ok(c)) => Ok(c),
-            Some(Err(why)) => Err(Diagnostic::error("Provider not configured", why.clone()).into()),
-            None => Err(Diagnostic::error(
-                "Provider not configured",
-                "Terraform did not configure the cima provider before using it. This is a bug in Terraform or the provider.",
-            )
-            .into()),
-        }
-    }
-}
 
 pub struct CimaProvider {
     data: Arc<ProviderData>,
@@ -126,11 +49,14 @@ fn validate_model(c: &ProviderModel) -> Diagnostics {
         );
     }
     if let Some(n) = c.max_retries
-        && !(0..=25).contains(&n)
+        && !(0..=MAX_RETRIES_LIMIT).contains(&n)
     {
         d.push(
-            Diagnostic::error("Invalid max_retries", format!("max_retries must be between 0 and 25, got {n}."))
-                .at(AttributePath::root().attribute("max_retries")),
+            Diagnostic::error(
+                "Invalid max_retries",
+                format!("max_retries must be between 0 and {MAX_RETRIES_LIMIT}, got {n}."),
+            )
+            .at(AttributePath::root().attribute("max_retries")),
         );
     }
     if let Some(r) = &c.region
@@ -182,9 +108,9 @@ impl tfplugin::Provider for CimaProvider {
                 .attribute(Attribute::new("region", Type::String).optional().description(format!("AWS region for Organizations and IAM calls. Default `{DEFAULT_REGION}`. Support calls always go to `us-east-1`, the only region AWS Support answers in.")))
                 .attribute(Attribute::new("profile", Type::String).optional().description("Named profile from the shared AWS config and credentials files."))
                 .attribute(Attribute::new("endpoint_url", Type::String).optional().description("One endpoint for every AWS service, for a local AWS-compatible server such as moto. `AWS_ENDPOINT_URL` in the environment does the same."))
-                .attribute(Attribute::new("member_access_role_name", Type::String).optional().description(format!("Role assumed in each member account. Default `{DEFAULT_MEMBER_ROLE}`, the role Organizations creates in accounts it creates.")))
+                .attribute(Attribute::new("member_access_role_name", Type::String).optional().description(format!("Role assumed in each member account. Default `{DEFAULT_MEMBER_ACCESS_ROLE}`, the role Organizations creates in accounts it creates.")))
                 .attribute(Attribute::new("max_concurrency", Type::Number).optional().description(format!("Most AWS calls or accounts in flight at once, 1 to {MAX_CONCURRENCY_LIMIT}. Default {DEFAULT_MAX_CONCURRENCY}.")))
-                .attribute(Attribute::new("max_retries", Type::Number).optional().description(format!("Retries of a throttled or failed AWS call, with exponential backoff, 0 to 25. Default {DEFAULT_MAX_RETRIES}.")))
+                .attribute(Attribute::new("max_retries", Type::Number).optional().description(format!("Retries of a throttled or failed AWS call, with exponential backoff, 0 to {MAX_RETRIES_LIMIT}. Default {DEFAULT_MAX_RETRIES}.")))
                 .block(NestedBlock::new(
                     "assume_role",
                     BlockNesting::Single,
@@ -217,18 +143,17 @@ impl tfplugin::Provider for CimaProvider {
                 .await
                 .map(|sdk| {
                     Configured::new(
-                        sdk,
-                        config.member_access_role_name.clone().unwrap_or_else(|| DEFAULT_MEMBER_ROLE.to_owned()),
+                        Arc::new(SdkAccess::new(sdk)),
+                        config.member_access_role_name.clone().unwrap_or_else(|| DEFAULT_MEMBER_ACCESS_ROLE.to_owned()),
                         usize::try_from(config.max_concurrency.unwrap_or(DEFAULT_MAX_CONCURRENCY)).unwrap_or(16),
                     )
                 })
-                .map_err(|d| d.to_string())
+                .map_err(|_| NotConfigured::Stopped)
         } else {
             // Not an error yet: Terraform may only need the schema or a plan with unknowns.
-            Err("The provider configuration depends on values that are not known until apply, so the provider cannot call AWS during this plan. Apply the resources it depends on first (for example with -target).".to_owned())
+            Err(NotConfigured::UnknownValues)
         };
-        // Terraform configures a provider instance once; a second call keeps the first result.
-        let _ = self.data.configured.set(configured);
+        self.data.set(configured);
         Ok(problems)
     }
 
@@ -253,6 +178,7 @@ impl tfplugin::Provider for CimaProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::AssumeRoleModel;
     use tfplugin::Provider as _;
 
     #[test]

@@ -10,18 +10,20 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use cima_core::contract::{DEFAULT_ENRICHED_SOURCE, support_pattern};
 use cima_core::ids;
 use serde::{Deserialize, Serialize};
 use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, Schema};
 use tfplugin::{AttributePath, Ctx, DataSource, Diagnostic, Diagnostics, PlanChanges, Resource, Type};
 
-use crate::events::{EventsApi, RuleTarget, SdkEvents};
-use crate::provider::ProviderData;
+use crate::clients::Principal;
+use crate::config::{Configured, ProviderData};
+use crate::events::{EventsApi, RuleTarget};
 
 pub const DEFAULT_BUS: &str = "cima-cases";
-pub const DEFAULT_ENRICHED_SOURCE: &str = "heidi.support";
+/// EventBridge's own retry defaults.
 pub const DEFAULT_MAX_EVENT_AGE: i64 = 86_400;
-pub const DEFAULT_MAX_RETRIES: i64 = 185;
+pub const DEFAULT_RETRY_ATTEMPTS: i64 = 185;
 const ENRICH_TARGET: &str = "enricher";
 const STORE_TARGET: &str = "store";
 const POLICY_SID: &str = "CimaOrganizationPutEvents";
@@ -64,7 +66,7 @@ impl CasePipelineModel {
         let r = self.retry_policy.clone().unwrap_or_default();
         (
             r.maximum_event_age_seconds.unwrap_or(DEFAULT_MAX_EVENT_AGE),
-            r.maximum_retry_attempts.unwrap_or(DEFAULT_MAX_RETRIES),
+            r.maximum_retry_attempts.unwrap_or(DEFAULT_RETRY_ATTEMPTS),
         )
     }
 }
@@ -75,11 +77,6 @@ fn enrich_rule(bus: &str) -> String {
 
 fn store_rule(bus: &str) -> String {
     format!("{bus}-store")
-}
-
-/// Only Support's case updates: CloudTrail's API-call events also carry source aws.support.
-pub fn enrich_pattern() -> serde_json::Value {
-    serde_json::json!({"source": ["aws.support"], "detail-type": ["Support Case Update"]})
 }
 
 pub fn store_pattern(source: &str) -> serde_json::Value {
@@ -121,10 +118,6 @@ pub fn policy_organizations(policy: &str) -> Option<Vec<String>> {
     }
 }
 
-fn events_err(e: crate::events::EventsError) -> Diagnostics {
-    Diagnostic::error("EventBridge call failed", e.to_string()).into()
-}
-
 /// Reads every part of the pipeline on `bus`; `None` when the bus is gone. `prior` decides how
 /// defaults the configuration left out are reported (absent stays absent while unchanged).
 pub async fn read_pipeline(
@@ -132,12 +125,12 @@ pub async fn read_pipeline(
     bus: &str,
     prior: &CasePipelineModel,
 ) -> Result<Option<CasePipelineModel>, Diagnostics> {
-    let Some(b) = api.describe_bus(bus).await.map_err(events_err)? else { return Ok(None) };
-    let enrich = api.describe_rule(bus, &enrich_rule(bus)).await.map_err(events_err)?;
-    let store = api.describe_rule(bus, &store_rule(bus)).await.map_err(events_err)?;
-    let enrich_targets = api.targets(bus, &enrich_rule(bus)).await.map_err(events_err)?;
-    let store_targets = api.targets(bus, &store_rule(bus)).await.map_err(events_err)?;
-    let tags = api.tags(&b.arn).await.map_err(events_err)?;
+    let Some(b) = api.describe_bus(bus).await? else { return Ok(None) };
+    let enrich = api.describe_rule(bus, &enrich_rule(bus)).await?;
+    let store = api.describe_rule(bus, &store_rule(bus)).await?;
+    let enrich_targets = api.targets(bus, &enrich_rule(bus)).await?;
+    let store_targets = api.targets(bus, &store_rule(bus)).await?;
+    let tags = api.tags(&b.arn).await?;
     let et = enrich_targets.iter().find(|t| t.id == ENRICH_TARGET);
     let st = store_targets.iter().find(|t| t.id == STORE_TARGET);
 
@@ -167,7 +160,7 @@ pub async fn read_pipeline(
     let retry = match (&prior.retry_policy, retry) {
         (None, Some(r))
             if (r.maximum_event_age_seconds, r.maximum_retry_attempts)
-                == (Some(DEFAULT_MAX_EVENT_AGE), Some(DEFAULT_MAX_RETRIES)) =>
+                == (Some(DEFAULT_MAX_EVENT_AGE), Some(DEFAULT_RETRY_ATTEMPTS)) =>
         {
             None
         }
@@ -262,6 +255,11 @@ pub fn validate_pipeline(c: &CasePipelineModel) -> Diagnostics {
     d
 }
 
+/// The pipeline lives in the provider's own account and region.
+async fn bus_events(c: &Configured) -> Arc<dyn EventsApi> {
+    c.aws.events(Principal::Provider, None).await
+}
+
 pub struct CasePipelineResource {
     data: Arc<ProviderData>,
 }
@@ -278,12 +276,11 @@ impl CasePipelineResource {
         config: CasePipelineModel,
         creating: bool,
     ) -> Result<CasePipelineModel, Diagnostics> {
-        let c = self.data.get()?;
-        let api = SdkEvents::new(&c.sdk);
+        let api = bus_events(self.data.get()?).await;
         let bus = config.bus();
         let tags = config.tags.clone().unwrap_or_default();
         ctx.run("wiring the case pipeline", async {
-            let arn = match api.describe_bus(&bus).await.map_err(events_err)? {
+            let arn = match api.describe_bus(&bus).await? {
                 Some(b) if !creating => b.arn,
                 Some(_) => {
                     return Err(Diagnostic::error(
@@ -293,12 +290,12 @@ impl CasePipelineResource {
                     .at(AttributePath::root().attribute("bus_name"))
                     .into());
                 }
-                None => api.create_bus(&bus, &tags).await.map_err(events_err)?,
+                None => api.create_bus(&bus, &tags).await?,
             };
-            api.set_tags(&arn, &tags).await.map_err(events_err)?;
+            api.set_tags(&arn, &tags).await?;
             match config.organization_ids.as_deref() {
-                Some(orgs) if !orgs.is_empty() => api.put_policy(&bus, &bus_policy(&arn, orgs)).await.map_err(events_err)?,
-                _ => api.remove_policy(&bus).await.map_err(events_err)?,
+                Some(orgs) if !orgs.is_empty() => api.put_policy(&bus, &bus_policy(&arn, orgs)).await?,
+                _ => api.remove_policy(&bus).await?,
             }
             let (age, attempts) = config.retry();
             let target = |id: &str, arn: &str, role: Option<String>| RuleTarget {
@@ -311,17 +308,17 @@ impl CasePipelineResource {
             };
             let enricher = config.enricher_function_arn.clone().unwrap_or_default();
             let store = config.store_target_arn.clone().unwrap_or_default();
-            api.put_rule(&bus, &enrich_rule(&bus), &enrich_pattern().to_string(), "CIMA: Support case updates to the enricher")
+            api.put_rule(&bus, &enrich_rule(&bus), &support_pattern().to_string(), "CIMA: Support case updates to the enricher")
                 .await
-                .map_err(events_err)?;
-            api.put_target(&bus, &enrich_rule(&bus), &target(ENRICH_TARGET, &enricher, None)).await.map_err(events_err)?;
+                ?;
+            api.put_target(&bus, &enrich_rule(&bus), &target(ENRICH_TARGET, &enricher, None)).await?;
             api.put_rule(&bus, &store_rule(&bus), &store_pattern(&config.source()).to_string(), "CIMA: enriched case events to the store")
                 .await
-                .map_err(events_err)?;
+                ?;
             api.put_target(&bus, &store_rule(&bus), &target(STORE_TARGET, &store, config.store_role_arn.clone()))
                 .await
-                .map_err(events_err)?;
-            read_pipeline(&api, &bus, &config)
+                ?;
+            read_pipeline(api.as_ref(), &bus, &config)
                 .await?
                 .ok_or_else(|| Diagnostic::error("Event bus vanished", format!("{bus} disappeared while it was being wired.")).into())
         })
@@ -382,7 +379,7 @@ fn schema_block(data_source: bool) -> Block {
     ] {
         block = block.attribute(Attribute::new(name, Type::String).computed().description(d));
     }
-    let retry = Block::new(format!("Retry policy of both targets. Default: {DEFAULT_MAX_EVENT_AGE} s and {DEFAULT_MAX_RETRIES} attempts, EventBridge's own defaults."))
+    let retry = Block::new(format!("Retry policy of both targets. Default: {DEFAULT_MAX_EVENT_AGE} s and {DEFAULT_RETRY_ATTEMPTS} attempts, EventBridge's own defaults."))
         .attribute(input(Attribute::new("maximum_event_age_seconds", Type::Number).description("Give up on an event after this many seconds (60 to 86400)."), false))
         .attribute(input(Attribute::new("maximum_retry_attempts", Type::Number).description("Retries before the event goes to the dead-letter queue (0 to 185)."), false));
     if data_source {
@@ -433,7 +430,7 @@ impl Resource for CasePipelineResource {
             .unwrap_or_else(|| DEFAULT_ENRICHED_SOURCE.to_owned());
         let drifted = prior.enrich_rule_arn.is_none()
             || prior.store_rule_arn.is_none()
-            || !same_pattern(prior.enrich_rule_pattern.as_deref(), &enrich_pattern())
+            || !same_pattern(prior.enrich_rule_pattern.as_deref(), &support_pattern())
             || !same_pattern(prior.store_rule_pattern.as_deref(), &store_pattern(&source));
         if drifted {
             changes.unknown.extend(
@@ -458,10 +455,9 @@ impl Resource for CasePipelineResource {
         state: CasePipelineModel,
         _: &mut Diagnostics,
     ) -> Result<Option<CasePipelineModel>, Diagnostics> {
-        let c = self.data.get()?;
-        let api = SdkEvents::new(&c.sdk);
+        let api = bus_events(self.data.get()?).await;
         let bus = state.id.clone().unwrap_or_else(|| state.bus());
-        ctx.run("reading the case pipeline", read_pipeline(&api, &bus, &state)).await
+        ctx.run("reading the case pipeline", read_pipeline(api.as_ref(), &bus, &state)).await
     }
 
     async fn update(
@@ -475,18 +471,16 @@ impl Resource for CasePipelineResource {
     }
 
     async fn delete(&self, ctx: &Ctx, prior: CasePipelineModel, _: &mut Diagnostics) -> Result<(), Diagnostics> {
-        let c = self.data.get()?;
-        let api = SdkEvents::new(&c.sdk);
+        let api = bus_events(self.data.get()?).await;
         let bus = prior.bus();
         ctx.run("deleting the case pipeline", async {
             for rule in [enrich_rule(&bus), store_rule(&bus)] {
-                let ids: Vec<String> =
-                    api.targets(&bus, &rule).await.map_err(events_err)?.into_iter().map(|t| t.id).collect();
-                api.remove_targets(&bus, &rule, &ids).await.map_err(events_err)?;
-                api.delete_rule(&bus, &rule).await.map_err(events_err)?;
+                let ids: Vec<String> = api.targets(&bus, &rule).await?.into_iter().map(|t| t.id).collect();
+                api.remove_targets(&bus, &rule, &ids).await?;
+                api.delete_rule(&bus, &rule).await?;
             }
-            if api.describe_bus(&bus).await.map_err(events_err)?.is_some() {
-                api.delete_bus(&bus).await.map_err(events_err)?;
+            if api.describe_bus(&bus).await?.is_some() {
+                api.delete_bus(&bus).await?;
             }
             Ok(())
         })
@@ -534,15 +528,14 @@ impl DataSource for CasePipelineDataSource {
         config: CasePipelineModel,
         _: &mut Diagnostics,
     ) -> Result<CasePipelineModel, Diagnostics> {
-        let c = self.data.get()?;
-        let api = SdkEvents::new(&c.sdk);
+        let api = bus_events(self.data.get()?).await;
         let bus = config.bus();
         let everything = CasePipelineModel {
             retry_policy: Some(RetryPolicyModel::default()),
             tags: Some(BTreeMap::new()),
             ..CasePipelineModel::default()
         };
-        ctx.run("reading the case pipeline", read_pipeline(&api, &bus, &everything)).await?.ok_or_else(|| {
+        ctx.run("reading the case pipeline", read_pipeline(api.as_ref(), &bus, &everything)).await?.ok_or_else(|| {
             Diagnostic::error("No such case pipeline", format!("There is no event bus named {bus:?}."))
                 .at(AttributePath::root().attribute("bus_name"))
                 .into()
@@ -565,10 +558,10 @@ mod tests {
     fn patterns_compare_as_json() {
         assert!(same_pattern(
             Some(r#"{ "detail-type": ["Support Case Update"], "source": ["aws.support"] }"#),
-            &enrich_pattern()
+            &support_pattern()
         ));
-        assert!(!same_pattern(Some(r#"{"source": ["aws.support"]}"#), &enrich_pattern()));
-        assert!(!same_pattern(None, &enrich_pattern()));
+        assert!(!same_pattern(Some(r#"{"source": ["aws.support"]}"#), &support_pattern()));
+        assert!(!same_pattern(None, &support_pattern()));
     }
 
     #[test]

@@ -11,6 +11,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use cima_core::contract::{
+    BACKFILL_DETAIL_TYPE, BACKFILL_SOURCE, BackfillRequest, DEFAULT_CASE_READER_ROLE, DEFAULT_ENRICHED_SOURCE,
+    DEFAULT_QUERY_ROLE, EVENTS_ROLE, FORWARD_RULE, FORWARD_TARGET, MAX_BACKFILL_DAYS, SUPPORT_SOURCE,
+};
+use cima_core::errors::AwsError;
 use cima_core::ids;
 use cima_core::support::SUPPORT_REGION;
 use serde::{Deserialize, Serialize};
@@ -18,20 +23,18 @@ use serde_json::json;
 use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, Schema};
 use tfplugin::{AttributePath, Ctx, DataSource, Diagnostic, Diagnostics, PlanChanges, Resource, Type};
 
-use crate::events::{EventsApi, RuleTarget, SdkEvents};
-use crate::iam::{IamApi, SdkIam};
-use crate::provider::{Configured, ProviderData};
-use crate::resource_case_pipeline::DEFAULT_ENRICHED_SOURCE;
+use crate::clients::Principal;
+use crate::config::{Configured, ProviderData};
+use crate::events::{EventsApi, EventsError, RuleTarget};
+use crate::iam::{IamApi, IamError};
 
-pub const DEFAULT_READER_ROLE: &str = "CimaCaseReaderRole";
-pub const DEFAULT_QUERY_ROLE: &str = "ChatSystemReadOnlyRole";
-pub const EVENTS_ROLE: &str = "CimaEventForwarderRole";
-pub const FORWARD_RULE: &str = "cima-forward-support";
-const FORWARD_TARGET: &str = "cima-central-bus";
+/// The member's rules live on its default bus.
+const DEFAULT_BUS: &str = "default";
 const READER_POLICY: &str = "cima-case-reader";
 const EVENTS_POLICY: &str = "cima-put-events-central-bus";
 const QUERY_POLICY: &str = "cima-chat-read-only";
 const WIRED: &str = "wired";
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The chat API's read-only access: these Describe/List/Get families and nothing broader.
 const QUERY_ACTIONS: [&str; 28] = [
@@ -105,7 +108,7 @@ impl LinkedAccountModel {
         self.account_id.clone().unwrap_or_default()
     }
     fn reader(&self) -> String {
-        self.case_reader_role_name.clone().unwrap_or_else(|| DEFAULT_READER_ROLE.to_owned())
+        self.case_reader_role_name.clone().unwrap_or_else(|| DEFAULT_CASE_READER_ROLE.to_owned())
     }
     fn source(&self) -> String {
         self.enriched_source.clone().unwrap_or_else(|| DEFAULT_ENRICHED_SOURCE.to_owned())
@@ -153,7 +156,7 @@ pub fn events_policy(central_bus_arn: &str) -> serde_json::Value {
 }
 
 pub fn forward_pattern(source: &str) -> serde_json::Value {
-    json!({"source": ["aws.support", source]})
+    json!({"source": [SUPPORT_SOURCE, source]})
 }
 
 pub fn query_trust(trusted: &str, external_id: Option<&str>) -> serde_json::Value {
@@ -222,21 +225,78 @@ fn trust_organization(trust: &serde_json::Value) -> Option<String> {
     normalise(trust)["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"].as_str().map(str::to_owned)
 }
 
+/// A failed call in the member account.
+#[derive(Debug, thiserror::Error)]
+pub enum MemberError {
+    #[error(transparent)]
+    Iam(#[from] IamError),
+    #[error(transparent)]
+    Events(#[from] EventsError),
+}
+
+impl MemberError {
+    fn aws(&self) -> &AwsError {
+        match self {
+            MemberError::Iam(e) => &e.error,
+            MemberError::Events(e) => &e.error,
+        }
+    }
+
+    /// The provider may not act in the account: most often its access role cannot be assumed.
+    pub fn is_access_denied(&self) -> bool {
+        self.aws().is_access_denied()
+    }
+}
+
+/// One member account's clients, acting as its access role.
+struct Member {
+    account: String,
+    role: String,
+    iam: Arc<dyn IamApi>,
+    events: Arc<dyn EventsApi>,
+}
+
+impl Member {
+    async fn of(c: &Configured, m: &LinkedAccountModel) -> Self {
+        let account = m.account();
+        let role = m.access_role_name.clone().unwrap_or_else(|| c.member_access_role_name.clone());
+        let who = Principal::Member { account: &account, role: &role };
+        let iam = c.aws.iam(who).await;
+        let events = c.aws.events(who, Some(SUPPORT_REGION)).await;
+        Self { account, role, iam, events }
+    }
+
+    /// A failed call as Terraform shows it; a refusal names the account and the role used.
+    fn failed(&self, e: MemberError) -> Diagnostics {
+        if e.is_access_denied() {
+            return Diagnostic::error(
+                format!("Cannot act in account {}", self.account),
+                format!(
+                    "{e}\nThe provider acts in the account as the role {:?}: check that it exists, trusts the provider's credentials and may manage IAM roles and EventBridge rules (access_role_name, or the provider's member_access_role_name).",
+                    self.role
+                ),
+            )
+            .into();
+        }
+        match e {
+            MemberError::Iam(e) => e.into(),
+            MemberError::Events(e) => e.into(),
+        }
+    }
+}
+
 pub async fn inspect(
     iam: &dyn IamApi,
     events: &dyn EventsApi,
     want: &LinkedAccountModel,
-) -> Result<Inspection, Diagnostics> {
-    let e = |x: crate::iam::IamError| Diagnostics::from(Diagnostic::error("IAM call failed", x.to_string()));
-    let ev =
-        |x: crate::events::EventsError| Diagnostics::from(Diagnostic::error("EventBridge call failed", x.to_string()));
+) -> Result<Inspection, MemberError> {
     let account = want.account();
     let central = want.central_bus_arn.clone().unwrap_or_default();
     let partition = partition_of(&central).to_owned();
     let mut i = Inspection::default();
 
     let reader = want.reader();
-    match iam.get_role(&reader).await.map_err(e)? {
+    match iam.get_role(&reader).await? {
         None => i.problems.push("case-reader role missing".to_owned()),
         Some(r) => {
             let trusted = trusted_principal(&r.trust);
@@ -254,7 +314,7 @@ pub async fn inspect(
                 i.problems.push(format!("case-reader role trust does not require aws:PrincipalOrgID {org}"));
             }
             if !same_policy(
-                iam.get_role_policy(&reader, READER_POLICY).await.map_err(e)?.as_ref(),
+                iam.get_role_policy(&reader, READER_POLICY).await?.as_ref(),
                 &reader_policy(&partition, &account),
             ) {
                 i.problems.push("case-reader role policy missing or changed".to_owned());
@@ -263,26 +323,23 @@ pub async fn inspect(
             i.reader_arn = Some(r.arn);
         }
     }
-    match iam.get_role(EVENTS_ROLE).await.map_err(e)? {
+    match iam.get_role(EVENTS_ROLE).await? {
         None => i.problems.push("events role missing".to_owned()),
         Some(r) => {
-            if !same_policy(
-                iam.get_role_policy(EVENTS_ROLE, EVENTS_POLICY).await.map_err(e)?.as_ref(),
-                &events_policy(&central),
-            ) {
+            if !same_policy(iam.get_role_policy(EVENTS_ROLE, EVENTS_POLICY).await?.as_ref(), &events_policy(&central)) {
                 i.problems.push("events role policy missing or changed".to_owned());
             }
             i.events_arn = Some(r.arn);
         }
     }
-    match events.describe_rule("default", FORWARD_RULE).await.map_err(ev)? {
+    match events.describe_rule(DEFAULT_BUS, FORWARD_RULE).await? {
         None => i.problems.push("forwarding rule missing".to_owned()),
         Some(rule) => {
             let pattern = rule.pattern.as_deref().and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok());
             if pattern != Some(forward_pattern(&want.source())) {
                 i.problems.push("forwarding rule pattern changed".to_owned());
             }
-            let targets = events.targets("default", FORWARD_RULE).await.map_err(ev)?;
+            let targets = events.targets(DEFAULT_BUS, FORWARD_RULE).await?;
             match targets.iter().find(|t| t.id == FORWARD_TARGET) {
                 None => i.problems.push("forwarding rule has no target".to_owned()),
                 Some(t) if t.arn != central => i.problems.push(format!("rule targets {}", t.arn)),
@@ -292,13 +349,11 @@ pub async fn inspect(
         }
     }
     if want.query().is_some() {
-        match iam.get_role(&want.query_name()).await.map_err(e)? {
+        match iam.get_role(&want.query_name()).await? {
             None => i.problems.push("query role missing".to_owned()),
             Some(r) => {
-                if !same_policy(
-                    iam.get_role_policy(&want.query_name(), QUERY_POLICY).await.map_err(e)?.as_ref(),
-                    &query_policy(),
-                ) {
+                if !same_policy(iam.get_role_policy(&want.query_name(), QUERY_POLICY).await?.as_ref(), &query_policy())
+                {
                     i.problems.push("query role policy missing or changed".to_owned());
                 }
                 i.query_arn = Some(r.arn);
@@ -363,12 +418,12 @@ pub fn validate_linked(c: &LinkedAccountModel) -> Diagnostics {
         d.push(Diagnostic::error("Invalid enricher_role_arn", p).at(root.clone().attribute("enricher_role_arn")));
     }
     if let Some(n) = c.backfill_days
-        && !(0..=365).contains(&n)
+        && !(0..=MAX_BACKFILL_DAYS).contains(&u64::try_from(n).unwrap_or(u64::MAX))
     {
         d.push(
             Diagnostic::error(
                 "Invalid backfill_days",
-                format!("{n} is not between 0 and 365 (AWS Support keeps cases for 12 months)."),
+                format!("{n} is not between 0 and {MAX_BACKFILL_DAYS} (AWS Support keeps cases for 12 months)."),
             )
             .at(root.clone().attribute("backfill_days")),
         );
@@ -400,174 +455,158 @@ pub fn validate_linked(c: &LinkedAccountModel) -> Diagnostics {
     d
 }
 
+/// How often, and after how long at first, the first use of a fresh role is retried: IAM is
+/// eventually consistent, so a role just created can be refused for a few seconds.
+#[derive(Clone, Copy, Debug)]
+struct RoleRetry {
+    attempts: u32,
+    first_delay: Duration,
+}
+
+const ROLE_RETRY: RoleRetry = RoleRetry { attempts: 6, first_delay: Duration::from_millis(500) };
+
 pub struct LinkedAccountResource {
     data: Arc<ProviderData>,
+    role_retry: RoleRetry,
 }
 
 impl LinkedAccountResource {
     pub fn new(data: Arc<ProviderData>) -> Self {
-        Self { data }
-    }
-
-    async fn member(&self, c: &Configured, m: &LinkedAccountModel) -> (SdkIam, SdkEvents) {
-        let role = m.access_role_name.clone().unwrap_or_else(|| c.member_access_role_name.clone());
-        let sdk = c.sessions.config_for(&m.account(), &role, SUPPORT_REGION).await;
-        (SdkIam::new(&sdk), SdkEvents::new(&sdk))
-    }
-
-    async fn ensure_role(
-        iam: &SdkIam,
-        name: &str,
-        trust: &serde_json::Value,
-        description: &str,
-        tags: &[(String, String)],
-    ) -> Result<String, Diagnostics> {
-        let e = |x: crate::iam::IamError| Diagnostics::from(Diagnostic::error("IAM call failed", x.to_string()));
-        match iam.get_role(name).await.map_err(e)? {
-            Some(r) => {
-                if !same_policy(Some(&r.trust), trust) {
-                    iam.update_trust(name, &trust.to_string()).await.map_err(e)?;
-                }
-                Ok(r.arn)
-            }
-            None => iam.create_role(name, &trust.to_string(), description, tags).await.map_err(e),
-        }
+        Self { data, role_retry: ROLE_RETRY }
     }
 
     /// Creates or repairs every part (each step is idempotent), then reads back the result.
     async fn wire(&self, ctx: &Ctx, c: &Configured, m: &LinkedAccountModel) -> Result<LinkedAccountModel, Diagnostics> {
-        let (iam, events) = self.member(c, m).await;
-        let account = m.account();
+        let member = Member::of(c, m).await;
+        ctx.run(&format!("wiring account {}", member.account), async {
+            self.put_parts(&member, m).await.map_err(|e| member.failed(e))
+        })
+        .await?;
+        observe(&member, m.clone()).await
+    }
+
+    async fn put_parts(&self, member: &Member, m: &LinkedAccountModel) -> Result<(), MemberError> {
+        let (iam, events) = (member.iam.as_ref(), member.events.as_ref());
         let central = m.central_bus_arn.clone().unwrap_or_default();
         let partition = partition_of(&central).to_owned();
         let tags: Vec<(String, String)> = m.tags.clone().unwrap_or_default().into_iter().collect();
-        let e = |x: crate::iam::IamError| Diagnostics::from(Diagnostic::error("IAM call failed", x.to_string()));
-        let ev = |x: crate::events::EventsError| {
-            Diagnostics::from(Diagnostic::error("EventBridge call failed", x.to_string()))
-        };
-        ctx.run(&format!("wiring account {account}"), async {
-            let reader = m.reader();
-            let enricher = m.enricher_role_arn.clone().unwrap_or_default();
-            Self::ensure_role(
-                &iam,
-                &reader,
-                &reader_trust(&enricher, m.organization_id.as_deref()),
-                "CIMA: lets the case enricher read this account's Support cases",
-                &tags,
-            )
-            .await?;
-            iam.put_role_policy(&reader, READER_POLICY, &reader_policy(&partition, &account).to_string())
-                .await
-                .map_err(e)?;
-            let events_role = Self::ensure_role(
-                &iam,
-                EVENTS_ROLE,
-                &events_trust(),
-                "CIMA: lets EventBridge forward case events to the central bus",
-                &tags,
-            )
-            .await?;
-            iam.put_role_policy(EVENTS_ROLE, EVENTS_POLICY, &events_policy(&central).to_string()).await.map_err(e)?;
-            if let Some(q) = m.query() {
-                let trusted = q.trusted_role_arn.clone().unwrap_or_default();
-                Self::ensure_role(
-                    &iam,
-                    &m.query_name(),
-                    &query_trust(&trusted, q.external_id.as_deref()),
-                    "CIMA chat API: read-only queries",
-                    &tags,
-                )
-                .await?;
-                iam.put_role_policy(&m.query_name(), QUERY_POLICY, &query_policy().to_string()).await.map_err(e)?;
-            }
-            events
-                .put_rule(
-                    "default",
-                    FORWARD_RULE,
-                    &forward_pattern(&m.source()).to_string(),
-                    "CIMA: Support case events to the central bus",
-                )
-                .await
-                .map_err(ev)?;
-            let target = RuleTarget {
-                id: FORWARD_TARGET.to_owned(),
-                arn: central.clone(),
-                role_arn: Some(events_role),
-                ..RuleTarget::default()
-            };
-            // A fresh role can take seconds to be usable everywhere (IAM is eventually consistent):
-            // retry this first use of it a bounded number of times, backing off.
-            let mut delay = Duration::from_millis(500);
-            for attempt in 1..=6 {
-                match events.put_target("default", FORWARD_RULE, &target).await {
-                    Ok(()) => break,
-                    Err(err)
-                        if attempt < 6
-                            && (err.message.contains("AccessDenied") || err.message.contains("not authorized")) =>
-                    {
-                        tracing::debug!(attempt, error = %err, "role not usable yet; retrying");
-                        tokio::time::sleep(delay).await;
-                        delay *= 2;
-                    }
-                    Err(err) => return Err(ev(err)),
-                }
-            }
-            Ok(())
-        })
+        let reader = m.reader();
+        let enricher = m.enricher_role_arn.clone().unwrap_or_default();
+        ensure_role(
+            iam,
+            &reader,
+            &reader_trust(&enricher, m.organization_id.as_deref()),
+            "CIMA: lets the case enricher read this account's Support cases",
+            &tags,
+        )
         .await?;
-        self.observe(c, m.clone()).await
-    }
-
-    /// State as found in the account, inputs kept as configured.
-    async fn observe(&self, c: &Configured, m: LinkedAccountModel) -> Result<LinkedAccountModel, Diagnostics> {
-        let (iam, events) = self.member(c, &m).await;
-        let i = inspect(&iam, &events, &m).await?;
-        Ok(LinkedAccountModel {
-            id: Some(m.account()),
-            case_reader_role_arn: i.reader_arn,
-            events_role_arn: i.events_arn,
-            forwarding_rule_arn: i.rule_arn,
-            query_role_arn: i.query_arn,
-            status: Some(if i.problems.is_empty() {
-                WIRED.to_owned()
-            } else {
-                format!("drifted: {}", i.problems.join("; "))
-            }),
-            ..m
-        })
-    }
-
-    async fn backfill(&self, c: &Configured, m: &LinkedAccountModel, days: i64) -> Result<(), Diagnostics> {
-        let central = m.central_bus_arn.clone().unwrap_or_default();
-        let client = aws_sdk_eventbridge::Client::new(
-            &c.sdk.clone().into_builder().region(aws_types::region::Region::new(SUPPORT_REGION)).build(),
-        );
-        let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
-            .event_bus_name(&central)
-            .source("cima.backfill")
-            .detail_type("CIMA Backfill Request")
-            .detail(json!({"account": m.account(), "days": days}).to_string())
-            .build();
-        let out = client.put_events().entries(entry).send().await.map_err(|e| {
-            Diagnostics::from(Diagnostic::error(
-                "Cannot request the backfill",
-                aws_sdk_eventbridge::error::DisplayErrorContext(&e).to_string(),
-            ))
-        })?;
-        if out.failed_entry_count > 0 {
-            return Err(Diagnostic::error(
-                "Cannot request the backfill",
-                format!("PutEvents rejected the request: {:?}", out.entries),
+        iam.put_role_policy(&reader, READER_POLICY, &reader_policy(&partition, &member.account).to_string()).await?;
+        let events_role = ensure_role(
+            iam,
+            EVENTS_ROLE,
+            &events_trust(),
+            "CIMA: lets EventBridge forward case events to the central bus",
+            &tags,
+        )
+        .await?;
+        iam.put_role_policy(EVENTS_ROLE, EVENTS_POLICY, &events_policy(&central).to_string()).await?;
+        if let Some(q) = m.query() {
+            let trusted = q.trusted_role_arn.clone().unwrap_or_default();
+            ensure_role(
+                iam,
+                &m.query_name(),
+                &query_trust(&trusted, q.external_id.as_deref()),
+                "CIMA chat API: read-only queries",
+                &tags,
             )
-            .into());
+            .await?;
+            iam.put_role_policy(&m.query_name(), QUERY_POLICY, &query_policy().to_string()).await?;
         }
-        Ok(())
+        events
+            .put_rule(
+                DEFAULT_BUS,
+                FORWARD_RULE,
+                &forward_pattern(&m.source()).to_string(),
+                "CIMA: Support case events to the central bus",
+            )
+            .await?;
+        let target = RuleTarget {
+            id: FORWARD_TARGET.to_owned(),
+            arn: central.clone(),
+            role_arn: Some(events_role),
+            ..RuleTarget::default()
+        };
+        // The target is the events role's first use: retry a refusal a bounded number of times,
+        // backing off, while the fresh role becomes usable everywhere.
+        let mut delay = self.role_retry.first_delay;
+        let mut attempt = 1;
+        loop {
+            match events.put_target(DEFAULT_BUS, FORWARD_RULE, &target).await {
+                Ok(()) => return Ok(()),
+                Err(err) if attempt < self.role_retry.attempts && err.error.is_access_denied() => {
+                    tracing::debug!(attempt, error = %err, "role not usable yet; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                    attempt += 1;
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
     }
 
-    fn timeout(m: &LinkedAccountModel, which: &str) -> Duration {
-        let t = m.timeouts.as_ref().and_then(|t| if which == "create" { t.create.clone() } else { t.delete.clone() });
-        t.as_deref().and_then(parse_duration).unwrap_or(Duration::from_secs(600))
+    fn timeout(limit: Option<&String>) -> Duration {
+        limit.and_then(|t| parse_duration(t)).unwrap_or(DEFAULT_TIMEOUT)
     }
+}
+
+/// The role with this trust (updated when it differs, created when missing); its ARN.
+async fn ensure_role(
+    iam: &dyn IamApi,
+    name: &str,
+    trust: &serde_json::Value,
+    description: &str,
+    tags: &[(String, String)],
+) -> Result<String, IamError> {
+    match iam.get_role(name).await? {
+        Some(r) => {
+            if !same_policy(Some(&r.trust), trust) {
+                iam.update_trust(name, &trust.to_string()).await?;
+            }
+            Ok(r.arn)
+        }
+        None => iam.create_role(name, &trust.to_string(), description, tags).await,
+    }
+}
+
+/// State as found in the account, inputs kept as configured.
+async fn observe(member: &Member, m: LinkedAccountModel) -> Result<LinkedAccountModel, Diagnostics> {
+    let i = inspect(member.iam.as_ref(), member.events.as_ref(), &m).await.map_err(|e| member.failed(e))?;
+    Ok(LinkedAccountModel {
+        id: Some(m.account()),
+        case_reader_role_arn: i.reader_arn,
+        events_role_arn: i.events_arn,
+        forwarding_rule_arn: i.rule_arn,
+        query_role_arn: i.query_arn,
+        status: Some(if i.problems.is_empty() {
+            WIRED.to_owned()
+        } else {
+            format!("drifted: {}", i.problems.join("; "))
+        }),
+        ..m
+    })
+}
+
+/// Asks the enricher, through the central bus, to read the account's recent cases.
+async fn request_backfill(c: &Configured, m: &LinkedAccountModel, days: u64) -> Result<(), Diagnostics> {
+    let failed = |detail: String| Diagnostic::error("Cannot request the backfill", detail);
+    let request = BackfillRequest::new(m.account(), days)
+        .map_err(|e| failed(e.to_string()).at(AttributePath::root().attribute("backfill_days")))?;
+    let central = m.central_bus_arn.clone().unwrap_or_default();
+    let events = c.aws.events(Principal::Provider, Some(SUPPORT_REGION)).await;
+    events
+        .put_event(&central, BACKFILL_SOURCE, BACKFILL_DETAIL_TYPE, &request.detail())
+        .await
+        .map_err(|e| failed(e.to_string()).into())
 }
 
 fn schema_block(data_source: bool) -> Block {
@@ -582,7 +621,7 @@ fn schema_block(data_source: bool) -> Block {
     .attribute(Attribute::new("central_bus_arn", Type::String).required().description("ARN of the central bus (`cima_case_pipeline.bus_arn`)."))
     .attribute(Attribute::new("enricher_role_arn", Type::String).required().description("The enricher function's role: the only principal the case-reader role trusts."))
     .attribute(Attribute::new("organization_id", Type::String).optional().description("When set, the case-reader role's trust also requires aws:PrincipalOrgID."))
-    .attribute(Attribute::new("case_reader_role_name", Type::String).optional().description(format!("Default `{DEFAULT_READER_ROLE}`. Changing it replaces the wiring.")))
+    .attribute(Attribute::new("case_reader_role_name", Type::String).optional().description(format!("Default `{DEFAULT_CASE_READER_ROLE}`. Changing it replaces the wiring.")))
     .attribute(Attribute::new("enriched_source", Type::String).optional().description(format!("Source of enriched events, forwarded too. Default `{DEFAULT_ENRICHED_SOURCE}`.")));
     if !data_source {
         b = b
@@ -701,15 +740,15 @@ impl Resource for LinkedAccountResource {
         _: &mut Diagnostics,
     ) -> Result<LinkedAccountModel, Diagnostics> {
         let c = self.data.get()?;
-        let limit = Self::timeout(&config, "create");
+        let limit = Self::timeout(config.timeouts.as_ref().and_then(|t| t.create.as_ref()));
         let m = tokio::time::timeout(limit, self.wire(ctx, c, &config)).await.map_err(|_| {
             Diagnostics::from(Diagnostic::error(
                 "Timed out",
                 format!("Wiring account {} took longer than {limit:?}.", config.account()),
             ))
         })??;
-        if let Some(days) = config.backfill_days.filter(|d| *d > 0) {
-            self.backfill(c, &config, days).await?;
+        if let Some(days) = config.backfill_days.and_then(|d| u64::try_from(d).ok()).filter(|d| *d > 0) {
+            request_backfill(c, &config, days).await?;
         }
         Ok(m)
     }
@@ -722,7 +761,7 @@ impl Resource for LinkedAccountResource {
     ) -> Result<Option<LinkedAccountModel>, Diagnostics> {
         let c = self.data.get()?;
         // The framework reports an `Err`'s diagnostics itself; nothing to add to `diags` here.
-        let m = self.observe(c, state).await?;
+        let m = observe(&Member::of(c, &state).await, state).await?;
         let nothing_left =
             m.case_reader_role_arn.is_none() && m.events_role_arn.is_none() && m.forwarding_rule_arn.is_none();
         Ok(if nothing_left { None } else { Some(m) })
@@ -737,33 +776,29 @@ impl Resource for LinkedAccountResource {
     ) -> Result<LinkedAccountModel, Diagnostics> {
         let c = self.data.get()?;
         if prior.query().is_some() && config.query().is_none() {
-            let (iam, _) = self.member(c, &prior).await;
-            iam.delete_role(&prior.query_name())
-                .await
-                .map_err(|x| Diagnostics::from(Diagnostic::error("IAM call failed", x.to_string())))?;
+            let member = Member::of(c, &prior).await;
+            member.iam.delete_role(&prior.query_name()).await.map_err(|e| member.failed(e.into()))?;
         }
         self.wire(ctx, c, &config).await
     }
 
     async fn delete(&self, ctx: &Ctx, prior: LinkedAccountModel, _: &mut Diagnostics) -> Result<(), Diagnostics> {
         let c = self.data.get()?;
-        let limit = Self::timeout(&prior, "delete");
-        let (iam, events) = self.member(c, &prior).await;
-        let e = |x: crate::iam::IamError| Diagnostics::from(Diagnostic::error("IAM call failed", x.to_string()));
-        let ev = |x: crate::events::EventsError| {
-            Diagnostics::from(Diagnostic::error("EventBridge call failed", x.to_string()))
-        };
+        let limit = Self::timeout(prior.timeouts.as_ref().and_then(|t| t.delete.as_ref()));
+        let member = Member::of(c, &prior).await;
+        let (iam, events) = (member.iam.as_ref(), member.events.as_ref());
         let work = async {
             // Only what this resource created: our rule's target, our rule, our roles.
-            events.remove_targets("default", FORWARD_RULE, &[FORWARD_TARGET.to_owned()]).await.map_err(ev)?;
-            events.delete_rule("default", FORWARD_RULE).await.map_err(ev)?;
-            iam.delete_role(EVENTS_ROLE).await.map_err(e)?;
-            iam.delete_role(&prior.reader()).await.map_err(e)?;
+            events.remove_targets(DEFAULT_BUS, FORWARD_RULE, &[FORWARD_TARGET.to_owned()]).await?;
+            events.delete_rule(DEFAULT_BUS, FORWARD_RULE).await?;
+            iam.delete_role(EVENTS_ROLE).await?;
+            iam.delete_role(&prior.reader()).await?;
             if prior.query().is_some() {
-                iam.delete_role(&prior.query_name()).await.map_err(e)?;
+                iam.delete_role(&prior.query_name()).await?;
             }
-            Ok::<_, Diagnostics>(())
+            Ok::<_, MemberError>(())
         };
+        let work = async { work.await.map_err(|e| member.failed(e)) };
         ctx.run(&format!("unwiring account {}", prior.account()), async {
             tokio::time::timeout(limit, work).await.map_err(|_| {
                 Diagnostics::from(Diagnostic::error("Timed out", format!("Unwiring took longer than {limit:?}.")))
@@ -780,21 +815,16 @@ impl Resource for LinkedAccountResource {
         // The central bus and enricher come from what is deployed: the rule's target and the
         // case-reader role's trust.
         let probe = LinkedAccountModel { account_id: Some(id.to_owned()), ..LinkedAccountModel::default() };
-        let (iam, events) = self.member(c, &probe).await;
-        let ev = |x: crate::events::EventsError| {
-            Diagnostics::from(Diagnostic::error("EventBridge call failed", x.to_string()))
-        };
-        let central = events
-            .targets("default", FORWARD_RULE)
+        let member = Member::of(c, &probe).await;
+        let central = member
+            .events
+            .targets(DEFAULT_BUS, FORWARD_RULE)
             .await
-            .map_err(ev)?
+            .map_err(|e| member.failed(e.into()))?
             .into_iter()
             .find(|t| t.id == FORWARD_TARGET)
             .map(|t| t.arn);
-        let reader = iam
-            .get_role(DEFAULT_READER_ROLE)
-            .await
-            .map_err(|x| Diagnostics::from(Diagnostic::error("IAM call failed", x.to_string())))?;
+        let reader = member.iam.get_role(DEFAULT_CASE_READER_ROLE).await.map_err(|e| member.failed(e.into()))?;
         let (Some(central), Some(reader)) = (central, reader) else {
             return Err(Diagnostic::error(
                 "Nothing to import",
@@ -858,18 +888,12 @@ impl DataSource for LinkedAccountDataSource {
             enriched_source: config.enriched_source.clone(),
             ..LinkedAccountModel::default()
         };
-        let r = LinkedAccountResource::new(self.data.clone());
-        let (iam, events) = r.member(c, &want).await;
-        let problems = match inspect(&iam, &events, &want).await {
+        let member = Member::of(c, &want).await;
+        let problems = match inspect(member.iam.as_ref(), member.events.as_ref(), &want).await {
             Ok(i) => i.problems,
-            // Every call failing the same way usually means the access role itself.
-            Err(e) if e.to_string().contains("AccessDenied") || e.to_string().contains("assume") => {
-                vec![format!(
-                    "access role cannot be assumed: {}",
-                    e.iter().next().map(|d| d.detail.clone()).unwrap_or_default()
-                )]
-            }
-            Err(e) => return Err(e),
+            // A refusal is a finding of the health check, not a failure of it.
+            Err(e) if e.is_access_denied() => vec![format!("access role cannot be assumed: {e}")],
+            Err(e) => return Err(member.failed(e)),
         };
         Ok(HealthModel { healthy: Some(problems.is_empty()), problems: Some(problems), ..config })
     }

@@ -15,11 +15,9 @@ use sha2::Digest as _;
 use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, Schema};
 use tfplugin::{AttributePath, Ctx, Diagnostic, Diagnostics, PlanChanges, Resource, Type};
 
-use crate::data_source_org_query::{
-    AccountModel, OrgQueryModel, filter_attributes, result_attributes, run_query, validate_filters,
-};
-use crate::provider::{Configured, ProviderData};
-use crate::s3::{Object, ObjectStore, SdkStore};
+use crate::config::{Configured, ProviderData};
+use crate::org_query::{AccountModel, Filters, filter_attributes, result_attributes, run_query, validate_filters};
+use crate::s3::Object;
 
 /// User metadata on the object: the query that produced it, so an import can read it back.
 const META_QUERY: &str = "cima-query";
@@ -52,34 +50,9 @@ pub struct OrgQueryResourceModel {
     pub accounts: Option<Vec<AccountModel>>,
 }
 
-/// The filter half of the model, as the query stores it in the object's metadata.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
-struct StoredQuery {
-    parent_ids: Option<Vec<String>>,
-    recursive: Option<bool>,
-    statuses: Option<BTreeSet<String>>,
-    tags: Option<BTreeMap<String, String>>,
-    include_account_ids: Option<BTreeSet<String>>,
-    exclude_account_ids: Option<BTreeSet<String>>,
-    include_management_account: Option<bool>,
-}
-
 impl OrgQueryResourceModel {
-    fn filters(&self) -> OrgQueryModel {
-        OrgQueryModel {
-            parent_ids: self.parent_ids.clone(),
-            recursive: self.recursive,
-            statuses: self.statuses.clone(),
-            tags: self.tags.clone(),
-            include_account_ids: self.include_account_ids.clone(),
-            exclude_account_ids: self.exclude_account_ids.clone(),
-            include_management_account: self.include_management_account,
-            ..OrgQueryModel::default()
-        }
-    }
-
-    fn stored_query(&self) -> StoredQuery {
-        StoredQuery {
+    fn filters(&self) -> Filters {
+        Filters {
             parent_ids: self.parent_ids.clone(),
             recursive: self.recursive,
             statuses: self.statuses.clone(),
@@ -189,10 +162,10 @@ impl OrgQueryResource {
         let (model, body) = self.build(ctx, c, config).await?;
         let (dest, format) = model.destination()?;
         let metadata = BTreeMap::from([
-            (META_QUERY.to_owned(), serde_json::to_string(&model.stored_query()).unwrap_or_default()),
+            (META_QUERY.to_owned(), serde_json::to_string(&model.filters()).unwrap_or_default()),
             (META_FORMAT.to_owned(), dest.format.clone().unwrap_or_default()),
         ]);
-        let store = SdkStore::new(&c.sdk);
+        let store = c.aws.store();
         ctx.run("writing the inventory to S3", async {
             store
                 .put(&dest.bucket, &dest.key, Object { body, metadata }, format.content_type())
@@ -332,7 +305,7 @@ impl Resource for OrgQueryResource {
     ) -> Result<Option<OrgQueryResourceModel>, Diagnostics> {
         let c = self.data.get()?;
         let dest = state.destination()?.0.clone();
-        let store = SdkStore::new(&c.sdk);
+        let store = c.aws.store();
         let object = ctx
             .run("reading the inventory from S3", async {
                 store
@@ -345,7 +318,7 @@ impl Resource for OrgQueryResource {
         let mut state = state;
         if state.accounts.is_none() {
             // Imported: the query comes from the object's metadata and the results from running it.
-            let q: StoredQuery =
+            let q: Filters =
                 object.metadata.get(META_QUERY).and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
             let format = object.metadata.get(META_FORMAT).cloned().or_else(|| dest.format.clone());
             let base = OrgQueryResourceModel {
@@ -379,7 +352,7 @@ impl Resource for OrgQueryResource {
     async fn delete(&self, ctx: &Ctx, prior: OrgQueryResourceModel, _: &mut Diagnostics) -> Result<(), Diagnostics> {
         let c = self.data.get()?;
         let (dest, _) = prior.destination()?;
-        let store = SdkStore::new(&c.sdk);
+        let store = c.aws.store();
         ctx.run("deleting the inventory", async {
             store
                 .delete(&dest.bucket, &dest.key)

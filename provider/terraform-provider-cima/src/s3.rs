@@ -3,16 +3,23 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
+use cima_core::errors::AwsError;
 
 #[derive(Debug, thiserror::Error)]
-#[error("S3 {operation} s3://{bucket}/{key}: {message}")]
+#[error("S3 {operation} s3://{bucket}/{key}: {error}")]
 pub struct S3Error {
     pub operation: &'static str,
     pub bucket: String,
     pub key: String,
-    pub message: String,
+    pub error: AwsError,
+}
+
+impl S3Error {
+    pub fn new(operation: &'static str, bucket: &str, key: &str, error: AwsError) -> Self {
+        Self { operation, bucket: bucket.to_owned(), key: key.to_owned(), error }
+    }
 }
 
 /// An object's body and user metadata.
@@ -30,6 +37,7 @@ pub trait ObjectStore: Send + Sync {
     async fn delete(&self, bucket: &str, key: &str) -> Result<(), S3Error>;
 }
 
+#[derive(Debug)]
 pub struct SdkStore {
     client: aws_sdk_s3::Client,
 }
@@ -42,18 +50,13 @@ impl SdkStore {
     }
 }
 
-fn err<E: std::error::Error + ProvideErrorMetadata>(
+fn err<E: std::error::Error + ProvideErrorMetadata + 'static>(
     operation: &'static str,
     bucket: &str,
     key: &str,
     e: &E,
 ) -> S3Error {
-    let message = match (e.code(), e.message()) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.to_owned(),
-        _ => DisplayErrorContext(e).to_string(),
-    };
-    S3Error { operation, bucket: bucket.to_owned(), key: key.to_owned(), message }
+    S3Error::new(operation, bucket, key, AwsError::of(e))
 }
 
 #[async_trait]
@@ -68,7 +71,7 @@ impl ObjectStore for SdkStore {
             .body(ByteStream::from(object.body))
             .send()
             .await
-            .map_err(|e| err("PutObject", bucket, key, &e.into_service_error()))?;
+            .map_err(|e| err("PutObject", bucket, key, &e))?;
         Ok(())
     }
 
@@ -76,20 +79,16 @@ impl ObjectStore for SdkStore {
         let out = match self.client.get_object().bucket(bucket).key(key).send().await {
             Ok(out) => out,
             Err(e) => {
-                let e = e.into_service_error();
-                if e.is_no_such_key() || e.code() == Some("NoSuchBucket") {
-                    return Ok(None);
-                }
-                return Err(err("GetObject", bucket, key, &e));
+                let e = err("GetObject", bucket, key, &e);
+                return match e.error.code() {
+                    Some("NoSuchKey" | "NoSuchBucket") => Ok(None),
+                    _ => Err(e),
+                };
             }
         };
         let metadata = out.metadata.clone().unwrap_or_default().into_iter().collect();
-        let body = out.body.collect().await.map_err(|e| S3Error {
-            operation: "GetObject",
-            bucket: bucket.to_owned(),
-            key: key.to_owned(),
-            message: e.to_string(),
-        })?;
+        let body =
+            out.body.collect().await.map_err(|e| S3Error::new("GetObject", bucket, key, AwsError::from_chain(&e)))?;
         Ok(Some(Object { body: body.into_bytes().to_vec(), metadata }))
     }
 
@@ -100,7 +99,7 @@ impl ObjectStore for SdkStore {
             .key(key)
             .send()
             .await
-            .map_err(|e| err("DeleteObject", bucket, key, &e.into_service_error()))?;
+            .map_err(|e| err("DeleteObject", bucket, key, &e))?;
         Ok(())
     }
 }
