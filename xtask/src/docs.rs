@@ -3,6 +3,9 @@
 //! The schema comes from the freshly built provider through the real Terraform
 //! (`terraform providers schema -json`), so the docs describe exactly what users get; examples
 //! come from `examples/`. `--check` renders in memory and fails when `docs/` differs.
+//!
+//! It also generates the modules' README tables ([`module_docs`]) and checks every requirement of
+//! the cima provider across the HCL estate: one source address, always a version constraint.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
@@ -12,8 +15,15 @@ use anyhow::{Context as _, Result, bail};
 use cima_testkit::{PROVIDER_EXAMPLE, Terraform, TfWorkspace};
 use serde_json::{Map, Value, json};
 
+use self::tf_config::{Config, ProviderRequirement};
+
+mod module_docs;
+mod tf_config;
+
 const DOCS_DIR: &str = "docs";
 const EXAMPLES_DIR: &str = "examples";
+/// Trees of the HCL estate besides the root module's own files.
+const HCL_TREES: [&str; 4] = ["modules", "bootstrap", "environments", EXAMPLES_DIR];
 const DEFAULT_REGISTRY: &str = "registry.terraform.io/";
 /// Kinds of schema in `terraform providers schema -json` that this generator documents.
 const DOCUMENTED_KINDS: [&str; 3] = ["provider", "data_source_schemas", "resource_schemas"];
@@ -28,7 +38,8 @@ pub fn run(args: &[String]) -> Result<()> {
     };
     let root = cima_testkit::repo_root();
     // Cheap and independent of the build: fail fast.
-    check_example_sources(&root)?;
+    check_provider_requirements(&root)?;
+    module_docs::run(&root, check)?;
     let binary = crate::build_provider(false)?;
     let source = cima_testkit::provider_source()?;
     let schema = served_schema(&binary, &source)?;
@@ -474,14 +485,14 @@ fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// The provider's address is written once, in `examples/provider/provider.tf`: every other
-/// example that names a source for the `cima` provider must write exactly the same string.
-fn check_example_sources(root: &Path) -> Result<()> {
-    let canonical_path = root.join(PROVIDER_EXAMPLE);
-    let canonical_text =
-        fs::read_to_string(&canonical_path).with_context(|| format!("reading {}", canonical_path.display()))?;
-    let expected = match cima_sources(&canonical_text).as_slice() {
-        [one] => one.value.clone(),
+/// The provider's address is written once, in `examples/provider/provider.tf`: every
+/// `required_providers` entry for the `cima` provider across the estate (the root module,
+/// modules/, bootstrap/, environments/, examples/) must write exactly the same string, and must
+/// pin a version constraint, so a configuration never silently takes whatever release is newest.
+fn check_provider_requirements(root: &Path) -> Result<()> {
+    let canonical = tf_config::read_file(&root.join(PROVIDER_EXAMPLE))?;
+    let expected = match cima_requirements(&canonical).as_slice() {
+        [one] => one.source.clone().with_context(|| format!("{PROVIDER_EXAMPLE}: the cima provider has no source"))?,
         other => bail!("{PROVIDER_EXAMPLE} must declare the cima provider's source once, found {}", other.len()),
     };
     // The test kit reads the same file with its own parser; both must see the same address.
@@ -491,185 +502,62 @@ fn check_example_sources(root: &Path) -> Result<()> {
         bail!("{PROVIDER_EXAMPLE}: xtask reads the source {expected:?}, cima-testkit reads {served:?}");
     }
 
+    let mut files: Vec<PathBuf> = fs::read_dir(root)
+        .with_context(|| format!("listing {}", root.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    for tree in HCL_TREES {
+        files.extend(files_under(&root.join(tree))?);
+    }
+    let (mut wrong_source, mut unpinned) = (Vec::new(), Vec::new());
+    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "tf")) {
+        let rel = path.strip_prefix(root).unwrap_or(path).display().to_string();
+        let (source, version) = requirement_problems(&rel, &tf_config::read_file(path)?, &expected);
+        wrong_source.extend(source);
+        unpinned.extend(version);
+    }
     let mut problems = Vec::new();
-    for path in files_under(&root.join(EXAMPLES_DIR))? {
-        if path.extension().is_none_or(|e| e != "tf") {
-            continue;
-        }
-        let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        let rel = path.strip_prefix(root).unwrap_or(&path).display().to_string();
-        for found in cima_sources(&text).into_iter().filter(|s| s.value != expected) {
-            problems.push(format!("{rel}:{}: source = {:?}", found.line, found.value));
-        }
+    if !wrong_source.is_empty() {
+        problems.push(format!(
+            "the cima provider's source must be written exactly as in {PROVIDER_EXAMPLE} ({expected:?}):\n  {}",
+            wrong_source.join("\n  ")
+        ));
+    }
+    if !unpinned.is_empty() {
+        problems.push(format!(
+            "every requirement of the cima provider needs a version constraint (e.g. version = \"~> 0.1\"):\n  {}",
+            unpinned.join("\n  ")
+        ));
     }
     if !problems.is_empty() {
-        bail!(
-            "the cima provider's source must be written exactly as in {PROVIDER_EXAMPLE} ({expected:?}):\n  {}",
-            problems.join("\n  ")
-        );
+        bail!("{}", problems.join("\n"));
     }
     Ok(())
 }
 
-/// A `source = "…"` for the cima provider inside a `required_providers` block.
-#[derive(Debug, PartialEq, Eq)]
-struct SourceUse {
-    line: usize,
-    value: String,
+/// Entries of `required_providers` for the cima provider: local name `cima`, or an address ending
+/// in `/cima`.
+fn cima_requirements(config: &Config) -> Vec<&ProviderRequirement> {
+    let is_cima = |p: &&ProviderRequirement| {
+        p.name == "cima"
+            || p.source.as_deref().and_then(|s| s.rsplit('/').next()).is_some_and(|t| t.eq_ignore_ascii_case("cima"))
+    };
+    config.providers.iter().filter(is_cima).collect()
 }
 
-#[derive(Debug, PartialEq, Eq)]
-enum Token {
-    Ident(String),
-    Str(String),
-    Open,
-    Close,
-    Equals,
-    Other,
-}
-
-/// The cima provider's sources: entries of `required_providers` whose local name is `cima`
-/// or whose address ends in `/cima`. Module sources elsewhere are not provider sources.
-fn cima_sources(hcl: &str) -> Vec<SourceUse> {
-    let tokens = tokenize(hcl);
-    let mut found = Vec::new();
-    let mut depth = 0usize;
-    let mut providers_depth: Option<usize> = None;
-    let mut local_name = String::new();
-    for (i, (line, token)) in tokens.iter().enumerate() {
-        let prev = i.checked_sub(1).and_then(|j| tokens.get(j)).map(|(_, t)| t);
-        match token {
-            Token::Open => {
-                if providers_depth == Some(depth)
-                    && i >= 2
-                    && let (Token::Ident(name), Token::Equals) = (&tokens[i - 2].1, &tokens[i - 1].1)
-                {
-                    local_name = name.clone();
-                }
-                depth += 1;
-                if providers_depth.is_none() && prev == Some(&Token::Ident("required_providers".into())) {
-                    providers_depth = Some(depth);
-                }
-            }
-            Token::Close => {
-                if providers_depth == Some(depth) {
-                    providers_depth = None;
-                }
-                depth = depth.saturating_sub(1);
-            }
-            Token::Ident(key) if key == "source" && providers_depth.is_some_and(|d| depth > d) => {
-                if let (Some((_, Token::Equals)), Some((_, Token::Str(value)))) = (tokens.get(i + 1), tokens.get(i + 2))
-                {
-                    let kind = value.rsplit('/').next().unwrap_or_default();
-                    if local_name == "cima" || kind.eq_ignore_ascii_case("cima") {
-                        found.push(SourceUse { line: *line, value: value.clone() });
-                    }
-                }
-            }
-            _ => {}
+/// One file's findings: entries whose source is not `expected`, and entries without a version.
+fn requirement_problems(rel: &str, config: &Config, expected: &str) -> (Vec<String>, Vec<String>) {
+    let (mut wrong_source, mut unpinned) = (Vec::new(), Vec::new());
+    for found in cima_requirements(config) {
+        if found.source.as_deref() != Some(expected) {
+            wrong_source.push(format!("{rel}:{}: source = {:?}", found.line, found.source.as_deref().unwrap_or("")));
+        }
+        if found.version.as_deref().is_none_or(|v| v.trim().is_empty()) {
+            unpinned.push(format!("{rel}:{}: {} has no version", found.line, found.name));
         }
     }
-    found
-}
-
-/// Just enough of HCL's lexical structure to find blocks and attributes: comments, strings and
-/// heredocs are skipped so that braces inside them do not count.
-fn tokenize(hcl: &str) -> Vec<(usize, Token)> {
-    let chars: Vec<char> = hcl.chars().collect();
-    let mut tokens = Vec::new();
-    let mut line = 1;
-    let mut i = 0;
-    let at = |i: usize| chars.get(i).copied().unwrap_or('\0');
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '\n' => {
-                line += 1;
-                i += 1;
-            }
-            '#' => i = skip_line(&chars, i),
-            '/' if at(i + 1) == '/' => i = skip_line(&chars, i),
-            '/' if at(i + 1) == '*' => {
-                i += 2;
-                while i < chars.len() && !(chars[i] == '*' && at(i + 1) == '/') {
-                    line += usize::from(chars[i] == '\n');
-                    i += 1;
-                }
-                i += 2;
-            }
-            '"' => {
-                let start = line;
-                let mut value = String::new();
-                i += 1;
-                while i < chars.len() && chars[i] != '"' && chars[i] != '\n' {
-                    if chars[i] == '\\' {
-                        i += 1;
-                    }
-                    value.push(at(i));
-                    i += 1;
-                }
-                i += 1;
-                tokens.push((start, Token::Str(value)));
-            }
-            '<' if at(i + 1) == '<' => {
-                // Heredoc: `<<EOF` or `<<-EOF` up to the line holding only the marker.
-                let mut j = i + 2;
-                if at(j) == '-' {
-                    j += 1;
-                }
-                let marker: String = chars[j.min(chars.len())..].iter().take_while(|c| is_ident(**c)).collect();
-                i = skip_line(&chars, j);
-                if !marker.is_empty() {
-                    while i < chars.len() {
-                        line += 1;
-                        let end = skip_line(&chars, i + 1);
-                        let text: String = chars[i + 1..end].iter().collect();
-                        i = end;
-                        if text.trim() == marker {
-                            break;
-                        }
-                    }
-                }
-            }
-            '{' => {
-                tokens.push((line, Token::Open));
-                i += 1;
-            }
-            '}' => {
-                tokens.push((line, Token::Close));
-                i += 1;
-            }
-            // `==` and `=>` are operators, not attribute assignments.
-            '=' if at(i + 1) == '=' || at(i + 1) == '>' => {
-                tokens.push((line, Token::Other));
-                i += 2;
-            }
-            '=' => {
-                tokens.push((line, Token::Equals));
-                i += 1;
-            }
-            c if is_ident(c) => {
-                let word: String = chars[i..].iter().take_while(|c| is_ident(**c)).collect();
-                i += word.chars().count();
-                tokens.push((line, Token::Ident(word)));
-            }
-            c if c.is_whitespace() => i += 1,
-            _ => {
-                tokens.push((line, Token::Other));
-                i += 1;
-            }
-        }
-    }
-    tokens
-}
-
-fn is_ident(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || c == '-'
-}
-
-/// The index of the newline ending the line that holds `i` (or the end of the text).
-fn skip_line(chars: &[char], i: usize) -> usize {
-    (i..chars.len()).find(|&j| chars[j] == '\n').unwrap_or(chars.len())
+    (wrong_source, unpinned)
 }
 
 #[cfg(test)]
@@ -715,30 +603,32 @@ mod tests {
     }
 
     #[test]
-    fn finds_cima_sources_only_in_required_providers() {
-        let hcl = r#"
-# source = "x/cima" in a comment
+    fn cima_requirements_need_the_canonical_source_and_a_version() {
+        let config = tf_config::parse(
+            r#"
 terraform {
   required_providers {
-    aws = { source = "hashicorp/aws" }
-    cima = {
-      source = "other/cima" // the one
+    aws  = { source = "hashicorp/aws" }
+    cima = { source = "cimahq/cima", version = "~> 0.1" }
+    other = {
+      source = "someone/cima"
     }
-    renamed = { source = "b/cima" }
   }
 }
 module "m" {
   source = "../modules/cima"
-  policy = <<-EOT
-    { "source": "c/cima" }
-  EOT
 }
-locals { same = { for k, v in {} : k => v if k == "}" } }
-"#;
-        let found = cima_sources(hcl);
-        assert_eq!(
-            found,
-            vec![SourceUse { line: 7, value: "other/cima".into() }, SourceUse { line: 9, value: "b/cima".into() }]
-        );
+"#,
+        )
+        .expect("parses");
+        let (wrong_source, unpinned) = requirement_problems("x.tf", &config, "cimahq/cima");
+        assert_eq!(wrong_source, ["x.tf:6: source = \"someone/cima\""]);
+        assert_eq!(unpinned, ["x.tf:6: other has no version"]);
+
+        let legacy =
+            tf_config::parse("terraform {\n  required_providers {\n    cima = \"~> 0.1\"\n  }\n}\n").expect("parses");
+        let (wrong_source, unpinned) = requirement_problems("y.tf", &legacy, "cimahq/cima");
+        assert_eq!(wrong_source, ["y.tf:3: source = \"\""]);
+        assert!(unpinned.is_empty());
     }
 }
