@@ -1,6 +1,8 @@
 //! What a request can fail with, and the HTTP status each becomes. A failing member account is
 //! not here: it is part of a successful answer (`account_errors`).
 
+use crate::api::ErrorBody;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// The request (body, query string) is malformed; `field` names the culprit.
@@ -32,20 +34,20 @@ impl ApiError {
         }
     }
 
-    /// The JSON body: `{"error": <kind>, "message": ..., "field"?: ...}`.
-    pub fn body(&self) -> serde_json::Value {
-        let kind = match self {
+    /// The JSON body: `{"error": <kind>, "field"?: ..., "message": ...}`.
+    pub fn body(&self) -> ErrorBody {
+        let error = match self {
             ApiError::BadRequest { .. } => "bad_request",
             ApiError::Unauthorized => "unauthorized",
             ApiError::OriginNotAllowed => "forbidden",
             ApiError::NotFound { .. } => "not_found",
             ApiError::Upstream { .. } => "upstream_error",
         };
-        let mut body = serde_json::json!({ "error": kind, "message": self.to_string() });
-        if let ApiError::BadRequest { field, .. } = self {
-            body["field"] = serde_json::Value::String(field.clone());
-        }
-        body
+        let field = match self {
+            ApiError::BadRequest { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        ErrorBody { error, field, message: self.to_string() }
     }
 }
 

@@ -6,7 +6,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use serde_json::{Value, json};
+
+use crate::api::HistoryItem;
+use crate::parse::Parsed;
 
 /// A history read pages at most this often to fill `limit` items past expired ones.
 const MAX_HISTORY_PAGES: usize = 20;
@@ -26,7 +28,7 @@ pub struct Entry<'a> {
     pub timestamp_ms: i64,
     pub query_id: &'a str,
     pub query: &'a str,
-    pub parsed: &'a Value,
+    pub parsed: &'a Parsed,
     pub result_count: u64,
     pub ttl: i64,
 }
@@ -50,6 +52,7 @@ impl History {
     /// Writes the entry without overwriting another in the same millisecond; returns the
     /// timestamp used.
     pub async fn put(&self, e: &Entry<'_>) -> Result<i64, String> {
+        let parsed = serde_json::to_string(e.parsed).map_err(|err| format!("the parsed question as JSON: {err}"))?;
         let mut ts = e.timestamp_ms;
         for _ in 0..MAX_PUT_ATTEMPTS {
             let out = self
@@ -60,7 +63,7 @@ impl History {
                 .item("timestamp", n(ts))
                 .item("queryId", AttributeValue::S(e.query_id.to_owned()))
                 .item("query", AttributeValue::S(e.query.to_owned()))
-                .item("parsed", AttributeValue::S(e.parsed.to_string()))
+                .item("parsed", AttributeValue::S(parsed.clone()))
                 .item("resultCount", n(e.result_count as i64))
                 .item("ttl", n(e.ttl))
                 .condition_expression("attribute_not_exists(#ts)")
@@ -77,7 +80,7 @@ impl History {
     }
 
     /// The user's newest `limit` entries that have not expired at `now_s` (epoch seconds).
-    pub async fn list(&self, user_id: &str, limit: usize, now_s: i64) -> Result<Vec<Value>, String> {
+    pub async fn list(&self, user_id: &str, limit: usize, now_s: i64) -> Result<Vec<HistoryItem>, String> {
         let mut items = Vec::new();
         let mut start = None;
         for _ in 0..MAX_HISTORY_PAGES {
@@ -98,7 +101,7 @@ impl History {
                 .map_err(|e| message("Query", &e))?;
             for item in out.items() {
                 if items.len() < limit {
-                    items.push(entry_json(item));
+                    items.push(history_item(item));
                 }
             }
             match out.last_evaluated_key() {
@@ -110,19 +113,20 @@ impl History {
     }
 }
 
-fn entry_json(item: &std::collections::HashMap<String, AttributeValue>) -> Value {
+/// A stored entry as listed; attributes it lacks (or holds in another type) are null.
+fn history_item(item: &std::collections::HashMap<String, AttributeValue>) -> HistoryItem {
     let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
     let num = |k: &str| item.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<i64>().ok());
     let timestamp = num("timestamp");
     let time = timestamp
         .and_then(|ms| time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok())
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok());
-    json!({
-        "query_id": s("queryId"),
-        "timestamp": timestamp,
-        "time": time,
-        "query": s("query"),
-        "parsed": s("parsed").and_then(|p| serde_json::from_str::<Value>(&p).ok()),
-        "result_count": num("resultCount"),
-    })
+    HistoryItem {
+        parsed: s("parsed").and_then(|p| serde_json::from_str(&p).ok()),
+        query: s("query"),
+        query_id: s("queryId"),
+        result_count: num("resultCount"),
+        time,
+        timestamp,
+    }
 }

@@ -5,8 +5,9 @@
 //!
 //! - [`parse`]: the deterministic question parser; [`bedrock`]: the optional model in front of it.
 //! - [`reads`]: one account's per-service reads; [`history`]: the DynamoDB history.
-//! - [`handle`]: routing, validation, CORS, aggregation.
+//! - [`handle`]: routing, validation, CORS, aggregation; [`api`]: the JSON it answers with.
 
+pub mod api;
 pub mod bedrock;
 pub mod config;
 pub mod error;
@@ -26,9 +27,10 @@ use base64::Engine as _;
 use cima_core::org::{OrgQuery, OrganizationsApi, SdkOrganizations};
 use cima_core::sessions::AccountSessions;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::api::{AccountErrorRow, AccountResults, AccountTally, HistoryResponse, QueryResponse, ServiceCount};
 use crate::bedrock::{BedrockModel, QuestionModel};
 use crate::config::Config;
 use crate::error::ApiError;
@@ -113,9 +115,26 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
-    fn json(status: u16, body: &Value) -> Self {
+    fn json<T: Serialize>(status: u16, body: &T) -> Self {
         let headers = BTreeMap::from([("content-type".to_owned(), "application/json".to_owned())]);
-        HttpResponse { status_code: status, headers, body: body.to_string(), is_base64_encoded: false }
+        match serde_json::to_string(body) {
+            Ok(body) => HttpResponse { status_code: status, headers, body, is_base64_encoded: false },
+            // Not with these bodies (structs, string-keyed maps, JSON values); said if it ever is.
+            Err(e) => {
+                tracing::error!(error = %e, "response body not serializable");
+                HttpResponse {
+                    status_code: 500,
+                    headers: BTreeMap::new(),
+                    body: String::new(),
+                    is_base64_encoded: false,
+                }
+            }
+        }
+    }
+
+    /// The preflight's answer.
+    fn no_content() -> Self {
+        HttpResponse { status_code: 204, headers: BTreeMap::new(), body: String::new(), is_base64_encoded: false }
     }
 
     /// The body as JSON (tests, logs).
@@ -164,27 +183,9 @@ pub async fn handle(app: &App, req: ApiGatewayV2httpRequest) -> HttpResponse {
     let origin = header(&req, "origin").map(str::to_owned);
     let allowed_origin = origin.as_ref().filter(|o| app.config.cors_allowed_origins.iter().any(|a| a == *o)).cloned();
 
-    let result = match (method.as_str(), path.as_str()) {
-        ("OPTIONS", "/query" | "/history") => match &allowed_origin {
-            Some(_) => Ok((204, Value::Null)),
-            None => Err(ApiError::OriginNotAllowed),
-        },
-        ("POST", "/query") => match caller(&req) {
-            Ok(user) => query(app, &req, &user).await.map(|v| (200, v)),
-            Err(e) => Err(e),
-        },
-        ("GET", "/history") => match caller(&req) {
-            Ok(user) => history(app, &req, &user).await.map(|v| (200, v)),
-            Err(e) => Err(e),
-        },
-        _ => Err(ApiError::NotFound { method: method.clone(), path: path.clone() }),
-    };
-    let mut response = match &result {
-        Ok((204, _)) => {
-            HttpResponse { status_code: 204, headers: BTreeMap::new(), body: String::new(), is_base64_encoded: false }
-        }
-        Ok((status, body)) => HttpResponse::json(*status, body),
-        Err(e) => HttpResponse::json(e.status(), &e.body()),
+    let (mut response, error) = match route(app, &req, &method, &path, allowed_origin.is_some()).await {
+        Ok(response) => (response, None),
+        Err(e) => (HttpResponse::json(e.status(), &e.body()), Some(e)),
     };
     if !app.config.cors_allowed_origins.is_empty() {
         // Caches must not hand one origin's answer to another.
@@ -198,16 +199,33 @@ pub async fn handle(app: &App, req: ApiGatewayV2httpRequest) -> HttpResponse {
             response.headers.insert("access-control-max-age".into(), "600".into());
         }
     }
-    match &result {
-        Err(e) if e.status() >= 500 => {
+    match &error {
+        Some(e) if e.status() >= 500 => {
             tracing::error!(%method, %path, status = e.status(), error = %e, "request failed")
         }
-        Err(e) => tracing::info!(%method, %path, status = e.status(), error = %e, "request refused"),
-        Ok(_) => {
+        Some(e) => tracing::info!(%method, %path, status = e.status(), error = %e, "request refused"),
+        None => {
             tracing::info!(%method, %path, status = response.status_code, ms = started.elapsed().as_millis() as u64, "request done")
         }
     }
     response
+}
+
+/// The answer of the route `method path`, before CORS headers.
+async fn route(
+    app: &App,
+    req: &ApiGatewayV2httpRequest,
+    method: &str,
+    path: &str,
+    origin_allowed: bool,
+) -> Result<HttpResponse, ApiError> {
+    match (method, path) {
+        ("OPTIONS", "/query" | "/history") if origin_allowed => Ok(HttpResponse::no_content()),
+        ("OPTIONS", "/query" | "/history") => Err(ApiError::OriginNotAllowed),
+        ("POST", "/query") => Ok(HttpResponse::json(200, &query(app, req, &caller(req)?).await?)),
+        ("GET", "/history") => Ok(HttpResponse::json(200, &history(app, req, &caller(req)?).await?)),
+        _ => Err(ApiError::NotFound { method: method.to_owned(), path: path.to_owned() }),
+    }
 }
 
 /// The validated body of `POST /query`.
@@ -341,7 +359,7 @@ async fn resolve_accounts(
     Ok((ids, notes))
 }
 
-async fn query(app: &App, req: &ApiGatewayV2httpRequest, user: &str) -> Result<Value, ApiError> {
+async fn query(app: &App, req: &ApiGatewayV2httpRequest, user: &str) -> Result<QueryResponse, ApiError> {
     let body = parse_body(req.body.as_deref(), req.is_base64_encoded)?;
     let now = OffsetDateTime::now_utc();
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
@@ -367,13 +385,12 @@ async fn query(app: &App, req: &ApiGatewayV2httpRequest, user: &str) -> Result<V
     let answer = answer_text(&parsed, &summary, accounts.len(), &notes);
 
     let mut warnings = Vec::new();
-    let parsed_json = serde_json::to_value(&parsed).unwrap_or(Value::Null);
     let entry = Entry {
         user_id: user,
         timestamp_ms: now_ms,
         query_id: &query_id,
         query: &body.query,
-        parsed: &parsed_json,
+        parsed: &parsed,
         result_count: summary.total as u64,
         ttl: now.unix_timestamp() + app.config.history_ttl_days * 86_400,
     };
@@ -392,36 +409,29 @@ async fn query(app: &App, req: &ApiGatewayV2httpRequest, user: &str) -> Result<V
         "query answered"
     );
 
-    let mut out = json!({
-        "query_id": query_id,
-        "answer": answer,
-        "results": summary.results,
-        "account_errors": summary.account_errors,
-        "counts": summary.counts,
-        "accounts": {
-            "queried": accounts.len(),
-            "with_results": summary.accounts_with_items,
-            "failed": summary.failed_accounts.len(),
+    Ok(QueryResponse {
+        account_errors: summary.account_errors,
+        accounts: AccountTally {
+            failed: summary.failed_accounts.len(),
+            queried: accounts.len(),
+            with_results: summary.accounts_with_items,
         },
-        "parsed": parsed_json,
-    });
-    if summary.truncated {
-        out["truncated"] = Value::Bool(true);
-    }
-    if !notes.is_empty() {
-        out["notes"] = json!(notes);
-    }
-    if !warnings.is_empty() {
-        out["warnings"] = json!(warnings);
-    }
-    Ok(out)
+        answer,
+        counts: summary.counts,
+        notes,
+        parsed,
+        query_id,
+        results: summary.results,
+        truncated: summary.truncated,
+        warnings,
+    })
 }
 
 /// The fan-out's outcomes in the answer's shape.
 #[derive(Debug, Default)]
 pub struct Summary {
-    pub results: BTreeMap<String, Vec<Value>>,
-    pub account_errors: Vec<Value>,
+    pub results: BTreeMap<String, AccountResults>,
+    pub account_errors: Vec<AccountErrorRow>,
     pub counts: BTreeMap<&'static str, usize>,
     pub total: usize,
     pub accounts_with_items: usize,
@@ -441,7 +451,7 @@ pub fn aggregate(parsed: &Parsed, outcomes: Vec<(String, Result<reads::AccountOu
     for (account, outcome) in outcomes {
         match outcome {
             Err(message) => {
-                s.account_errors.push(json!({ "account_id": account, "message": message }));
+                s.account_errors.push(AccountErrorRow { account_id: account.clone(), message, service: None });
                 s.failed_accounts.insert(account);
             }
             Ok(o) => {
@@ -454,8 +464,11 @@ pub fn aggregate(parsed: &Parsed, outcomes: Vec<(String, Result<reads::AccountOu
                     *per_service.entry(service).or_default() += 1;
                 }
                 for (service, message) in &o.errors {
-                    s.account_errors
-                        .push(json!({ "account_id": account, "service": service.as_str(), "message": message }));
+                    s.account_errors.push(AccountErrorRow {
+                        account_id: account.clone(),
+                        message: message.clone(),
+                        service: Some(*service),
+                    });
                     s.partial_accounts.insert(account.clone());
                 }
                 let n = o.items.len();
@@ -467,19 +480,24 @@ pub fn aggregate(parsed: &Parsed, outcomes: Vec<(String, Result<reads::AccountOu
                     *s.counts.entry(service).or_default() += c;
                 }
                 let entry = match parsed.intent {
-                    Intent::Count => parsed
-                        .services
-                        .iter()
-                        .filter(|sv| !o.errors.iter().any(|(e, _)| e == *sv))
-                        .map(|sv| json!({ "service": sv.as_str(), "count": per_service.get(sv.as_str()).copied().unwrap_or(0) }))
-                        .collect(),
+                    Intent::Count => AccountResults::Counts(
+                        parsed
+                            .services
+                            .iter()
+                            .filter(|sv| !o.errors.iter().any(|(e, _)| e == *sv))
+                            .map(|sv| ServiceCount {
+                                count: per_service.get(sv.as_str()).copied().unwrap_or(0),
+                                service: *sv,
+                            })
+                            .collect(),
+                    ),
                     Intent::List => {
                         let room = MAX_RESULT_ITEMS.saturating_sub(shown);
                         if n > room {
                             s.truncated = true;
                         }
                         shown += n.min(room);
-                        o.items.into_iter().take(room).collect()
+                        AccountResults::Items(o.items.into_iter().take(room).collect())
                     }
                 };
                 s.results.insert(account, entry);
@@ -565,7 +583,7 @@ pub fn answer_text(parsed: &Parsed, s: &Summary, queried: usize, notes: &[String
     text
 }
 
-async fn history(app: &App, req: &ApiGatewayV2httpRequest, user: &str) -> Result<Value, ApiError> {
+async fn history(app: &App, req: &ApiGatewayV2httpRequest, user: &str) -> Result<HistoryResponse, ApiError> {
     let limit = match req.query_string_parameters.first("limit") {
         None => DEFAULT_HISTORY_LIMIT,
         Some(v) => v.parse::<usize>().ok().filter(|n| (1..=MAX_HISTORY_LIMIT).contains(n)).ok_or_else(|| {
@@ -578,11 +596,13 @@ async fn history(app: &App, req: &ApiGatewayV2httpRequest, user: &str) -> Result
         .list(user, limit, now)
         .await
         .map_err(|message| ApiError::Upstream { what: "reading the history", message })?;
-    Ok(json!({ "items": items, "count": items.len(), "limit": limit }))
+    Ok(HistoryResponse { count: items.len(), items, limit })
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::parse::parse;
 
@@ -667,9 +687,13 @@ mod tests {
             (MAX_RESULT_ITEMS + 4, MAX_RESULT_ITEMS + 4, 0)
         );
         assert!(list.truncated);
-        assert_eq!(list.results.values().map(Vec::len).sum::<usize>(), MAX_RESULT_ITEMS);
+        let listed = |r: &AccountResults| match r {
+            AccountResults::Items(items) => items.len(),
+            AccountResults::Counts(_) => panic!("a list answers with items"),
+        };
+        assert_eq!(list.results.values().map(listed).sum::<usize>(), MAX_RESULT_ITEMS);
         assert_eq!(list.account_errors.len(), 2);
-        assert_eq!(list.account_errors[1]["service"], "iam");
+        assert_eq!(list.account_errors[1].service, Some(Service::Iam));
         assert_eq!(list.failed_accounts.len(), 1);
         let text = answer_text(&parse("list buckets and roles", now), &list, 3, &[]);
         assert!(
@@ -680,8 +704,9 @@ mod tests {
         let count = aggregate(&parse("how many buckets and roles", now), outcomes());
         assert!(!count.truncated);
         // A service that failed in an account has no count there rather than a wrong zero.
-        assert_eq!(count.results["333333333333"], vec![json!({"service": "s3", "count": 5})]);
-        assert_eq!(count.results["111111111111"][1], json!({"service": "iam", "count": 0}));
+        let counted = |account: &str| serde_json::to_value(&count.results[account]).expect("JSON");
+        assert_eq!(counted("333333333333"), json!([{"service": "s3", "count": 5}]));
+        assert_eq!(counted("111111111111")[1], json!({"service": "iam", "count": 0}));
     }
 
     fn request(value: Value) -> ApiGatewayV2httpRequest {

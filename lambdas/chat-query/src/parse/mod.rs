@@ -116,29 +116,30 @@ pub enum IamEntity {
     User,
 }
 
+/// Fields in alphabetical order, as in [`Parsed`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Filters {
     #[serde(default)]
-    pub region: Option<String>,
-    /// EC2 instance state or RDS DB instance status.
-    #[serde(default)]
-    pub state: Option<String>,
-    #[serde(default)]
-    pub tag: Option<TagFilter>,
-    #[serde(default)]
     pub account: Option<AccountFilter>,
+    /// Only IAM roles or only IAM users (both when absent).
+    #[serde(default)]
+    pub iam_entity: Option<IamEntity>,
+    #[serde(default)]
+    pub region: Option<String>,
     /// Support severity code (low, normal, high, urgent, critical).
     #[serde(default)]
     pub severity: Option<String>,
+    /// EC2 instance state or RDS DB instance status.
+    #[serde(default)]
+    pub state: Option<String>,
     /// Support case status, or `open` for every status but resolved.
     #[serde(default)]
     pub status: Option<String>,
     #[serde(default)]
-    pub time_range: Option<TimeRange>,
-    /// Only IAM roles or only IAM users (both when absent).
+    pub tag: Option<TagFilter>,
     #[serde(default)]
-    pub iam_entity: Option<IamEntity>,
+    pub time_range: Option<TimeRange>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,15 +150,17 @@ pub enum Source {
     Bedrock,
 }
 
+/// The question as the readers use it; answered as `parsed` and kept in the history. Fields in
+/// alphabetical order: the order this JSON has always had (see [`crate::api`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Parsed {
-    pub services: Vec<Service>,
-    pub intent: Intent,
     pub filters: Filters,
-    pub source: Source,
+    pub intent: Intent,
     /// What the parser assumed or ignored, for the person asking.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    pub services: Vec<Service>,
+    pub source: Source,
 }
 
 pub const EC2_STATES: [&str; 6] = ["pending", "running", "shutting-down", "terminated", "stopping", "stopped"];
