@@ -120,7 +120,7 @@ impl QuestionModel for BedrockModel {
         let out = tokio::time::timeout(self.timeout, call)
             .await
             .map_err(|_| ModelError::Timeout(self.timeout.as_millis()))?
-            .map_err(|e| ModelError::Call(aws_smithy_types::error::display::DisplayErrorContext(&e).to_string()))?;
+            .map_err(|e| ModelError::Call(cima_core::errors::service_message(&e)))?;
         let text: String = match out.output {
             Some(ConverseOutput::Message(m)) => m
                 .content

@@ -4,7 +4,6 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::api::HistoryItem;
@@ -33,10 +32,22 @@ pub struct Entry<'a> {
     pub ttl: i64,
 }
 
-fn message<E: ProvideErrorMetadata + std::error::Error + 'static>(operation: &str, e: &E) -> String {
-    match (e.code(), e.message()) {
-        (Some(c), Some(m)) => format!("{operation}: {c}: {m}"),
-        _ => format!("{operation}: {}", DisplayErrorContext(e)),
+/// Why the history could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// A DynamoDB call failed: `operation` is its name, `message` AWS's code and message.
+    #[error("{operation}: {message}")]
+    Call { operation: &'static str, message: String },
+    /// Every millisecond tried already held an entry of the same user.
+    #[error("PutItem: {MAX_PUT_ATTEMPTS} entries already in the same milliseconds")]
+    Crowded,
+    #[error("the parsed question as JSON: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+impl HistoryError {
+    fn call<E: ProvideErrorMetadata + std::error::Error + 'static>(operation: &'static str, e: &E) -> Self {
+        HistoryError::Call { operation, message: cima_core::errors::service_message(e) }
     }
 }
 
@@ -51,8 +62,8 @@ impl History {
 
     /// Writes the entry without overwriting another in the same millisecond; returns the
     /// timestamp used.
-    pub async fn put(&self, e: &Entry<'_>) -> Result<i64, String> {
-        let parsed = serde_json::to_string(e.parsed).map_err(|err| format!("the parsed question as JSON: {err}"))?;
+    pub async fn put(&self, e: &Entry<'_>) -> Result<i64, HistoryError> {
+        let parsed = serde_json::to_string(e.parsed)?;
         let mut ts = e.timestamp_ms;
         for _ in 0..MAX_PUT_ATTEMPTS {
             let out = self
@@ -72,15 +83,17 @@ impl History {
                 .await;
             match out {
                 Ok(_) => return Ok(ts),
-                Err(err) if err.code() == Some("ConditionalCheckFailedException") => ts += 1,
-                Err(err) => return Err(message("PutItem", &err)),
+                Err(err) if err.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                    ts += 1
+                }
+                Err(err) => return Err(HistoryError::call("PutItem", &err)),
             }
         }
-        Err(format!("PutItem: {MAX_PUT_ATTEMPTS} entries already in the same milliseconds"))
+        Err(HistoryError::Crowded)
     }
 
     /// The user's newest `limit` entries that have not expired at `now_s` (epoch seconds).
-    pub async fn list(&self, user_id: &str, limit: usize, now_s: i64) -> Result<Vec<HistoryItem>, String> {
+    pub async fn list(&self, user_id: &str, limit: usize, now_s: i64) -> Result<Vec<HistoryItem>, HistoryError> {
         let mut items = Vec::new();
         let mut start = None;
         for _ in 0..MAX_HISTORY_PAGES {
@@ -98,7 +111,7 @@ impl History {
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
-                .map_err(|e| message("Query", &e))?;
+                .map_err(|e| HistoryError::call("Query", &e))?;
             for item in out.items() {
                 if items.len() < limit {
                     items.push(history_item(item));
@@ -128,5 +141,17 @@ fn history_item(item: &std::collections::HashMap<String, AttributeValue>) -> His
         result_count: num("resultCount"),
         time,
         timestamp,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_read_as_before() {
+        assert_eq!(HistoryError::Crowded.to_string(), "PutItem: 5 entries already in the same milliseconds");
+        let call = HistoryError::Call { operation: "Query", message: "ResourceNotFoundException: no table".into() };
+        assert_eq!(call.to_string(), "Query: ResourceNotFoundException: no table");
     }
 }

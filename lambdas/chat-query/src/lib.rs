@@ -442,7 +442,10 @@ pub struct Summary {
     pub truncated: bool,
 }
 
-pub fn aggregate(parsed: &Parsed, outcomes: Vec<(String, Result<reads::AccountOutcome, String>)>) -> Summary {
+pub fn aggregate(
+    parsed: &Parsed,
+    outcomes: Vec<(String, Result<reads::AccountOutcome, reads::AccountError>)>,
+) -> Summary {
     let mut s = Summary::default();
     for service in &parsed.services {
         s.counts.insert(service.as_str(), 0);
@@ -450,8 +453,12 @@ pub fn aggregate(parsed: &Parsed, outcomes: Vec<(String, Result<reads::AccountOu
     let mut shown = 0usize;
     for (account, outcome) in outcomes {
         match outcome {
-            Err(message) => {
-                s.account_errors.push(AccountErrorRow { account_id: account.clone(), message, service: None });
+            Err(e) => {
+                s.account_errors.push(AccountErrorRow {
+                    account_id: account.clone(),
+                    message: e.to_string(),
+                    service: None,
+                });
                 s.failed_accounts.insert(account);
             }
             Ok(o) => {
@@ -463,10 +470,10 @@ pub fn aggregate(parsed: &Parsed, outcomes: Vec<(String, Result<reads::AccountOu
                         .map_or("other", Service::as_str);
                     *per_service.entry(service).or_default() += 1;
                 }
-                for (service, message) in &o.errors {
+                for (service, e) in &o.errors {
                     s.account_errors.push(AccountErrorRow {
                         account_id: account.clone(),
-                        message: message.clone(),
+                        message: e.to_string(),
                         service: Some(*service),
                     });
                     s.partial_accounts.insert(account.clone());
@@ -595,7 +602,7 @@ async fn history(app: &App, req: &ApiGatewayV2httpRequest, user: &str) -> Result
         .history
         .list(user, limit, now)
         .await
-        .map_err(|message| ApiError::Upstream { what: "reading the history", message })?;
+        .map_err(|e| ApiError::Upstream { what: "reading the history", message: e.to_string() })?;
     Ok(HistoryResponse { count: items.len(), items, limit })
 }
 
@@ -671,12 +678,21 @@ mod tests {
                     "111111111111".to_owned(),
                     Ok(reads::AccountOutcome { items: items(MAX_RESULT_ITEMS - 1), errors: vec![] }),
                 ),
-                ("222222222222".to_owned(), Err("cannot assume".to_owned())),
+                (
+                    "222222222222".to_owned(),
+                    Err(reads::AccountError::AssumeRole {
+                        role_arn: "arn:aws:iam::222222222222:role/ChatSystemReadOnlyRole".into(),
+                        message: "AccessDenied: no".into(),
+                    }),
+                ),
                 (
                     "333333333333".to_owned(),
                     Ok(reads::AccountOutcome {
                         items: items(5),
-                        errors: vec![(Service::Iam, "ListRoles: boom".into())],
+                        errors: vec![(
+                            Service::Iam,
+                            reads::ReadError::Call { operation: "ListRoles", message: "Throttling: boom".into() },
+                        )],
                     }),
                 ),
             ]
@@ -692,8 +708,22 @@ mod tests {
             AccountResults::Counts(_) => panic!("a list answers with items"),
         };
         assert_eq!(list.results.values().map(listed).sum::<usize>(), MAX_RESULT_ITEMS);
-        assert_eq!(list.account_errors.len(), 2);
-        assert_eq!(list.account_errors[1].service, Some(Service::Iam));
+        assert_eq!(
+            list.account_errors,
+            [
+                AccountErrorRow {
+                    account_id: "222222222222".into(),
+                    message: "cannot assume arn:aws:iam::222222222222:role/ChatSystemReadOnlyRole: AccessDenied: no"
+                        .into(),
+                    service: None,
+                },
+                AccountErrorRow {
+                    account_id: "333333333333".into(),
+                    message: "ListRoles: Throttling: boom".into(),
+                    service: Some(Service::Iam),
+                },
+            ]
+        );
         assert_eq!(list.failed_accounts.len(), 1);
         let text = answer_text(&parse("list buckets and roles", now), &list, 3, &[]);
         assert!(

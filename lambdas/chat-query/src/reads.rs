@@ -11,7 +11,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 use cima_core::sessions::AccountSessions;
-use cima_core::support::{CaseQuery, SUPPORT_REGION, SdkSupport};
+use cima_core::support::{CaseQuery, SUPPORT_REGION, SdkSupport, SupportError};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -25,13 +25,35 @@ const MAX_PAGES: usize = 1000;
 #[derive(Debug, Default)]
 pub struct AccountOutcome {
     pub items: Vec<Value>,
-    /// (service, message) for each service that could not be read.
-    pub errors: Vec<(Service, String)>,
+    /// Each service that could not be read, and why.
+    pub errors: Vec<(Service, ReadError)>,
 }
 
-/// The code and message of an SDK error, what a person can act on.
-fn sdk_message<E: ProvideErrorMetadata + std::error::Error + 'static>(operation: &str, e: &E) -> String {
-    format!("{operation}: {}", cima_core::errors::service_message(e))
+/// Why an account could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The session was built without credentials (the function's configuration, not the account).
+    #[error("no credentials provider")]
+    NoCredentials,
+    /// The read-only role could not be assumed in the account.
+    #[error("cannot assume {role_arn}: {message}")]
+    AssumeRole { role_arn: String, message: String },
+}
+
+/// Why one service could not be read in an account; its other services still answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// An AWS call failed: `operation` is its name, `message` AWS's code and message.
+    #[error("{operation}: {message}")]
+    Call { operation: &'static str, message: String },
+    #[error(transparent)]
+    Support(#[from] SupportError),
+}
+
+impl ReadError {
+    fn call<E: ProvideErrorMetadata + std::error::Error + 'static>(operation: &'static str, e: &E) -> Self {
+        ReadError::Call { operation, message: cima_core::errors::service_message(e) }
+    }
 }
 
 fn dt(t: Option<&aws_smithy_types::DateTime>) -> Option<String> {
@@ -104,16 +126,16 @@ pub struct Reader<'a> {
 impl Reader<'_> {
     /// Assumes the role in `account_id` (an error here fails the whole account), then reads every
     /// service of `parsed`; a failing service is reported and the others still answer.
-    pub async fn read_account(&self, account_id: &str, parsed: &Parsed) -> Result<AccountOutcome, String> {
+    pub async fn read_account(&self, account_id: &str, parsed: &Parsed) -> Result<AccountOutcome, AccountError> {
         let base = self.sessions.config_for(account_id, self.role_name, self.home_region).await;
-        let provider = base.credentials_provider().ok_or_else(|| "no credentials provider".to_owned())?;
+        let provider = base.credentials_provider().ok_or(AccountError::NoCredentials)?;
         if let Err(e) = provider.provide_credentials().await {
-            let arn = cima_core::sessions::role_arn(
+            let role_arn = cima_core::sessions::role_arn(
                 cima_core::sessions::partition(self.home_region),
                 account_id,
                 self.role_name,
             );
-            return Err(format!("cannot assume {arn}: {}", cima_core::errors::aws_message(&e)));
+            return Err(AccountError::AssumeRole { role_arn, message: cima_core::errors::aws_message(&e) });
         }
         let region = parsed.filters.region.clone().unwrap_or_else(|| self.home_region.to_owned());
         let in_region = |r: &str| base.clone().into_builder().region(Region::new(r.to_owned())).build();
@@ -137,7 +159,7 @@ impl Reader<'_> {
         for (service, result) in futures::future::join_all(reads).await {
             match result {
                 Ok(items) => outcome.items.extend(items),
-                Err(message) => outcome.errors.push((service, message)),
+                Err(e) => outcome.errors.push((service, e)),
             }
         }
         Ok(outcome)
@@ -152,7 +174,7 @@ fn region_of(cfg: &SdkConfig) -> String {
     cfg.region().map(|r| r.as_ref().to_owned()).unwrap_or_default()
 }
 
-async fn ec2(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
+async fn ec2(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> {
     use aws_sdk_ec2::types::Filter;
     let client = aws_sdk_ec2::Client::new(cfg);
     let f = &parsed.filters;
@@ -176,7 +198,7 @@ async fn ec2(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
     let mut items = Vec::new();
     for _ in 0..MAX_PAGES {
         let Some(page) = pages.next().await else { break };
-        let page = page.map_err(|e| sdk_message("DescribeInstances", &e))?;
+        let page = page.map_err(|e| ReadError::call("DescribeInstances", &e))?;
         for i in page.reservations().iter().flat_map(|r| r.instances()) {
             let tags = tags_value(
                 i.tags()
@@ -199,14 +221,14 @@ async fn ec2(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
     Ok(items)
 }
 
-async fn s3(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
+async fn s3(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> {
     let client = aws_sdk_s3::Client::new(base);
     let f = &parsed.filters;
     let mut buckets = Vec::new();
     let mut pages = client.list_buckets().max_buckets(1000).into_paginator().send();
     for _ in 0..MAX_PAGES {
         let Some(page) = pages.next().await else { break };
-        let page = page.map_err(|e| sdk_message("ListBuckets", &e))?;
+        let page = page.map_err(|e| ReadError::call("ListBuckets", &e))?;
         buckets.extend(page.buckets().iter().cloned());
     }
     let mut items = Vec::new();
@@ -220,7 +242,7 @@ async fn s3(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
                 .bucket(&name)
                 .send()
                 .await
-                .map_err(|e| sdk_message("GetBucketLocation", &e))?;
+                .map_err(|e| ReadError::call("GetBucketLocation", &e))?;
             region = Some(match loc.location_constraint().map(|c| c.as_str()) {
                 None | Some("") => "us-east-1".to_owned(),
                 Some("EU") => "eu-west-1".to_owned(),
@@ -241,7 +263,7 @@ async fn s3(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
             tags = match regional.get_bucket_tagging().bucket(&name).send().await {
                 Ok(out) => tags_value(out.tag_set().iter().map(|t| (t.key().to_owned(), t.value().to_owned()))),
                 Err(e) if e.code() == Some("NoSuchTagSet") => json!({}),
-                Err(e) => return Err(sdk_message("GetBucketTagging", &e)),
+                Err(e) => return Err(ReadError::call("GetBucketTagging", &e)),
             };
             if !tag_matches(&tags, tag) {
                 continue;
@@ -263,7 +285,7 @@ async fn s3(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
     Ok(items)
 }
 
-async fn rds(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
+async fn rds(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> {
     let client = aws_sdk_rds::Client::new(cfg);
     let f = &parsed.filters;
     let region = region_of(cfg);
@@ -271,7 +293,7 @@ async fn rds(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
     let mut items = Vec::new();
     for _ in 0..MAX_PAGES {
         let Some(page) = pages.next().await else { break };
-        let page = page.map_err(|e| sdk_message("DescribeDBInstances", &e))?;
+        let page = page.map_err(|e| ReadError::call("DescribeDBInstances", &e))?;
         for d in page.db_instances() {
             let tags = tags_value(
                 d.tag_list()
@@ -304,14 +326,14 @@ async fn rds(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
     Ok(items)
 }
 
-async fn lambda(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
+async fn lambda(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> {
     let client = aws_sdk_lambda::Client::new(cfg);
     let region = region_of(cfg);
     let mut pages = client.list_functions().into_paginator().send();
     let mut items = Vec::new();
     for _ in 0..MAX_PAGES {
         let Some(page) = pages.next().await else { break };
-        let page = page.map_err(|e| sdk_message("ListFunctions", &e))?;
+        let page = page.map_err(|e| ReadError::call("ListFunctions", &e))?;
         for func in page.functions() {
             let mut item = json!({
                 "service": "lambda",
@@ -324,7 +346,7 @@ async fn lambda(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> 
             });
             if let Some(tag) = &parsed.filters.tag {
                 let arn = func.function_arn().unwrap_or_default();
-                let out = client.list_tags().resource(arn).send().await.map_err(|e| sdk_message("ListTags", &e))?;
+                let out = client.list_tags().resource(arn).send().await.map_err(|e| ReadError::call("ListTags", &e))?;
                 let tags = tags_value(out.tags().cloned().unwrap_or_default().into_iter().collect::<BTreeMap<_, _>>());
                 if !tag_matches(&tags, tag) {
                     continue;
@@ -337,7 +359,7 @@ async fn lambda(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> 
     Ok(items)
 }
 
-async fn iam(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
+async fn iam(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> {
     let client = aws_sdk_iam::Client::new(base);
     let f = &parsed.filters;
     let mut items = Vec::new();
@@ -345,7 +367,7 @@ async fn iam(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
         let mut pages = client.list_roles().into_paginator().send();
         for _ in 0..MAX_PAGES {
             let Some(page) = pages.next().await else { break };
-            let page = page.map_err(|e| sdk_message("ListRoles", &e))?;
+            let page = page.map_err(|e| ReadError::call("ListRoles", &e))?;
             for r in page.roles() {
                 let mut item = json!({
                     "service": "iam", "type": "role", "id": r.role_name(), "arn": r.arn(), "path": r.path(),
@@ -357,7 +379,7 @@ async fn iam(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
                         .role_name(r.role_name())
                         .send()
                         .await
-                        .map_err(|e| sdk_message("ListRoleTags", &e))?;
+                        .map_err(|e| ReadError::call("ListRoleTags", &e))?;
                     let tags = tags_value(out.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())));
                     if !tag_matches(&tags, tag) {
                         continue;
@@ -372,7 +394,7 @@ async fn iam(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
         let mut pages = client.list_users().into_paginator().send();
         for _ in 0..MAX_PAGES {
             let Some(page) = pages.next().await else { break };
-            let page = page.map_err(|e| sdk_message("ListUsers", &e))?;
+            let page = page.map_err(|e| ReadError::call("ListUsers", &e))?;
             for u in page.users() {
                 let mut item = json!({
                     "service": "iam", "type": "user", "id": u.user_name(), "arn": u.arn(), "path": u.path(),
@@ -384,7 +406,7 @@ async fn iam(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
                         .user_name(u.user_name())
                         .send()
                         .await
-                        .map_err(|e| sdk_message("ListUserTags", &e))?;
+                        .map_err(|e| ReadError::call("ListUserTags", &e))?;
                     let tags = tags_value(out.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())));
                     if !tag_matches(&tags, tag) {
                         continue;
@@ -398,7 +420,7 @@ async fn iam(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
     Ok(items)
 }
 
-async fn support(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String> {
+async fn support(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> {
     let api = SdkSupport::new(aws_sdk_support::Client::new(cfg));
     let f = &parsed.filters;
     let range = f.time_range.clone().unwrap_or(crate::parse::TimeRange { since: None, until: None });
@@ -409,7 +431,7 @@ async fn support(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, String>
         // Open cases are every status but resolved, which DescribeCases leaves out by default.
         include_resolved: !matches!(f.status.as_deref(), Some(crate::parse::OPEN_STATUS)),
     };
-    let cases = cima_core::support::read_cases(&api, &q, false).await.map_err(|e| e.to_string())?;
+    let cases = cima_core::support::read_cases(&api, &q, false).await?;
     Ok(cases
         .into_iter()
         .filter(|c| f.severity.as_ref().is_none_or(|s| &c.severity_code == s))
@@ -444,6 +466,16 @@ mod tests {
     fn lambda_times_become_rfc3339() {
         assert_eq!(lambda_time("2026-01-02T03:04:05.000+0000"), "2026-01-02T03:04:05.000Z");
         assert_eq!(lambda_time("2026-01-02T03:04:05Z"), "2026-01-02T03:04:05Z");
+    }
+
+    #[test]
+    fn errors_read_as_before() {
+        let support =
+            ReadError::from(SupportError::Api { operation: "DescribeCases", message: "Throttling: x".into() });
+        assert_eq!(support.to_string(), "DescribeCases: Throttling: x");
+        let call = ReadError::Call { operation: "ListTags", message: "AccessDeniedException: no".into() };
+        assert_eq!(call.to_string(), "ListTags: AccessDeniedException: no");
+        assert_eq!(AccountError::NoCredentials.to_string(), "no credentials provider");
     }
 
     #[test]
