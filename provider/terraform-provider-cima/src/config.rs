@@ -106,4 +106,12 @@ impl ProviderData {
             .into()),
         }
     }
+
+    /// Provider data already configured with `c`, for unit tests of the resources.
+    #[cfg(test)]
+    pub fn configured(c: Configured) -> Arc<Self> {
+        let data = Self::default();
+        data.set(Ok(c));
+        Arc::new(data)
+    }
 }

@@ -430,7 +430,167 @@ impl DataSource for CasesDataSource {
 
 #[cfg(test)]
 mod tests {
+    use cima_core::support::{Case, Communication};
+
     use super::*;
+    use crate::fakes::{FakeAws, PROVIDER_ACCOUNT};
+
+    const A: &str = "111111111111";
+    const B: &str = "222222222222";
+    const LOCKED: &str = "333333333333";
+
+    fn case(id: &str, status: &str, severity: &str, created: &str) -> Case {
+        Case {
+            case_id: id.into(),
+            display_id: id.trim_start_matches("case-").into(),
+            subject: format!("about {id}"),
+            status: status.into(),
+            severity_code: severity.into(),
+            time_created: created.into(),
+            ..Case::default()
+        }
+    }
+
+    /// An organization of the provider's account and three members, one of which refuses the role.
+    fn organization() -> Arc<FakeAws> {
+        let aws = FakeAws::new();
+        for id in [PROVIDER_ACCOUNT, A, B, LOCKED] {
+            aws.org.add(id, "ACTIVE", &[]);
+        }
+        aws.refuse(LOCKED);
+        aws.account(A).support.add(case("case-a1", "opened", "low", "2024-05-02T00:00:00Z"));
+        aws.account(A).support.add(case("case-a2", "resolved", "high", "2024-05-01T12:00:00Z"));
+        aws.account(B).support.add(case("case-b1", "work-in-progress", "urgent", "2024-05-01T00:00:00Z"));
+        aws
+    }
+
+    async fn read(aws: &Arc<FakeAws>, config: CasesModel) -> (Result<CasesModel, Diagnostics>, Diagnostics) {
+        let ds = CasesDataSource::new(aws.provider_data());
+        let mut diags = Diagnostics::new();
+        let r = DataSource::read(&ds, &Ctx::default(), config, &mut diags).await;
+        (r, diags)
+    }
+
+    fn ids(m: &CasesModel) -> Vec<&str> {
+        m.cases.iter().flatten().map(|c| c.case_id.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn cases_of_every_account_sorted_named_and_summarised() {
+        let aws = organization();
+        let (got, diags) = read(&aws, CasesModel::default()).await;
+        let got = got.unwrap();
+        assert_eq!(ids(&got), ["case-b1", "case-a1"], "open cases only, oldest first");
+        let b1 = &got.cases.as_ref().unwrap()[0];
+        assert_eq!((b1.account_id.as_str(), b1.account_name.as_str()), (B, "account-222222222222"));
+        assert_eq!(b1.severity_name, "Production system down");
+        let summary = got.summary.as_ref().unwrap();
+        assert_eq!((summary.total, summary.open), (2, 2));
+        assert_eq!(summary.by_account, BTreeMap::from([(A.to_owned(), 1), (B.to_owned(), 1)]));
+        // Defaults are reported as the values used.
+        assert_eq!(got.role_name.as_deref(), Some(crate::fakes::ACCESS_ROLE));
+        assert_eq!((got.include_resolved, got.fail_on_account_error), (Some(false), Some(false)));
+
+        // The refused account is kept, as an entry and a warning, not dropped.
+        let errors = got.account_errors.unwrap();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].account_id, LOCKED);
+        assert!(errors[0].message.starts_with("DescribeCases: AccessDenied: User: "), "{}", errors[0].message);
+        let warnings: Vec<&str> = diags.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(warnings, ["Cannot read the cases of account 333333333333 (account-333333333333)"]);
+        assert!(!diags.has_errors());
+    }
+
+    #[tokio::test]
+    async fn the_provider_account_is_read_with_its_own_credentials() {
+        let aws = organization();
+        // Its access role is refused: reading it through the role would fail.
+        aws.refuse(PROVIDER_ACCOUNT);
+        aws.account(PROVIDER_ACCOUNT).support.add(case("case-own", "opened", "normal", "2024-04-01T00:00:00Z"));
+        let (got, _) =
+            read(&aws, CasesModel { account_ids: Some(vec![PROVIDER_ACCOUNT.into()]), ..Default::default() }).await;
+        let got = got.unwrap();
+        assert_eq!(ids(&got), ["case-own"]);
+        assert_eq!(got.account_errors, Some(Vec::new()));
+
+        // When STS cannot say whose the credentials are, every account goes through its role.
+        *aws.identity.account.lock().unwrap() = Err(cima_core::errors::AwsError::new("ExpiredToken", "expired"));
+        let (got, _) =
+            read(&aws, CasesModel { account_ids: Some(vec![PROVIDER_ACCOUNT.into()]), ..Default::default() }).await;
+        assert_eq!(got.unwrap().account_errors.unwrap()[0].account_id, PROVIDER_ACCOUNT);
+    }
+
+    #[tokio::test]
+    async fn filters_shape_the_query_and_the_result() {
+        let aws = organization();
+        let statuses = BTreeSet::from(["resolved".to_owned()]);
+        let config = CasesModel {
+            account_ids: Some(vec![A.into(), A.into()]),
+            statuses: Some(statuses),
+            after_time: Some("2024-05-01T02:00:00+02:00".into()),
+            ..Default::default()
+        };
+        let (got, _) = read(&aws, config).await;
+        let got = got.unwrap();
+        assert_eq!(ids(&got), ["case-a2"]);
+        let queries = aws.account(A).support.queries();
+        assert_eq!(queries.len(), 1, "a repeated account is read once");
+        assert!(queries[0].include_resolved, "asking for resolved cases reads them");
+        assert_eq!(queries[0].after_time.as_deref(), Some("2024-05-01T00:00:00Z"));
+
+        let (got, _) =
+            read(&aws, CasesModel { severities: Some(BTreeSet::from(["urgent".into()])), ..Default::default() }).await;
+        assert_eq!(ids(&got.unwrap()), ["case-b1"]);
+    }
+
+    #[tokio::test]
+    async fn communications_are_read_when_asked() {
+        let aws = organization();
+        let newest = Communication {
+            body: "fixed".into(),
+            submitted_by: "Amazon Web Services".into(),
+            time_created: "2024-05-03T00:00:00Z".into(),
+        };
+        aws.account(A).support.communications.lock().unwrap().insert("case-a1".into(), vec![newest.clone()]);
+        let config =
+            CasesModel { account_ids: Some(vec![A.into()]), include_communications: Some(true), ..Default::default() };
+        let (got, _) = read(&aws, config).await;
+        let a1 = got.unwrap().cases.unwrap().remove(0);
+        assert_eq!(
+            a1.communications,
+            [CommunicationModel {
+                body: newest.body,
+                submitted_by: newest.submitted_by,
+                time_created: newest.time_created.clone()
+            }]
+        );
+        assert_eq!(a1.last_communication_time, Some(newest.time_created));
+    }
+
+    #[tokio::test]
+    async fn fail_on_account_error_names_every_failed_account() {
+        let aws = organization();
+        let (got, _) = read(&aws, CasesModel { fail_on_account_error: Some(true), ..Default::default() }).await;
+        let err = got.unwrap_err();
+        let d = err.iter().next().unwrap();
+        assert_eq!(d.summary, "Cannot read the cases of 1 account(s): 333333333333");
+        assert!(d.detail.starts_with("333333333333: DescribeCases: AccessDenied"), "{d}");
+    }
+
+    #[tokio::test]
+    async fn without_the_organization_given_accounts_are_still_read() {
+        let aws = organization();
+        aws.org.ops.fail("DescribeOrganization", "AccessDeniedException");
+        let (got, diags) = read(&aws, CasesModel { account_ids: Some(vec![B.into()]), ..Default::default() }).await;
+        let got = got.unwrap();
+        assert_eq!(ids(&got), ["case-b1"]);
+        assert_eq!(got.cases.unwrap()[0].account_name, "", "no names without the organization");
+        assert_eq!(diags.iter().map(|d| d.summary.as_str()).collect::<Vec<_>>(), ["Account names unavailable"]);
+
+        let (got, _) = read(&aws, CasesModel::default()).await;
+        let err = got.unwrap_err();
+        assert_eq!(err.iter().next().unwrap().summary, "Cannot list the organization's accounts");
+    }
 
     #[test]
     fn validation_names_each_bad_input() {

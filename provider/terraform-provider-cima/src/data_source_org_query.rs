@@ -99,3 +99,58 @@ impl DataSource for OrgQueryDataSource {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fakes::{FakeAws, ORGANIZATION, PROVIDER_ACCOUNT, ROOT};
+
+    async fn read(aws: &Arc<FakeAws>, config: OrgQueryModel) -> Result<OrgQueryModel, Diagnostics> {
+        let ds = OrgQueryDataSource::new(aws.provider_data());
+        DataSource::read(&ds, &Ctx::default(), config, &mut Diagnostics::new()).await
+    }
+
+    #[tokio::test]
+    async fn results_are_shaped_and_defaults_filled() {
+        let aws = FakeAws::new();
+        aws.org.add("333333333333", "ACTIVE", &[("env", "prod"), ("team", "a")]);
+        aws.org.add(PROVIDER_ACCOUNT, "ACTIVE", &[("env", "prod")]);
+        aws.org.add("222222222222", "ACTIVE", &[("env", "dev")]);
+        aws.org.add("444444444444", "SUSPENDED", &[("env", "prod")]);
+        let tags = BTreeMap::from([("env".to_owned(), "prod".to_owned())]);
+        let got = read(&aws, OrgQueryModel { tags: Some(tags.clone()), ..OrgQueryModel::default() }).await.unwrap();
+
+        assert_eq!(got.account_ids, Some(vec![PROVIDER_ACCOUNT.to_owned(), "333333333333".to_owned()]));
+        let accounts = got.accounts.unwrap();
+        assert_eq!(accounts[1].name, "account-333333333333");
+        assert_eq!(accounts[1].ou_path, "/");
+        assert_eq!(accounts[1].parent_id, ROOT);
+        assert_eq!(accounts[1].tags.len(), 2, "every tag of a selected account");
+        assert_eq!(got.organization_id.as_deref(), Some(ORGANIZATION));
+        assert_eq!(got.management_account_id.as_deref(), Some(PROVIDER_ACCOUNT));
+        assert_eq!(got.root_id.as_deref(), Some(ROOT));
+        // Defaults are reported as the values used; the configuration's own values are kept.
+        assert_eq!(got.statuses, Some(BTreeSet::from(["ACTIVE".to_owned()])));
+        assert_eq!((got.recursive, got.include_management_account), (Some(true), Some(true)));
+        assert_eq!(got.tags, Some(tags));
+    }
+
+    #[tokio::test]
+    async fn a_failed_walk_is_an_error_naming_the_call() {
+        let aws = FakeAws::new();
+        aws.org.ops.fail("DescribeOrganization", "AWSOrganizationsNotInUseException");
+        let err = read(&aws, OrgQueryModel::default()).await.unwrap_err();
+        let d = err.iter().next().unwrap();
+        assert_eq!(d.summary, "Cannot query the organization");
+        assert!(d.detail.starts_with("DescribeOrganization failed: AWSOrganizationsNotInUseException"), "{d}");
+    }
+
+    #[tokio::test]
+    async fn bad_filters_fail_before_any_call() {
+        let aws = FakeAws::new();
+        let config = OrgQueryModel { parent_ids: Some(vec!["nope".into()]), ..OrgQueryModel::default() };
+        let err = read(&aws, config).await.unwrap_err();
+        assert_eq!(err.iter().next().unwrap().summary, "Invalid parent id");
+        assert_eq!(aws.org.ops.count("DescribeOrganization"), 0);
+    }
+}

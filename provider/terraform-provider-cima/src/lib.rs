@@ -8,6 +8,8 @@ mod config;
 mod data_source_cases;
 mod data_source_org_query;
 mod events;
+#[cfg(test)]
+mod fakes;
 mod iam;
 mod org_query;
 mod provider;

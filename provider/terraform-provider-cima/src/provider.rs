@@ -194,6 +194,30 @@ mod tests {
         assert!(problems.is_empty(), "{problems:#?}");
     }
 
+    #[tokio::test]
+    async fn a_configuration_unknown_until_apply_leaves_the_provider_unconfigured() {
+        let p = CimaProvider::new();
+        let fresh = p.data.get().unwrap_err();
+        assert!(fresh.iter().next().unwrap().detail.contains("did not configure"), "{fresh}");
+
+        let warnings =
+            tfplugin::Provider::configure(&p, &Ctx::default(), ProviderModel::default(), false, "1.9.0").await.unwrap();
+        assert!(warnings.is_empty());
+        let err = p.data.get().unwrap_err();
+        let d = err.iter().next().unwrap();
+        assert_eq!(d.summary, "Provider not configured");
+        assert_eq!(d.detail, NotConfigured::UnknownValues.to_string());
+    }
+
+    #[tokio::test]
+    async fn an_invalid_configuration_is_refused_before_any_aws_work() {
+        let p = CimaProvider::new();
+        let config = ProviderModel { max_retries: Some(26), ..ProviderModel::default() };
+        let err = tfplugin::Provider::configure(&p, &Ctx::default(), config, true, "1.9.0").await.unwrap_err();
+        assert_eq!(err.iter().next().unwrap().summary, "Invalid max_retries");
+        assert!(p.data.get().is_err(), "nothing configured");
+    }
+
     #[test]
     fn validation_points_at_the_attribute() {
         let c = ProviderModel {

@@ -546,6 +546,224 @@ impl DataSource for CasePipelineDataSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fakes::{FakeAws, FakeEvents, ORGANIZATION, PROVIDER_ACCOUNT, PROVIDER_REGION};
+
+    const ENRICHER: &str = "arn:aws:lambda:eu-west-1:123456789012:function:cima-enricher";
+    const STORE: &str = "arn:aws:firehose:eu-west-1:123456789012:deliverystream/cima-cases";
+    const STORE_ROLE: &str = "arn:aws:iam::123456789012:role/cima-firehose";
+    const DLQ: &str = "arn:aws:sqs:eu-west-1:123456789012:cima-dlq";
+
+    fn config() -> CasePipelineModel {
+        CasePipelineModel {
+            organization_ids: Some(vec![ORGANIZATION.into()]),
+            enricher_function_arn: Some(ENRICHER.into()),
+            store_target_arn: Some(STORE.into()),
+            store_role_arn: Some(STORE_ROLE.into()),
+            dead_letter_queue_arn: Some(DLQ.into()),
+            retry_policy: Some(RetryPolicyModel {
+                maximum_event_age_seconds: Some(3600),
+                maximum_retry_attempts: Some(10),
+            }),
+            tags: Some(BTreeMap::from([("team".into(), "cima".into())])),
+            ..CasePipelineModel::default()
+        }
+    }
+
+    /// The pipeline's bus lives in the provider's account and region.
+    fn bus_fake(aws: &FakeAws) -> Arc<FakeEvents> {
+        aws.account(PROVIDER_ACCOUNT).events(PROVIDER_REGION)
+    }
+
+    async fn create(r: &CasePipelineResource, m: CasePipelineModel) -> Result<CasePipelineModel, Diagnostics> {
+        Resource::create(r, &Ctx::default(), m, &mut Diagnostics::new()).await
+    }
+
+    async fn read(r: &CasePipelineResource, m: CasePipelineModel) -> Result<Option<CasePipelineModel>, Diagnostics> {
+        Resource::read(r, &Ctx::default(), m, &mut Diagnostics::new()).await
+    }
+
+    async fn plans_unknown(r: &CasePipelineResource, prior: &CasePipelineModel) -> Vec<String> {
+        let mut changes = PlanChanges::default();
+        Resource::modify_plan(r, &Ctx::default(), Some(prior), &config(), &mut changes).await.unwrap();
+        changes.unknown
+    }
+
+    #[tokio::test]
+    async fn create_wires_the_bus_both_rules_and_their_targets() {
+        let aws = FakeAws::new();
+        let r = CasePipelineResource::new(aws.provider_data());
+        let m = create(&r, config()).await.unwrap();
+
+        let state = bus_fake(&aws).state().clone();
+        let bus = &state.buses[DEFAULT_BUS];
+        assert_eq!(m.bus_arn.as_deref(), Some(bus.arn.as_str()));
+        assert_eq!(policy_organizations(bus.policy.as_deref().unwrap()), Some(vec![ORGANIZATION.to_owned()]));
+        assert_eq!(state.tags[&bus.arn], BTreeMap::from([("team".to_owned(), "cima".to_owned())]));
+        let enrich = state.rule(DEFAULT_BUS, "cima-cases-enrich").expect("enrich rule");
+        assert!(same_pattern(enrich.pattern.as_deref(), &support_pattern()));
+        let store = state.rule(DEFAULT_BUS, "cima-cases-store").expect("store rule");
+        assert!(same_pattern(store.pattern.as_deref(), &store_pattern("heidi.support")));
+        let target = |id: &str, arn: &str, role: Option<&str>| RuleTarget {
+            id: id.into(),
+            arn: arn.into(),
+            role_arn: role.map(str::to_owned),
+            dead_letter_arn: Some(DLQ.into()),
+            max_event_age_seconds: Some(3600),
+            max_retry_attempts: Some(10),
+        };
+        assert_eq!(state.targets_of(DEFAULT_BUS, "cima-cases-enrich"), [target(ENRICH_TARGET, ENRICHER, None)]);
+        assert_eq!(state.targets_of(DEFAULT_BUS, "cima-cases-store"), [target(STORE_TARGET, STORE, Some(STORE_ROLE))]);
+
+        assert_eq!(m.id.as_deref(), Some(DEFAULT_BUS));
+        assert_eq!(m.enriched_source.as_deref(), Some(DEFAULT_ENRICHED_SOURCE));
+        assert_eq!(m.enrich_rule_arn.as_deref(), Some(enrich.arn.as_str()));
+        assert_eq!(m.store_rule_arn.as_deref(), Some(store.arn.as_str()));
+        // Read finds exactly what create reported: the next plan is empty.
+        assert_eq!(read(&r, m.clone()).await.unwrap().as_ref(), Some(&m));
+        assert!(plans_unknown(&r, &m).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_existing_bus_is_not_taken_over_on_create() {
+        let aws = FakeAws::new();
+        bus_fake(&aws).create_bus(DEFAULT_BUS, &BTreeMap::new()).await.unwrap();
+        let r = CasePipelineResource::new(aws.provider_data());
+        let err = create(&r, config()).await.unwrap_err();
+        let d = err.iter().next().unwrap();
+        assert_eq!(d.summary, "Event bus already exists");
+        assert_eq!(d.attribute.as_ref().map(ToString::to_string).as_deref(), Some("bus_name"));
+        assert!(bus_fake(&aws).state().rules.is_empty(), "nothing wired onto someone else's bus");
+    }
+
+    #[tokio::test]
+    async fn drift_shows_on_read_and_plan_and_update_repairs_it() {
+        /// What breaks, how, and how read shows it.
+        type Drift = (&'static str, fn(&mut crate::fakes::EventsState), fn(&CasePipelineModel) -> bool);
+        let cases: [Drift; 5] = [
+            (
+                "enrich rule deleted",
+                |s| {
+                    s.targets_mut(DEFAULT_BUS, "cima-cases-enrich").clear();
+                    s.rules.remove(&(DEFAULT_BUS.to_owned(), "cima-cases-enrich".to_owned()));
+                },
+                |m| m.enrich_rule_arn.is_none() && m.enricher_function_arn.is_none(),
+            ),
+            (
+                "store pattern edited",
+                |s| {
+                    let key = (DEFAULT_BUS.to_owned(), "cima-cases-store".to_owned());
+                    s.rules.get_mut(&key).unwrap().pattern = Some(r#"{"source":["other"]}"#.into());
+                },
+                |m| m.enriched_source.as_deref() == Some("other"),
+            ),
+            (
+                "dead-letter queue removed from one target",
+                |s| s.targets_mut(DEFAULT_BUS, "cima-cases-store")[0].dead_letter_arn = None,
+                |m| m.dead_letter_queue_arn.is_none(),
+            ),
+            (
+                "retry policy changed on one target",
+                |s| s.targets_mut(DEFAULT_BUS, "cima-cases-enrich")[0].max_retry_attempts = Some(0),
+                |m| m.retry_policy.is_none(),
+            ),
+            (
+                "bus policy removed",
+                |s| s.buses.get_mut(DEFAULT_BUS).unwrap().policy = None,
+                |m| m.organization_ids.is_none(),
+            ),
+        ];
+        for (what, break_it, shows) in cases {
+            let aws = FakeAws::new();
+            let r = CasePipelineResource::new(aws.provider_data());
+            let wired = create(&r, config()).await.unwrap();
+            break_it(&mut bus_fake(&aws).state());
+
+            let drifted = read(&r, wired.clone()).await.unwrap().expect("bus still there");
+            assert!(shows(&drifted), "{what}: {drifted:#?}");
+            assert_ne!(drifted, wired, "{what}");
+            let repaired =
+                Resource::update(&r, &Ctx::default(), drifted, config(), &mut Diagnostics::new()).await.unwrap();
+            assert_eq!(repaired, wired, "{what}: repaired");
+            assert_eq!(read(&r, repaired).await.unwrap().as_ref(), Some(&wired), "{what}: reads as wired");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_rule_or_edited_pattern_plans_the_rules_anew() {
+        let aws = FakeAws::new();
+        let r = CasePipelineResource::new(aws.provider_data());
+        let wired = create(&r, config()).await.unwrap();
+        let gone = CasePipelineModel { store_rule_arn: None, ..wired.clone() };
+        assert!(plans_unknown(&r, &gone).await.contains(&"store_rule_arn".to_owned()));
+        let edited = CasePipelineModel { enrich_rule_pattern: Some(r#"{"source":["aws.support"]}"#.into()), ..wired };
+        assert!(plans_unknown(&r, &edited).await.contains(&"enrich_rule_pattern".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn a_deleted_bus_reads_as_gone_and_delete_removes_everything() {
+        let aws = FakeAws::new();
+        let r = CasePipelineResource::new(aws.provider_data());
+        let wired = create(&r, config()).await.unwrap();
+        Resource::delete(&r, &Ctx::default(), wired.clone(), &mut Diagnostics::new()).await.unwrap();
+        let state = bus_fake(&aws).state().clone();
+        assert!(state.buses.is_empty() && state.rules.is_empty(), "{state:?}");
+        assert!(state.targets.values().all(Vec::is_empty));
+        assert_eq!(read(&r, wired).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn an_imported_pipeline_reads_as_created() {
+        let aws = FakeAws::new();
+        let r = CasePipelineResource::new(aws.provider_data());
+        let wired = create(&r, config()).await.unwrap();
+        let imported = Resource::import(&r, &Ctx::default(), DEFAULT_BUS, &mut Diagnostics::new()).await.unwrap();
+        assert_eq!(read(&r, imported).await.unwrap().as_ref(), Some(&wired));
+        let err = Resource::import(&r, &Ctx::default(), "", &mut Diagnostics::new()).await.unwrap_err();
+        assert_eq!(err.iter().next().unwrap().summary, "Invalid import id");
+    }
+
+    #[tokio::test]
+    async fn defaults_left_out_of_the_configuration_stay_out_of_the_state() {
+        let aws = FakeAws::new();
+        let r = CasePipelineResource::new(aws.provider_data());
+        let minimal = CasePipelineModel {
+            enricher_function_arn: Some(ENRICHER.into()),
+            store_target_arn: Some(STORE.into()),
+            ..CasePipelineModel::default()
+        };
+        let m = create(&r, minimal).await.unwrap();
+        assert_eq!((m.retry_policy.as_ref(), m.tags.as_ref(), m.organization_ids.as_ref()), (None, None, None));
+        let targets = bus_fake(&aws).state().targets_of(DEFAULT_BUS, "cima-cases-enrich").to_vec();
+        assert_eq!(
+            (targets[0].max_event_age_seconds, targets[0].max_retry_attempts),
+            (Some(DEFAULT_MAX_EVENT_AGE), Some(DEFAULT_RETRY_ATTEMPTS)),
+            "EventBridge's defaults, written out"
+        );
+        assert_eq!(bus_fake(&aws).state().buses[DEFAULT_BUS].policy, None, "no organizations, no policy");
+        assert_eq!(read(&r, m.clone()).await.unwrap().as_ref(), Some(&m));
+    }
+
+    #[tokio::test]
+    async fn the_data_source_reads_everything_by_bus_name() {
+        let aws = FakeAws::new();
+        let wired = create(&CasePipelineResource::new(aws.provider_data()), config()).await.unwrap();
+        let ds = CasePipelineDataSource::new(aws.provider_data());
+        let ask = |bus: &str| CasePipelineModel { bus_name: Some(bus.into()), ..CasePipelineModel::default() };
+        let got = DataSource::read(&ds, &Ctx::default(), ask(DEFAULT_BUS), &mut Diagnostics::new()).await.unwrap();
+        assert_eq!(got, wired);
+        let err = DataSource::read(&ds, &Ctx::default(), ask("elsewhere"), &mut Diagnostics::new()).await.unwrap_err();
+        assert_eq!(err.iter().next().unwrap().summary, "No such case pipeline");
+    }
+
+    #[tokio::test]
+    async fn an_eventbridge_error_names_the_call() {
+        let aws = FakeAws::new();
+        bus_fake(&aws).ops.fail("PutRule", "LimitExceededException");
+        let err = create(&CasePipelineResource::new(aws.provider_data()), config()).await.unwrap_err();
+        let d = err.iter().next().unwrap();
+        assert_eq!(d.summary, "EventBridge call failed");
+        assert!(d.detail.starts_with("EventBridge PutRule cima-cases-enrich: LimitExceededException"), "{d}");
+    }
 
     #[test]
     fn policy_round_trip() {

@@ -7,6 +7,7 @@
 //! allowed to put events on the central bus only, a default-bus rule forwarding `aws.support` and
 //! the enriched source to the central bus, and optionally the chat API's read-only role.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,7 +30,7 @@ use crate::events::{EventsApi, EventsError, RuleTarget};
 use crate::iam::{IamApi, IamError};
 
 /// The member's rules live on its default bus.
-const DEFAULT_BUS: &str = "default";
+const MEMBER_BUS: &str = "default";
 const READER_POLICY: &str = "cima-case-reader";
 const EVENTS_POLICY: &str = "cima-put-events-central-bus";
 const QUERY_POLICY: &str = "cima-chat-read-only";
@@ -93,7 +94,7 @@ pub struct LinkedAccountModel {
     pub enriched_source: Option<String>,
     pub query_role: Option<QueryRoleModel>,
     pub backfill_days: Option<i64>,
-    pub tags: Option<std::collections::BTreeMap<String, String>>,
+    pub tags: Option<BTreeMap<String, String>>,
     pub timeouts: Option<TimeoutsModel>,
     pub id: Option<String>,
     pub case_reader_role_arn: Option<String>,
@@ -332,14 +333,14 @@ pub async fn inspect(
             i.events_arn = Some(r.arn);
         }
     }
-    match events.describe_rule(DEFAULT_BUS, FORWARD_RULE).await? {
+    match events.describe_rule(MEMBER_BUS, FORWARD_RULE).await? {
         None => i.problems.push("forwarding rule missing".to_owned()),
         Some(rule) => {
             let pattern = rule.pattern.as_deref().and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok());
             if pattern != Some(forward_pattern(&want.source())) {
                 i.problems.push("forwarding rule pattern changed".to_owned());
             }
-            let targets = events.targets(DEFAULT_BUS, FORWARD_RULE).await?;
+            let targets = events.targets(MEMBER_BUS, FORWARD_RULE).await?;
             match targets.iter().find(|t| t.id == FORWARD_TARGET) {
                 None => i.problems.push("forwarding rule has no target".to_owned()),
                 Some(t) if t.arn != central => i.problems.push(format!("rule targets {}", t.arn)),
@@ -524,7 +525,7 @@ impl LinkedAccountResource {
         }
         events
             .put_rule(
-                DEFAULT_BUS,
+                MEMBER_BUS,
                 FORWARD_RULE,
                 &forward_pattern(&m.source()).to_string(),
                 "CIMA: Support case events to the central bus",
@@ -541,7 +542,7 @@ impl LinkedAccountResource {
         let mut delay = self.role_retry.first_delay;
         let mut attempt = 1;
         loop {
-            match events.put_target(DEFAULT_BUS, FORWARD_RULE, &target).await {
+            match events.put_target(MEMBER_BUS, FORWARD_RULE, &target).await {
                 Ok(()) => return Ok(()),
                 Err(err) if attempt < self.role_retry.attempts && err.error.is_access_denied() => {
                     tracing::debug!(attempt, error = %err, "role not usable yet; retrying");
@@ -789,8 +790,8 @@ impl Resource for LinkedAccountResource {
         let (iam, events) = (member.iam.as_ref(), member.events.as_ref());
         let work = async {
             // Only what this resource created: our rule's target, our rule, our roles.
-            events.remove_targets(DEFAULT_BUS, FORWARD_RULE, &[FORWARD_TARGET.to_owned()]).await?;
-            events.delete_rule(DEFAULT_BUS, FORWARD_RULE).await?;
+            events.remove_targets(MEMBER_BUS, FORWARD_RULE, &[FORWARD_TARGET.to_owned()]).await?;
+            events.delete_rule(MEMBER_BUS, FORWARD_RULE).await?;
             iam.delete_role(EVENTS_ROLE).await?;
             iam.delete_role(&prior.reader()).await?;
             if prior.query().is_some() {
@@ -818,7 +819,7 @@ impl Resource for LinkedAccountResource {
         let member = Member::of(c, &probe).await;
         let central = member
             .events
-            .targets(DEFAULT_BUS, FORWARD_RULE)
+            .targets(MEMBER_BUS, FORWARD_RULE)
             .await
             .map_err(|e| member.failed(e.into()))?
             .into_iter()
@@ -901,7 +902,396 @@ impl DataSource for LinkedAccountDataSource {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
+    use crate::fakes::{ACCESS_ROLE, FakeAws, FakeRole, ORGANIZATION, PROVIDER_ACCOUNT, PROVIDER_REGION, SentEvent};
+
+    const MEMBER: &str = "111122223333";
+    const CENTRAL: &str = "arn:aws:events:us-east-1:123456789012:event-bus/cima-central";
+    const ENRICHER: &str = "arn:aws:iam::123456789012:role/cima-enricher";
+    const CHAT: &str = "arn:aws:iam::123456789012:role/chat-api";
+
+    fn config() -> LinkedAccountModel {
+        LinkedAccountModel {
+            account_id: Some(MEMBER.into()),
+            central_bus_arn: Some(CENTRAL.into()),
+            enricher_role_arn: Some(ENRICHER.into()),
+            organization_id: Some(ORGANIZATION.into()),
+            ..LinkedAccountModel::default()
+        }
+    }
+
+    fn with_query_role(m: LinkedAccountModel) -> LinkedAccountModel {
+        let query_role = QueryRoleModel { trusted_role_arn: Some(CHAT.into()), ..QueryRoleModel::default() };
+        LinkedAccountModel { query_role: Some(query_role), ..m }
+    }
+
+    /// The resource on fakes, retrying a fresh role's refusal without waiting.
+    fn resource(aws: &Arc<FakeAws>) -> LinkedAccountResource {
+        LinkedAccountResource {
+            data: aws.provider_data(),
+            role_retry: RoleRetry { attempts: ROLE_RETRY.attempts, first_delay: Duration::ZERO },
+        }
+    }
+
+    async fn create(r: &LinkedAccountResource, m: LinkedAccountModel) -> Result<LinkedAccountModel, Diagnostics> {
+        Resource::create(r, &Ctx::default(), m, &mut Diagnostics::new()).await
+    }
+
+    async fn read(r: &LinkedAccountResource, m: LinkedAccountModel) -> Result<Option<LinkedAccountModel>, Diagnostics> {
+        Resource::read(r, &Ctx::default(), m, &mut Diagnostics::new()).await
+    }
+
+    async fn update(
+        r: &LinkedAccountResource,
+        prior: LinkedAccountModel,
+        m: LinkedAccountModel,
+    ) -> Result<LinkedAccountModel, Diagnostics> {
+        Resource::update(r, &Ctx::default(), prior, m, &mut Diagnostics::new()).await
+    }
+
+    async fn health(aws: &Arc<FakeAws>, access_role: Option<&str>) -> Result<HealthModel, Diagnostics> {
+        let ds = LinkedAccountDataSource::new(aws.provider_data());
+        let config = HealthModel {
+            account_id: Some(MEMBER.into()),
+            access_role_name: access_role.map(str::to_owned),
+            central_bus_arn: Some(CENTRAL.into()),
+            enricher_role_arn: Some(ENRICHER.into()),
+            ..HealthModel::default()
+        };
+        DataSource::read(&ds, &Ctx::default(), config, &mut Diagnostics::new()).await
+    }
+
+    fn only_error(d: &Diagnostics) -> &Diagnostic {
+        let mut errors = d.iter().filter(|d| d.is_error());
+        let first = errors.next().expect("an error");
+        assert!(errors.next().is_none(), "{d}");
+        first
+    }
+
+    #[tokio::test]
+    async fn create_wires_every_part_in_the_member_account() {
+        let aws = FakeAws::new();
+        let m = create(&resource(&aws), config()).await.unwrap();
+        assert_eq!(m.status.as_deref(), Some("wired"));
+        assert_eq!(m.id.as_deref(), Some(MEMBER));
+
+        let member = aws.account(MEMBER);
+        let roles = member.iam.roles().clone();
+        let reader = &roles[DEFAULT_CASE_READER_ROLE];
+        assert_eq!(reader.trust, reader_trust(ENRICHER, Some(ORGANIZATION)));
+        assert_eq!(reader.policies[READER_POLICY], reader_policy("aws", MEMBER));
+        let events_role = &roles[EVENTS_ROLE];
+        assert_eq!(events_role.trust, events_trust());
+        assert_eq!(events_role.policies[EVENTS_POLICY], events_policy(CENTRAL));
+        assert_eq!(roles.len(), 2, "no query role unless asked: {:?}", roles.keys());
+        assert_eq!(m.case_reader_role_arn.as_deref(), Some(reader.arn.as_str()));
+        assert_eq!(m.events_role_arn.as_deref(), Some(events_role.arn.as_str()));
+        assert_eq!(m.query_role_arn, None);
+
+        // The rule is on the member's default bus in us-east-1, where Support's events arrive.
+        let events = member.events(SUPPORT_REGION).state().clone();
+        let rule = events.rule(MEMBER_BUS, FORWARD_RULE).expect("forwarding rule");
+        let pattern: Value = serde_json::from_str(rule.pattern.as_deref().unwrap()).unwrap();
+        assert_eq!(pattern, json!({"source": ["aws.support", "heidi.support"]}));
+        assert_eq!(
+            events.targets_of(MEMBER_BUS, FORWARD_RULE),
+            [RuleTarget {
+                id: FORWARD_TARGET.into(),
+                arn: CENTRAL.into(),
+                role_arn: Some(events_role.arn.clone()),
+                ..RuleTarget::default()
+            }]
+        );
+        assert_eq!(m.forwarding_rule_arn.as_deref(), Some(rule.arn.as_str()));
+        assert!(member.events(PROVIDER_REGION).state().rules.is_empty(), "nothing in the provider's region");
+        // No backfill unless asked.
+        assert!(aws.account(PROVIDER_ACCOUNT).events(SUPPORT_REGION).state().sent.is_empty());
+    }
+
+    #[tokio::test]
+    async fn create_wires_the_query_role_and_asks_for_a_backfill() {
+        let aws = FakeAws::new();
+        let mut want = with_query_role(config());
+        want.backfill_days = Some(30);
+        if let Some(q) = want.query_role.as_mut() {
+            q.external_id = Some("shared-secret".into());
+        }
+        let m = create(&resource(&aws), want).await.unwrap();
+        assert_eq!(m.status.as_deref(), Some("wired"));
+
+        let role = aws.account(MEMBER).iam.roles()[DEFAULT_QUERY_ROLE].clone();
+        assert_eq!(role.trust, query_trust(CHAT, Some("shared-secret")));
+        assert_eq!(role.policies[QUERY_POLICY], query_policy());
+        assert_eq!(m.query_role_arn.as_deref(), Some(role.arn.as_str()));
+
+        // The request goes on the central bus with the provider's own credentials.
+        let sent = aws.account(PROVIDER_ACCOUNT).events(SUPPORT_REGION).state().sent.clone();
+        let request = BackfillRequest::new(MEMBER, 30).unwrap();
+        assert_eq!(
+            sent,
+            [SentEvent {
+                bus: CENTRAL.into(),
+                source: BACKFILL_SOURCE.into(),
+                detail_type: BACKFILL_DETAIL_TYPE.into(),
+                detail: request.detail(),
+            }]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_backfill_fails_the_create() {
+        let aws = FakeAws::new();
+        aws.account(PROVIDER_ACCOUNT).events(SUPPORT_REGION).ops.fail("PutEvents", "AccessDeniedException");
+        let err = create(&resource(&aws), LinkedAccountModel { backfill_days: Some(7), ..config() }).await.unwrap_err();
+        let d = only_error(&err);
+        assert_eq!(d.summary, "Cannot request the backfill");
+        assert!(d.detail.starts_with(&format!("EventBridge PutEvents {CENTRAL}: AccessDeniedException")), "{d}");
+    }
+
+    /// One way a part can break out of band, and what read says about it.
+    type Breakage = (fn(&FakeAws), &'static str);
+
+    fn breakages() -> Vec<Breakage> {
+        fn iam(aws: &FakeAws, f: impl FnOnce(&mut BTreeMap<String, FakeRole>)) {
+            f(&mut aws.account(MEMBER).iam.roles());
+        }
+        fn events(aws: &FakeAws, f: impl FnOnce(&mut crate::fakes::EventsState)) {
+            f(&mut aws.account(MEMBER).events(SUPPORT_REGION).state());
+        }
+        fn rule() -> (String, String) {
+            (MEMBER_BUS.to_owned(), FORWARD_RULE.to_owned())
+        }
+        vec![
+            (|aws| iam(aws, |r| drop(r.remove(DEFAULT_CASE_READER_ROLE))), "case-reader role missing"),
+            (
+                |aws| iam(aws, |r| drop(r.get_mut(DEFAULT_CASE_READER_ROLE).unwrap().policies.remove(READER_POLICY))),
+                "case-reader role policy missing or changed",
+            ),
+            (
+                |aws| {
+                    iam(aws, |r| {
+                        let intruder = "arn:aws:iam::123456789012:role/intruder";
+                        r.get_mut(DEFAULT_CASE_READER_ROLE).unwrap().trust = reader_trust(intruder, Some(ORGANIZATION));
+                    })
+                },
+                "case-reader role trusts arn:aws:iam::123456789012:role/intruder",
+            ),
+            (
+                |aws| iam(aws, |r| r.get_mut(DEFAULT_CASE_READER_ROLE).unwrap().trust = reader_trust(ENRICHER, None)),
+                "case-reader role trust does not require aws:PrincipalOrgID o-abcdefghij",
+            ),
+            (|aws| iam(aws, |r| drop(r.remove(EVENTS_ROLE))), "events role missing"),
+            (
+                |aws| {
+                    iam(aws, |r| {
+                        let elsewhere = "arn:aws:events:us-east-1:123456789012:event-bus/elsewhere";
+                        r.get_mut(EVENTS_ROLE).unwrap().policies.insert(EVENTS_POLICY.into(), events_policy(elsewhere));
+                    })
+                },
+                "events role policy missing or changed",
+            ),
+            (
+                |aws| {
+                    events(aws, |s| {
+                        s.targets.remove(&rule());
+                        s.rules.remove(&rule());
+                    })
+                },
+                "forwarding rule missing",
+            ),
+            (
+                |aws| {
+                    events(aws, |s| {
+                        s.rules.get_mut(&rule()).unwrap().pattern =
+                            Some(json!({"source": ["aws.support"]}).to_string());
+                    })
+                },
+                "forwarding rule pattern changed",
+            ),
+            (|aws| events(aws, |s| s.targets_mut(MEMBER_BUS, FORWARD_RULE).clear()), "forwarding rule has no target"),
+            (
+                |aws| {
+                    events(aws, |s| {
+                        s.targets_mut(MEMBER_BUS, FORWARD_RULE)[0].arn =
+                            "arn:aws:events:us-east-1:123456789012:event-bus/elsewhere".into();
+                    })
+                },
+                "rule targets arn:aws:events:us-east-1:123456789012:event-bus/elsewhere",
+            ),
+        ]
+    }
+
+    #[tokio::test]
+    async fn read_names_each_drift_and_update_repairs_it() {
+        for (break_it, problem) in breakages() {
+            let aws = FakeAws::new();
+            let r = resource(&aws);
+            let wired = create(&r, config()).await.unwrap();
+            let roles_before = aws.account(MEMBER).iam.roles().clone();
+            break_it(&aws);
+
+            let drifted = read(&r, wired.clone()).await.unwrap().expect("still there");
+            assert_eq!(drifted.status, Some(format!("drifted: {problem}")), "{problem}");
+            let mut changes = PlanChanges::default();
+            Resource::modify_plan(&r, &Ctx::default(), Some(&drifted), &config(), &mut changes).await.unwrap();
+            assert!(changes.unknown.contains(&"status".to_owned()), "{problem}: plan shows an update");
+
+            let repaired = update(&r, drifted, config()).await.unwrap();
+            assert_eq!(repaired.status.as_deref(), Some("wired"), "{problem}");
+            let reread = read(&r, repaired).await.unwrap().unwrap();
+            assert_eq!(reread.status.as_deref(), Some("wired"), "{problem}");
+            let roles_after = aws.account(MEMBER).iam.roles().clone();
+            assert_eq!(
+                roles_after.values().map(|r| (&r.trust, &r.policies)).collect::<Vec<_>>(),
+                roles_before.values().map(|r| (&r.trust, &r.policies)).collect::<Vec<_>>(),
+                "{problem}: roles as wired"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_wired_account_plans_nothing_and_a_bare_one_is_gone() {
+        let aws = FakeAws::new();
+        let r = resource(&aws);
+        let wired = create(&r, config()).await.unwrap();
+        let mut changes = PlanChanges::default();
+        Resource::modify_plan(&r, &Ctx::default(), Some(&wired), &config(), &mut changes).await.unwrap();
+        assert!(changes.unknown.is_empty(), "{:?}", changes.unknown);
+        assert_eq!(read(&r, wired.clone()).await.unwrap().as_ref(), Some(&wired));
+
+        aws.account(MEMBER).iam.roles().clear();
+        {
+            let events = aws.account(MEMBER).events(SUPPORT_REGION);
+            let mut state = events.state();
+            state.targets.clear();
+            state.rules.clear();
+        }
+        assert_eq!(read(&r, wired).await.unwrap(), None, "nothing left: Terraform plans a create");
+    }
+
+    #[tokio::test]
+    async fn removing_the_query_role_block_deletes_the_role() {
+        let aws = FakeAws::new();
+        let r = resource(&aws);
+        let with = create(&r, with_query_role(config())).await.unwrap();
+        assert!(aws.account(MEMBER).iam.roles().contains_key(DEFAULT_QUERY_ROLE));
+        let without = update(&r, with, config()).await.unwrap();
+        assert!(!aws.account(MEMBER).iam.roles().contains_key(DEFAULT_QUERY_ROLE));
+        assert_eq!((without.status.as_deref(), without.query_role_arn), (Some("wired"), None));
+    }
+
+    #[tokio::test]
+    async fn delete_removes_what_it_made_and_nothing_else() {
+        let aws = FakeAws::new();
+        let member = aws.account(MEMBER);
+        let access = FakeRole { arn: format!("arn:aws:iam::{MEMBER}:role/{ACCESS_ROLE}"), ..FakeRole::default() };
+        member.iam.roles().insert(ACCESS_ROLE.into(), access);
+        let other =
+            RuleTarget { id: "mine".into(), arn: "arn:aws:sqs:us-east-1:111122223333:q".into(), ..Default::default() };
+        let events = member.events(SUPPORT_REGION);
+        events.put_rule(MEMBER_BUS, "someone-elses", "{}", "").await.unwrap();
+        events.put_target(MEMBER_BUS, "someone-elses", &other).await.unwrap();
+
+        let r = resource(&aws);
+        let wired = create(&r, with_query_role(config())).await.unwrap();
+        Resource::delete(&r, &Ctx::default(), wired, &mut Diagnostics::new()).await.unwrap();
+
+        assert_eq!(member.iam.roles().keys().collect::<Vec<_>>(), [ACCESS_ROLE]);
+        let state = events.state();
+        assert_eq!(state.rules.keys().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), ["someone-elses"]);
+        assert_eq!(state.targets_of(MEMBER_BUS, "someone-elses"), [other]);
+    }
+
+    #[tokio::test]
+    async fn an_account_whose_access_role_is_refused_says_so() {
+        let aws = FakeAws::new();
+        aws.refuse(MEMBER);
+        let r = resource(&aws);
+
+        let err = create(&r, config()).await.unwrap_err();
+        let d = only_error(&err);
+        assert_eq!(d.summary, format!("Cannot act in account {MEMBER}"));
+        assert!(d.detail.starts_with("IAM GetRole CimaCaseReaderRole: AccessDenied: User: "), "{d}");
+        assert!(d.detail.contains(&format!("as the role \"{ACCESS_ROLE}\"")), "{d}");
+        let err = read(&r, LinkedAccountModel { status: Some("wired".into()), ..config() }).await.unwrap_err();
+        assert_eq!(only_error(&err).summary, format!("Cannot act in account {MEMBER}"));
+
+        // The health check reports it as a finding, with AWS's own words.
+        let h = health(&aws, Some("NoSuchAccessRole")).await.unwrap();
+        assert_eq!(h.healthy, Some(false));
+        let problems = h.problems.unwrap();
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].starts_with("access role cannot be assumed: IAM GetRole CimaCaseReaderRole: AccessDenied: "),
+            "{problems:?}"
+        );
+        assert!(problems[0].ends_with(&format!("arn:aws:iam::{MEMBER}:role/NoSuchAccessRole")), "{problems:?}");
+    }
+
+    #[tokio::test]
+    async fn health_reports_findings_and_fails_on_other_errors() {
+        let aws = FakeAws::new();
+        create(&resource(&aws), config()).await.unwrap();
+        let h = health(&aws, None).await.unwrap();
+        assert_eq!((h.healthy, h.problems), (Some(true), Some(Vec::new())));
+
+        aws.account(MEMBER).iam.roles().remove(EVENTS_ROLE);
+        let h = health(&aws, None).await.unwrap();
+        assert_eq!((h.healthy, h.problems), (Some(false), Some(vec!["events role missing".to_owned()])));
+
+        // Throttling is no finding about the account: the read fails.
+        aws.account(MEMBER).iam.ops.fail("GetRole", "Throttling");
+        let err = health(&aws, None).await.unwrap_err();
+        let d = only_error(&err);
+        assert_eq!(d.summary, "IAM call failed");
+        assert!(d.detail.starts_with("IAM GetRole CimaCaseReaderRole: Throttling"), "{d}");
+    }
+
+    #[tokio::test]
+    async fn a_fresh_role_refused_at_first_use_is_retried_other_errors_are_not() {
+        let aws = FakeAws::new();
+        let events = aws.account(MEMBER).events(SUPPORT_REGION);
+        events.ops.fail_times("PutTargets", "AccessDeniedException", 2);
+        let m = create(&resource(&aws), config()).await.unwrap();
+        assert_eq!(m.status.as_deref(), Some("wired"));
+        assert_eq!(events.ops.count("PutTargets"), 3);
+
+        let aws = FakeAws::new();
+        let events = aws.account(MEMBER).events(SUPPORT_REGION);
+        events.ops.fail_times("PutTargets", "ValidationException", 1);
+        let err = create(&resource(&aws), config()).await.unwrap_err();
+        let d = only_error(&err);
+        assert_eq!(d.summary, "EventBridge call failed");
+        assert!(d.detail.starts_with("EventBridge PutTargets cima-forward-support: ValidationException"), "{d}");
+        assert_eq!(events.ops.count("PutTargets"), 1);
+
+        let aws = FakeAws::new();
+        let events = aws.account(MEMBER).events(SUPPORT_REGION);
+        events.ops.fail("PutTargets", "AccessDeniedException");
+        let err = create(&resource(&aws), config()).await.unwrap_err();
+        assert_eq!(only_error(&err).summary, format!("Cannot act in account {MEMBER}"));
+        assert_eq!(events.ops.count("PutTargets"), ROLE_RETRY.attempts as usize, "bounded");
+    }
+
+    #[tokio::test]
+    async fn import_reads_the_inputs_back_from_what_is_deployed() {
+        let aws = FakeAws::new();
+        let r = resource(&aws);
+        let wired = create(&r, config()).await.unwrap();
+        let imported = Resource::import(&r, &Ctx::default(), MEMBER, &mut Diagnostics::new()).await.unwrap();
+        assert_eq!(imported.central_bus_arn.as_deref(), Some(CENTRAL));
+        assert_eq!(imported.enricher_role_arn.as_deref(), Some(ENRICHER));
+        assert_eq!(imported.organization_id.as_deref(), Some(ORGANIZATION));
+        assert_eq!(read(&r, imported).await.unwrap().as_ref(), Some(&wired));
+
+        let bare = "444455556666";
+        let err = Resource::import(&r, &Ctx::default(), bare, &mut Diagnostics::new()).await.unwrap_err();
+        assert_eq!(only_error(&err).summary, "Nothing to import");
+        let err = Resource::import(&r, &Ctx::default(), "4444", &mut Diagnostics::new()).await.unwrap_err();
+        assert_eq!(only_error(&err).summary, "Invalid import id");
+    }
 
     #[test]
     fn policies_compare_whatever_shape_iam_returns() {

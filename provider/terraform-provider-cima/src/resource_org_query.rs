@@ -381,6 +381,138 @@ impl Resource for OrgQueryResource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fakes::{FakeAws, ORGANIZATION, PROVIDER_ACCOUNT, ROOT};
+
+    const BUCKET: &str = "cima-data";
+    const KEY: &str = "inventory/accounts.csv";
+
+    /// An organization of the management account, two active members and a suspended one.
+    fn organization() -> Arc<FakeAws> {
+        let aws = FakeAws::new();
+        aws.org.add(PROVIDER_ACCOUNT, "ACTIVE", &[]);
+        aws.org.add("333333333333", "ACTIVE", &[("env", "prod")]);
+        aws.org.add("222222222222", "ACTIVE", &[("env", "dev")]);
+        aws.org.add("444444444444", "SUSPENDED", &[]);
+        aws
+    }
+
+    fn config() -> OrgQueryResourceModel {
+        OrgQueryResourceModel {
+            statuses: Some(BTreeSet::from(["ACTIVE".into(), "SUSPENDED".into()])),
+            include_management_account: Some(false),
+            destination: Some(DestinationModel { bucket: BUCKET.into(), key: KEY.into(), format: None }),
+            ..OrgQueryResourceModel::default()
+        }
+    }
+
+    async fn create(r: &OrgQueryResource) -> Result<OrgQueryResourceModel, Diagnostics> {
+        Resource::create(r, &Ctx::default(), config(), &mut Diagnostics::new()).await
+    }
+
+    async fn read(r: &OrgQueryResource, m: OrgQueryResourceModel) -> Option<OrgQueryResourceModel> {
+        Resource::read(r, &Ctx::default(), m, &mut Diagnostics::new()).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn create_writes_the_inventory_and_describes_it() {
+        let aws = organization();
+        let m = create(&OrgQueryResource::new(aws.provider_data())).await.unwrap();
+
+        let stored = aws.store.object(BUCKET, KEY).expect("object written");
+        assert_eq!(stored.content_type, "text/csv");
+        let body = String::from_utf8(stored.object.body.clone()).unwrap();
+        let ids: Vec<&str> = body.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+        assert_eq!(ids, ["222222222222", "333333333333", "444444444444"], "members only, sorted");
+        assert!(body.lines().nth(2).unwrap().ends_with(",ACTIVE,CREATED,2024-01-01T00:00:00Z,env=prod,/"), "{body}");
+        assert_eq!(m.fingerprint, Some(fingerprint(&stored.object.body)));
+        assert_eq!(m.account_ids.as_deref(), Some(&ids.iter().map(|s| s.to_string()).collect::<Vec<_>>()[..]));
+        assert_eq!(m.account_count, Some(3));
+        assert_eq!(m.id.as_deref(), Some("cima-data/inventory/accounts.csv"));
+        assert_eq!((m.organization_id.as_deref(), m.root_id.as_deref()), (Some(ORGANIZATION), Some(ROOT)));
+        assert_eq!(m.destination.as_ref().unwrap().format.as_deref(), Some("csv"), "the default, written out");
+        assert_eq!(m.recursive, Some(true));
+
+        // The query, defaults filled in, travels with the object, for import.
+        let q: Filters = serde_json::from_str(&stored.object.metadata[META_QUERY]).unwrap();
+        assert_eq!(q, Filters { recursive: Some(true), ..config().filters() });
+        assert_eq!(stored.object.metadata[META_FORMAT], "csv");
+    }
+
+    #[tokio::test]
+    async fn read_follows_the_object() {
+        let aws = organization();
+        let r = OrgQueryResource::new(aws.provider_data());
+        let m = create(&r).await.unwrap();
+        assert_eq!(read(&r, m.clone()).await.as_ref(), Some(&m), "unchanged");
+
+        aws.store.objects().get_mut(&(BUCKET.to_owned(), KEY.to_owned())).unwrap().object.body = b"edited".to_vec();
+        let edited = read(&r, m.clone()).await.unwrap();
+        assert_eq!(edited.fingerprint, Some(fingerprint(b"edited")));
+        assert_eq!(OrgQueryResourceModel { fingerprint: m.fingerprint.clone(), ..edited }, m, "only the fingerprint");
+
+        aws.store.objects().clear();
+        assert_eq!(read(&r, m).await, None, "gone: Terraform plans a create");
+    }
+
+    #[tokio::test]
+    async fn plan_notices_a_changed_organization() {
+        let aws = organization();
+        let r = OrgQueryResource::new(aws.provider_data());
+        let m = create(&r).await.unwrap();
+        let plan = |prior: OrgQueryResourceModel| {
+            let r = &r;
+            async move {
+                let mut changes = PlanChanges::default();
+                Resource::modify_plan(r, &Ctx::default(), Some(&prior), &config(), &mut changes).await.unwrap();
+                changes.unknown
+            }
+        };
+        assert!(plan(m.clone()).await.is_empty());
+        aws.org.add("555555555555", "ACTIVE", &[]);
+        assert_eq!(plan(m).await, ["fingerprint", "account_ids", "account_count", "accounts"]);
+    }
+
+    #[tokio::test]
+    async fn an_import_reads_its_query_from_the_object() {
+        let aws = organization();
+        let r = OrgQueryResource::new(aws.provider_data());
+        let m = create(&r).await.unwrap();
+        let imported =
+            Resource::import(&r, &Ctx::default(), "s3://cima-data/inventory/accounts.csv", &mut Diagnostics::new())
+                .await
+                .unwrap();
+        assert_eq!(read(&r, imported).await.as_ref(), Some(&m), "the SUSPENDED filter came back from the metadata");
+    }
+
+    #[tokio::test]
+    async fn update_rewrites_and_delete_removes_the_object() {
+        let aws = organization();
+        let r = OrgQueryResource::new(aws.provider_data());
+        let m = create(&r).await.unwrap();
+        aws.org.add("555555555555", "ACTIVE", &[]);
+        let updated = Resource::update(&r, &Ctx::default(), m, config(), &mut Diagnostics::new()).await.unwrap();
+        assert_eq!(updated.account_count, Some(4));
+        assert_eq!(updated.fingerprint, Some(fingerprint(&aws.store.object(BUCKET, KEY).unwrap().object.body)));
+        Resource::delete(&r, &Ctx::default(), updated, &mut Diagnostics::new()).await.unwrap();
+        assert!(aws.store.objects().is_empty());
+    }
+
+    #[tokio::test]
+    async fn aws_errors_name_the_call() {
+        let aws = organization();
+        aws.store.ops.fail("PutObject", "AccessDenied");
+        let r = OrgQueryResource::new(aws.provider_data());
+        let err = create(&r).await.unwrap_err();
+        let d = err.iter().next().unwrap();
+        assert_eq!(d.summary, "Cannot write the inventory");
+        assert!(d.detail.starts_with("S3 PutObject s3://cima-data/inventory/accounts.csv: AccessDenied"), "{d}");
+
+        aws.org.ops.fail("ListAccountsForParent", "TooManyRequestsException");
+        let err = create(&r).await.unwrap_err();
+        let d = err.iter().next().unwrap();
+        assert_eq!(d.summary, "Cannot query the organization");
+        assert!(d.detail.contains("ListAccountsForParent"), "{d}");
+    }
 
     #[test]
     fn bucket_names_follow_s3_rules() {
