@@ -21,6 +21,15 @@ use crate::config::{Configured, ProviderData};
 /// Bound on one account's whole read, so a hung account cannot hold the plan forever.
 const ACCOUNT_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// Why one account's cases could not be read: its `account_errors` message.
+#[derive(Debug, thiserror::Error)]
+enum AccountError {
+    #[error(transparent)]
+    Support(#[from] support::SupportError),
+    #[error("timed out after {} s", .0.as_secs())]
+    TimedOut(Duration),
+}
+
 /// Fields in the schema's (sorted) order: the result is then written to msgpack as serde walks
 /// it, `cases` included, without holding any of it back to reorder.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -343,8 +352,8 @@ impl DataSource for CasesDataSource {
                         let api = c.aws.support(who).await;
                         let read = support::read_cases(api.as_ref(), query, with_comms);
                         match tokio::time::timeout(ACCOUNT_TIMEOUT, read).await {
-                            Ok(r) => r.map_err(|e| e.to_string()),
-                            Err(_) => Err(format!("timed out after {} s", ACCOUNT_TIMEOUT.as_secs())),
+                            Ok(r) => r.map_err(AccountError::from),
+                            Err(_) => Err(AccountError::TimedOut(ACCOUNT_TIMEOUT)),
                         }
                     }
                 })
@@ -387,7 +396,7 @@ impl DataSource for CasesDataSource {
                             last_communication_time: k.last_communication_time,
                         }),
                 ),
-                Err(message) => errors.push(AccountErrorModel { account_id: account, message }),
+                Err(e) => errors.push(AccountErrorModel { account_id: account, message: e.to_string() }),
             }
         }
         errors.sort_by(|a, b| a.account_id.cmp(&b.account_id));
@@ -624,6 +633,11 @@ mod tests {
             panic!("a data source's schema is an object type")
         };
         assert_eq!(fields, attributes.keys().map(String::as_str).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_timed_out_account_says_how_long_it_was_given() {
+        assert_eq!(AccountError::TimedOut(ACCOUNT_TIMEOUT).to_string(), "timed out after 300 s");
     }
 
     #[test]
