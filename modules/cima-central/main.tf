@@ -26,7 +26,7 @@ locals {
   results_prefix = "athena-results"
 
   # AWS Support only emits its events in us-east-1, so the enriched events go to the default bus of
-  # the case's account there (issue 5, DESIGN.md section 2); this is a property of the service, not a
+  # the case's account there (ARCHITECTURE.md, "The case pipeline"); this is a property of the service, not a
   # deployment choice.
   support_region = "us-east-1"
 }
