@@ -1,9 +1,8 @@
 //! One account's reads: the role is assumed once, then each service the question names is read
 //! (every list call paged to the end, at most `MAX_PAGES` pages) and filtered. Items are small
 //! JSON objects with the same core fields for every service: `service`, `type`, `id`, `region`,
-//! `created`, `tags`, plus what is specific to the service.
-
-use std::collections::BTreeMap;
+//! `created`, `tags`, plus what is specific to the service. Calls made per resource (tags, a
+//! bucket's location) run a few at a time, the items keeping the listing's order.
 
 use aws_credential_types::provider::ProvideCredentials as _;
 use aws_smithy_types::date_time::Format;
@@ -12,14 +11,19 @@ use aws_types::SdkConfig;
 use aws_types::region::Region;
 use cima_core::sessions::AccountSessions;
 use cima_core::support::{CaseQuery, SUPPORT_REGION, SdkSupport, SupportError};
+use futures::{StreamExt as _, TryStreamExt as _};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::parse::{IamEntity, Parsed, Service, TagFilter};
+use crate::parse::{Filters, IamEntity, Parsed, Service, TagFilter};
 
 /// A bound on every pager: a server that keeps answering with new tokens cannot keep us forever.
 const MAX_PAGES: usize = 1000;
+/// Per-resource calls (tags, a bucket's location) in flight at once, per service and account.
+/// The accounts already run in parallel, and IAM and Lambda throttle these calls per account:
+/// a few at a time shortens a tag question without inviting throttling errors.
+const RESOURCE_READS_AT_ONCE: usize = 4;
 
 /// What one account gave: the items found, and the services that failed in it.
 #[derive(Debug, Default)]
@@ -223,7 +227,6 @@ async fn ec2(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> 
 
 async fn s3(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> {
     let client = aws_sdk_s3::Client::new(base);
-    let f = &parsed.filters;
     let mut buckets = Vec::new();
     let mut pages = client.list_buckets().max_buckets(1000).into_paginator().send();
     for _ in 0..MAX_PAGES {
@@ -231,58 +234,65 @@ async fn s3(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> 
         let page = page.map_err(|e| ReadError::call("ListBuckets", &e))?;
         buckets.extend(page.buckets().iter().cloned());
     }
-    let mut items = Vec::new();
-    for b in buckets {
-        let name = b.name().unwrap_or_default().to_owned();
-        let mut region = b.bucket_region().map(str::to_owned);
-        // Location and tags cost a call per bucket: only when the question filters on them.
-        if f.region.is_some() && region.is_none() {
-            let loc = client
-                .get_bucket_location()
-                .bucket(&name)
-                .send()
-                .await
-                .map_err(|e| ReadError::call("GetBucketLocation", &e))?;
-            region = Some(match loc.location_constraint().map(|c| c.as_str()) {
-                None | Some("") => "us-east-1".to_owned(),
-                Some("EU") => "eu-west-1".to_owned(),
-                Some(other) => other.to_owned(),
-            });
-        }
-        if let (Some(want), Some(have)) = (&f.region, &region)
-            && want != have
-        {
-            continue;
-        }
-        let mut tags = Value::Null;
-        if let Some(tag) = &f.tag {
-            let regional = region.as_deref().map_or_else(
-                || client.clone(),
-                |r| aws_sdk_s3::Client::new(&base.clone().into_builder().region(Region::new(r.to_owned())).build()),
-            );
-            tags = match regional.get_bucket_tagging().bucket(&name).send().await {
-                Ok(out) => tags_value(out.tag_set().iter().map(|t| (t.key().to_owned(), t.value().to_owned()))),
-                Err(e) if e.code() == Some("NoSuchTagSet") => json!({}),
-                Err(e) => return Err(ReadError::call("GetBucketTagging", &e)),
-            };
-            if !tag_matches(&tags, tag) {
-                continue;
-            }
-        }
-        let mut item = json!({
-            "service": "s3",
-            "type": "bucket",
-            "id": name,
-            "name": name,
-            "region": region,
-            "created": dt(b.creation_date()),
+    let (client, f) = (&client, &parsed.filters);
+    each_resource(buckets, move |b| bucket(client, base, b, f)).await
+}
+
+/// One bucket as an item, or `None` when the region or tag filter leaves it out. Location and
+/// tags cost a call per bucket: only made when the question filters on them.
+async fn bucket(
+    client: &aws_sdk_s3::Client,
+    base: &SdkConfig,
+    b: aws_sdk_s3::types::Bucket,
+    f: &Filters,
+) -> Result<Option<Value>, ReadError> {
+    let name = b.name().unwrap_or_default().to_owned();
+    let mut region = b.bucket_region().map(str::to_owned);
+    if f.region.is_some() && region.is_none() {
+        let loc = client
+            .get_bucket_location()
+            .bucket(&name)
+            .send()
+            .await
+            .map_err(|e| ReadError::call("GetBucketLocation", &e))?;
+        region = Some(match loc.location_constraint().map(|c| c.as_str()) {
+            None | Some("") => "us-east-1".to_owned(),
+            Some("EU") => "eu-west-1".to_owned(),
+            Some(other) => other.to_owned(),
         });
-        if !tags.is_null() {
-            item["tags"] = tags;
-        }
-        items.push(item);
     }
-    Ok(items)
+    if let (Some(want), Some(have)) = (&f.region, &region)
+        && want != have
+    {
+        return Ok(None);
+    }
+    let mut tags = Value::Null;
+    if let Some(tag) = &f.tag {
+        let regional = region.as_deref().map_or_else(
+            || client.clone(),
+            |r| aws_sdk_s3::Client::new(&base.clone().into_builder().region(Region::new(r.to_owned())).build()),
+        );
+        tags = match regional.get_bucket_tagging().bucket(&name).send().await {
+            Ok(out) => tags_value(out.tag_set().iter().map(|t| (t.key().to_owned(), t.value().to_owned()))),
+            Err(e) if e.code() == Some("NoSuchTagSet") => json!({}),
+            Err(e) => return Err(ReadError::call("GetBucketTagging", &e)),
+        };
+        if !tag_matches(&tags, tag) {
+            return Ok(None);
+        }
+    }
+    let mut item = json!({
+        "service": "s3",
+        "type": "bucket",
+        "id": name,
+        "name": name,
+        "region": region,
+        "created": dt(b.creation_date()),
+    });
+    if !tags.is_null() {
+        item["tags"] = tags;
+    }
+    Ok(Some(item))
 }
 
 async fn rds(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> {
@@ -329,34 +339,30 @@ async fn rds(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> 
 async fn lambda(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> {
     let client = aws_sdk_lambda::Client::new(cfg);
     let region = region_of(cfg);
+    let mut functions = Vec::new();
     let mut pages = client.list_functions().into_paginator().send();
-    let mut items = Vec::new();
     for _ in 0..MAX_PAGES {
         let Some(page) = pages.next().await else { break };
         let page = page.map_err(|e| ReadError::call("ListFunctions", &e))?;
-        for func in page.functions() {
-            let mut item = json!({
-                "service": "lambda",
-                "type": "function",
-                "id": func.function_name(),
-                "arn": func.function_arn(),
-                "region": region,
-                "runtime": func.runtime().map(|r| r.as_str()),
-                "created": func.last_modified().map(lambda_time),
-            });
-            if let Some(tag) = &parsed.filters.tag {
-                let arn = func.function_arn().unwrap_or_default();
-                let out = client.list_tags().resource(arn).send().await.map_err(|e| ReadError::call("ListTags", &e))?;
-                let tags = tags_value(out.tags().cloned().unwrap_or_default().into_iter().collect::<BTreeMap<_, _>>());
-                if !tag_matches(&tags, tag) {
-                    continue;
-                }
-                item["tags"] = tags;
-            }
-            items.push(item);
-        }
+        functions.extend(page.functions().iter().cloned());
     }
-    Ok(items)
+    let (client, region, f) = (&client, region.as_str(), &parsed.filters);
+    each_resource(functions, move |func| async move {
+        let item = json!({
+            "service": "lambda",
+            "type": "function",
+            "id": func.function_name(),
+            "arn": func.function_arn(),
+            "region": region,
+            "runtime": func.runtime().map(|r| r.as_str()),
+            "created": func.last_modified().map(lambda_time),
+        });
+        let Some(tag) = &f.tag else { return Ok(Some(item)) };
+        let arn = func.function_arn().unwrap_or_default();
+        let out = client.list_tags().resource(arn).send().await.map_err(|e| ReadError::call("ListTags", &e))?;
+        Ok(with_tags(item, out.tags().cloned().unwrap_or_default(), tag))
+    })
+    .await
 }
 
 async fn iam(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> {
@@ -364,60 +370,83 @@ async fn iam(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError>
     let f = &parsed.filters;
     let mut items = Vec::new();
     if f.iam_entity != Some(IamEntity::User) {
+        let mut roles = Vec::new();
         let mut pages = client.list_roles().into_paginator().send();
         for _ in 0..MAX_PAGES {
             let Some(page) = pages.next().await else { break };
             let page = page.map_err(|e| ReadError::call("ListRoles", &e))?;
-            for r in page.roles() {
-                let mut item = json!({
+            roles.extend(page.roles().iter().cloned());
+        }
+        let client = &client;
+        items.extend(
+            each_resource(roles, move |r| async move {
+                let item = json!({
                     "service": "iam", "type": "role", "id": r.role_name(), "arn": r.arn(), "path": r.path(),
                     "created": dt(Some(r.create_date())),
                 });
-                if let Some(tag) = &f.tag {
-                    let out = client
-                        .list_role_tags()
-                        .role_name(r.role_name())
-                        .send()
-                        .await
-                        .map_err(|e| ReadError::call("ListRoleTags", &e))?;
-                    let tags = tags_value(out.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())));
-                    if !tag_matches(&tags, tag) {
-                        continue;
-                    }
-                    item["tags"] = tags;
-                }
-                items.push(item);
-            }
-        }
+                let Some(tag) = &f.tag else { return Ok(Some(item)) };
+                let out = client
+                    .list_role_tags()
+                    .role_name(r.role_name())
+                    .send()
+                    .await
+                    .map_err(|e| ReadError::call("ListRoleTags", &e))?;
+                Ok(with_tags(item, out.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())), tag))
+            })
+            .await?,
+        );
     }
     if f.iam_entity != Some(IamEntity::Role) {
+        let mut users = Vec::new();
         let mut pages = client.list_users().into_paginator().send();
         for _ in 0..MAX_PAGES {
             let Some(page) = pages.next().await else { break };
             let page = page.map_err(|e| ReadError::call("ListUsers", &e))?;
-            for u in page.users() {
-                let mut item = json!({
+            users.extend(page.users().iter().cloned());
+        }
+        let client = &client;
+        items.extend(
+            each_resource(users, move |u| async move {
+                let item = json!({
                     "service": "iam", "type": "user", "id": u.user_name(), "arn": u.arn(), "path": u.path(),
                     "created": dt(Some(u.create_date())),
                 });
-                if let Some(tag) = &f.tag {
-                    let out = client
-                        .list_user_tags()
-                        .user_name(u.user_name())
-                        .send()
-                        .await
-                        .map_err(|e| ReadError::call("ListUserTags", &e))?;
-                    let tags = tags_value(out.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())));
-                    if !tag_matches(&tags, tag) {
-                        continue;
-                    }
-                    item["tags"] = tags;
-                }
-                items.push(item);
-            }
-        }
+                let Some(tag) = &f.tag else { return Ok(Some(item)) };
+                let out = client
+                    .list_user_tags()
+                    .user_name(u.user_name())
+                    .send()
+                    .await
+                    .map_err(|e| ReadError::call("ListUserTags", &e))?;
+                Ok(with_tags(item, out.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())), tag))
+            })
+            .await?,
+        );
     }
     Ok(items)
+}
+
+/// `item` with its `tags`, or `None` when they do not match `filter`.
+fn with_tags(mut item: Value, tags: impl IntoIterator<Item = (String, String)>, filter: &TagFilter) -> Option<Value> {
+    let tags = tags_value(tags);
+    if !tag_matches(&tags, filter) {
+        return None;
+    }
+    item["tags"] = tags;
+    Some(item)
+}
+
+/// Turns each resource into an item (`None`: a filter leaves it out) with at most
+/// [`RESOURCE_READS_AT_ONCE`] in flight, keeping the resources' order; the first failure in that
+/// order fails the service, as a sequential read would.
+async fn each_resource<T, F, Fut>(resources: Vec<T>, item: F) -> Result<Vec<Value>, ReadError>
+where
+    F: FnMut(T) -> Fut,
+    Fut: Future<Output = Result<Option<Value>, ReadError>>,
+{
+    let items: Vec<Option<Value>> =
+        futures::stream::iter(resources).map(item).buffered(RESOURCE_READS_AT_ONCE).try_collect().await?;
+    Ok(items.into_iter().flatten().collect())
 }
 
 async fn support(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> {
@@ -476,6 +505,34 @@ mod tests {
         let call = ReadError::Call { operation: "ListTags", message: "AccessDeniedException: no".into() };
         assert_eq!(call.to_string(), "ListTags: AccessDeniedException: no");
         assert_eq!(AccountError::NoCredentials.to_string(), "no credentials provider");
+    }
+
+    #[tokio::test]
+    async fn resources_are_read_a_few_at_a_time_in_order() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (in_flight, peak) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let read = |fail: Option<usize>| {
+            let (in_flight, peak) = (&in_flight, &peak);
+            each_resource((0..20).collect(), move |i: usize| async move {
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                // Later resources finish first.
+                for _ in 0..(20 - i) {
+                    tokio::task::yield_now().await;
+                }
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                if fail.is_some_and(|f| i >= f) {
+                    return Err(ReadError::Call { operation: "ListRoleTags", message: format!("role {i}") });
+                }
+                Ok((!i.is_multiple_of(3)).then(|| json!(i)))
+            })
+        };
+        let items = read(None).await.expect("no failure");
+        let want: Vec<Value> = (0..20usize).filter(|i| !i.is_multiple_of(3)).map(|i| json!(i)).collect();
+        assert_eq!(items, want);
+        assert!((2..=RESOURCE_READS_AT_ONCE).contains(&peak.load(Ordering::SeqCst)), "{peak:?}");
+        let err = read(Some(7)).await.expect_err("a failure");
+        assert_eq!(err.to_string(), "ListRoleTags: role 7");
     }
 
     #[test]
