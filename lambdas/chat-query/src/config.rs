@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-pub const DEFAULT_QUERY_ROLE: &str = "ChatSystemReadOnlyRole";
+use cima_core::contract::DEFAULT_QUERY_ROLE;
+
 pub const DEFAULT_MAX_CONCURRENCY: usize = 64;
 pub const DEFAULT_HISTORY_TTL_DAYS: i64 = 30;
 /// Bedrock must answer within this, or the deterministic parser answers instead.
