@@ -30,7 +30,7 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
 /// strings. Old state files depend on that.
 pub fn decode_with(bytes: &[u8], ty: &Type, options: DecodeOptions) -> Result<Value, ValueError> {
     let root = AttributePath::root();
-    let tree = jsontext::parse(bytes).map_err(|m| ValueError::json_at(&root, m))?;
+    let tree = jsontext::parse(bytes).map_err(|e| ValueError::json_at(&root, e.to_string()))?;
     from_tree(&tree, ty, &mut AttributePath::root(), options)
 }
 
@@ -69,7 +69,7 @@ fn from_tree(j: &Json, ty: &Type, path: &mut AttributePath, options: DecodeOptio
                 return Err(ValueError::json_at(path, "a dynamic value needs both \"value\" and \"type\""));
             };
             let concrete =
-                Type::from_json_tree(type_json).map_err(|m| ValueError::json_at(path, format!("bad type: {m}")))?;
+                Type::from_json_tree(type_json).map_err(|e| ValueError::json_at(path, format!("bad type: {e}")))?;
             from_tree(value, &concrete, path, options)
         }
         Type::String => match j {

@@ -33,11 +33,19 @@ impl Json {
     }
 }
 
+/// Why a document is not JSON, and where.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{what} at byte {at}")]
+pub(crate) struct SyntaxError {
+    pub(crate) what: String,
+    pub(crate) at: usize,
+}
+
 /// Deep enough for any real schema, shallow enough that recursion cannot exhaust the stack.
 const MAX_DEPTH: usize = 256;
 
-/// Parses a complete JSON document; the error is a human message with a byte offset.
-pub(crate) fn parse(src: &[u8]) -> Result<Json, String> {
+/// Parses a complete JSON document.
+pub(crate) fn parse(src: &[u8]) -> Result<Json, SyntaxError> {
     let mut p = Parser { src, pos: 0, depth: 0 };
     p.skip_ws();
     let v = p.value()?;
@@ -55,8 +63,8 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn err(&self, msg: &str) -> String {
-        format!("{msg} at byte {}", self.pos)
+    fn err(&self, what: &str) -> SyntaxError {
+        SyntaxError { what: what.to_owned(), at: self.pos }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -69,7 +77,7 @@ impl Parser<'_> {
         }
     }
 
-    fn literal(&mut self, word: &str, v: Json) -> Result<Json, String> {
+    fn literal(&mut self, word: &str, v: Json) -> Result<Json, SyntaxError> {
         if self.src[self.pos..].starts_with(word.as_bytes()) {
             self.pos += word.len();
             Ok(v)
@@ -78,7 +86,7 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self) -> Result<Json, String> {
+    fn value(&mut self) -> Result<Json, SyntaxError> {
         match self.peek() {
             None => Err(self.err("unexpected end of input")),
             Some(b'n') => self.literal("null", Json::Null),
@@ -92,7 +100,7 @@ impl Parser<'_> {
         }
     }
 
-    fn nested(&mut self, f: fn(&mut Self) -> Result<Json, String>) -> Result<Json, String> {
+    fn nested(&mut self, f: fn(&mut Self) -> Result<Json, SyntaxError>) -> Result<Json, SyntaxError> {
         if self.depth >= MAX_DEPTH {
             return Err(self.err("nesting too deep"));
         }
@@ -110,7 +118,7 @@ impl Parser<'_> {
         self.pos - start
     }
 
-    fn number(&mut self) -> Result<Json, String> {
+    fn number(&mut self) -> Result<Json, SyntaxError> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
@@ -142,7 +150,7 @@ impl Parser<'_> {
         Ok(Json::Number(text))
     }
 
-    fn string(&mut self) -> Result<String, String> {
+    fn string(&mut self) -> Result<String, SyntaxError> {
         let start = self.pos;
         self.pos += 1;
         let mut escaped = false;
@@ -163,7 +171,7 @@ impl Parser<'_> {
         self.pos += 1;
         let raw = &self.src[start..self.pos];
         if escaped {
-            serde_json::from_slice::<String>(raw).map_err(|e| format!("invalid string: {e}"))
+            serde_json::from_slice::<String>(raw).map_err(|e| self.err(&format!("invalid string: {e}")))
         } else {
             std::str::from_utf8(&raw[1..raw.len() - 1])
                 .map(str::to_owned)
@@ -171,7 +179,7 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self) -> Result<Json, String> {
+    fn array(&mut self) -> Result<Json, SyntaxError> {
         self.pos += 1;
         let mut items = Vec::new();
         self.skip_ws();
@@ -194,7 +202,7 @@ impl Parser<'_> {
         }
     }
 
-    fn object(&mut self) -> Result<Json, String> {
+    fn object(&mut self) -> Result<Json, SyntaxError> {
         self.pos += 1;
         let mut members: Vec<(String, Json)> = Vec::new();
         self.skip_ws();

@@ -151,24 +151,24 @@ impl Type {
     /// Parses cty's JSON type encoding.
     pub fn from_json(bytes: &[u8]) -> Result<Type, ValueError> {
         let root = AttributePath::root();
-        let tree = jsontext::parse(bytes).map_err(|m| ValueError::json_at(&root, m))?;
-        Type::from_json_tree(&tree).map_err(|m| ValueError::json_at(&root, format!("bad type: {m}")))
+        let tree = jsontext::parse(bytes).map_err(|e| ValueError::json_at(&root, e.to_string()))?;
+        Type::from_json_tree(&tree).map_err(|e| ValueError::json_at(&root, format!("bad type: {e}")))
     }
 
-    pub(crate) fn from_json_tree(j: &Json) -> Result<Type, String> {
+    pub(crate) fn from_json_tree(j: &Json) -> Result<Type, TypeJsonError> {
         match j {
             Json::String(s) => match s.as_str() {
                 "string" => Ok(Type::String),
                 "number" => Ok(Type::Number),
                 "bool" => Ok(Type::Bool),
                 "dynamic" => Ok(Type::Dynamic),
-                other => Err(format!("unsupported primitive type {other:?}")),
+                other => Err(TypeJsonError::Primitive(other.to_owned())),
             },
             Json::Array(items) => {
                 let Some(Json::String(kind)) = items.first() else {
-                    return Err("a complex type must start with its kind as a string".into());
+                    return Err(TypeJsonError::NoKind);
                 };
-                let arity_err = || format!("wrong number of elements for a {kind} type");
+                let arity_err = || TypeJsonError::Arity(kind.clone());
                 match kind.as_str() {
                     "list" | "set" | "map" => {
                         let [_, elem] = items.as_slice() else {
@@ -188,7 +188,7 @@ impl Type {
                             _ => return Err(arity_err()),
                         };
                         let Json::Object(members) = attrs else {
-                            return Err("object attributes must be a JSON object".into());
+                            return Err(TypeJsonError::Shape("object attributes must be a JSON object"));
                         };
                         let mut attributes = BTreeMap::new();
                         for (name, t) in members {
@@ -197,14 +197,14 @@ impl Type {
                         let mut optional = BTreeSet::new();
                         if let Some(opt) = opt {
                             let Json::Array(names) = opt else {
-                                return Err("optional attributes must be an array".into());
+                                return Err(TypeJsonError::Shape("optional attributes must be an array"));
                             };
                             for n in names {
                                 let Json::String(n) = n else {
-                                    return Err("optional attribute names must be strings".into());
+                                    return Err(TypeJsonError::Shape("optional attribute names must be strings"));
                                 };
                                 if !attributes.contains_key(n) {
-                                    return Err(format!("optional attribute {n:?} is not declared"));
+                                    return Err(TypeJsonError::UndeclaredOptional(n.clone()));
                                 }
                                 optional.insert(n.clone());
                             }
@@ -213,16 +213,35 @@ impl Type {
                     }
                     "tuple" => {
                         let [_, Json::Array(elems)] = items.as_slice() else {
-                            return Err("a tuple type is [\"tuple\", [types...]]".into());
+                            return Err(TypeJsonError::Shape("a tuple type is [\"tuple\", [types...]]"));
                         };
                         elems.iter().map(Type::from_json_tree).collect::<Result<_, _>>().map(Type::Tuple)
                     }
-                    other => Err(format!("unsupported type kind {other:?}")),
+                    other => Err(TypeJsonError::Kind(other.to_owned())),
                 }
             }
-            other => Err(format!("a type cannot be a JSON {}", other.kind())),
+            other => Err(TypeJsonError::NotAType(other.kind())),
         }
     }
+}
+
+/// Why a JSON document is not a cty type.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum TypeJsonError {
+    #[error("unsupported primitive type {0:?}")]
+    Primitive(String),
+    #[error("a complex type must start with its kind as a string")]
+    NoKind,
+    #[error("wrong number of elements for a {0} type")]
+    Arity(String),
+    #[error("unsupported type kind {0:?}")]
+    Kind(String),
+    #[error("optional attribute {0:?} is not declared")]
+    UndeclaredOptional(String),
+    #[error("a type cannot be a JSON {0}")]
+    NotAType(&'static str),
+    #[error("{0}")]
+    Shape(&'static str),
 }
 
 fn write_collection(out: &mut Vec<u8>, kind: &str, elem: &Type) {
