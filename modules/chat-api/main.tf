@@ -181,7 +181,7 @@ resource "aws_apigatewayv2_authorizer" "cognito" {
 
   jwt_configuration {
     issuer   = "https://${aws_cognito_user_pool.this.endpoint}"
-    audience = [aws_cognito_user_pool_client.this.id]
+    audience = concat([aws_cognito_user_pool_client.this.id], var.extra_jwt_audiences)
   }
 }
 

@@ -8,6 +8,16 @@ output "api_id" {
   value       = aws_apigatewayv2_api.this.id
 }
 
+output "api_execution_arn" {
+  description = "Execution ARN of the HTTP API (Lambda permissions of further routes scope their source_arn under it)."
+  value       = aws_apigatewayv2_api.this.execution_arn
+}
+
+output "authorizer_id" {
+  description = "Id of the Cognito JWT authorizer, for further routes on the API (the console's)."
+  value       = aws_apigatewayv2_authorizer.cognito.id
+}
+
 output "user_pool_id" {
   description = "Id of the Cognito user pool (administrators create the users)."
   value       = aws_cognito_user_pool.this.id

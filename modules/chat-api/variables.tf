@@ -55,6 +55,17 @@ variable "cors_allowed_origins" {
   }
 }
 
+variable "extra_jwt_audiences" {
+  description = "Further app client ids of the user pool whose tokens the JWT authorizer accepts, besides this module's client (e.g. the console's client_id)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.extra_jwt_audiences : can(regex("^[A-Za-z0-9_-]{1,128}$", a))])
+    error_message = "extra_jwt_audiences must be app client ids."
+  }
+}
+
 variable "throttling_rate_limit" {
   description = "Steady-state requests per second the API's default route settings allow."
   type        = number

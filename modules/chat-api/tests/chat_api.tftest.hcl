@@ -163,3 +163,34 @@ run "threat_protection_needs_plus" {
     aws_cognito_user_pool.this,
   ]
 }
+
+run "extra_jwt_audiences" {
+  command = apply
+
+  variables {
+    cors_allowed_origins = ["https://d111111abcdef8.cloudfront.net"]
+    extra_jwt_audiences  = ["1example23456789abcdefghij"]
+  }
+
+  assert {
+    condition     = aws_apigatewayv2_authorizer.cognito.jwt_configuration[0].audience == toset([aws_cognito_user_pool_client.this.id, "1example23456789abcdefghij"])
+    error_message = "The authorizer accepts this module's client and the further clients given (the console's)."
+  }
+
+  assert {
+    condition     = output.authorizer_id == aws_apigatewayv2_authorizer.cognito.id && output.api_execution_arn == aws_apigatewayv2_api.this.execution_arn
+    error_message = "The authorizer id and execution ARN are outputs, for further routes on the API."
+  }
+}
+
+run "rejects_bad_audience" {
+  command = plan
+
+  variables {
+    extra_jwt_audiences = ["not a client id"]
+  }
+
+  expect_failures = [
+    var.extra_jwt_audiences,
+  ]
+}
