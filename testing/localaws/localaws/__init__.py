@@ -15,6 +15,7 @@ EXTENSIONS = (
     "localaws.ext_targets",
     "localaws.ext_events",
     "localaws.ext_support",
+    "localaws.ext_athena",
 )
 
 # Prefix of the control endpoints the extensions add; never a path AWS itself uses.
