@@ -16,6 +16,7 @@ EXTENSIONS = (
     "localaws.ext_events",
     "localaws.ext_support",
     "localaws.ext_athena",
+    "localaws.ext_cognito",
 )
 
 # Prefix of the control endpoints the extensions add; never a path AWS itself uses.
