@@ -2,8 +2,17 @@ locals {
   name_prefix = "${var.name_prefix}-${var.environment}"
 
   # Relative zip paths are relative to this directory, where `cargo xtask lambdas` writes target/.
-  enricher_zip_path   = startswith(var.enricher_zip_path, "/") ? var.enricher_zip_path : "${path.root}/${var.enricher_zip_path}"
-  chat_query_zip_path = startswith(var.chat_query_zip_path, "/") ? var.chat_query_zip_path : "${path.root}/${var.chat_query_zip_path}"
+  enricher_zip_path    = startswith(var.enricher_zip_path, "/") ? var.enricher_zip_path : "${path.root}/${var.enricher_zip_path}"
+  chat_query_zip_path  = startswith(var.chat_query_zip_path, "/") ? var.chat_query_zip_path : "${path.root}/${var.chat_query_zip_path}"
+  console_api_zip_path = startswith(var.console_api_zip_path, "/") ? var.console_api_zip_path : "${path.root}/${var.console_api_zip_path}"
+
+  # The console uses the chat API's user pool, HTTP API and authorizer, so it needs the chat API.
+  # The API then answers the console's origin (and the further origins given) and accepts the
+  # console's tokens. Only the console's routes and client depend on the API, never its
+  # distribution, so this stays acyclic.
+  enable_console            = var.enable_console && var.enable_chat_api
+  chat_cors_allowed_origins = concat(local.enable_console ? [module.console[0].origin] : [], var.chat_allowed_origins)
+  chat_extra_jwt_audiences  = local.enable_console ? [module.console[0].client_id] : []
 }
 
 ################################################################################
@@ -49,7 +58,8 @@ module "chat_api" {
   name_prefix          = "${local.name_prefix}-chat"
   lambda_zip_path      = local.chat_query_zip_path
   architectures        = var.lambda_architectures
-  cors_allowed_origins = var.chat_allowed_origins
+  cors_allowed_origins = local.chat_cors_allowed_origins
+  extra_jwt_audiences  = local.chat_extra_jwt_audiences
   query_role_name      = var.query_role_name
   bedrock_model_id     = var.bedrock_model_id
 
@@ -60,6 +70,45 @@ module "chat_api" {
   deletion_protection    = var.deletion_protection
   user_pool_tier         = var.cognito_user_pool_tier
   advanced_security_mode = var.cognito_advanced_security_mode
+
+  tags = var.tags
+}
+
+################################################################################
+# Console (optional; on the chat API): the page on CloudFront, its sign-in and its case routes
+################################################################################
+
+module "console" {
+  source = "./modules/console"
+  count  = local.enable_console ? 1 : 0
+
+  name_prefix           = local.name_prefix
+  assets_dir            = "${path.root}/web"
+  cognito_domain_prefix = coalesce(var.console_cognito_domain_prefix, "${local.name_prefix}-console-${var.central_account_id}")
+  extra_callback_urls   = var.console_extra_callback_urls
+  web_acl_arn           = var.console_web_acl_arn
+  cloudfront_log_bucket = var.console_cloudfront_log_bucket
+  access_log_bucket     = var.access_log_bucket
+  force_destroy         = var.force_destroy
+
+  # The chat API's user pool, HTTP API and JWT authorizer.
+  user_pool_id      = module.chat_api[0].user_pool_id
+  api_id            = module.chat_api[0].api_id
+  api_execution_arn = module.chat_api[0].api_execution_arn
+  api_endpoint      = module.chat_api[0].api_endpoint
+  authorizer_id     = module.chat_api[0].authorizer_id
+
+  # The case data the central pipeline keeps.
+  athena_workgroup_name = module.cima_central.athena_workgroup_name
+  glue_database_name    = module.cima_central.glue_database_name
+  cases_table           = module.cima_central.glue_table_name
+  data_bucket_arn       = module.cima_central.data_bucket_arn
+  kms_key_arn           = module.cima_central.kms_key_arn
+
+  lambda_zip_path     = local.console_api_zip_path
+  architectures       = var.lambda_architectures
+  enable_xray_tracing = var.enable_xray_tracing
+  log_retention_days  = var.log_retention_days
 
   tags = var.tags
 }

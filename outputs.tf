@@ -58,6 +58,21 @@ output "chat_user_pool_client_id" {
   value       = try(module.chat_api[0].user_pool_client_id, null)
 }
 
+output "console_url" {
+  description = "URL of the console (sign in with a user of chat_user_pool_id); null when the console is not deployed."
+  value       = try(module.console[0].url, null)
+}
+
+output "console_distribution_id" {
+  description = "CloudFront distribution serving the console; null when the console is not deployed."
+  value       = try(module.console[0].distribution_id, null)
+}
+
+output "console_bucket_name" {
+  description = "Bucket holding the console's page; null when the console is not deployed."
+  value       = try(module.console[0].bucket_name, null)
+}
+
 output "linked_account_ids" {
   description = "Accounts wired into the pipeline; empty when link_accounts is false."
   value       = try(module.cima_linked[0].account_ids, [])

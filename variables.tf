@@ -130,8 +130,19 @@ variable "chat_query_zip_path" {
   }
 }
 
+variable "console_api_zip_path" {
+  description = "console-api package; a relative path is relative to the repository root."
+  type        = string
+  default     = "target/lambda/console-api/bootstrap.zip"
+
+  validation {
+    condition     = endswith(var.console_api_zip_path, ".zip")
+    error_message = "console_api_zip_path must point at a .zip file."
+  }
+}
+
 variable "lambda_architectures" {
-  description = "Instruction set of both functions: [\"x86_64\"] or [\"arm64\"] (the zips must match)."
+  description = "Instruction set of every function: [\"x86_64\"] or [\"arm64\"] (the zips must match)."
   type        = list(string)
   default     = ["x86_64"]
 
@@ -153,7 +164,7 @@ variable "enricher_reserved_concurrency" {
 }
 
 variable "lambda_log_level" {
-  description = "RUST_LOG of both functions."
+  description = "RUST_LOG of the case enricher and chat-query."
   type        = string
   default     = "info"
 
@@ -164,7 +175,7 @@ variable "lambda_log_level" {
 }
 
 variable "enable_xray_tracing" {
-  description = "Active X-Ray tracing of both functions."
+  description = "Active X-Ray tracing of every function."
   type        = bool
   default     = false
 }
@@ -339,7 +350,7 @@ variable "enable_chat_api" {
 }
 
 variable "chat_allowed_origins" {
-  description = "Exact origins of the chat front end (CORS); \"*\" is refused."
+  description = "Exact origins the chat API's CORS allows besides the console's own (e.g. http://localhost:5173 to run the page locally); \"*\" is refused. Without the console, at least one is needed."
   type        = list(string)
   default     = []
 
@@ -386,4 +397,43 @@ variable "cognito_advanced_security_mode" {
     condition     = contains(["OFF", "AUDIT", "ENFORCED"], var.cognito_advanced_security_mode)
     error_message = "cognito_advanced_security_mode must be OFF, AUDIT or ENFORCED."
   }
+}
+
+################################################################################
+# Console
+################################################################################
+
+variable "enable_console" {
+  description = "Deploy the console (the page on CloudFront, its Cognito client and managed login domain, the console-api routes). It uses the chat API, so it is deployed only when enable_chat_api is true too."
+  type        = bool
+  default     = true
+}
+
+variable "console_cognito_domain_prefix" {
+  description = "Prefix of the console's managed login domain (<prefix>.auth.<region>.amazoncognito.com, unique in the region). Null: <name_prefix>-<environment>-console-<central_account_id>."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.console_cognito_domain_prefix == null || can(regex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", var.console_cognito_domain_prefix))
+    error_message = "console_cognito_domain_prefix must be 1 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen."
+  }
+}
+
+variable "console_extra_callback_urls" {
+  description = "Further sign-in callback and sign-out URLs of the console's client, to run the page locally (e.g. http://localhost:5173/; add its origin to chat_allowed_origins too)."
+  type        = list(string)
+  default     = []
+}
+
+variable "console_web_acl_arn" {
+  description = "WAFv2 web ACL (CLOUDFRONT scope, us-east-1) in front of the console's distribution (null: none)."
+  type        = string
+  default     = null
+}
+
+variable "console_cloudfront_log_bucket" {
+  description = "Domain name of the bucket (ACLs enabled) receiving the console distribution's standard logs, e.g. my-logs.s3.amazonaws.com (null: none)."
+  type        = string
+  default     = null
 }

@@ -1,4 +1,4 @@
-# dev: the CIMA central pipeline and chat API in the dev account.
+# dev: the CIMA central pipeline, chat API and console in the dev account.
 # Example values (account ids 111111111111 = management, 444444444444 dev, 555555555555 staging,
 # 666666666666 uat, 777777777777 prod; o-a1b2c3d4e5): replace them with your organization's.
 # Used as: terraform apply -var-file=environments/dev.tfvars
@@ -30,10 +30,15 @@ deletion_protection = false
 alarm_emails       = ["cima-dev-alerts@example.com"]
 enable_case_alerts = false
 
+# CORS: the root adds the console's origin; localhost runs the page locally.
 enable_chat_api                = true
-chat_allowed_origins           = ["https://chat.dev.example.com", "http://localhost:5173"]
+chat_allowed_origins           = ["http://localhost:5173"]
 cognito_user_pool_tier         = "ESSENTIALS"
 cognito_advanced_security_mode = "OFF"
+
+# The console: the page on CloudFront, managed login on the chat API's user pool, case routes.
+enable_console              = true
+console_extra_callback_urls = ["http://localhost:5173/"]
 
 tags = {
   CostCenter = "platform"

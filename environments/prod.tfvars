@@ -1,4 +1,4 @@
-# prod: the CIMA central pipeline and chat API in the prod account.
+# prod: the CIMA central pipeline, chat API and console in the prod account.
 # Example values (account ids 111111111111 = management, 444444444444 dev, 555555555555 staging,
 # 666666666666 uat, 777777777777 prod; o-a1b2c3d4e5): replace them with your organization's.
 # Used as: terraform apply -var-file=environments/prod.tfvars
@@ -38,10 +38,13 @@ alarm_emails       = ["cloud-ops@example.com", "support-leads@example.com"]
 enable_case_alerts = true
 
 enable_chat_api                = true
-chat_allowed_origins           = ["https://chat.example.com"]
+chat_allowed_origins           = [] # CORS: the console's origin only (the root adds it)
 cognito_user_pool_tier         = "PLUS"
 cognito_advanced_security_mode = "ENFORCED"
 bedrock_model_id               = "us.anthropic.claude-3-haiku-20240307-v1:0"
+
+# The console: the page on CloudFront, managed login on the chat API's user pool, case routes.
+enable_console = true
 
 tags = {
   CostCenter = "platform"

@@ -1,4 +1,4 @@
-# staging: the CIMA central pipeline and chat API in the staging account.
+# staging: the CIMA central pipeline, chat API and console in the staging account.
 # Example values (account ids 111111111111 = management, 444444444444 dev, 555555555555 staging,
 # 666666666666 uat, 777777777777 prod; o-a1b2c3d4e5): replace them with your organization's.
 # Used as: terraform apply -var-file=environments/staging.tfvars
@@ -31,9 +31,12 @@ alarm_emails       = ["cima-staging-alerts@example.com"]
 enable_case_alerts = true
 
 enable_chat_api                = true
-chat_allowed_origins           = ["https://chat.staging.example.com"]
+chat_allowed_origins           = [] # CORS: the console's origin only (the root adds it)
 cognito_user_pool_tier         = "PLUS"
 cognito_advanced_security_mode = "AUDIT"
+
+# The console: the page on CloudFront, managed login on the chat API's user pool, case routes.
+enable_console = true
 
 tags = {
   CostCenter = "platform"

@@ -30,7 +30,47 @@ mock_provider "aws" {
 
   mock_resource "aws_cognito_user_pool" {
     defaults = {
+      id       = "us-east-1_AbCdEfGhI"
       endpoint = "cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEfGhI"
+    }
+  }
+
+  # The console validates what it receives from the chat API and the central pipeline.
+  mock_resource "aws_apigatewayv2_api" {
+    defaults = {
+      id            = "a1b2c3d4e5"
+      api_endpoint  = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
+      execution_arn = "arn:aws:execute-api:us-east-1:777777777777:a1b2c3d4e5"
+    }
+  }
+
+  mock_resource "aws_apigatewayv2_authorizer" {
+    defaults = {
+      id = "abc123"
+    }
+  }
+
+  mock_resource "aws_s3_bucket" {
+    defaults = {
+      arn = "arn:aws:s3:::cima-mocked-bucket"
+    }
+  }
+
+  mock_resource "aws_kms_key" {
+    defaults = {
+      arn = "arn:aws:kms:us-east-1:777777777777:key/00000000-0000-0000-0000-000000000000"
+    }
+  }
+
+  mock_resource "aws_cloudfront_distribution" {
+    defaults = {
+      domain_name = "d111111abcdef8.cloudfront.net"
+    }
+  }
+
+  mock_resource "aws_cognito_user_pool_client" {
+    defaults = {
+      id = "1example23456789abcdefghij"
     }
   }
 
@@ -86,8 +126,9 @@ mock_provider "cima" {
 }
 
 variables {
-  enricher_zip_path   = "modules/cima-central/tests/fixtures/bootstrap.zip"
-  chat_query_zip_path = "modules/chat-api/tests/fixtures/bootstrap.zip"
+  enricher_zip_path    = "modules/cima-central/tests/fixtures/bootstrap.zip"
+  chat_query_zip_path  = "modules/chat-api/tests/fixtures/bootstrap.zip"
+  console_api_zip_path = "modules/console/tests/fixtures/bootstrap.zip"
 }
 
 run "environment" {
@@ -122,6 +163,16 @@ run "environment" {
     condition     = !var.enable_chat_api || output.chat_api_endpoint != null
     error_message = "The chat API's endpoint is an output when it is enabled."
   }
+
+  assert {
+    condition     = length(module.console) == (var.enable_console && var.enable_chat_api ? 1 : 0) && (length(module.console) == 0 || output.console_url == "https://d111111abcdef8.cloudfront.net/")
+    error_message = "The console follows its toggle (on the chat API) and its URL is an output."
+  }
+
+  assert {
+    condition     = length(module.console) == 0 || (local.chat_cors_allowed_origins == tolist(concat(["https://d111111abcdef8.cloudfront.net"], var.chat_allowed_origins)) && local.chat_extra_jwt_audiences == tolist(["1example23456789abcdefghij"]))
+    error_message = "The chat API's CORS allows the console's origin (and the further origins given), and its authorizer the console's client."
+  }
 }
 
 run "rejects_unknown_environment" {
@@ -152,5 +203,10 @@ run "without_linking_or_chat" {
   assert {
     condition     = output.chat_api_endpoint == null && length(output.linked_account_ids) == 0
     error_message = "Their outputs are null/empty when off."
+  }
+
+  assert {
+    condition     = length(module.console) == 0 && output.console_url == null
+    error_message = "Without the chat API there is no console, whatever enable_console says."
   }
 }
