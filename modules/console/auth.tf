@@ -29,6 +29,13 @@ resource "aws_cognito_user_pool_client" "this" {
     id_token      = "minutes"
     refresh_token = "hours"
   }
+
+  lifecycle {
+    precondition {
+      condition     = var.access_token_validity_minutes < var.refresh_token_validity_hours * 60
+      error_message = "access_token_validity_minutes must be shorter than refresh_token_validity_hours: Cognito refuses access and id tokens that outlive the refresh token."
+    }
+  }
 }
 
 resource "aws_cognito_user_pool_domain" "this" {

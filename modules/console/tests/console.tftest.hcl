@@ -383,6 +383,7 @@ run "rejects_bad_input" {
     web_acl_arn           = "arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/cima/0000"
     acm_certificate_arn   = "arn:aws:acm:eu-west-1:111111111111:certificate/0000"
     timeout               = 60
+    managed_login_version = 3
   }
 
   expect_failures = [
@@ -394,6 +395,7 @@ run "rejects_bad_input" {
     var.web_acl_arn,
     var.acm_certificate_arn,
     var.timeout,
+    var.managed_login_version,
   ]
 }
 
@@ -444,5 +446,18 @@ run "rejects_domain_without_certificate" {
 
   expect_failures = [
     aws_cloudfront_distribution.this,
+  ]
+}
+
+run "rejects_tokens_outliving_the_refresh_token" {
+  command = plan
+
+  variables {
+    access_token_validity_minutes = 180
+    refresh_token_validity_hours  = 2
+  }
+
+  expect_failures = [
+    aws_cognito_user_pool_client.this,
   ]
 }
