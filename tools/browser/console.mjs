@@ -15,7 +15,7 @@ import { Report, parseArgs } from './lib/report.mjs';
 
 export async function runSession(page, seen, blocked, report, opts) {
   const { url, user, password, out, question, xssSubject } = opts;
-  const signedIn = await report.check('signs in through the hosted UI', () => checks.signIn(page, { url, user, password }));
+  const signedIn = await report.check('signs in through the hosted UI', () => checks.signIn(page, { url, user, password, out }));
   if (!signedIn) return;
   await report.check('tokens are kept in memory only', () => checks.tokensInMemoryOnly(page));
   await report.check('tiles show numbers', () => checks.tilesShowNumbers(page, out));

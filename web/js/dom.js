@@ -49,12 +49,13 @@ export function text(v) {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-/** An instant as "2024-05-01 10:00 UTC": one zone for everyone on a call. */
-export function fmtTime(v) {
+/** An instant as "2024-05-01 10:00 UTC" (without the zone where a header names it): one zone for everyone on a call. */
+export function fmtTime(v, { zone = true } = {}) {
   if (!v) return DASH;
   const d = new Date(v);
   if (Number.isNaN(d.getTime())) return String(v);
-  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const t = d.toISOString().slice(0, 16).replace('T', ' ');
+  return zone ? `${t} UTC` : t;
 }
 
 export function fmtMinutes(v) {

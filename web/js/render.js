@@ -159,7 +159,7 @@ export function renderFirstResponse(firstResponse) {
       const breached = isNum(row.breaches) && row.breaches > 0;
       const slow = isNum(row.median_minutes) && isNum(row.target_minutes) && row.median_minutes > row.target_minutes;
       return h('tr', { class: breached ? 'breach' : null, 'data-severity': code },
-        h('th', { scope: 'row' }, severityBadge(code)),
+        h('th', { scope: 'row' }, severityName(code), h('span', { class: 'sub' }, code)),
         h('td', { class: 'n' }, fmtMinutes(row.target_minutes)),
         h('td', { class: ['n', slow && 'over'] }, fmtMinutes(row.median_minutes), slow ? h('span', { class: 'visually-hidden' }, ' (over target)') : null),
         h('td', { class: 'n' }, breached ? h('strong', {}, `⚠ ${fmtNum(row.breaches)}`) : fmtNum(row.breaches)));
@@ -243,8 +243,8 @@ export const CASE_COLUMNS = [
   ['account_name', 'Account'],
   ['ou_path', 'OU'],
   ['submitted_by', 'Submitted by'],
-  ['time_created', 'Opened'],
-  ['first_response_time', 'First response'],
+  ['time_created', 'Opened (UTC)'],
+  ['first_response_time', 'First response (UTC)'],
 ];
 
 /** Only http(s) links from data are followed; anything else is shown as text. */
@@ -287,8 +287,8 @@ export function renderCasesTable(response, sort = { field: 'time_created', order
       h('td', {}, text(row.account_name || row.account_id), row.account_name ? h('span', { class: 'sub' }, text(row.account_id)) : null),
       h('td', {}, text(row.ou_path)),
       h('td', { class: 'wrap' }, text(row.submitted_by)),
-      h('td', { class: 'nowrap' }, fmtTime(row.time_created)),
-      h('td', { class: 'nowrap' }, fmtTime(row.first_response_time)));
+      h('td', { class: 'nowrap' }, fmtTime(row.time_created, { zone: false })),
+      h('td', { class: 'nowrap' }, fmtTime(row.first_response_time, { zone: false })));
   });
   return h('table', { class: 'data cases' },
     h('caption', { class: 'visually-hidden' }, 'Support cases; column headers sort'),
@@ -346,8 +346,9 @@ export function renderChatAnswer(response, accountNames = {}) {
     parts.push(h('h4', {}, 'Results per account'));
     for (const [account, value] of results) {
       const list = Array.isArray(value) ? value : [];
-      parts.push(h('section', { class: 'result', 'aria-label': `Results of ${nameOf(account)}` },
-        h('h5', {}, nameOf(account), h('span', { class: 'sub' }, `${fmtNum(list.length)} rows`)),
+      // Focusable, so a keyboard can scroll a wide table.
+      parts.push(h('section', { class: 'result', tabindex: '0', 'aria-label': `Results of ${nameOf(account)}` },
+        h('h5', {}, nameOf(account), h('span', { class: 'sub' }, `${fmtNum(list.length)} ${list.length === 1 ? 'row' : 'rows'}`)),
         list.length ? itemsTable(list, `Results of ${nameOf(account)}`) : empty('Nothing found.')));
     }
   }

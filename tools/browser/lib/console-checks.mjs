@@ -62,12 +62,13 @@ async function shot(page, out, name, fullPage = true) {
   return path;
 }
 
-export async function signIn(page, { url, user, password }) {
+export async function signIn(page, { url, user, password, out }) {
   await page.goto(url, { timeout: WAIT_MS });
   const form = await page.waitForSelector('input[name="username"]', { timeout: WAIT_MS });
   const hostedUi = new URL(page.url());
   assert(hostedUi.pathname === '/oauth2/authorize' || hostedUi.pathname.endsWith('/login'),
     `expected the hosted UI, got ${page.url()}`);
+  const screenshot = await shot(page, out, 'sign-in.png', false);
   await form.fill(user);
   await page.fill('input[name="password"]', password);
   await Promise.all([
@@ -78,7 +79,7 @@ export async function signIn(page, { url, user, password }) {
   const who = (await page.textContent('#user-name')).trim();
   assert(who, 'no user name in the header after sign-in');
   assert(!new URL(page.url()).searchParams.has('code'), 'the code stayed in the address bar');
-  return { hosted_ui: hostedUi.origin, user: who };
+  return { hosted_ui: hostedUi.origin, user: who, screenshot };
 }
 
 /** Tokens live in memory only: nothing token-like in either storage. */
