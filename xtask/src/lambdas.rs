@@ -9,7 +9,7 @@ use anyhow::{Result, bail};
 use crate::{cargo, sh, target_dir};
 
 /// The functions, by crate (= binary) name. cargo-lambda names each zip's directory after it.
-pub const FUNCTIONS: &[&str] = &["case-enricher", "chat-query"];
+pub const FUNCTIONS: &[&str] = &["case-enricher", "chat-query", "console-api"];
 
 /// al2023's glibc; linking for anything newer fails at start-up in Lambda.
 const GLIBC: &str = "2.34";

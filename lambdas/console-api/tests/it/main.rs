@@ -1,0 +1,1 @@
+//! console-api against the local AWS (moto with the project's extensions).
