@@ -337,13 +337,13 @@ variable "enable_xray_tracing" {
 }
 
 variable "cache_ttl_seconds" {
-  description = "Seconds the function keeps a query's answer before asking Athena again (CACHE_TTL_SECONDS)."
+  description = "Seconds the function keeps a query's answer before asking Athena again (CACHE_TTL_SECONDS; 0: no cache)."
   type        = number
   default     = 60
 
   validation {
-    condition     = var.cache_ttl_seconds >= 0 && var.cache_ttl_seconds <= 3600 && floor(var.cache_ttl_seconds) == var.cache_ttl_seconds
-    error_message = "cache_ttl_seconds must be a whole number from 0 to 3600."
+    condition     = var.cache_ttl_seconds >= 0 && var.cache_ttl_seconds <= 86400 && floor(var.cache_ttl_seconds) == var.cache_ttl_seconds
+    error_message = "cache_ttl_seconds must be a whole number from 0 (no cache) to 86400."
   }
 }
 
@@ -364,19 +364,19 @@ variable "first_response_target_minutes" {
   }
 
   validation {
-    condition     = alltrue([for m in values(var.first_response_target_minutes) : m > 0 && floor(m) == m])
-    error_message = "first_response_target_minutes must be positive whole numbers of minutes."
+    condition     = alltrue([for m in values(var.first_response_target_minutes) : m > 0 && m <= 525600 && floor(m) == m])
+    error_message = "first_response_target_minutes must be positive whole numbers of minutes, at most 525600 (a year)."
   }
 }
 
 variable "max_accounts_per_request" {
   description = "Most account ids one request may filter on (MAX_ACCOUNTS_PER_REQUEST)."
   type        = number
-  default     = 100
+  default     = 200
 
   validation {
-    condition     = var.max_accounts_per_request >= 1 && var.max_accounts_per_request <= 10000 && floor(var.max_accounts_per_request) == var.max_accounts_per_request
-    error_message = "max_accounts_per_request must be a whole number from 1 to 10000."
+    condition     = var.max_accounts_per_request >= 1 && var.max_accounts_per_request <= 1000 && floor(var.max_accounts_per_request) == var.max_accounts_per_request
+    error_message = "max_accounts_per_request must be a whole number from 1 to 1000 (the most console-api accepts)."
   }
 }
 

@@ -241,7 +241,7 @@ run "defaults" {
       module.function.environment_variables["CASES_TABLE"] == "supportcaseevents" &&
       module.function.environment_variables["ACCOUNTS_TABLE"] == "accountsinfo" &&
       module.function.environment_variables["CACHE_TTL_SECONDS"] == "60" &&
-      module.function.environment_variables["MAX_ACCOUNTS_PER_REQUEST"] == "100"
+      module.function.environment_variables["MAX_ACCOUNTS_PER_REQUEST"] == "200"
     )
     error_message = "The contract's values: workgroup, database, tables, cache TTL, account limit."
   }
