@@ -181,7 +181,7 @@ function fixtureApi(pool) {
 
 async function paging(page, api) {
   await checks.idle(page);
-  const asked = page.waitForRequest((r) => /\/cases\?/.test(r.url()) && new URL(r.url()).searchParams.get('page_token') === String(PAGE_SIZE), { timeout: checks.WAIT_MS });
+  const asked = checks.expectRequest(page, (r) => /\/cases\?/.test(r.url()) && new URL(r.url()).searchParams.get('page_token') === String(PAGE_SIZE));
   await page.click('#next-page');
   await asked;
   await checks.idle(page);
@@ -211,7 +211,7 @@ async function unauthorizedSignsInAgain(page, seen, api) {
   const visits = seen.authorizeVisits;
   const exchanges = seen.tokenExchanges;
   api.state.faults.unauthorized = 1;
-  const exchanged = page.waitForRequest((r) => new URL(r.url()).pathname.endsWith('/oauth2/token'), { timeout: checks.WAIT_MS });
+  const exchanged = checks.expectRequest(page, (r) => new URL(r.url()).pathname.endsWith('/oauth2/token'));
   await page.click('#filters button[type="submit"]');
   await exchanged;
   await page.waitForSelector('#app', { state: 'visible', timeout: checks.WAIT_MS });

@@ -42,6 +42,26 @@ export async function watch(page) {
   return seen;
 }
 
+/**
+ * A wait for a request, started before the action that makes it. Handled at once, so a check
+ * that fails before awaiting it leaves no unhandled rejection behind; awaiting it still throws.
+ */
+export function expectRequest(page, predicate) {
+  const waiting = page.waitForRequest(predicate, { timeout: WAIT_MS });
+  waiting.catch(() => {});
+  return waiting;
+}
+
+/** Clears the filters when any is set, and waits for the unfiltered answers. */
+export async function clearFilters(page) {
+  const set = await page.$$eval('#filters input, #filters select', (els) => els.some((e) => e.value));
+  if (!set) return;
+  const cleared = expectRequest(page, (r) => r.url().includes('/cases/summary') && !new URL(r.url()).search);
+  await page.click('#filters button[type="reset"]');
+  await cleared;
+  await idle(page);
+}
+
 /** Waits until no section is loading. */
 export async function idle(page) {
   await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), null, { timeout: WAIT_MS });
@@ -110,6 +130,14 @@ export async function tilesShowNumbers(page, out) {
 
 /** Filters by a severity that has cases; tiles and table must follow. */
 export async function filterBySeverity(page, out) {
+  try {
+    return await severityFiltered(page, out);
+  } finally {
+    await clearFilters(page);
+  }
+}
+
+async function severityFiltered(page, out) {
   const before = await tiles(page);
   const candidates = SEVERITY_CODES.filter((c) => before[`sev-${c}`] > 0);
   assert(candidates.length > 0, 'no severity has cases');
@@ -117,9 +145,10 @@ export async function filterBySeverity(page, out) {
   const code = candidates.find((c) => before[`sev-${c}`] < before.total) || candidates[0];
   await page.selectOption('#f-severity', code);
   const asked = Promise.all([
-    page.waitForRequest((r) => r.url().includes('/cases/summary?') && new URL(r.url()).searchParams.get('severity') === code, { timeout: WAIT_MS }),
-    page.waitForRequest((r) => /\/cases\?/.test(r.url()) && new URL(r.url()).searchParams.get('severity') === code, { timeout: WAIT_MS }),
+    expectRequest(page, (r) => r.url().includes('/cases/summary?') && new URL(r.url()).searchParams.get('severity') === code),
+    expectRequest(page, (r) => /\/cases\?/.test(r.url()) && new URL(r.url()).searchParams.get('severity') === code),
   ]);
+  asked.catch(() => {});
   await page.click('#filters button[type="submit"]');
   await asked;
   await page.waitForFunction(() => document.querySelector('#overview-status').textContent.startsWith('Updated')
@@ -133,17 +162,13 @@ export async function filterBySeverity(page, out) {
   assert(shown.length > 0, 'no rows after filtering');
   assert(shown.every((s) => s === code), `rows of other severities: ${JSON.stringify(shown)}`);
   const screenshot = await shot(page, out, 'filtered.png');
-  const cleared = page.waitForRequest((r) => r.url().includes('/cases/summary') && !new URL(r.url()).searchParams.has('severity'), { timeout: WAIT_MS });
-  await page.click('#filters button[type="reset"]');
-  await cleared;
-  await idle(page);
   return { severity: code, before: before.total, after: after.total, rows: shown.length, screenshot };
 }
 
 /** Sorting by a header asks the API for that order and marks the header. */
 export async function sortByHeader(page) {
   const field = 'severity';
-  const asked = page.waitForRequest((r) => /\/cases\?/.test(r.url()) && new URL(r.url()).searchParams.get('sort') === field, { timeout: WAIT_MS });
+  const asked = expectRequest(page, (r) => /\/cases\?/.test(r.url()) && new URL(r.url()).searchParams.get('sort') === field);
   await page.click(`#cases-table button[data-sort="${field}"]`);
   const request = await asked;
   await idle(page);
@@ -194,8 +219,16 @@ export async function chatAnswers(page, out, question) {
 
 /** A case whose subject is markup shows it as text; nothing runs. */
 export async function xssRendersAsText(page, seen, subject = XSS_SUBJECT) {
+  try {
+    return await markupSubject(page, seen, subject);
+  } finally {
+    await clearFilters(page);
+  }
+}
+
+async function markupSubject(page, seen, subject) {
   await page.fill('#f-subject', 'onerror');
-  const asked = page.waitForRequest((r) => /\/cases\?/.test(r.url()) && new URL(r.url()).searchParams.get('subject') === 'onerror', { timeout: WAIT_MS });
+  const asked = expectRequest(page, (r) => /\/cases\?/.test(r.url()) && new URL(r.url()).searchParams.get('subject') === 'onerror');
   await page.click('#filters button[type="submit"]');
   await asked;
   await idle(page);
@@ -204,10 +237,6 @@ export async function xssRendersAsText(page, seen, subject = XSS_SUBJECT) {
   const injected = await page.$$eval('#app img, #app [onerror]', (els) => els.length);
   assert(injected === 0, `${injected} element(s) made from data`);
   assert(seen.dialogs.length === 0, `a dialog fired: ${seen.dialogs.join('; ')}`);
-  const cleared = page.waitForRequest((r) => r.url().includes('/cases/summary') && !new URL(r.url()).searchParams.has('subject'), { timeout: WAIT_MS });
-  await page.click('#filters button[type="reset"]');
-  await cleared;
-  await idle(page);
   return { rows: subjects.length };
 }
 

@@ -15,7 +15,9 @@ export class Report {
       this.checks.push({ name, ok: true, ms: Date.now() - t, ...(detail === undefined ? {} : { detail }) });
       return true;
     } catch (err) {
-      this.checks.push({ name, ok: false, ms: Date.now() - t, error: String((err && err.message) || err) });
+      // The first lines, without the terminal colours of playwright's call logs.
+      const message = String((err && err.message) || err).replace(/\u001b\[\d+m/g, '').split('\n').slice(0, 4).join(' | ');
+      this.checks.push({ name, ok: false, ms: Date.now() - t, error: message });
       return false;
     }
   }
