@@ -55,6 +55,22 @@ pub enum Error {
     /// The provider binary handed to a workspace cannot be used with dev_overrides.
     #[error("provider binary {path}: {reason}")]
     ProviderBinary { path: PathBuf, reason: String },
+
+    /// A JSON Web Key Set (fetched from `origin`) has no usable key or is malformed.
+    #[error("JSON Web Key Set {origin}: {reason}")]
+    Jwks { origin: String, reason: String },
+
+    /// A cryptographic operation of the test helpers failed.
+    #[error("crypto: {what} failed")]
+    Crypto { what: String },
+
+    /// A local HTTP API or static site was configured with something it cannot serve.
+    #[error("{what}: {reason}")]
+    Config { what: String, reason: String },
+
+    /// The local AWS answered an AWS API call with an error.
+    #[error("{service} {operation}: {code}: {message}")]
+    Aws { service: String, operation: String, code: String, message: String },
 }
 
 /// Result with the crate's [`Error`].

@@ -140,9 +140,18 @@ impl LambdaEmulator {
     /// Invokes `function` synchronously through the Invoke API and returns the HTTP status
     /// and the JSON answer (a function error comes back as `errorType` / `errorMessage`).
     pub fn invoke(&self, function: &str, payload: &serde_json::Value) -> Result<(u16, serde_json::Value)> {
+        self.invoke_within(function, payload, INVOKE_TIMEOUT)
+    }
+
+    /// [`LambdaEmulator::invoke`] bounded by `timeout` instead of the default minute.
+    pub fn invoke_within(
+        &self,
+        function: &str,
+        payload: &serde_json::Value,
+        timeout: Duration,
+    ) -> Result<(u16, serde_json::Value)> {
         let path = format!("/2015-03-31/functions/{function}/invocations");
-        let (status, body) =
-            crate::http::post(&self.base_url(), &path, payload.to_string().as_bytes(), INVOKE_TIMEOUT)?;
+        let (status, body) = crate::http::post(&self.base_url(), &path, payload.to_string().as_bytes(), timeout)?;
         let json =
             serde_json::from_str(&body).map_err(|source| Error::Json { what: format!("answer of {path}"), source })?;
         Ok((status, json))

@@ -8,6 +8,13 @@
 //!   the locally built provider wired in through `dev_overrides`.
 //! - [`Venv`] and [`create_venv`]: the project-local Python environment both rely on; only
 //!   `cargo xtask setup` creates it.
+//! - [`LambdaEmulator`]: cargo-lambda's Runtime API emulator, with functions run under it.
+//! - [`HttpApi`]: API Gateway's HTTP API in front of it: routes, payload format 2.0, a JWT
+//!   authorizer that verifies tokens ([`JwtVerifier`]) and CORS; [`StaticSite`]: the console's
+//!   files with the headers CloudFront adds; [`LocalAws::create_user_pool`] and
+//!   [`LocalAws::sign_in`]: real Cognito tokens from the local AWS; [`TestIssuer`]: tokens no
+//!   identity provider would issue, signed with a key of its own.
+//! - [`http_request`]: the small client tests talk to all of these with.
 //!
 //! ```no_run
 //! use cima_testkit::{LocalAws, OrgSpec, Terraform, TfWorkspace};
@@ -23,19 +30,33 @@
 //! # Ok(()) }
 //! ```
 
+mod cognito;
 mod error;
 mod http;
+mod http_api;
+mod jwt;
 mod lambda;
 mod localaws;
 mod pipeline;
 mod process;
 mod resources;
+mod server;
+mod static_site;
 mod terraform;
+mod time;
 mod venv;
 
 use std::path::PathBuf;
 
+pub use cognito::{CognitoTokens, CognitoUser, UserPool, UserPoolSpec};
 pub use error::{Error, Result};
+pub use http::{DEFAULT_TIMEOUT as HTTP_TIMEOUT, HttpReply, request as http_request};
+pub use http_api::{
+    ApiRequestRecord, Cors, DEFAULT_INTEGRATION_TIMEOUT, HttpApi, HttpApiBuilder, Invoker, JwtAuthorizer,
+};
+pub use jwt::{
+    Claims, DEFAULT_LEEWAY, Jwks, JwtError, JwtVerifier, TestIssuer, compose_jwt, decode_jwt_claims, unix_now,
+};
 pub use lambda::{LambdaEmulator, LambdaFunction, RunningFunction, lambda_zip};
 pub use localaws::{
     AWS_SUBMITTER, CASE_READER_ROLE, CaseSpec, EventCapture, LOCALAWS_DIR, LocalAws, MANAGEMENT_ACCOUNT_ID, OrgSpec,
@@ -47,6 +68,7 @@ pub use resources::{
     CHAT_QUERY_ROLE, ResourceSpec, SeededAccountResources, SeededBucket, SeededDbInstance, SeededFunction,
     SeededInstance, SeededResources, seed_resources,
 };
+pub use static_site::{StaticSite, StaticSiteBuilder, content_security_policy};
 pub use terraform::{
     DEFAULT_TIMEOUT, PROVIDER_BINARY_NAME, PROVIDER_EXAMPLE, Terraform, TfWorkspace, cli_config_text,
     parse_provider_source, provider_source,
