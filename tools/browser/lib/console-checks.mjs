@@ -227,8 +227,9 @@ export async function xssRendersAsText(page, seen, subject = XSS_SUBJECT) {
 }
 
 async function markupSubject(page, seen, subject) {
-  await page.fill('#f-subject', 'onerror');
-  const asked = expectRequest(page, (r) => /\/cases\?/.test(r.url()) && new URL(r.url()).searchParams.get('subject') === 'onerror');
+  // The whole subject as the "subject contains" filter: the markup travels as a query value too.
+  await page.fill('#f-subject', subject);
+  const asked = expectRequest(page, (r) => /\/cases\?/.test(r.url()) && new URL(r.url()).searchParams.get('subject') === subject);
   await page.click('#filters button[type="submit"]');
   await asked;
   await idle(page);
