@@ -119,9 +119,14 @@ function fixtureApi(pool) {
   const history = fixture('history.json');
   const state = { calls: [], verified: 0, rejected: 0, faults: { unauthorized: 0, serverError: 0 } };
 
+  // The API's filter parameters and the row field each one matches (q: the subject contains it).
+  const FILTERS = { account_id: 'account_id', ou: 'ou_path', severity: 'severity_code', service: 'service_code', status: 'status', submitter: 'submitted_by' };
+  const SUMMARY_PARAMS = new Set(['from', 'to', 'q', ...Object.keys(FILTERS)]);
+  const LIST_PARAMS = new Set([...SUMMARY_PARAMS, 'sort', 'page_token', 'page_size']);
+  const unknownParam = (q, allowed) => Array.from(q.keys()).find((k) => !allowed.has(k));
   const filterRows = (q) => cases.filter((c) =>
-    ['severity', 'status', 'account_id', 'ou_path', 'service_code', 'submitted_by'].every((k) => !q.get(k) || c[k] === q.get(k))
-    && (!q.get('subject') || c.subject.toLowerCase().includes(q.get('subject').toLowerCase()))
+    Object.entries(FILTERS).every(([param, field]) => !q.get(param) || c[field] === q.get(param))
+    && (!q.get('q') || c.subject.toLowerCase().includes(q.get('q').toLowerCase()))
     && (!q.get('from') || c.time_created >= q.get('from'))
     && (!q.get('to') || c.time_created.slice(0, 10) <= q.get('to')));
 
@@ -140,6 +145,10 @@ function fixtureApi(pool) {
     }
     state.verified += 1;
     const q = url.searchParams;
+    // Strict like the API: an unknown parameter is a 400 naming it.
+    const allowed = path === '/cases/summary' ? SUMMARY_PARAMS : path === '/cases' ? LIST_PARAMS : new Set();
+    const unknown = unknownParam(q, allowed);
+    if (unknown) return reply(400, { error: 'bad_request', field: unknown, message: `${unknown}: unknown parameter` });
     if (request.method() === 'GET' && path === '/cases/summary') {
       if (state.faults.serverError > 0) {
         state.faults.serverError -= 1;
@@ -149,18 +158,20 @@ function fixtureApi(pool) {
     }
     if (request.method() === 'GET' && path === '/cases') {
       const rows = filterRows(q);
-      const field = q.get('sort') || 'time_created';
-      const sign = q.get('order') === 'asc' ? 1 : -1;
+      const sort = q.get('sort') || '-time_created';
+      const field = sort.replace(/^-/, '');
+      const sign = sort.startsWith('-') ? -1 : 1;
       rows.sort((a, b) => sign * String(a[field]).localeCompare(String(b[field])));
       const offset = Number(q.get('page_token') || 0);
       const page = rows.slice(offset, offset + PAGE_SIZE);
-      return reply(200, { cases: page, ...(offset + PAGE_SIZE < rows.length ? { next_page_token: String(offset + PAGE_SIZE) } : {}) });
+      return reply(200, { as_of: summaries[''].as_of, total: rows.length, offset, page_size: PAGE_SIZE, returned: page.length,
+        cases: page, ...(offset + PAGE_SIZE < rows.length ? { next_page_token: String(offset + PAGE_SIZE) } : {}) });
     }
     if (request.method() === 'GET' && path.startsWith('/cases/')) {
       const id = decodeURIComponent(path.slice('/cases/'.length));
       const row = cases.find((c) => c.case_id === id);
       if (!row) return reply(404, { error: 'not_found', message: 'no such case' });
-      return reply(200, { case_id: id, display_id: row.display_id, ...timeline });
+      return reply(200, { as_of: summaries[''].as_of, case: row, ...timeline });
     }
     if (request.method() === 'POST' && path === '/query') {
       const body = JSON.parse(request.postData() || '{}');

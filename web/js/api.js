@@ -3,7 +3,7 @@
 const TIMEOUT_MS = 30000;
 
 /** Query parameters of the case filters, the same for /cases/summary and /cases. */
-export const FILTER_PARAMS = ['from', 'to', 'account_id', 'ou_path', 'severity', 'service_code', 'status', 'submitted_by', 'subject'];
+export const FILTER_PARAMS = ['from', 'to', 'account_id', 'ou', 'severity', 'service', 'status', 'submitter', 'q'];
 
 export class ApiError extends Error {
   constructor(message, status) {
@@ -79,9 +79,10 @@ export class Api {
     return this.request('GET', `/cases/summary${filterQuery(filters)}`);
   }
 
-  /** sort: {field, order}; pageToken from the previous page's next_page_token. */
+  /** sort: {field, order} (`sort=field`, `sort=-field` descending); pageToken from the previous page. */
   cases(filters, sort, pageToken) {
-    return this.request('GET', `/cases${filterQuery(filters, { sort: sort && sort.field, order: sort && sort.order, page_token: pageToken })}`);
+    const key = sort && sort.field ? `${sort.order === 'desc' ? '-' : ''}${sort.field}` : undefined;
+    return this.request('GET', `/cases${filterQuery(filters, { sort: key, page_token: pageToken })}`);
   }
 
   timeline(caseId) {

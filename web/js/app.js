@@ -7,7 +7,7 @@ import {
   SEVERITIES, STATUSES, accountNames, renderCasesTable, renderChatAnswer, renderHistory, renderOverview,
   renderTiles, renderTimeline,
 } from './render.js';
-import { entriesOf, h } from './dom.js';
+import { entriesOf, fmtTime, h } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -119,8 +119,9 @@ function learnOptions(summary) {
   growOptions($('f-account'), accounts.filter((a) => a && a.account_id).map((a) => ({
     value: String(a.account_id), label: a.account_name ? `${a.account_name} (${a.account_id})` : String(a.account_id),
   })));
-  growOptions($('f-ou'), entriesOf(summary.by_ou, ['ou_path', 'ou', 'path', 'name']).map((e) => ({ value: e.label, label: e.label })));
-  growOptions($('f-service'), entriesOf(summary.by_service, ['service_code', 'service', 'name']).map((e) => ({ value: e.label, label: e.label })));
+  const named = (value, keys) => entriesOf(value, keys).filter((e) => e.label !== '—').map((e) => ({ value: e.label, label: e.label }));
+  growOptions($('f-ou'), named(summary.by_ou, ['ou_path', 'ou', 'path', 'name']));
+  growOptions($('f-service'), named(summary.by_service, ['service_code', 'service', 'name']));
   Object.assign(state.names, accountNames(summary));
 }
 
@@ -141,7 +142,7 @@ async function loadSummary() {
     learnOptions(summary);
     replace('tiles', renderTiles(summary));
     replace('charts', renderOverview(summary));
-    setStatus('overview-status', `Updated ${new Date().toLocaleTimeString('en-GB')}`);
+    setStatus('overview-status', `Updated ${new Date().toLocaleTimeString('en-GB')}${summary.as_of ? ` · data as of ${fmtTime(summary.as_of)}` : ''}`);
   } catch (err) {
     if (seq !== state.seq.summary) return;
     setStatus('overview-status', err.message, 'error');
@@ -167,7 +168,8 @@ async function loadCases() {
     $('prev-page').disabled = state.page === 0;
     $('page-label').textContent = `Page ${state.page + 1}`;
     const count = Array.isArray(response.cases) ? response.cases.length : 0;
-    setStatus('cases-status', `${count} case${count === 1 ? '' : 's'} on this page`);
+    const of = Number.isInteger(response.total) ? ` of ${response.total}` : '';
+    setStatus('cases-status', `${count} case${count === 1 ? '' : 's'} on this page${of}`);
   } catch (err) {
     if (seq !== state.seq.cases) return;
     setStatus('cases-status', err.message, 'error');

@@ -137,7 +137,7 @@ export function renderLongRunning(longRunning) {
         return h('li', {},
           h('button', { type: 'button', class: 'link', 'data-case-id': text(c.case_id) }, text(c.subject)),
           h('span', { class: 'sub' },
-            `${fmtDays(age)} · ${text(c.display_id)} · `, severityName(c.severity), ` · ${text(c.account_name || c.account_id)}`));
+            `${fmtDays(age)} · ${text(c.display_id)} · `, severityName(severityOf(c)), ` · ${text(c.account_name || c.account_id)}`));
       })));
   }
   return parts.length ? h('div', {}, parts) : empty('No open cases.');
@@ -216,7 +216,12 @@ export function renderOverview(summary) {
     .map((e) => ({ ...e, label: statusName(e.label) }));
   const service = entriesOf(sum.by_service, ['service_code', 'service', 'name'], ['cases', 'count']);
   const ou = entriesOf(sum.by_ou, ['ou_path', 'ou', 'path', 'name'], ['cases', 'count']);
-  const resolution = entriesOf(sum.resolution_days, ['bucket', 'days', 'label', 'name'], ['count', 'cases']);
+  // Either {buckets: [...], median_days, resolved} or the distribution itself.
+  const rd = sum.resolution_days;
+  const resolution = entriesOf(rd && Array.isArray(rd.buckets) ? rd.buckets : rd, ['label', 'bucket', 'days', 'name'], ['cases', 'count']);
+  const resolvedNote = rd && (isNum(rd.median_days) || isNum(rd.resolved))
+    ? h('p', { class: 'muted' }, `${fmtNum(rd.resolved)} resolved, median ${isNum(rd.median_days) ? `${rd.median_days.toFixed(1)} days` : DASH}.`)
+    : null;
   return h('div', { class: 'cards' },
     section('By account', 'ov-account', renderByAccount(sum.by_account)),
     section('By severity', 'ov-severity', renderBars(sev, { caption: 'Cases by severity', labelHeader: 'Severity', keepOrder: true })),
@@ -225,7 +230,7 @@ export function renderOverview(summary) {
     section('By organizational unit', 'ov-ou', renderBars(ou, { caption: 'Cases by OU', labelHeader: 'OU' })),
     section('Long-running open cases', 'ov-long', renderLongRunning(sum.long_running)),
     section('First response', 'ov-first', renderFirstResponse(sum.first_response)),
-    section('Days to resolve', 'ov-resolution', resolution.length
+    section('Days to resolve', 'ov-resolution', resolvedNote, resolution.length
       ? renderBars(resolution, { caption: 'Resolved cases by days to resolve', labelHeader: 'Days', limit: 20, keepOrder: true })
       : empty()),
     section('Weekly trend', 'ov-weekly', renderWeekly(sum.weekly)));
@@ -233,19 +238,23 @@ export function renderOverview(summary) {
 
 // --- cases --------------------------------------------------------------------------------------
 
-/** Columns of the cases table: key (also the sort field), header. */
+/** Columns of the cases table: key, header, the API's sort field (null: the API does not sort by it). */
 export const CASE_COLUMNS = [
-  ['display_id', 'Case'],
-  ['subject', 'Subject'],
-  ['severity', 'Severity'],
-  ['status', 'Status'],
-  ['service_code', 'Service'],
-  ['account_name', 'Account'],
-  ['ou_path', 'OU'],
-  ['submitted_by', 'Submitted by'],
-  ['time_created', 'Opened (UTC)'],
-  ['first_response_time', 'First response (UTC)'],
+  ['display_id', 'Case', 'display_id'],
+  ['subject', 'Subject', 'subject'],
+  ['severity', 'Severity', 'severity_code'],
+  ['status', 'Status', 'status'],
+  ['service_code', 'Service', 'service_code'],
+  ['account_name', 'Account', 'account_name'],
+  ['ou_path', 'OU', null],
+  ['submitted_by', 'Submitted by', 'submitted_by'],
+  ['time_created', 'Opened (UTC)', 'time_created'],
+  ['first_response_time', 'First response (UTC)', null],
 ];
+
+/** A row's severity code and link, under either name the API may use. */
+const severityOf = (row) => row.severity ?? row.severity_code;
+const linkOf = (row) => row.support_url ?? row.console_url;
 
 /** Only http(s) links from data are followed; anything else is shown as text. */
 export function safeUrl(v) {
@@ -263,7 +272,8 @@ export function safeUrl(v) {
  */
 export function renderCasesTable(response, sort = { field: 'time_created', order: 'desc' }) {
   const cases = Array.isArray(response && response.cases) ? response.cases : [];
-  const head = h('tr', {}, CASE_COLUMNS.map(([key, label]) => {
+  const head = h('tr', {}, CASE_COLUMNS.map(([, label, key]) => {
+    if (!key) return h('th', { scope: 'col', class: 'plain' }, label);
     const active = sort && sort.field === key;
     const ariaSort = active ? (sort.order === 'asc' ? 'ascending' : 'descending') : null;
     const next = active && sort.order === 'desc' ? 'asc' : 'desc';
@@ -273,7 +283,7 @@ export function renderCasesTable(response, sort = { field: 'time_created', order
   }));
   const rows = cases.map((c) => {
     const row = c && typeof c === 'object' ? c : {};
-    const url = safeUrl(row.support_url);
+    const url = safeUrl(linkOf(row));
     return h('tr', { 'data-case-row': text(row.case_id) },
       h('td', {}, url
         ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, text(row.display_id || row.case_id),
@@ -281,7 +291,7 @@ export function renderCasesTable(response, sort = { field: 'time_created', order
         : text(row.display_id || row.case_id)),
       h('td', { class: 'subject' }, h('button', { type: 'button', class: 'link', 'data-case-id': text(row.case_id) },
         text(row.subject), h('span', { class: 'visually-hidden' }, ' — show timeline'))),
-      h('td', {}, severityBadge(row.severity)),
+      h('td', {}, severityBadge(severityOf(row))),
       h('td', {}, statusName(row.status)),
       h('td', {}, text(row.service_code)),
       h('td', {}, text(row.account_name || row.account_id), row.account_name ? h('span', { class: 'sub' }, text(row.account_id)) : null),
@@ -297,21 +307,29 @@ export function renderCasesTable(response, sort = { field: 'time_created', order
       : h('tr', {}, h('td', { colspan: CASE_COLUMNS.length, class: 'muted' }, 'No cases match these filters.'))));
 }
 
-/** One case's events, oldest first, as a list. */
+/** One case's events, oldest first, as a list: {case, timeline} or {case_id, events}. */
 export function renderTimeline(detail) {
   const d = detail || {};
-  const events = (Array.isArray(d.events) ? d.events : []).filter((e) => e && typeof e === 'object');
-  const known = new Set(['time', 'status', 'severity']);
+  const info = d.case && typeof d.case === 'object' ? d.case : d;
+  const list = Array.isArray(d.timeline) ? d.timeline : Array.isArray(d.events) ? d.events : [];
+  const events = list.filter((e) => e && typeof e === 'object');
+  const shown = new Set(['time', 'status', 'severity', 'severity_code', 'changes', 'event_id']);
   const items = events
     .slice()
     .sort((a, b) => String(a.time).localeCompare(String(b.time)))
-    .map((e) => h('li', {},
-      h('time', { datetime: typeof e.time === 'string' ? e.time : null }, fmtTime(e.time)),
-      h('span', { class: 'event-main' }, statusName(e.status), ' · ', severityBadge(e.severity)),
-      h('dl', { class: 'event-more' }, Object.entries(e).filter(([k, v]) => !known.has(k) && v !== null && v !== '')
-        .map(([k, v]) => [h('dt', {}, k.replace(/_/g, ' ')), h('dd', {}, text(v))]))));
+    .map((e) => {
+      const changes = (Array.isArray(e.changes) ? e.changes : []).filter((c) => c && typeof c === 'object');
+      const more = Object.entries(e).filter(([k, v]) => !shown.has(k) && v !== null && v !== '');
+      return h('li', {},
+        h('time', { datetime: typeof e.time === 'string' ? e.time : null }, fmtTime(e.time)),
+        h('span', { class: 'event-main' }, statusName(e.status), ' · ', severityBadge(severityOf(e))),
+        changes.length ? h('ul', { class: 'changes' }, changes.map((c) =>
+          h('li', {}, `${text(c.field).replace(/_/g, ' ')}: ${text(c.from)} → ${text(c.to)}`))) : null,
+        more.length ? h('dl', { class: 'event-more' }, more.map(([k, v]) => [h('dt', {}, k.replace(/_/g, ' ')), h('dd', {}, text(v))])) : null);
+    });
+  const subject = info.subject ? [' · ', text(info.subject)] : [];
   return h('div', {},
-    h('p', { class: 'muted' }, `Case ${text(d.display_id || d.case_id)}`),
+    h('p', { class: 'muted' }, `Case ${text(info.display_id || info.case_id)}`, ...subject),
     items.length ? h('ol', { class: 'timeline' }, items) : empty('No events recorded for this case.'));
 }
 

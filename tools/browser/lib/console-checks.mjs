@@ -167,8 +167,9 @@ async function severityFiltered(page, out) {
 
 /** Sorting by a header asks the API for that order and marks the header. */
 export async function sortByHeader(page) {
-  const field = 'severity';
-  const asked = expectRequest(page, (r) => /\/cases\?/.test(r.url()) && new URL(r.url()).searchParams.get('sort') === field);
+  // The API's sort field; `-field` is descending.
+  const field = 'severity_code';
+  const asked = expectRequest(page, (r) => /\/cases\?/.test(r.url()) && new URL(r.url()).searchParams.get('sort')?.replace(/^-/, '') === field);
   await page.click(`#cases-table button[data-sort="${field}"]`);
   const request = await asked;
   await idle(page);
@@ -176,7 +177,7 @@ export async function sortByHeader(page) {
   assert(aria === 'descending' || aria === 'ascending', `aria-sort is ${aria}`);
   const focused = await page.evaluate(() => document.activeElement && document.activeElement.dataset.sort);
   assert(focused === field, 'focus left the sort button');
-  return { order: new URL(request.url()).searchParams.get('order'), aria_sort: aria };
+  return { sort: new URL(request.url()).searchParams.get('sort'), aria_sort: aria };
 }
 
 export async function timelineOpens(page, out) {
@@ -229,7 +230,7 @@ export async function xssRendersAsText(page, seen, subject = XSS_SUBJECT) {
 async function markupSubject(page, seen, subject) {
   // The whole subject as the "subject contains" filter: the markup travels as a query value too.
   await page.fill('#f-subject', subject);
-  const asked = expectRequest(page, (r) => /\/cases\?/.test(r.url()) && new URL(r.url()).searchParams.get('subject') === subject);
+  const asked = expectRequest(page, (r) => /\/cases\?/.test(r.url()) && new URL(r.url()).searchParams.get('q') === subject);
   await page.click('#filters button[type="submit"]');
   await asked;
   await idle(page);
