@@ -3,8 +3,8 @@
 //! types, cache headers and security headers `modules/console` gives them, so a browser test
 //! meets the same Content-Security-Policy as production.
 //!
-//! As the module uploads them: hidden files are not served, and a `config.json` on disk never is
-//! (the generated one replaces it). `/` is `index.html` (the distribution's default root object);
+//! As the module uploads them: hidden files on disk are not served, and a `config.json` on disk
+//! never is (the generated one replaces it); files given in memory are served whatever their names. `/` is `index.html` (the distribution's default root object);
 //! other directories have no index. Paths with `.` or `..` segments, raw or percent-encoded, or
 //! with backslashes are refused (400), and nothing outside the directory is served, symbolic
 //! links included.
@@ -213,18 +213,21 @@ impl Site {
         let Some(decoded) = percent_decode(raw_path, false) else { return text(400, "Bad Request") };
         let key = if decoded == "/" { "index.html".to_owned() } else { decoded[1..].to_owned() };
         let Some(key) = clean_key(&key) else { return text(400, "Bad Request") };
-        let hidden = key.split('/').any(|s| s.starts_with('.'));
-        if hidden || key.ends_with('/') {
-            return text(404, "Not Found");
-        }
         let bytes = match self.files.get(&key) {
+            // The caller's own files, whatever their names.
             Some(bytes) => bytes.clone(),
-            // The module uploads its generated config.json, never the one on disk.
-            None if key == "config.json" => return text(404, "Not Found"),
-            None => match self.read_disk(&key) {
-                Some(bytes) => bytes,
-                None => return text(404, "Not Found"),
-            },
+            None => {
+                // The module uploads neither hidden files nor the config.json on disk, and an
+                // empty segment names no object.
+                let hidden = key.split('/').any(|s| s.starts_with('.') || s.is_empty());
+                if hidden || key == "config.json" {
+                    return text(404, "Not Found");
+                }
+                match self.read_disk(&key) {
+                    Some(bytes) => bytes,
+                    None => return text(404, "Not Found"),
+                }
+            }
         };
         let cache = if key.ends_with(".html") || key == "config.json" { "no-cache" } else { "public, max-age=300" };
         Response::new(200).header("content-type", content_type(&key)).header("cache-control", cache).body(bytes)

@@ -1,6 +1,9 @@
 //! The testkit against the real pieces: a local AWS server and the Terraform CLI.
 //! Needs `<repo>/.venv` (`cargo xtask setup`).
 
+mod http_api;
+mod static_site;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
