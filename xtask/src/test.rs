@@ -35,5 +35,18 @@ pub fn run(extra: &[String]) -> Result<()> {
         .env("PYTHONPATH", root.join("testing/localaws"))
         .args(["-m", "unittest", "discover", "-s", "testing/localaws/tests", "-v"]))?;
     crate::docs::run(&["--check".to_owned()])?;
-    Ok(())
+    browser_checks(&root)
+}
+
+/// The console page in Debian's chromium, one browser session for every check
+/// (tools/browser/page-check.mjs); its screenshots stay in target/console-shots.
+fn browser_checks(root: &std::path::Path) -> Result<()> {
+    let tools = cima_testkit::create_tools_venv(root)?;
+    let node = crate::lint::node_home(&tools)?.join("bin/node");
+    let shots = crate::target_dir().join("console-shots");
+    sh(std::process::Command::new(node)
+        .current_dir(root)
+        .arg(root.join("tools/browser/page-check.mjs"))
+        .arg("--out")
+        .arg(&shots))
 }
