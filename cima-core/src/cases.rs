@@ -502,8 +502,8 @@ pub struct FirstResponse {
     /// Minutes from creation to the first answer, the median over `responded`.
     pub median_minutes: Option<f64>,
     /// Answered later than the target, plus open cases still unanswered past it.
-    pub breached: u64,
-    /// The part of `breached` still waiting for a first answer.
+    pub breaches: u64,
+    /// The part of `breaches` still waiting for a first answer.
     pub awaiting_over_target: u64,
 }
 
@@ -641,7 +641,7 @@ pub fn summarize<'a>(
                 target_minutes: targets.minutes(severity).unwrap_or_default(),
                 responded: minutes.len() as u64,
                 median_minutes: median(&mut minutes).map(round1),
-                breached: late,
+                breaches: late,
                 awaiting_over_target: awaiting,
             };
             ((*severity).to_owned(), row)
@@ -926,7 +926,7 @@ mod tests {
         assert_eq!((s.by_status.len(), s.by_status["escalated"]), (7, 1));
         assert_eq!((s.total, s.open), (1, 1));
         // No target for an unknown severity: the five rows stay empty.
-        assert!(s.first_response.values().all(|f| f.responded == 0 && f.breached == 0));
+        assert!(s.first_response.values().all(|f| f.responded == 0 && f.breaches == 0));
     }
 
     #[test]
@@ -975,7 +975,7 @@ mod tests {
         let s = summarize(&cases(), NOW, &FirstResponseTargets::default());
         let row = |sev: &str| {
             let f = &s.first_response[sev];
-            (f.target_minutes, f.responded, f.median_minutes, f.breached, f.awaiting_over_target)
+            (f.target_minutes, f.responded, f.median_minutes, f.breaches, f.awaiting_over_target)
         };
         assert_eq!(row("low"), (1440, 1, Some(600.0), 0, 0));
         assert_eq!(row("normal"), (720, 2, Some(630.0), 1, 0));
@@ -985,7 +985,7 @@ mod tests {
         // A tighter target turns a's 210 minutes into a breach.
         let tight = FirstResponseTargets::parse_json(r#"{"high": 200}"#).expect("targets");
         let s = summarize(&cases(), NOW, &tight);
-        assert_eq!((s.first_response["high"].breached, s.first_response["high"].target_minutes), (1, 200));
+        assert_eq!((s.first_response["high"].breaches, s.first_response["high"].target_minutes), (1, 200));
         assert_eq!(s.first_response["low"].target_minutes, 1440);
     }
 

@@ -55,7 +55,7 @@ pub struct CaseDetail<'a> {
     /// The latest state.
     pub case: CaseRow<'a>,
     /// Events stored for the case (repeats included).
-    pub events: usize,
+    pub event_count: usize,
     /// The first event and every event that changed the case, oldest first.
     pub timeline: Vec<TimelineEntry>,
 }

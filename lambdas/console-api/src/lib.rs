@@ -372,7 +372,7 @@ async fn case(app: &App, pairs: &Pairs, raw_id: &str) -> Result<HttpResponse, Ap
     let detail = CaseDetail {
         as_of: rfc3339(data.as_of),
         case: CaseRow::new(&latest.case),
-        events: events.len(),
+        event_count: events.len(),
         timeline: timeline(&events),
     };
     Ok(HttpResponse::json(200, &detail))

@@ -172,7 +172,7 @@ mod tests {
         columns.reverse();
         cells.reverse();
         let t = parse(write(&columns, &[cells]).as_bytes()).expect("csv");
-        assert_eq!(case_records(&t).expect("records"), [record.clone()]);
+        assert_eq!(case_records(&t).expect("records"), [record]);
         let short = parse(write(&CASE_COLUMNS[1..], &[]).as_bytes()).expect("csv");
         assert_eq!(case_records(&short), Err(MissingColumn("case_id")));
         assert_eq!(case_events(&t).map(|_| ()), Err(MissingColumn("event_id")));

@@ -368,7 +368,7 @@ async fn a_case_with_its_timeline() {
     let body = r.body_json();
     assert_eq!((body["case"]["status"].as_str(), body["case"]["open"].as_bool()), (Some("resolved"), Some(false)));
     assert_eq!(body["case"]["updated_at"], "2025-03-09T15:00:00Z");
-    assert_eq!(body["events"], 4);
+    assert_eq!(body["event_count"], 4);
     let steps: Vec<&str> =
         body["timeline"].as_array().expect("timeline").iter().filter_map(|e| e["event_id"].as_str()).collect();
     assert_eq!(steps, ["e1", "e2", "e3"]);
