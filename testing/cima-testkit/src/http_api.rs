@@ -39,7 +39,7 @@
 //!     })
 //!     .cors(Cors::allowing(["http://127.0.0.1:8000"]))
 //!     .start(emulator.clone())?;
-//! println!("{}", api.base_url());
+//! let _page_config_api_url = api.base_url();
 //! # Ok(()) }
 //! ```
 

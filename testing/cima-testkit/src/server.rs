@@ -243,22 +243,16 @@ fn accept_loop(
 }
 
 fn serve_connection(stream: TcpStream, limits: Limits, handler: &Handler) {
-    let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else { return };
-    let Ok(write_half) = stream.try_clone() else { return };
-    let mut writer = write_half;
-    let mut reader = BufReader::new(stream);
-    let response = match read_request(&mut reader, &mut writer, (peer, local), limits) {
-        Ok(request) => {
-            let head_only = request.method == "HEAD";
-            let response = handler(&request);
-            let _ = write_response(&mut writer, &response, head_only);
-            let _ = writer.shutdown(Shutdown::Write);
-            return;
-        }
-        Err(ReadError::Closed) => return,
-        Err(ReadError::Answer(response)) => response,
+    let (Ok(peer), Ok(local), Ok(mut writer)) = (stream.peer_addr(), stream.local_addr(), stream.try_clone()) else {
+        return;
     };
-    let _ = write_response(&mut writer, &response, false);
+    let mut reader = BufReader::new(stream);
+    let (response, head_only) = match read_request(&mut reader, &mut writer, (peer, local), limits) {
+        Ok(request) => (handler(&request), request.method == "HEAD"),
+        Err(ReadError::Closed) => return,
+        Err(ReadError::Answer(response)) => (response, false),
+    };
+    let _ = write_response(&mut writer, &response, head_only);
     let _ = writer.shutdown(Shutdown::Write);
 }
 

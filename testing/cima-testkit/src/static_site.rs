@@ -21,7 +21,7 @@
 //!     .connect_src(["http://127.0.0.1:4010", "http://127.0.0.1:5000"])
 //!     .form_action(["http://127.0.0.1:5000"])
 //!     .start()?;
-//! println!("{}", site.base_url());
+//! let _open_in_a_browser = site.base_url();
 //! # Ok(()) }
 //! ```
 
