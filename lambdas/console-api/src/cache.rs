@@ -10,8 +10,9 @@ use tokio::time::Instant;
 
 /// Entries kept at most.
 pub const MAX_ENTRIES: usize = 32;
-/// Rows kept at most over every entry (a case row is well under 1 KiB).
-pub const MAX_ROWS: usize = 400_000;
+/// Rows kept at most over every entry: a parsed case row takes about 1 KiB, and the function has
+/// 512 MB.
+pub const MAX_ROWS: usize = 200_000;
 
 pub struct Cache<T> {
     ttl: Duration,
