@@ -99,3 +99,21 @@ fn the_central_backfill_rule_matches_the_backfill_request() {
     assert_eq!(p["source"], serde_json::json!([contract::BACKFILL_SOURCE]), "{p}");
     assert_eq!(p["detail-type"], serde_json::json!([contract::BACKFILL_DETAIL_TYPE]), "{p}");
 }
+
+/// The literal (non-string) default of `variable "name"` in `dir`, as JSON.
+fn json_default_of(dir: &str, name: &str) -> serde_json::Value {
+    let files = module(dir);
+    let found = blocks(&files, "variable", &[name]);
+    let var = found.first().unwrap_or_else(|| panic!("{dir}: no variable {name:?}"));
+    let expr = attribute(var, "default").unwrap_or_else(|| panic!("{dir}: variable {name:?} has no default"));
+    serde_json::to_value(hcl::Value::from(expr.clone())).expect("JSON")
+}
+
+#[test]
+fn the_console_module_defaults_are_the_lambdas() {
+    // The module writes this map as FIRST_RESPONSE_TARGETS; console-api parses it with the same
+    // function and falls back to the same defaults when it is unset.
+    let targets = json_default_of("modules/console", "first_response_target_minutes");
+    let parsed = cima_core::cases::FirstResponseTargets::parse_json(&targets.to_string()).expect("parses");
+    assert_eq!(parsed, cima_core::cases::FirstResponseTargets::default(), "{targets}");
+}
