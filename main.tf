@@ -40,6 +40,7 @@ module "cima_central" {
   access_log_bucket                     = var.access_log_bucket
   athena_bytes_scanned_cutoff_per_query = var.athena_bytes_scanned_cutoff_per_query
   create_accounts_inventory             = var.create_accounts_inventory
+  inventory_tag_key                     = var.inventory_tag_key
 
   alarm_emails       = var.alarm_emails
   enable_case_alerts = var.enable_case_alerts

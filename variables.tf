@@ -251,6 +251,12 @@ variable "create_accounts_inventory" {
   default     = true
 }
 
+variable "inventory_tag_key" {
+  description = "Tag key whose value labels each account in the inventory's tag column (accountsinfo.tag; the console groups cases by it). Null: no label."
+  type        = string
+  default     = null
+}
+
 variable "force_destroy" {
   description = "Let destroy remove the data bucket with its objects. Only for throw-away environments."
   type        = bool

@@ -24,6 +24,8 @@ linked_exclude_account_ids = [
 
 # The central account reads Organizations for the inventory (delegated administrator).
 create_accounts_inventory = true
+# Each account's label in accountsinfo.tag: its Environment tag (the org tag policy's key).
+inventory_tag_key = "Environment"
 
 enricher_reserved_concurrency = 20
 lambda_architectures          = ["x86_64"]

@@ -17,6 +17,8 @@ link_accounts = false
 
 # The central account reads Organizations for the inventory (delegated administrator).
 create_accounts_inventory = true
+# Each account's label in accountsinfo.tag: its Environment tag (the org tag policy's key).
+inventory_tag_key = "Environment"
 
 enricher_reserved_concurrency = 5
 lambda_architectures          = ["x86_64"]

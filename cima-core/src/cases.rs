@@ -40,7 +40,10 @@ pub struct CaseRecord {
     pub account_name: Option<String>,
     /// `/` for the root, `/Production/Web` below; `None` for an account missing from the inventory.
     pub ou_path: Option<String>,
-    /// The inventory's tag column (`key=value;key=value`).
+    /// The inventory's `tag` column: the account's one label, the value of the tag key the
+    /// inventory was written with; `None` when it has none or is missing from the inventory.
+    pub account_tag: Option<String>,
+    /// The inventory's `tags` column: every tag, `key=value;key=value` sorted by key.
     pub account_tags: Option<String>,
     /// Time of the event this state comes from.
     pub updated_at: String,
@@ -432,6 +435,8 @@ pub struct Summary {
     pub by_account: Vec<AccountCount>,
     pub by_service: Vec<ServiceCount>,
     pub by_ou: Vec<OuCount>,
+    /// By the account's label ([`CaseRecord::account_tag`]); accounts without one under `""`.
+    pub by_tag: Vec<TagCount>,
     pub long_running: LongRunning,
     pub resolution_days: ResolutionDays,
     /// Every severity code.
@@ -459,6 +464,16 @@ pub struct ServiceCount {
 pub struct OuCount {
     /// `None`: accounts missing from the inventory.
     pub ou_path: Option<String>,
+    pub cases: u64,
+    pub open: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TagCount {
+    /// The label; `""` for accounts without one or missing from the inventory. The inventory's
+    /// CSV cannot tell an empty tag value from no tag, so both mean "no label"; a placeholder word
+    /// could be a real label, and how to name the row is the page's business.
+    pub tag: String,
     pub cases: u64,
     pub open: u64,
 }
@@ -553,6 +568,8 @@ pub fn summarize<'a>(
     let mut services: BTreeMap<String, Tally> = BTreeMap::new();
     // `Some` sorts after `None` in a BTreeMap; the key is flipped so unknown OUs list last on ties.
     let mut ous: BTreeMap<(bool, Option<String>), Tally> = BTreeMap::new();
+    // Likewise: accounts without a label list last on ties.
+    let mut labels: BTreeMap<(bool, String), Tally> = BTreeMap::new();
     let mut ages = empty_buckets(&AGE_BUCKETS);
     let mut open_cases: Vec<(OffsetDateTime, &CaseRecord)> = Vec::new();
     let mut resolution = empty_buckets(&RESOLUTION_BUCKETS);
@@ -574,6 +591,8 @@ pub fn summarize<'a>(
         account.1.add(is_open);
         services.entry(c.service_code.clone()).or_default().add(is_open);
         ous.entry((c.ou_path.is_none(), c.ou_path.clone())).or_default().add(is_open);
+        let label = c.account_tag.clone().unwrap_or_default();
+        labels.entry((label.is_empty(), label)).or_default().add(is_open);
 
         let created = c.created();
         if let Some(created) = created {
@@ -659,6 +678,7 @@ pub fn summarize<'a>(
         ),
         by_service: by_count(services, |service_code, t| ServiceCount { service_code, cases: t.cases, open: t.open }),
         by_ou: by_count(ous, |(_, ou_path), t| OuCount { ou_path, cases: t.cases, open: t.open }),
+        by_tag: by_count(labels, |(_, tag), t| TagCount { tag, cases: t.cases, open: t.open }),
         long_running: LongRunning { buckets: ages, oldest },
         resolution_days: ResolutionDays {
             resolved: resolution_days.len() as u64,
@@ -798,10 +818,10 @@ mod tests {
     }
 
     fn record(s: Spec) -> CaseRecord {
-        let (name, ou) = match s.account {
-            WEB => (Some("Prod Web"), Some("/Production/Web")),
-            DATA => (Some("Data"), Some("/Production/Data")),
-            _ => (None, None),
+        let (name, ou, tag, tags) = match s.account {
+            WEB => (Some("Prod Web"), Some("/Production/Web"), Some("payments"), Some("env=prod;team=payments")),
+            DATA => (Some("Data"), Some("/Production/Data"), Some("analytics"), Some("team=analytics")),
+            _ => (None, None, None, None),
         };
         CaseRecord {
             case_id: format!("case-{}-{}", s.account, s.id),
@@ -818,7 +838,8 @@ mod tests {
             account_id: s.account.into(),
             account_name: name.map(str::to_owned),
             ou_path: ou.map(str::to_owned),
-            account_tags: None,
+            account_tag: tag.map(str::to_owned),
+            account_tags: tags.map(str::to_owned),
             updated_at: s.updated.into(),
         }
     }
@@ -916,6 +937,26 @@ mod tests {
         );
         let ou = |path: Option<&str>, cases, open| OuCount { ou_path: path.map(str::to_owned), cases, open };
         assert_eq!(s.by_ou, [ou(Some("/Production/Web"), 3, 3), ou(Some("/Production/Data"), 2, 0), ou(None, 2, 1)]);
+        let tag = |tag: &str, cases, open| TagCount { tag: tag.into(), cases, open };
+        // The unlabelled account lists last on a tie, though "" sorts first as text.
+        assert_eq!(s.by_tag, [tag("payments", 3, 3), tag("analytics", 2, 0), tag("", 2, 1)]);
+    }
+
+    #[test]
+    fn cases_by_label_group_the_unlabelled_under_the_empty_string() {
+        let all = cases();
+        // An account in the inventory without the label, and one missing from it, are one group.
+        let unlabelled = CaseRecord { account_tag: None, ..all[0].clone() };
+        let s = summarize([&unlabelled, &all[4], &all[2]], NOW, &FirstResponseTargets::default());
+        let rows: Vec<(&str, u64, u64)> = s.by_tag.iter().map(|t| (t.tag.as_str(), t.cases, t.open)).collect();
+        assert_eq!(rows, [("", 2, 2), ("analytics", 1, 0)]);
+        // The same filters the other counts honour: the summary is over the cases given.
+        let web = CaseFilter { ou: Some("/Production/Web".into()), ..CaseFilter::default() };
+        let s = summarize(all.iter().filter(|c| web.matches(c)), NOW, &FirstResponseTargets::default());
+        assert_eq!(s.by_tag, [TagCount { tag: "payments".into(), cases: 3, open: 3 }]);
+        assert!(summarize(&[], NOW, &FirstResponseTargets::default()).by_tag.is_empty());
+        let v = serde_json::to_value(&s.by_tag).expect("JSON");
+        assert_eq!(v, serde_json::json!([{"tag": "payments", "cases": 3, "open": 3}]));
     }
 
     #[test]

@@ -439,7 +439,9 @@ locals {
     { name = "detail", type = "struct<caseid:string,displayid:string,subject:string,status:string,servicecode:string,categorycode:string,severitycode:string,submittedby:string,timecreated:string,ccemailaddresses:array<string>,language:string,submittedrole:string,lastcommunicationtime:string,firstresponsetime:string,accountname:string>" },
   ]
 
-  accountsinfo_columns = ["accountid", "arn", "email", "name", "status", "joinedmethod", "joinedtimestamp", "tag", "ou_path"]
+  # cima_org_query's CSV columns, read by position (OpenCSVSerde): `tags` came later, so it is last
+  # and the table still reads objects written without it.
+  accountsinfo_columns = ["accountid", "arn", "email", "name", "status", "joinedmethod", "joinedtimestamp", "tag", "ou_path", "tags"]
 }
 
 resource "aws_glue_catalog_table" "accountsinfo" {
@@ -516,9 +518,10 @@ resource "cima_org_query" "inventory" {
   statuses = var.inventory_statuses
 
   destination {
-    bucket = local.data_bucket
-    key    = "${local.inventory_path}/accounts.csv"
-    format = "csv"
+    bucket  = local.data_bucket
+    key     = "${local.inventory_path}/accounts.csv"
+    format  = "csv"
+    tag_key = var.inventory_tag_key
   }
 
   depends_on = [

@@ -317,6 +317,17 @@ variable "inventory_statuses" {
   }
 }
 
+variable "inventory_tag_key" {
+  description = "Tag key whose value is each account's one label in the inventory's `tag` column (accountsinfo.tag), such as BusinessUnit or Environment; matched exactly. Null: the column is empty. Every tag stays in the `tags` column as key=value;key=value. Changing it rewrites the inventory in place."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.inventory_tag_key == null || can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]{1,128}$", var.inventory_tag_key)) && !can(regex("^(?i)aws:", var.inventory_tag_key))
+    error_message = "inventory_tag_key must be an AWS tag key: 1 to 128 letters, digits, spaces and _.:/=+-@, not starting with aws: (reserved)."
+  }
+}
+
 ################################################################################
 # Alarms and alerts
 ################################################################################

@@ -117,3 +117,16 @@ fn the_console_module_defaults_are_the_lambdas() {
     let parsed = cima_core::cases::FirstResponseTargets::parse_json(&targets.to_string()).expect("parses");
     assert_eq!(parsed, cima_core::cases::FirstResponseTargets::default(), "{targets}");
 }
+
+#[test]
+fn the_accountsinfo_table_reads_the_inventorys_columns() {
+    // OpenCSVSerde maps columns by position: the table must list the CSV's columns in its order.
+    let files = module("modules/cima-central");
+    let locals = blocks(&files, "locals", &[]);
+    let expr = locals
+        .iter()
+        .find_map(|b| attribute(b, "accountsinfo_columns"))
+        .expect("modules/cima-central: no local accountsinfo_columns");
+    let columns = serde_json::to_value(hcl::Value::from(expr.clone())).expect("JSON");
+    assert_eq!(columns, serde_json::json!(cima_core::org::export::CSV_COLUMNS));
+}

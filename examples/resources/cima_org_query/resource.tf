@@ -7,6 +7,8 @@ resource "cima_org_query" "accountsinfo" {
     bucket = "cima-data-123456789012"
     key    = "accountsinfo/accounts.csv"
     format = "csv"
+    # The `tag` column: each account's BusinessUnit tag (empty where it has none).
+    tag_key = "BusinessUnit"
   }
 }
 

@@ -91,6 +91,7 @@ mod tests {
         assert_eq!(v["case_id"], "case-1");
         assert_eq!(v["open"], false);
         assert_eq!(v["ou_path"], serde_json::Value::Null);
+        assert_eq!((&v["account_tag"], &v["account_tags"]), (&serde_json::Value::Null, &serde_json::Value::Null));
         assert_eq!(
             v["console_url"],
             "https://support.console.aws.amazon.com/support/home#/case/?displayId=12%2034&language=en"

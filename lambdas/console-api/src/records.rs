@@ -25,6 +25,7 @@ struct Columns {
     account_name: usize,
     event_account_name: Option<usize>,
     ou_path: usize,
+    account_tag: usize,
     account_tags: usize,
     updated_at: usize,
 }
@@ -48,6 +49,7 @@ impl Columns {
             account_name: at("account_name")?,
             event_account_name: t.column("event_account_name"),
             ou_path: at("ou_path")?,
+            account_tag: at("account_tag")?,
             account_tags: at("account_tags")?,
             updated_at: at("updated_at")?,
         })
@@ -72,6 +74,7 @@ impl Columns {
             account_id: text(self.account_id),
             account_name: opt(self.account_name).or_else(|| self.event_account_name.and_then(opt)),
             ou_path: opt(self.ou_path),
+            account_tag: opt(self.account_tag),
             account_tags: opt(self.account_tags),
             updated_at: text(self.updated_at),
         }
@@ -103,7 +106,7 @@ pub fn case_events(t: &Table) -> Result<Vec<CaseEvent>, MissingColumn> {
 
 /// The column names the latest-cases query answers with, in its order (the fakes' results).
 #[cfg(test)]
-pub const CASE_COLUMNS: [&str; 16] = [
+pub const CASE_COLUMNS: [&str; 17] = [
     "case_id",
     "display_id",
     "subject",
@@ -118,6 +121,7 @@ pub const CASE_COLUMNS: [&str; 16] = [
     "account_id",
     "account_name",
     "ou_path",
+    "account_tag",
     "account_tags",
     "updated_at",
 ];
@@ -141,6 +145,7 @@ pub fn row(c: &CaseRecord) -> Vec<Option<String>> {
         s(&c.account_id),
         c.account_name.clone(),
         c.ou_path.clone(),
+        c.account_tag.clone(),
         c.account_tags.clone(),
         s(&c.updated_at),
     ]
@@ -164,6 +169,8 @@ mod tests {
             account_id: "111111111111".into(),
             account_name: Some("A".into()),
             ou_path: Some("/".into()),
+            account_tag: Some("payments".into()),
+            account_tags: Some("env=prod;team=payments".into()),
             updated_at: "2025-01-01T00:00:01Z".into(),
             ..CaseRecord::default()
         };

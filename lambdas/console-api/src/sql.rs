@@ -49,7 +49,9 @@ impl Tables {
     }
 }
 
-/// The detail columns both queries read, named as [`crate::records`] reads them.
+/// The detail columns both queries read, named as [`crate::records`] reads them. Both also join
+/// the inventory's `tag` (the account's one label) as `account_tag` and `tags` (every tag) as
+/// `account_tags`.
 const CASE_COLUMNS: &str = "e.detail.caseid AS case_id, e.detail.displayid AS display_id, \
      e.detail.subject AS subject, e.detail.status AS status, e.detail.severitycode AS severity_code, \
      e.detail.servicecode AS service_code, e.detail.categorycode AS category_code, \
@@ -80,7 +82,7 @@ pub fn latest_cases(tables: &Tables, from: Option<Date>, to: Option<Date>) -> St
         "SELECT l.case_id, l.display_id, l.subject, l.status, l.severity_code, l.service_code, \
          l.category_code, l.submitted_by, l.time_created, l.last_communication_time, \
          l.first_response_time, l.account_id, coalesce(a.name, l.event_account_name) AS account_name, \
-         a.ou_path AS ou_path, a.tag AS account_tags, l.updated_at \
+         a.ou_path AS ou_path, a.tag AS account_tag, a.tags AS account_tags, l.updated_at \
          FROM (SELECT {CASE_COLUMNS}, row_number() OVER (PARTITION BY e.detail.caseid \
          ORDER BY e.\"time\" DESC, e.id DESC) AS rn FROM {cases} e WHERE {filters}) l \
          LEFT JOIN {accounts} a ON a.accountid = l.account_id \
@@ -95,7 +97,7 @@ pub fn latest_cases(tables: &Tables, from: Option<Date>, to: Option<Date>) -> St
 pub fn case_events(tables: &Tables, case_id: &str) -> Statement {
     let sql = format!(
         "SELECT e.id AS event_id, {CASE_COLUMNS}, a.name AS account_name, a.ou_path AS ou_path, \
-         a.tag AS account_tags \
+         a.tag AS account_tag, a.tags AS account_tags \
          FROM {cases} e LEFT JOIN {accounts} a ON a.accountid = e.account \
          WHERE e.detail.caseid = ? ORDER BY e.\"time\" DESC, e.id DESC LIMIT {MAX_CASE_EVENTS}",
         cases = tables.cases,
@@ -140,6 +142,9 @@ mod tests {
         assert!(!all.sql.contains('?'));
         assert!(all.sql.contains("FROM \"cima_db\".\"supportcaseevents\" e"));
         assert!(all.sql.contains("LEFT JOIN \"cima_db\".\"accountsinfo\" a"));
+        for s in [&all, &case_events(&tables(), "case-1")] {
+            assert!(s.sql.contains("a.tag AS account_tag, a.tags AS account_tags"), "{}", s.sql);
+        }
         assert!(
             all.sql.contains("row_number() OVER (PARTITION BY e.detail.caseid ORDER BY e.\"time\" DESC, e.id DESC)")
         );

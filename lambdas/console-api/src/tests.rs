@@ -49,6 +49,7 @@ fn records(n: usize, subject_bytes: usize) -> Vec<CaseRecord> {
                 account_id: accounts[i % 3].into(),
                 account_name: Some(format!("Account {}", i % 3)),
                 ou_path: Some(if i % 3 == 0 { "/Production/Web" } else { "/Sandbox" }.into()),
+                account_tag: (i % 3 != 2).then(|| ["payments", "identity"][i % 3].to_owned()),
                 account_tags: None,
                 updated_at: created,
             }
@@ -175,6 +176,11 @@ async fn the_summary_is_cima_cores_over_the_filtered_rows() {
     expected["as_of"] = json!("2025-03-10T12:00:00Z");
     assert_eq!(body, expected);
     assert_eq!((body["total"].as_u64(), body["open"].as_u64()), (Some(6), Some(6)));
+    assert_eq!(
+        body["by_tag"],
+        json!([{"tag": "identity", "cases": 3, "open": 3}, {"tag": "payments", "cases": 3, "open": 3}]),
+        "the third account, unlabelled, is filtered out"
+    );
     for severity in ["low", "normal", "high", "urgent", "critical"] {
         assert!(body["by_severity"][severity].is_u64(), "{severity}");
     }

@@ -102,6 +102,11 @@ run "defaults" {
   }
 
   assert {
+    condition     = cima_org_query.inventory[0].destination.tag_key == null && [for c in aws_glue_catalog_table.accountsinfo.storage_descriptor[0].columns : c.name] == ["accountid", "arn", "email", "name", "status", "joinedmethod", "joinedtimestamp", "tag", "ou_path", "tags"]
+    error_message = "No label key by default; accountsinfo reads the inventory's columns, tags last."
+  }
+
+  assert {
     condition     = aws_lambda_permission.enrich.source_arn == "arn:aws:events:us-east-1:111111111111:rule/cima-cases/cima-cases-enrich" && aws_lambda_permission.backfill.source_arn == "arn:aws:events:us-east-1:111111111111:rule/cima-cases/cima-cases-backfill"
     error_message = "Only the pipeline's enrich rule and the backfill rule may invoke the enricher."
   }
@@ -121,13 +126,40 @@ run "rejects_invalid_inputs" {
   command = plan
 
   variables {
-    architectures    = ["x86_64", "arm64"]
-    organization_ids = ["org-1"]
+    architectures     = ["x86_64", "arm64"]
+    organization_ids  = ["org-1"]
+    inventory_tag_key = "aws:createdBy"
   }
 
   expect_failures = [
     var.architectures,
     var.organization_ids,
+    var.inventory_tag_key,
+  ]
+}
+
+run "inventory_labelled_by_a_tag" {
+  command = plan
+
+  variables {
+    inventory_tag_key = "Business Unit"
+  }
+
+  assert {
+    condition     = cima_org_query.inventory[0].destination.tag_key == "Business Unit"
+    error_message = "inventory_tag_key reaches the inventory's destination."
+  }
+}
+
+run "rejects_a_tag_key_too_long" {
+  command = plan
+
+  variables {
+    inventory_tag_key = "k${join("", [for i in range(128) : "x"])}"
+  }
+
+  expect_failures = [
+    var.inventory_tag_key,
   ]
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Drift: refresh re-reads the object (gone → re-create; edited → its fingerprint changes) and
 //! plan re-runs the query, so a changed organization or an edited object shows as an in-place
-//! update that rewrites the object.
+//! update that rewrites the object. So does a new `destination.tag_key`: it changes the body,
+//! not where the object is.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -22,12 +23,16 @@ use crate::s3::Object;
 /// User metadata on the object: the query that produced it, so an import can read it back.
 const META_QUERY: &str = "cima-query";
 const META_FORMAT: &str = "cima-format";
+/// The label's tag key, as a JSON string; absent when none is configured (and on objects written
+/// before the attribute existed, which import with `tag_key` null).
+const META_TAG_KEY: &str = "cima-tag-key";
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct DestinationModel {
     pub bucket: String,
     pub key: String,
     pub format: Option<String>,
+    pub tag_key: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -101,6 +106,24 @@ fn bucket_name_problem(name: &str) -> Option<String> {
     }
 }
 
+/// JSON with every non-ASCII character as a `\u` escape: S3 user metadata travels as HTTP
+/// headers, which carry US-ASCII only, while tag keys and values may be any Unicode letter.
+/// `serde_json::from_str` reads it back as written.
+fn ascii_json<T: Serialize + ?Sized>(value: &T) -> String {
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
 fn fingerprint(body: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(body))
 }
@@ -133,7 +156,7 @@ impl OrgQueryResource {
             ..dest.clone()
         };
         let inv = run_query(ctx, c, &config.filters().to_query()).await?;
-        let body = export::render(&inv.accounts, format).into_bytes();
+        let body = export::render(&inv.accounts, format, dest.tag_key.as_deref()).into_bytes();
         let q = config.filters().to_query();
         let model = OrgQueryResourceModel {
             recursive: Some(q.recursive),
@@ -161,10 +184,13 @@ impl OrgQueryResource {
     ) -> Result<OrgQueryResourceModel, Diagnostics> {
         let (model, body) = self.build(ctx, c, config).await?;
         let (dest, format) = model.destination()?;
-        let metadata = BTreeMap::from([
-            (META_QUERY.to_owned(), serde_json::to_string(&model.filters()).unwrap_or_default()),
+        let mut metadata = BTreeMap::from([
+            (META_QUERY.to_owned(), ascii_json(&model.filters())),
             (META_FORMAT.to_owned(), dest.format.clone().unwrap_or_default()),
         ]);
+        if let Some(tag_key) = &dest.tag_key {
+            metadata.insert(META_TAG_KEY.to_owned(), ascii_json(tag_key));
+        }
         let store = c.aws.store();
         ctx.run("writing the inventory to S3", async {
             store
@@ -184,7 +210,7 @@ impl Resource for OrgQueryResource {
 
     fn schema(&self) -> Schema {
         let mut block = Block::new(
-            "Runs the organization query of `data \"cima_org_query\"` and keeps its result: the account inventory is written to S3 as CSV (the columns of the dashboard's `accountsinfo` table: accountid, arn, email, name, status, joinedmethod, joinedtimestamp, tag, ou_path) or JSON lines. Refresh re-reads the object and plan re-runs the query, so a changed organization or an edited object shows as an in-place update. Import with `bucket/key`.",
+            "Runs the organization query of `data \"cima_org_query\"` and keeps its result: the account inventory is written to S3 as CSV (the columns of the dashboard's `accountsinfo` table: accountid, arn, email, name, status, joinedmethod, joinedtimestamp, tag, ou_path, tags) or JSON lines (one object per account, with the same `tag` and `tags` as an object). `tag` is one label per account, the value of its `destination.tag_key` tag (empty without one); `tags` is every tag as `key=value;key=value`, sorted by key, and comes last so a table reading columns by position still reads objects written before it. Refresh re-reads the object and plan re-runs the query, so a changed organization or an edited object shows as an in-place update. Import with `bucket/key`: the query, the format and `tag_key` come back from the object's metadata (`tag_key` is null for objects written by provider versions without it, and the next apply rewrites the object with the configured one).",
         );
         for a in filter_attributes() {
             block = block.attribute(a);
@@ -208,7 +234,7 @@ impl Resource for OrgQueryResource {
                 NestedBlock::new(
                     "destination",
                     BlockNesting::Single,
-                    Block::new("Where the inventory is written. Changing any of it replaces the object: the old one is deleted.")
+                    Block::new("Where and how the inventory is written. Changing `bucket`, `key` or `format` replaces the object (the old one is deleted); changing `tag_key` rewrites it in place.")
                         .attribute(
                             Attribute::new("bucket", Type::String)
                                 .required()
@@ -223,7 +249,12 @@ impl Resource for OrgQueryResource {
                             Attribute::new("format", Type::String)
                                 .optional()
                                 .computed()
-                                .description("`csv` (default) or `jsonl`."),
+                                .description("`csv` (default) or `jsonl`. Changing it replaces the object."),
+                        )
+                        .attribute(
+                            Attribute::new("tag_key", Type::String)
+                                .optional()
+                                .description("Tag key whose value is each account's label in the `tag` column, such as `BusinessUnit` or `env` (matched exactly, as AWS compares tag keys): 1 to 128 letters, digits, spaces and `_.:/=+-@`, not starting with `aws:`. Unset: `tag` is empty. Changing it rewrites the object in place."),
                         ),
                 )
                 .items(1, 1),
@@ -254,12 +285,20 @@ impl Resource for OrgQueryResource {
                         .at(AttributePath::root().attribute("destination").attribute("key")),
                 );
             }
+            if let Some(problem) = dest.tag_key.as_deref().and_then(export::tag_key_problem) {
+                d.push(
+                    Diagnostic::error("Invalid tag key", problem)
+                        .at(AttributePath::root().attribute("destination").attribute("tag_key")),
+                );
+            }
         }
         d
     }
 
     fn requires_replace(&self) -> Vec<AttributePath> {
-        vec![AttributePath::root().attribute("destination")]
+        // Not `tag_key`: it changes only the body, which an update rewrites at the same place.
+        let dest = AttributePath::root().attribute("destination");
+        ["bucket", "key", "format"].map(|a| dest.clone().attribute(a)).into()
     }
 
     fn stable_computed(&self) -> Vec<&'static str> {
@@ -321,6 +360,7 @@ impl Resource for OrgQueryResource {
             let q: Filters =
                 object.metadata.get(META_QUERY).and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
             let format = object.metadata.get(META_FORMAT).cloned().or_else(|| dest.format.clone());
+            let tag_key = object.metadata.get(META_TAG_KEY).and_then(|s| serde_json::from_str(s).ok());
             let base = OrgQueryResourceModel {
                 parent_ids: q.parent_ids,
                 recursive: q.recursive,
@@ -329,7 +369,7 @@ impl Resource for OrgQueryResource {
                 include_account_ids: q.include_account_ids,
                 exclude_account_ids: q.exclude_account_ids,
                 include_management_account: q.include_management_account,
-                destination: Some(DestinationModel { format, ..dest.clone() }),
+                destination: Some(DestinationModel { format, tag_key, ..dest.clone() }),
                 ..OrgQueryResourceModel::default()
             };
             state = self.build(ctx, c, base).await?.0;
@@ -372,7 +412,12 @@ impl Resource for OrgQueryResource {
             .into());
         };
         Ok(OrgQueryResourceModel {
-            destination: Some(DestinationModel { bucket: bucket.to_owned(), key: key.to_owned(), format: None }),
+            destination: Some(DestinationModel {
+                bucket: bucket.to_owned(),
+                key: key.to_owned(),
+                format: None,
+                tag_key: None,
+            }),
             ..OrgQueryResourceModel::default()
         })
     }
@@ -400,9 +445,20 @@ mod tests {
         OrgQueryResourceModel {
             statuses: Some(BTreeSet::from(["ACTIVE".into(), "SUSPENDED".into()])),
             include_management_account: Some(false),
-            destination: Some(DestinationModel { bucket: BUCKET.into(), key: KEY.into(), format: None }),
+            destination: Some(DestinationModel { bucket: BUCKET.into(), key: KEY.into(), format: None, tag_key: None }),
             ..OrgQueryResourceModel::default()
         }
+    }
+
+    /// `config()` labelling each account by its tag `key`.
+    fn labelled(key: &str) -> OrgQueryResourceModel {
+        let mut c = config();
+        c.destination.as_mut().unwrap().tag_key = Some(key.into());
+        c
+    }
+
+    fn body(aws: &FakeAws) -> String {
+        String::from_utf8(aws.store.object(BUCKET, KEY).expect("object written").object.body).unwrap()
     }
 
     async fn create(r: &OrgQueryResource) -> Result<OrgQueryResourceModel, Diagnostics> {
@@ -423,7 +479,8 @@ mod tests {
         let body = String::from_utf8(stored.object.body.clone()).unwrap();
         let ids: Vec<&str> = body.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
         assert_eq!(ids, ["222222222222", "333333333333", "444444444444"], "members only, sorted");
-        assert!(body.lines().nth(2).unwrap().ends_with(",ACTIVE,CREATED,2024-01-01T00:00:00Z,env=prod,/"), "{body}");
+        assert_eq!(body.lines().next().unwrap(), export::CSV_COLUMNS.join(","));
+        assert!(body.lines().nth(2).unwrap().ends_with(",ACTIVE,CREATED,2024-01-01T00:00:00Z,,/,env=prod"), "{body}");
         assert_eq!(m.fingerprint, Some(fingerprint(&stored.object.body)));
         assert_eq!(m.account_ids.as_deref(), Some(&ids.iter().map(|s| s.to_string()).collect::<Vec<_>>()[..]));
         assert_eq!(m.account_count, Some(3));
@@ -436,6 +493,83 @@ mod tests {
         let q: Filters = serde_json::from_str(&stored.object.metadata[META_QUERY]).unwrap();
         assert_eq!(q, Filters { recursive: Some(true), ..config().filters() });
         assert_eq!(stored.object.metadata[META_FORMAT], "csv");
+        assert!(!stored.object.metadata.contains_key(META_TAG_KEY), "no key configured, none stored");
+    }
+
+    #[tokio::test]
+    async fn a_tag_key_labels_each_account_and_changing_it_rewrites_in_place() {
+        let aws = organization();
+        let r = OrgQueryResource::new(aws.provider_data());
+        let ctx = Ctx::default();
+        let m = Resource::create(&r, &ctx, labelled("env"), &mut Diagnostics::new()).await.unwrap();
+        let tags: Vec<String> = body(&aws).lines().skip(1).map(|l| l.split(',').nth(7).unwrap().to_owned()).collect();
+        assert_eq!(tags, ["dev", "prod", ""], "the env value; empty for the account without it");
+        assert_eq!(aws.store.object(BUCKET, KEY).unwrap().object.metadata[META_TAG_KEY], "\"env\"");
+        assert_eq!(m.destination.as_ref().unwrap().tag_key.as_deref(), Some("env"));
+
+        // A new key is not a new place: no replacement, and the plan expects a new body.
+        assert!(!r.requires_replace().iter().any(|p| p.to_string().contains("tag_key")));
+        let mut changes = PlanChanges::default();
+        Resource::modify_plan(&r, &ctx, Some(&m), &labelled("team"), &mut changes).await.unwrap();
+        assert_eq!(changes.unknown, ["fingerprint", "account_ids", "account_count", "accounts"]);
+        let updated = Resource::update(&r, &ctx, m.clone(), config(), &mut Diagnostics::new()).await.unwrap();
+        assert!(body(&aws).lines().skip(1).all(|l| l.split(',').nth(7) == Some("")), "no key: no label");
+        assert!(!aws.store.object(BUCKET, KEY).unwrap().object.metadata.contains_key(META_TAG_KEY));
+        assert_ne!(updated.fingerprint, m.fingerprint);
+        assert_eq!(updated.id, m.id);
+    }
+
+    #[tokio::test]
+    async fn jsonl_carries_the_label_and_every_tag() {
+        let aws = organization();
+        let r = OrgQueryResource::new(aws.provider_data());
+        let mut c = labelled("env");
+        c.destination.as_mut().unwrap().format = Some("jsonl".into());
+        Resource::create(&r, &Ctx::default(), c, &mut Diagnostics::new()).await.unwrap();
+        let lines: Vec<serde_json::Value> = body(&aws).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!((&lines[1]["tag"], &lines[1]["tags"]), (&"prod".into(), &serde_json::json!({"env": "prod"})));
+        assert_eq!(lines[2]["tag"], "");
+    }
+
+    #[tokio::test]
+    async fn an_import_reads_its_tag_key_from_the_object() {
+        let aws = organization();
+        let r = OrgQueryResource::new(aws.provider_data());
+        let ctx = Ctx::default();
+        // Any Unicode letter may be in a key; the metadata stays ASCII.
+        let m = Resource::create(&r, &ctx, labelled("Département"), &mut Diagnostics::new()).await.unwrap();
+        let stored = aws.store.object(BUCKET, KEY).unwrap().object.metadata;
+        assert!(stored.values().all(|v| v.is_ascii()), "{stored:?}");
+        let imported = Resource::import(&r, &ctx, "cima-data/inventory/accounts.csv", &mut Diagnostics::new()).await;
+        assert_eq!(read(&r, imported.unwrap()).await.as_ref(), Some(&m));
+
+        // An object written before tag_key existed: imported with none, as it was written.
+        aws.store.objects().get_mut(&(BUCKET.to_owned(), KEY.to_owned())).unwrap().object.metadata.remove(META_TAG_KEY);
+        let imported = Resource::import(&r, &ctx, "cima-data/inventory/accounts.csv", &mut Diagnostics::new()).await;
+        let back = read(&r, imported.unwrap()).await.unwrap();
+        assert_eq!(back.destination.unwrap().tag_key, None);
+    }
+
+    #[test]
+    fn tag_keys_are_checked_at_their_path() {
+        let r = OrgQueryResource::new(Arc::new(ProviderData::default()));
+        assert!(Resource::validate(&r, &labelled("BusinessUnit")).is_empty());
+        for bad in ["", "aws:createdBy", "env?", &"k".repeat(129)] {
+            let d = Resource::validate(&r, &labelled(bad));
+            let paths: Vec<String> = d.iter().map(|d| d.attribute.as_ref().unwrap().to_string()).collect();
+            assert_eq!(paths, ["destination.tag_key"], "{bad:?}");
+            assert_eq!(d.iter().next().unwrap().summary, "Invalid tag key");
+        }
+    }
+
+    #[test]
+    fn metadata_json_is_ascii_and_reads_back() {
+        for s in ["env", "Département", "a\"b\\c", "日本 🌍", ""] {
+            let json = ascii_json(s);
+            assert!(json.is_ascii(), "{json}");
+            assert_eq!(serde_json::from_str::<String>(&json).unwrap(), s);
+        }
+        assert_eq!(ascii_json("é"), "\"\\u00e9\"");
     }
 
     #[tokio::test]

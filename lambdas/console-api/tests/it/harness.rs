@@ -104,9 +104,10 @@ impl Store {
         }
     }
 
-    /// The inventory as `cima_org_query` writes it.
-    pub async fn put_accounts(&self, accounts: &[Account]) {
-        self.put(INVENTORY_KEY, cima_core::org::export::render(accounts, cima_core::org::export::Format::Csv)).await;
+    /// The inventory as `cima_org_query` writes it, each account labelled by its tag `tag_key`.
+    pub async fn put_accounts(&self, accounts: &[Account], tag_key: Option<&str>) {
+        let body = cima_core::org::export::render(accounts, cima_core::org::export::Format::Csv, tag_key);
+        self.put(INVENTORY_KEY, body).await;
     }
 
     /// The app as `main` builds it, from the module's environment plus `env`, "now" pinned.

@@ -30,7 +30,7 @@ async fn the_packaged_bootstrap_answers_under_the_runtime_api_emulator() {
     let Some(bootstrap) = packaged() else { return };
     let store = Store::start().await;
     store.put_events(&crate::store::events()).await;
-    store.put_accounts(&[account("111111111111", "Web Prod", "/Production/Web", &[])]).await;
+    store.put_accounts(&[account("111111111111", "Web Prod", "/Production/Web", &[])], None).await;
     let emulator = LambdaEmulator::start().expect("cargo lambda watch starts (cargo xtask setup installs it)");
     let env = [
         ("AWS_ACCESS_KEY_ID", TEST_KEY),

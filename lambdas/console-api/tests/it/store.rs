@@ -174,10 +174,13 @@ async fn store() -> Store {
     let store = Store::start().await;
     store.put_events(&events()).await;
     store
-        .put_accounts(&[
-            account(WEB, "Web Prod", "/Production/Web", &[("env", "prod"), ("team", "web")]),
-            account(DATA, "Data, Prod", "/Production/Data", &[]),
-        ])
+        .put_accounts(
+            &[
+                account(WEB, "Web Prod", "/Production/Web", &[("env", "prod"), ("team", "web")]),
+                account(DATA, "Data, Prod", "/Production/Data", &[("env", "prod")]),
+            ],
+            Some("team"),
+        )
         .await;
     store
 }
@@ -233,6 +236,15 @@ async fn the_summary_over_the_latest_state_of_every_case() {
             {"ou_path": "/Production/Web", "cases": 3, "open": 1},
             {"ou_path": "/Production/Data", "cases": 2, "open": 2},
             {"ou_path": null, "cases": 1, "open": 1},
+        ])
+    );
+    // Labelled by team: Data has no team tag and Legacy is not in the inventory, so both are "";
+    // on a tie of cases the unlabelled list last.
+    assert_eq!(
+        s["by_tag"],
+        json!([
+            {"tag": "web", "cases": 3, "open": 1},
+            {"tag": "", "cases": 3, "open": 3},
         ])
     );
     let buckets = |v: &Value| -> Vec<(String, u64)> {
@@ -337,6 +349,9 @@ async fn filters_narrow_the_cases_and_from_prunes_the_partitions() {
     assert_eq!(listed(&app, "submitter=OPS@example.com").await, case_ids(&[&E, &B]));
     let s = ok(&app, "/cases/summary", "from=2025-03-01").await;
     assert_eq!((s["total"].as_u64(), s["open"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(s["by_tag"], json!([{"tag": "web", "cases": 2, "open": 1}]), "by_tag honours the filters");
+    let s = ok(&app, "/cases/summary", "ou=/Production/Data").await;
+    assert_eq!(s["by_tag"], json!([{"tag": "", "cases": 2, "open": 2}]));
 
     // Four date ranges, four Athena queries; every other filter came from their cached rows.
     let executions = store.executions().await;
@@ -388,7 +403,8 @@ async fn pages_in_any_order_with_links_and_the_inventorys_names() {
     assert_eq!(b["open"], true);
     assert_eq!(b["account_name"], "Web Prod", "the inventory's name wins over the event's");
     assert_eq!(b["ou_path"], "/Production/Web");
-    assert_eq!(b["account_tags"], "env=prod;team=web");
+    assert_eq!(b["account_tag"], "web", "the inventory's tag column: the team label");
+    assert_eq!(b["account_tags"], "env=prod;team=web", "its tags column: every tag");
     assert_eq!(b["first_response_time"], "2025-03-05T13:30:00Z");
     assert_eq!(b["updated_at"], "2025-03-05T13:30:00Z");
     assert_eq!(
@@ -397,8 +413,10 @@ async fn pages_in_any_order_with_links_and_the_inventorys_names() {
     );
     let e = &first["cases"][2];
     assert_eq!((e["status"].as_str(), e["account_name"].as_str()), (Some("work-in-progress"), Some("Data, Prod")));
+    assert_eq!((e["account_tag"].is_null(), e["account_tags"].as_str()), (true, Some("env=prod")), "no team tag");
     let d = &second["cases"][0];
     assert_eq!((d["account_name"].as_str(), d["ou_path"].is_null()), (Some("Legacy"), true));
+    assert!(d["account_tag"].is_null() && d["account_tags"].is_null(), "not in the inventory");
 
     let by_severity = ok(&app, "/cases", "sort=severity_code").await;
     assert_eq!(ids(&by_severity), case_ids(&[&C, &E, &F, &A, &B, &D]));
@@ -457,4 +475,21 @@ async fn the_engines_failure_is_a_502_with_its_reason() {
     let anonymous = console_api::handle(&app, crate::harness::request("GET", "/cases", "", None)).await;
     assert_eq!(anonymous.status_code, 401);
     assert_eq!(store.executions().await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_inventory_written_before_the_tags_column_still_reads() {
+    // The table reads columns by position; an object from before `tags` was added has one column
+    // fewer, and its `tag` then held every tag.
+    let store = Store::start().await;
+    store.put_events(&events()).await;
+    let old = "accountid,arn,email,name,status,joinedmethod,joinedtimestamp,tag,ou_path\n\
+         111111111111,arn:aws:organizations::123456789012:account/o-exampleorg1/111111111111,\
+         aws+111111111111@example.com,Web Prod,ACTIVE,CREATED,2024-01-01T00:00:00Z,env=prod;team=web,/Production/Web\n";
+    store.put(crate::harness::INVENTORY_KEY, old.to_owned()).await;
+    let app = store.app(&[]);
+    let b = ok(&app, &format!("/cases/{}", B.id()), "").await;
+    let case = &b["case"];
+    assert_eq!((case["account_name"].as_str(), case["ou_path"].as_str()), (Some("Web Prod"), Some("/Production/Web")));
+    assert_eq!((case["account_tag"].as_str(), case["account_tags"].is_null()), (Some("env=prod;team=web"), true));
 }

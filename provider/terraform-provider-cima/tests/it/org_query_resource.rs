@@ -1,5 +1,6 @@
 //! `resource "cima_org_query"` through the real Terraform against a local AWS:
-//! create → import-verify → replace → drift (object edited, organization changed) → destroy.
+//! create → import-verify → a new label key updated in place → replace → drift (object edited,
+//! organization changed) → destroy.
 
 use cima_testkit::{LocalAws, OrgSpec};
 use serde_json::Value;
@@ -9,20 +10,33 @@ use crate::harness::{preamble, workspace};
 const BUCKET: &str = "cima-inventory";
 const KEY: &str = "accountsinfo/accounts.csv";
 
-fn config(format: &str) -> String {
+fn config(format: &str, tag_key: &str) -> String {
     format!(
         r#"{}resource "cima_org_query" "inventory" {{
   statuses = ["ACTIVE", "SUSPENDED"]
 
   destination {{
-    bucket = "{BUCKET}"
-    key    = "{KEY}"
-    format = "{format}"
+    bucket  = "{BUCKET}"
+    key     = "{KEY}"
+    format  = "{format}"
+    tag_key = "{tag_key}"
   }}
 }}
 "#,
         preamble()
     )
+}
+
+/// The CSV's rows by account id: (tag, ou_path, tags). The seeded values hold no commas.
+fn csv_rows(body: &str) -> std::collections::BTreeMap<String, (String, String, String)> {
+    body.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            assert_eq!(f.len(), 10, "{l}");
+            (f[0].to_owned(), (f[7].to_owned(), f[8].to_owned(), f[9].to_owned()))
+        })
+        .collect()
 }
 
 fn state_values(show: &Value) -> &Value {
@@ -60,22 +74,30 @@ fn org_query_resource_create_import_update_drift_destroy() {
     aws.tool("bucket", &[("name", BUCKET)]).unwrap();
     let ws = workspace(Some(&aws));
 
-    // Create.
-    ws.write("main.tf", &config("csv")).unwrap();
+    // Create, labelling each account by its env tag.
+    ws.write("main.tf", &config("csv", "env")).unwrap();
     ws.apply().expect("create");
     let created = ws.show_json().unwrap();
     let v = state_values(&created).clone();
     let body = object_body(&aws).expect("object written");
-    let lines: Vec<&str> = body.lines().collect();
-    assert_eq!(lines[0], "accountid,arn,email,name,status,joinedmethod,joinedtimestamp,tag,ou_path");
-    assert_eq!(lines.len() - 1, org.accounts.len(), "every account, ACTIVE and SUSPENDED");
-    for a in &org.accounts {
-        assert!(
-            lines.iter().any(|l| l.starts_with(&format!("{},", a.id)) && l.ends_with(&format!(",{}", a.ou_path))),
-            "{}",
-            a.id
-        );
-    }
+    assert_eq!(
+        body.lines().next(),
+        Some("accountid,arn,email,name,status,joinedmethod,joinedtimestamp,tag,ou_path,tags")
+    );
+    let rows = csv_rows(&body);
+    assert_eq!(rows.len(), org.accounts.len(), "every account, ACTIVE and SUSPENDED");
+    let expected = |key: &str| -> std::collections::BTreeMap<String, (String, String, String)> {
+        org.accounts
+            .iter()
+            .map(|a| {
+                let all: Vec<String> = a.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                (a.id.clone(), (a.tags.get(key).cloned().unwrap_or_default(), a.ou_path.clone(), all.join(";")))
+            })
+            .collect()
+    };
+    assert_eq!(rows, expected("env"));
+    assert!(rows.values().any(|r| !r.0.is_empty()) && rows.values().any(|r| r.0.is_empty()), "{rows:?}");
+    assert_eq!(v["destination"]["tag_key"], "env");
     assert_eq!(v["account_count"], org.accounts.len());
     assert_eq!(v["fingerprint"], sha256_hex(&body));
     assert_eq!(v["id"], format!("{BUCKET}/{KEY}"));
@@ -83,22 +105,37 @@ fn org_query_resource_create_import_update_drift_destroy() {
     assert_eq!(planned_actions(&ws), ["no-op"], "a second plan changes nothing");
 
     // Import into a fresh workspace: the same state as create wrote.
+    // tag_key comes back from the object's metadata.
     let ws2 = workspace(Some(&aws));
-    ws2.write("main.tf", &config("csv")).unwrap();
+    ws2.write("main.tf", &config("csv", "env")).unwrap();
     ws2.run_ok(["import", "-input=false", "-no-color", "cima_org_query.inventory", &format!("{BUCKET}/{KEY}")])
         .expect("import");
     let imported = ws2.show_json().unwrap();
     assert_eq!(state_values(&imported), &v, "import-verify: every attribute matches");
     assert_eq!(planned_actions(&ws2), ["no-op"]);
 
-    // A new destination (here its format) replaces the object.
-    ws.write("main.tf", &config("jsonl")).unwrap();
+    // A new label key rewrites the object where it is: an update, not a replacement.
+    ws.write("main.tf", &config("csv", "team")).unwrap();
+    assert_eq!(planned_actions(&ws), ["update"]);
+    ws.apply().expect("relabel");
+    let body = object_body(&aws).unwrap();
+    assert_eq!(csv_rows(&body), expected("team"));
+    let relabelled = state_values(&ws.show_json().unwrap()).clone();
+    assert_eq!(relabelled["fingerprint"], sha256_hex(&body));
+    assert_eq!(relabelled["id"], v["id"]);
+    assert_eq!(planned_actions(&ws), ["no-op"]);
+
+    // A new format replaces the object.
+    ws.write("main.tf", &config("jsonl", "team")).unwrap();
     assert_eq!(planned_actions(&ws), ["delete", "create"]);
     ws.apply().expect("replace");
     let body = object_body(&aws).unwrap();
     assert_eq!(body.lines().count(), org.accounts.len());
     let first: Value = serde_json::from_str(body.lines().next().unwrap()).unwrap();
     assert!(first["id"].is_string() && first["ou_path"].is_string());
+    let seeded = org.accounts.iter().find(|a| a.id == first["id"].as_str().unwrap()).unwrap();
+    assert_eq!(first["tag"], seeded.tags.get("team").map_or("", String::as_str));
+    assert_eq!(first["tags"], serde_json::to_value(&seeded.tags).unwrap());
     let v2 = state_values(&ws.show_json().unwrap()).clone();
     assert_eq!(v2["fingerprint"], sha256_hex(&body));
     assert_eq!(v2["id"], v["id"]);

@@ -81,6 +81,7 @@ fn bad_destination_and_account_ids_fail_validate_at_their_path() {
     bucket = "Cima-Data"
     key    = "accounts.csv"
     format = "xml"
+    tag_key = "aws:cloudformation:stack-name"
   }}
 }}
 "#,
@@ -97,7 +98,10 @@ fn bad_destination_and_account_ids_fail_validate_at_their_path() {
     let id = find("Invalid account id");
     assert_eq!(id["range"]["start"]["line"], line_of(&config, "include_account_ids"));
     assert!(id["detail"].as_str().unwrap().contains("1234567890123"));
-    assert_eq!(errs.len(), 3, "{v:#}");
+    let tag_key = find("Invalid tag key");
+    assert_eq!(tag_key["range"]["start"]["line"], line_of(&config, "tag_key ="));
+    assert!(tag_key["detail"].as_str().unwrap().contains("aws:"), "{tag_key:#}");
+    assert_eq!(errs.len(), 4, "{v:#}");
 }
 
 #[test]
