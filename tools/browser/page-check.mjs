@@ -233,6 +233,24 @@ async function unauthorizedSignsInAgain(page, seen, api) {
   return { authorize_visits: seen.authorizeVisits - visits };
 }
 
+/** The unfiltered overview charts by_tag right after the OUs, in the API's order, "" as "(no label)". */
+async function byTagBesideOu(page) {
+  await checks.clearFilters(page);
+  await checks.idle(page);
+  const cards = await page.$$eval('#charts .card', (c) => c.map((e) => e.getAttribute('aria-labelledby')));
+  const at = cards.indexOf('ov-tag');
+  assert(at > 0 && cards[at - 1] === 'ov-ou', `the label card is not right after the OUs: ${cards}`);
+  const card = await page.$eval('#charts [aria-labelledby="ov-tag"]', (c) => ({
+    title: c.querySelector('h3').textContent,
+    caption: c.querySelector('caption').textContent,
+    rows: Array.from(c.querySelectorAll('tbody tr'), (tr) => [tr.querySelector('th').textContent, tr.querySelector('td.n').textContent]),
+  }));
+  const want = fixture('summaries.json')[''].by_tag.map((t) => [t.tag || '(no label)', `${t.cases}${t.open} open`]);
+  assert(card.title === 'By account label' && card.caption === 'Cases by account label', `card: ${JSON.stringify(card)}`);
+  assert(JSON.stringify(card.rows) === JSON.stringify(want), `label rows: ${JSON.stringify(card.rows)}, expected ${JSON.stringify(want)}`);
+  return { cards: cards.length, labels: card.rows.length };
+}
+
 async function timelineAxe(page) {
   await page.click('#cases-table tbody button[data-case-id]');
   await page.waitForSelector('#timeline-body .timeline li', { timeout: checks.WAIT_MS });
@@ -295,6 +313,17 @@ async function pureRenderers(page, base) {
     const rows = (node) => Array.from(node.querySelectorAll('[aria-labelledby="ov-service"] tbody tr'), (tr) => tr.textContent);
     out.serviceShapes = [rows(asList), rows(asObject)];
 
+    const cardsOf = (summary) => Array.from(r.renderOverview(summary).querySelectorAll('.card'), (c) => c.getAttribute('aria-labelledby'));
+    out.tagHidden = [cardsOf({ by_tag: [{ tag: '', cases: 3, open: 1 }] }), cardsOf({ by_tag: [] }), cardsOf({ by_tag: 'x' })]
+      .map((ids) => ids.includes('ov-tag'));
+    const tagged = r.renderOverview({ by_tag: [{ tag: '', cases: 3, open: 0 }, { tag: xssSubject, cases: 2, open: 1 }, { tag: null, cases: 1 }] })
+      .querySelector('[aria-labelledby="ov-tag"]');
+    out.tagCard = {
+      labelledBy: tagged.querySelector('h3').id,
+      rows: Array.from(tagged.querySelectorAll('tbody th'), (th) => th.textContent),
+      elements: tagged.querySelectorAll('img, script, svg').length,
+    };
+
     const fr = r.renderFirstResponse({ high: { median_minutes: 300, breaches: 2, target_minutes: 240 }, low: { median_minutes: 30, breaches: 0, target_minutes: 1440 } });
     out.breach = Array.from(fr.querySelectorAll('tbody tr'), (tr) => [tr.dataset.severity, tr.className, tr.querySelector('td.over') !== null]);
 
@@ -322,6 +351,9 @@ async function pureRenderers(page, base) {
   assert(result.link.target === '_blank' && result.link.rel.includes('noopener'), `support link: ${JSON.stringify(result.link)}`);
   assert(JSON.stringify(result.serviceShapes[0]) === JSON.stringify(result.serviceShapes[1]) && result.serviceShapes[0].length === 2,
     `by_service as list and object differ: ${JSON.stringify(result.serviceShapes)}`);
+  assert(JSON.stringify(result.tagHidden) === '[false,false,false]', `a label card without labels: ${JSON.stringify(result.tagHidden)}`);
+  assert(result.tagCard.labelledBy === 'ov-tag' && result.tagCard.elements === 0
+    && JSON.stringify(result.tagCard.rows) === JSON.stringify(['(no label)', xss, '(no label)']), `label card: ${JSON.stringify(result.tagCard)}`);
   assert(JSON.stringify(result.breach) === JSON.stringify([['low', '', false], ['high', 'breach', true]]), `breaches: ${JSON.stringify(result.breach)}`);
   assert(JSON.stringify(result.timeline) === JSON.stringify(['Opened · —', 'Resolved · —']), `timeline order: ${result.timeline}`);
   assert(JSON.stringify(result.chatCounts) === JSON.stringify(['2', 'ec2']), `count results: ${result.chatCounts}`);
@@ -380,6 +412,7 @@ async function main() {
           assert(api.state.verified > 0 && api.state.rejected === 0, `verified ${api.state.verified}, rejected ${api.state.rejected}`);
           return { verified: api.state.verified };
         });
+        await report.check('cases by account label beside the OUs', () => byTagBesideOu(page));
         await report.check('next and previous page', () => paging(page, api));
         await report.check('an API error is shown in the live region', () => apiErrorShown(page, api));
         await report.check('axe: the timeline dialog', () => timelineAxe(page));
@@ -387,7 +420,7 @@ async function main() {
       },
     });
     const renderPage = await browser.context.newPage();
-    await report.check('pure renderers: missing keys, hostile data, both distribution shapes', () => pureRenderers(renderPage, site.url));
+    await report.check('pure renderers: missing keys, hostile data, both distribution shapes, the label card', () => pureRenderers(renderPage, site.url));
     report.finish({ console: site.url, localaws: endpoint, screenshots: args.out, api_calls: api.state.calls.length });
   } catch (err) {
     await report.check('setup', () => { throw err; });

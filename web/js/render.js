@@ -109,6 +109,26 @@ export function renderByAccount(list) {
   return renderBars(entries, { caption: 'Cases by account', labelHeader: 'Account' });
 }
 
+/** How the chart names the accounts without a label (the API's `tag: ""`). */
+export const NO_LABEL = '(no label)';
+
+/**
+ * Cases by the accounts' label (by_tag: [{tag, cases, open}], the inventory's tag column), or null
+ * when no account has a label: the inventory was written without a tag key, and one bar of
+ * "(no label)" would say nothing.
+ */
+export function renderByTag(list) {
+  const rows = (Array.isArray(list) ? list : []).filter((t) => t && typeof t === 'object');
+  const unlabelled = (t) => t.tag === '' || t.tag === null || t.tag === undefined;
+  if (!rows.some((t) => !unlabelled(t))) return null;
+  const entries = rows.map((t) => ({
+    label: unlabelled(t) ? h('span', { class: 'muted' }, NO_LABEL) : text(t.tag),
+    value: t.cases,
+    note: isNum(t.open) ? `${fmtNum(t.open)} open` : null,
+  }));
+  return renderBars(entries, { caption: 'Cases by account label', labelHeader: 'Label' });
+}
+
 export function renderLongRunning(longRunning) {
   const lr = longRunning || {};
   const byAge = entriesOf(Array.isArray(lr) ? [] : (lr.by_age ?? lr.buckets ?? lr.age_buckets),
@@ -216,6 +236,7 @@ export function renderOverview(summary) {
     .map((e) => ({ ...e, label: statusName(e.label) }));
   const service = entriesOf(sum.by_service, ['service_code', 'service', 'name'], ['cases', 'count']);
   const ou = entriesOf(sum.by_ou, ['ou_path', 'ou', 'path', 'name'], ['cases', 'count']);
+  const byTag = renderByTag(sum.by_tag);
   // Either {buckets: [...], median_days, resolved} or the distribution itself.
   const rd = sum.resolution_days;
   const resolution = entriesOf(rd && Array.isArray(rd.buckets) ? rd.buckets : rd, ['label', 'bucket', 'days', 'name'], ['cases', 'count']);
@@ -228,6 +249,7 @@ export function renderOverview(summary) {
     section('By status', 'ov-status', renderBars(status, { caption: 'Cases by status', labelHeader: 'Status', keepOrder: true })),
     section('By service', 'ov-service', renderBars(service, { caption: 'Cases by service', labelHeader: 'Service' })),
     section('By organizational unit', 'ov-ou', renderBars(ou, { caption: 'Cases by OU', labelHeader: 'OU' })),
+    byTag ? section('By account label', 'ov-tag', byTag) : null,
     section('Long-running open cases', 'ov-long', renderLongRunning(sum.long_running)),
     section('First response', 'ov-first', renderFirstResponse(sum.first_response)),
     section('Days to resolve', 'ov-resolution', resolvedNote, resolution.length
