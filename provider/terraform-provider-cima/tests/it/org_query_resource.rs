@@ -166,3 +166,28 @@ fn org_query_resource_create_import_update_drift_destroy() {
     assert_eq!(object_body(&aws), None);
     assert!(aws.tool("truth", &[]).unwrap()["accounts"].as_array().unwrap().len() == org.accounts.len());
 }
+
+/// The smallest configuration: no `format`, no `tag_key`. The default is filled in at apply,
+/// so the plan must leave it "known after apply" (a nested block's computed attribute), or
+/// Terraform rejects the apply as inconsistent.
+#[test]
+fn an_unset_format_is_known_after_apply_and_then_stays() {
+    let aws = LocalAws::start().expect("local AWS");
+    aws.seed_org(&OrgSpec { accounts: 2, seed: 4, suspended: 0 }).expect("seeded org");
+    aws.tool("bucket", &[("name", BUCKET)]).unwrap();
+    let ws = workspace(Some(&aws));
+    let config = format!(
+        "{}resource \"cima_org_query\" \"inventory\" {{\n  destination {{\n    bucket = \"{BUCKET}\"\n    key    = \"{KEY}\"\n  }}\n}}\n",
+        preamble()
+    );
+    ws.write("main.tf", &config).unwrap();
+    let plan = ws.plan_json().expect("plan");
+    let change = &plan["resource_changes"][0]["change"];
+    assert_eq!(change["after_unknown"]["destination"]["format"], true, "{change}");
+    ws.apply().expect("create with the default format");
+    let v = state_values(&ws.show_json().unwrap()).clone();
+    assert_eq!(v["destination"]["format"], "csv");
+    assert!(object_body(&aws).expect("object written").starts_with("accountid,"));
+    assert_eq!(planned_actions(&ws), ["no-op"], "the default does not come back as a change");
+    ws.destroy().expect("destroy");
+}

@@ -13,7 +13,7 @@ use crate::proto::goplugin as gp;
 use crate::proto::health as hp;
 use crate::proto::tfplugin6 as pb;
 use crate::provider::{Ctx, DynDataSource, DynResource, Provider};
-use crate::schema::Schema;
+use crate::schema::{BlockNesting, Schema};
 use crate::value::{self, Type, Value};
 
 struct DataSourceEntry {
@@ -130,6 +130,19 @@ async fn plan_change(
         let will_change = creating || (changed && !stable.contains(&a.name.as_str()));
         if (unset && will_change) || changes.unknown.contains(&a.name) {
             attrs.insert(a.name.clone(), Value::Unknown);
+        }
+    }
+    if creating {
+        // A single nested block's computed attributes too: an unset `format` filled in at
+        // apply must be unknown in the plan, or Terraform rejects the new value as inconsistent.
+        for b in e.schema.block.blocks.iter().filter(|b| b.nesting == BlockNesting::Single) {
+            let configured = config.get_attr(&b.type_name);
+            let Some(Value::Object(inner)) = attrs.get_mut(&b.type_name) else { continue };
+            for a in b.block.attributes.iter().filter(|a| a.computed) {
+                if configured.and_then(|c| c.get_attr(&a.name)).is_none_or(Value::is_null) {
+                    inner.insert(a.name.clone(), Value::Unknown);
+                }
+            }
         }
     }
     let planned = Value::Object(attrs);
