@@ -64,12 +64,15 @@ fn pipeline(provider: &std::path::Path) -> Result<()> {
     let source = cima_testkit::provider_source()?;
     let pipeline = cima_testkit::LocalPipeline::start(
         &aws,
-        provider,
-        &source,
-        &enricher,
-        &org.management_account_id,
-        &org.organization_id,
-        &members,
+        &cima_testkit::PipelineSpec {
+            provider,
+            provider_source: &source,
+            enricher: &enricher,
+            central_account: &org.management_account_id,
+            organization_id: &org.organization_id,
+            members: &members,
+            backfill_days: 0,
+        },
     )?;
     eprintln!("xtask: pipeline wired by terraform apply: cima_case_pipeline + {} × cima_linked_account", members.len());
     let member = &members[0];

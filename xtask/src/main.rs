@@ -7,6 +7,7 @@ mod bench;
 mod bench_cases;
 mod bench_lambdas;
 mod bench_linked;
+mod console;
 mod demo;
 mod docs;
 mod lambdas;
@@ -21,6 +22,9 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   setup          create .venv (moto server, and a Terraform when none is on PATH)
   test           setup, then every test: unit, integration, acceptance (real Terraform + moto), extension tests
+  console [--port PORT] [--accounts N]
+                 the console with the whole local stack (cases through the real pipeline, the API behind
+                 JWT verification, local Cognito); prints aws:, console:, api:, token:, ready; Ctrl-C stops it
   demo           start a local AWS, seed an organization, apply examples/local with the freshly built provider
   lambdas [--arch x86_64|arm64]
                  build every Lambda as bootstrap.zip for provided.al2023 (cargo-lambda, glibc 2.34)
@@ -38,6 +42,7 @@ fn main() -> Result<()> {
         Some("setup") => setup::run(),
         Some("test") => test::run(rest),
         Some("demo") => demo::run(rest),
+        Some("console") => console::run(rest),
         Some("docs") => docs::run(rest),
         Some("lambdas") => lambdas::run(rest),
         Some("lint") => lint::run(),

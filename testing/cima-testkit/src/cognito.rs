@@ -168,19 +168,9 @@ impl LocalAws {
         }
     }
 
-    /// One Cognito call through the seeding tool; an AWS error answer becomes [`Error::Aws`].
+    /// One Cognito call through the seeding tool.
     fn cognito(&self, operation: &str, params: &Value) -> Result<Value> {
-        let answer =
-            self.tool("call", &[("service", "cognito-idp"), ("op", operation), ("params", &params.to_string())])?;
-        match answer.get("Error") {
-            Some(error) => Err(Error::Aws {
-                service: "cognito-idp".into(),
-                operation: operation.into(),
-                code: error["Code"].as_str().unwrap_or("Unknown").into(),
-                message: error["Message"].as_str().unwrap_or_default().into(),
-            }),
-            None => Ok(answer),
-        }
+        self.call("cognito-idp", operation, params, None)
     }
 }
 

@@ -71,6 +71,10 @@ pub enum Error {
     /// The local AWS answered an AWS API call with an error.
     #[error("{service} {operation}: {code}: {message}")]
     Aws { service: String, operation: String, code: String, message: String },
+
+    /// The local console stack could not be built as asked.
+    #[error("local console: {0}")]
+    Console(String),
 }
 
 /// Result with the crate's [`Error`].

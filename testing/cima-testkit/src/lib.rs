@@ -14,6 +14,8 @@
 //!   files with the headers CloudFront adds; [`LocalAws::create_user_pool`] and
 //!   [`LocalAws::sign_in`]: real Cognito tokens from the local AWS; [`TestIssuer`]: tokens no
 //!   identity provider would issue, signed with a key of its own.
+//! - [`LocalConsole`]: all of the above as one stack, the console with cases that flowed through
+//!   the pipeline, and the truth the page must show ([`ConsoleTruth`]).
 //! - [`http_request`]: the small client tests talk to all of these with.
 //!
 //! ```no_run
@@ -31,6 +33,7 @@
 //! ```
 
 mod cognito;
+mod console;
 mod error;
 mod http;
 mod http_api;
@@ -49,6 +52,10 @@ mod venv;
 use std::path::PathBuf;
 
 pub use cognito::{CognitoTokens, CognitoUser, UserPool, UserPoolSpec};
+pub use console::{
+    AccountTruth, CHAT_QUESTION, CONSOLE_USER, ConsoleBinaries, ConsoleSpec, ConsoleTruth, ConsoleUser, LocalConsole,
+    MARKUP_SUBJECT, central_store,
+};
 pub use error::{Error, Result};
 pub use http::{DEFAULT_TIMEOUT as HTTP_TIMEOUT, HttpReply, request as http_request};
 pub use http_api::{
@@ -63,7 +70,7 @@ pub use localaws::{
     REGION, RequestRecord, SeededAccount, SeededAccountCases, SeededAttachment, SeededCase, SeededCases,
     SeededCommunication, SeededOrg, SeededOu, TEST_KEY, tally,
 };
-pub use pipeline::{ENRICHER_FUNCTION, LocalPipeline, STORE_PREFIX};
+pub use pipeline::{ENRICHER_FUNCTION, LocalPipeline, PipelineSpec, STORE_PREFIX};
 pub use resources::{
     CHAT_QUERY_ROLE, ResourceSpec, SeededAccountResources, SeededBucket, SeededDbInstance, SeededFunction,
     SeededInstance, SeededResources, seed_resources,

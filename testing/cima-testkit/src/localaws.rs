@@ -446,6 +446,40 @@ impl LocalAws {
             .map_err(|source| Error::Json { what: format!("localaws.seed {command} output"), source })
     }
 
+    /// One AWS call made out of band with boto3 (`service`, its method name `op`, keyword
+    /// arguments `params`), in the management account or, with `account`, in that member through
+    /// its OrganizationAccountAccessRole. An AWS error answer becomes [`Error::Aws`].
+    pub fn call(
+        &self,
+        service: &str,
+        op: &str,
+        params: &serde_json::Value,
+        account: Option<&str>,
+    ) -> Result<serde_json::Value> {
+        let params = params.to_string();
+        let mut args = vec![("service", service), ("op", op), ("params", params.as_str())];
+        if let Some(account) = account {
+            args.push(("account", account));
+        }
+        let answer = self.tool("call", &args)?;
+        match answer.get("Error") {
+            Some(error) => Err(Error::Aws {
+                service: service.into(),
+                operation: op.into(),
+                code: error["Code"].as_str().unwrap_or("Unknown").into(),
+                message: error["Message"].as_str().unwrap_or_default().into(),
+            }),
+            None => Ok(answer),
+        }
+    }
+
+    /// Every object under `prefix` in `bucket`, key → body (one listing, one process).
+    pub fn get_objects(&self, bucket: &str, prefix: &str) -> Result<BTreeMap<String, String>> {
+        let answer = self.tool("get-objects", &[("bucket", bucket), ("prefix", prefix)])?;
+        serde_json::from_value(answer)
+            .map_err(|source| Error::Json { what: format!("objects of s3://{bucket}/{prefix}"), source })
+    }
+
     /// Builds a seeded organization (`python -m localaws.seed org`) and returns its truth.
     /// Fails if an organization exists already: [`LocalAws::reset`] first.
     pub fn seed_org(&self, spec: &OrgSpec) -> Result<SeededOrg> {

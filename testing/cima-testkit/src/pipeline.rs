@@ -3,6 +3,9 @@
 //! the real Terraform, the packaged case-enricher runs under the Runtime API emulator, and the
 //! local AWS delivers events to it (its Lambda-target extension) and to Firehose → S3.
 //!
+//! The backfill rule, which the module makes with hashicorp/aws, is made out of band between the
+//! two applies, so a linked account's `backfill_days` reaches the enricher as in AWS.
+//!
 //! A case created in a member account then travels: Support's event on the member's default bus →
 //! the forwarding rule → the central bus → the enrich rule → the enricher (assumes the case-reader
 //! role, reads the case, puts `heidi.support` on the member's bus) → forwarded again → the store
@@ -22,7 +25,26 @@ pub const ENRICHER_FUNCTION: &str = "case-enricher";
 /// Firehose's S3 prefix: the seed's layout, which the Glue table's projection reads.
 pub const STORE_PREFIX: &str = "DataCollection-data/heidi.support/";
 const BUS: &str = "cima-cases";
+/// The backfill request's source and detail-type (`cima_core::contract`).
+const BACKFILL_SOURCE: &str = "cima.backfill";
+const BACKFILL_DETAIL_TYPE: &str = "CIMA Backfill Request";
 const STREAM: &str = "cima-store";
+
+/// What [`LocalPipeline::start`] wires.
+#[derive(Debug, Clone, Copy)]
+pub struct PipelineSpec<'a> {
+    /// The cima provider binary, and the source address it is installed under.
+    pub provider: &'a std::path::Path,
+    pub provider_source: &'a str,
+    /// The function's binary or packaged bootstrap.
+    pub enricher: &'a LambdaFunction,
+    pub central_account: &'a str,
+    pub organization_id: &'a str,
+    pub members: &'a [String],
+    /// Days of existing cases each linked account asks the enricher for when it is created
+    /// (`backfill_days`; 0 asks for none).
+    pub backfill_days: u32,
+}
 
 /// A wired pipeline; dropping it stops the enricher and the emulator (the Terraform state and
 /// the local AWS belong to the caller).
@@ -37,18 +59,18 @@ pub struct LocalPipeline {
 }
 
 impl LocalPipeline {
-    /// Wires `members` to a central pipeline in the management account of the seeded
-    /// organization in `aws`, with `provider` (the cima provider binary) and `enricher` (the
-    /// function's binary or packaged bootstrap).
-    pub fn start(
-        aws: &LocalAws,
-        provider: &std::path::Path,
-        provider_source: &str,
-        enricher: &LambdaFunction,
-        central_account: &str,
-        organization_id: &str,
-        members: &[String],
-    ) -> Result<LocalPipeline> {
+    /// Wires `spec.members` to a central pipeline in the management account of the seeded
+    /// organization in `aws`.
+    pub fn start(aws: &LocalAws, spec: &PipelineSpec<'_>) -> Result<LocalPipeline> {
+        let PipelineSpec {
+            provider,
+            provider_source,
+            enricher,
+            central_account,
+            organization_id,
+            members,
+            backfill_days,
+        } = *spec;
         let bucket = format!("cima-data-{central_account}");
         aws.tool("bucket", &[("name", &bucket)])?;
         let stream = json!({
@@ -106,14 +128,38 @@ resource "cima_case_pipeline" "this" {{
   store_target_arn      = "{stream_arn}"
   store_role_arn        = "arn:aws:iam::{central_account}:role/cima-events-to-firehose"
 }}
-
-resource "cima_linked_account" "this" {{
+"#
+            ),
+        )?;
+        ws.apply()?;
+        // The backfill rule is the module's (hashicorp/aws), not the provider's: made here as
+        // modules/cima-central makes it, before any linked account asks for a backfill.
+        let rule = format!("{BUS}-backfill");
+        let pattern = json!({"source": [BACKFILL_SOURCE], "detail-type": [BACKFILL_DETAIL_TYPE]});
+        aws.call(
+            "events",
+            "put_rule",
+            &json!({"Name": rule, "EventBusName": BUS, "EventPattern": pattern.to_string()}),
+            None,
+        )?;
+        aws.call(
+            "events",
+            "put_targets",
+            &json!({"Rule": rule, "EventBusName": BUS, "Targets": [{"Id": "enricher",
+                    "Arn": format!("arn:aws:lambda:{REGION}:{central_account}:function:{ENRICHER_FUNCTION}")}]}),
+            None,
+        )?;
+        ws.write(
+            "linked.tf",
+            &format!(
+                r#"resource "cima_linked_account" "this" {{
   for_each = toset([{members_hcl}])
 
   account_id        = each.value
   central_bus_arn   = cima_case_pipeline.this.bus_arn
   enricher_role_arn = "arn:aws:iam::{central_account}:role/cima-enricher"
   organization_id   = "{organization_id}"
+  backfill_days     = {backfill_days}
 }}
 "#
             ),

@@ -88,6 +88,13 @@ pub(crate) fn request_time(t: SystemTime) -> String {
     format!("{:02}/{}/{}:{:02}:{:02}:{:02} +0000", c.day, c.month_name(), c.year, c.hour, c.minute, c.second)
 }
 
+/// ISO 8601 in UTC with milliseconds, as the Support API writes times: `2026-12-06T15:00:02.000Z`.
+pub(crate) fn iso_millis(t: SystemTime) -> String {
+    let c = civil(unix_seconds(t));
+    let millis = unix_millis(t) % 1000;
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{millis:03}Z", c.year, c.month, c.day, c.hour, c.minute, c.second)
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -113,6 +120,7 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_secs(784_111_777);
         assert_eq!(http_date(t), "Sun, 06 Nov 1994 08:49:37 GMT");
         assert_eq!(request_time(t), "06/Nov/1994:08:49:37 +0000");
+        assert_eq!(iso_millis(t + Duration::from_millis(5)), "1994-11-06T08:49:37.005Z");
         assert_eq!(unix_millis(t + Duration::from_millis(5)), 784_111_777_005);
         assert_eq!(unix_seconds(UNIX_EPOCH - Duration::from_secs(3)), -3);
     }

@@ -287,6 +287,10 @@ def main(argv: list[str] | None = None) -> int:
     get.add_argument("--endpoint", required=True)
     get.add_argument("--bucket", required=True)
     get.add_argument("--key", required=True)
+    objects = commands.add_parser("get-objects", help="read every S3 object under a prefix, as {key: body}")
+    objects.add_argument("--endpoint", required=True)
+    objects.add_argument("--bucket", required=True)
+    objects.add_argument("--prefix", default="")
     call = commands.add_parser("call", help="one boto3 call (out-of-band changes), e.g. --service events --op delete_rule")
     call.add_argument("--endpoint", required=True)
     call.add_argument("--service", required=True)
@@ -334,6 +338,12 @@ def main(argv: list[str] | None = None) -> int:
                       "content_type": obj.get("ContentType")}
         except s3.exceptions.NoSuchKey:
             result = None
+    elif args.command == "get-objects":
+        s3 = _client("s3", args.endpoint)
+        listing = s3.get_paginator("list_objects_v2").paginate(Bucket=args.bucket, Prefix=args.prefix,
+                                                               PaginationConfig={"MaxItems": 100_000})
+        keys = [o["Key"] for page in listing for o in page.get("Contents", [])]
+        result = {k: s3.get_object(Bucket=args.bucket, Key=k)["Body"].read().decode() for k in keys}
     elif args.command == "call":
         client = _client(args.service, args.endpoint)
         if args.account:

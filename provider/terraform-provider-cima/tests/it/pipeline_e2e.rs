@@ -6,7 +6,9 @@
 
 use std::time::Duration;
 
-use cima_testkit::{CaseSpec, LambdaFunction, LocalAws, LocalPipeline, OrgSpec, STORE_PREFIX, lambda_zip};
+use cima_testkit::{
+    CaseSpec, LambdaFunction, LocalAws, LocalPipeline, OrgSpec, PipelineSpec, STORE_PREFIX, lambda_zip,
+};
 use serde_json::{Value, json};
 
 use crate::harness::provider_binary;
@@ -36,12 +38,15 @@ fn a_case_opened_in_a_member_lands_enriched_in_the_central_store() {
     let source = cima_testkit::provider_source().expect("provider source");
     let pipeline = LocalPipeline::start(
         &aws,
-        provider_binary(),
-        &source,
-        &bootstrap,
-        &org.management_account_id,
-        &org.organization_id,
-        &members,
+        &PipelineSpec {
+            provider: provider_binary(),
+            provider_source: &source,
+            enricher: &bootstrap,
+            central_account: &org.management_account_id,
+            organization_id: &org.organization_id,
+            members: &members,
+            backfill_days: 0,
+        },
     )
     .expect("pipeline wired");
 
