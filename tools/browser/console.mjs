@@ -4,14 +4,20 @@
 //
 //   node console.mjs --url http://127.0.0.1:PORT/ --user NAME --password PW --out DIR
 //     [--question "how many open support cases"] [--xss-subject "<img src=x onerror=alert(1)>"]
+//     [--truth truth.json --api http://127.0.0.1:PORT --token ID_TOKEN]
+//
+// With --truth (what `cargo xtask test` passes: cima_testkit::ConsoleTruth as JSON), the tiles,
+// the accounts chart, an account filter, a timeline and the chat's answer are compared with the
+// seeded truth, and the API is called without a token and with tampered ones.
 //
 // Prints a JSON report (and a closing "N passed, N failed" line); exits 1 when a check failed.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { launch } from './lib/chromium.mjs';
 import * as checks from './lib/console-checks.mjs';
 import { Report, parseArgs } from './lib/report.mjs';
+import * as stack from './lib/stack-checks.mjs';
 
 export async function runSession(page, seen, blocked, report, opts) {
   const { url, user, password, out, question, xssSubject } = opts;
@@ -33,19 +39,30 @@ export async function runSession(page, seen, blocked, report, opts) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2), ['url', 'user', 'password', 'out', 'question', 'xss-subject']);
-  for (const required of ['url', 'user', 'password', 'out']) {
+  const args = parseArgs(process.argv.slice(2), ['url', 'user', 'password', 'out', 'question', 'xss-subject', 'truth', 'api', 'token']);
+  for (const required of ['url', 'user', 'password', 'out', ...(args.truth ? ['api', 'token'] : [])]) {
     if (!args[required]) throw new Error(`--${required} is required`);
   }
+  const truth = args.truth ? JSON.parse(readFileSync(args.truth, 'utf8')) : null;
   mkdirSync(args.out, { recursive: true });
   const report = new Report('console');
   const browser = await launch();
   try {
     const page = await browser.context.newPage();
     const seen = await checks.watch(page);
+    const extra = truth && (async () => {
+      await report.check('tiles show the seeded truth', () => stack.tilesMatchTruth(page, truth, args.out));
+      await report.check('cases by account show the seeded accounts', () => stack.accountsChartMatchesTruth(page, truth));
+      await report.check('filtering by account shows its seeded numbers', () => stack.filterByAccount(page, truth, args.out));
+      await report.check('a timeline shows its backfill, AWS reply and resolution', () => stack.timelineMatchesTruth(page, truth));
+      await report.check('the chat counts the seeded instances', () => stack.chatCountsTruth(page, truth));
+      await report.check('the API answers 401 without a token and to tampered ones', () => stack.apiRefusesBadTokens(args.api, args.token));
+    });
     await runSession(page, seen, browser.blocked, report, {
       url: args.url, user: args.user, password: args.password, out: args.out,
-      question: args.question || 'how many open support cases', xssSubject: args['xss-subject'] || checks.XSS_SUBJECT,
+      question: args.question || (truth ? truth.question : 'how many open support cases'),
+      xssSubject: args['xss-subject'] || (truth ? truth.markup_subject : checks.XSS_SUBJECT),
+      extra,
     });
   } finally {
     await browser.close();

@@ -89,7 +89,7 @@ fn binaries() -> Result<ConsoleBinaries> {
 }
 
 /// Blocks until SIGINT or SIGTERM arrives.
-fn wait_for_stop() -> Result<()> {
+pub fn wait_for_stop() -> Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -25,6 +25,7 @@ tasks:
   console [--port PORT] [--accounts N]
                  the console with the whole local stack (cases through the real pipeline, the API behind
                  JWT verification, local Cognito); prints aws:, console:, api:, token:, ready; Ctrl-C stops it
+  console-test   only the browser session against the whole local stack (a part of `test`)
   demo           start a local AWS, seed an organization, apply examples/local with the freshly built provider
   lambdas [--arch x86_64|arm64]
                  build every Lambda as bootstrap.zip for provided.al2023 (cargo-lambda, glibc 2.34)
@@ -43,6 +44,7 @@ fn main() -> Result<()> {
         Some("test") => test::run(rest),
         Some("demo") => demo::run(rest),
         Some("console") => console::run(rest),
+        Some("console-test") => setup::run().and_then(|()| test::console_session(&cima_testkit::repo_root())),
         Some("docs") => docs::run(rest),
         Some("lambdas") => lambdas::run(rest),
         Some("lint") => lint::run(),

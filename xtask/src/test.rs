@@ -35,7 +35,8 @@ pub fn run(extra: &[String]) -> Result<()> {
         .env("PYTHONPATH", root.join("testing/localaws"))
         .args(["-m", "unittest", "discover", "-s", "testing/localaws/tests", "-v"]))?;
     crate::docs::run(&["--check".to_owned()])?;
-    browser_checks(&root)
+    browser_checks(&root)?;
+    console_session(&root)
 }
 
 /// The console page in Debian's chromium, one browser session for every check
@@ -49,4 +50,34 @@ fn browser_checks(root: &std::path::Path) -> Result<()> {
         .arg(root.join("tools/browser/page-check.mjs"))
         .arg("--out")
         .arg(&shots))
+}
+
+/// The whole local stack (`cargo xtask console`) in one browser session: what the page shows is
+/// compared with the truth the stack computed from the seeded cases (tools/browser/console.mjs);
+/// screenshots in target/console-shots/stack.
+pub fn console_session(root: &std::path::Path) -> Result<()> {
+    let tools = cima_testkit::create_tools_venv(root)?;
+    let node = crate::lint::node_home(&tools)?.join("bin/node");
+    let shots = crate::target_dir().join("console-shots/stack");
+    std::fs::create_dir_all(&shots)?;
+    let console = crate::console::start(&cima_testkit::ConsoleSpec::default())?;
+    let truth = shots.join("truth.json");
+    std::fs::write(&truth, serde_json::to_vec_pretty(&console.truth)?)?;
+    let token = console.id_token()?;
+    let mut c = std::process::Command::new(node);
+    c.current_dir(root)
+        .arg(root.join("tools/browser/console.mjs"))
+        .args(["--url", &console.page_url(), "--api", &console.api_url(), "--token", &token])
+        .args(["--user", &console.user.username, "--password", &console.user.password])
+        .arg("--truth")
+        .arg(&truth)
+        .arg("--out")
+        .arg(&shots);
+    let result = sh(&mut c);
+    if result.is_err() {
+        let mut console = console;
+        eprintln!("{}", console.logs());
+        return result;
+    }
+    Ok(())
 }

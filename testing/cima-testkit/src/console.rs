@@ -115,6 +115,7 @@ pub struct ConsoleTruth {
     pub markup_case_id: String,
     /// A case with three stored events: backfilled, answered by AWS, resolved.
     pub timeline_case_id: String,
+    pub timeline_subject: String,
     pub timeline_events: u64,
     pub question: String,
     /// Running EC2 instances in the chat's default region, over every account.
@@ -136,6 +137,7 @@ const SEVERITIES: [&str; 5] = ["low", "normal", "high", "urgent", "critical"];
 #[derive(Debug, Clone)]
 struct TruthCase {
     account: String,
+    subject: String,
     severity: String,
     status: String,
 }
@@ -167,6 +169,7 @@ impl ConsoleTruth {
             markup_subject: MARKUP_SUBJECT.to_owned(),
             markup_case_id: String::new(),
             timeline_case_id: String::new(),
+            timeline_subject: String::new(),
             timeline_events: 0,
             question: CHAT_QUESTION.to_owned(),
             running_instances: 0,
@@ -247,7 +250,12 @@ impl LocalConsole {
         let markup_id = string(&markup, "caseId", "CreateCase")?;
         cases.insert(
             markup_id.clone(),
-            TruthCase { account: member.clone(), severity: "urgent".into(), status: "opened".into() },
+            TruthCase {
+                account: member.clone(),
+                subject: MARKUP_SUBJECT.into(),
+                severity: "urgent".into(),
+                status: "opened".into(),
+            },
         );
         let (timeline_id, timeline_case) = cases
             .iter()
@@ -352,6 +360,7 @@ impl LocalConsole {
         let mut truth = ConsoleTruth::from_cases(&cases, &org);
         truth.markup_case_id = markup_id;
         truth.timeline_case_id = timeline_id;
+        truth.timeline_subject = timeline_case.subject.clone();
         truth.timeline_events = 3;
         truth.running_instances = running_instances(&resources);
         Ok(LocalConsole {
@@ -421,6 +430,7 @@ fn backfilled(
                 c.case_id.clone(),
                 TruthCase {
                     account: c.account_id.clone(),
+                    subject: c.subject.clone(),
                     severity: c.severity_code.clone(),
                     status: c.status.clone(),
                 },
@@ -472,8 +482,9 @@ fn inventory_config(bucket: &str) -> String {
   statuses = ["ACTIVE"]
 
   destination {{
-    bucket = "{bucket}"
-    key    = "{}/accounts.csv"
+    bucket  = "{bucket}"
+    key     = "{}/accounts.csv"
+    tag_key = "env"
   }}
 }}
 "#,
