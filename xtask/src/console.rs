@@ -47,8 +47,8 @@ pub fn announce(console: &LocalConsole) -> Result<()> {
     eprintln!(
         "xtask: open {} and sign in as {} with password {} ({} cases in {} accounts); Ctrl-C stops everything",
         console.page_url(),
-        console.user.username,
-        console.user.password,
+        console.user().username,
+        console.user().password,
         console.truth.total,
         console.truth.accounts.len()
     );

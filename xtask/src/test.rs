@@ -68,7 +68,7 @@ pub fn console_session(root: &std::path::Path) -> Result<()> {
     c.current_dir(root)
         .arg(root.join("tools/browser/console.mjs"))
         .args(["--url", &console.page_url(), "--api", &console.api_url(), "--token", &token])
-        .args(["--user", &console.user.username, "--password", &console.user.password])
+        .args(["--user", &console.user().username, "--password", &console.user().password])
         .arg("--truth")
         .arg(&truth)
         .arg("--out")

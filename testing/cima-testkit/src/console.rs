@@ -181,14 +181,9 @@ impl ConsoleTruth {
 /// AWS last (fields drop in declaration order).
 #[derive(Debug)]
 pub struct LocalConsole {
-    site: StaticSite,
-    api: HttpApi,
-    functions: Vec<RunningFunction>,
-    emulator: Arc<LambdaEmulator>,
+    pub front: ConsoleFront,
     pipeline: LocalPipeline,
     pub truth: ConsoleTruth,
-    pub user: ConsoleUser,
-    pub pool: UserPool,
     pub org: SeededOrg,
     pub aws: LocalAws,
 }
@@ -292,6 +287,85 @@ impl LocalConsole {
             None,
         )?;
 
+        progress("console-api and chat-query under the Runtime API emulator, behind the HTTP API");
+        let front = ConsoleFront::start(
+            &aws,
+            &FrontSpec {
+                port: spec.port,
+                password: format!("Cima-{}-local!", spec.seed),
+                account_id: org.management_account_id.clone(),
+                console_api: &bin.console_api,
+                chat_query: Some(&bin.chat_query),
+                cache_ttl_seconds: 60,
+            },
+        )?;
+
+        let mut truth = ConsoleTruth::from_cases(&cases, &org);
+        truth.markup_case_id = markup_id;
+        truth.timeline_case_id = timeline_id;
+        truth.timeline_subject = timeline_case.subject.clone();
+        truth.timeline_events = 3;
+        truth.running_instances = running_instances(&resources);
+        Ok(LocalConsole { front, pipeline, truth, org, aws })
+    }
+
+    /// The page's URL (ends with `/`).
+    pub fn page_url(&self) -> String {
+        self.front.page_url()
+    }
+
+    pub fn api_url(&self) -> String {
+        self.front.api_url()
+    }
+
+    pub fn user(&self) -> &ConsoleUser {
+        &self.front.user
+    }
+
+    /// A fresh ID token of the demo user.
+    pub fn id_token(&self) -> Result<String> {
+        self.front.id_token(&self.aws)
+    }
+
+    /// The functions', the emulator's and the enricher's logs so far, for a failure report.
+    pub fn logs(&mut self) -> String {
+        format!("{}--- enricher ---\n{}\n", self.front.logs(), self.pipeline.enricher_logs())
+    }
+}
+
+/// What [`ConsoleFront::start`] serves.
+#[derive(Debug)]
+pub struct FrontSpec<'a> {
+    /// The page's port on 127.0.0.1; `None` picks a free one.
+    pub port: Option<u16>,
+    /// The demo user's password.
+    pub password: String,
+    /// The account the API reports itself in.
+    pub account_id: String,
+    pub console_api: &'a LambdaFunction,
+    /// Without it, `POST /query` and `GET /history` are not routed.
+    pub chat_query: Option<&'a LambdaFunction>,
+    /// console-api's `CACHE_TTL_SECONDS`.
+    pub cache_ttl_seconds: u32,
+}
+
+/// The console's front over a local AWS that already holds the store (the Glue tables and the
+/// workgroup of [`central_store`], and chat-query's history table when it runs): a user pool
+/// with the demo user, the functions under the Runtime API emulator behind an [`HttpApi`] with
+/// the pool's JWT authorizer and CORS for the page's origin only, and the page with its
+/// `config.json`. Dropping it stops the page, the API, the functions and the emulator.
+#[derive(Debug)]
+pub struct ConsoleFront {
+    site: StaticSite,
+    api: HttpApi,
+    functions: Vec<(String, RunningFunction)>,
+    emulator: Arc<LambdaEmulator>,
+    pub user: ConsoleUser,
+    pub pool: UserPool,
+}
+
+impl ConsoleFront {
+    pub fn start(aws: &LocalAws, spec: &FrontSpec<'_>) -> Result<ConsoleFront> {
         // The page's address first: the user pool's callback and the API's CORS name it.
         let port = match spec.port {
             Some(p) => p,
@@ -304,11 +378,9 @@ impl LocalConsole {
             callback_urls: vec![page.clone()],
             logout_urls: vec![page.clone()],
         })?;
-        let password = format!("Cima-{}-local!", spec.seed);
         let CognitoUser { username, sub } =
-            aws.create_user(&pool, CONSOLE_USER, &password, &[("email", "oncall@example.com")])?;
+            aws.create_user(&pool, CONSOLE_USER, &spec.password, &[("email", "oncall@example.com")])?;
 
-        progress("console-api and chat-query under the Runtime API emulator, behind the HTTP API");
         let emulator = Arc::new(LambdaEmulator::start()?);
         let common = [
             ("AWS_ACCESS_KEY_ID", TEST_KEY),
@@ -318,27 +390,34 @@ impl LocalConsole {
             ("AWS_EC2_METADATA_DISABLED", "true"),
             ("RUST_LOG", "info"),
         ];
+        let ttl = spec.cache_ttl_seconds.to_string();
         let console_env = [
             ("ATHENA_WORKGROUP", central_store::WORKGROUP),
             ("GLUE_DATABASE", central_store::DATABASE),
             ("CASES_TABLE", central_store::CASES_TABLE),
             ("ACCOUNTS_TABLE", central_store::ACCOUNTS_TABLE),
-            ("CACHE_TTL_SECONDS", "60"),
+            ("CACHE_TTL_SECONDS", ttl.as_str()),
         ];
-        let chat_env = [("HISTORY_TABLE_NAME", HISTORY_TABLE), ("CORS_ALLOWED_ORIGINS", origin.as_str())];
-        let functions = vec![
-            emulator.run(&bin.console_api, CONSOLE_API, &[&common[..], &console_env[..]].concat())?,
-            emulator.run(&bin.chat_query, CHAT_QUERY, &[&common[..], &chat_env[..]].concat())?,
-        ];
-        let api = HttpApi::builder()
+        let mut functions = vec![(
+            CONSOLE_API.to_owned(),
+            emulator.run(spec.console_api, CONSOLE_API, &[&common[..], &console_env[..]].concat())?,
+        )];
+        let mut api = HttpApi::builder()
             .route("GET /cases/summary", CONSOLE_API)
             .route("GET /cases", CONSOLE_API)
-            .route("GET /cases/{caseId}", CONSOLE_API)
-            .route("POST /query", CHAT_QUERY)
-            .route("GET /history", CHAT_QUERY)
+            .route("GET /cases/{caseId}", CONSOLE_API);
+        if let Some(chat_query) = spec.chat_query {
+            let chat_env = [("HISTORY_TABLE_NAME", HISTORY_TABLE), ("CORS_ALLOWED_ORIGINS", origin.as_str())];
+            functions.push((
+                CHAT_QUERY.to_owned(),
+                emulator.run(chat_query, CHAT_QUERY, &[&common[..], &chat_env[..]].concat())?,
+            ));
+            api = api.route("POST /query", CHAT_QUERY).route("GET /history", CHAT_QUERY);
+        }
+        let api = api
             .authorizer(pool.authorizer())
             .cors(Cors::allowing([origin.clone()]))
-            .account_id(&org.management_account_id)
+            .account_id(&spec.account_id)
             .start(emulator.clone())?;
 
         let config = json!({
@@ -356,24 +435,13 @@ impl LocalConsole {
             .form_action([aws.endpoint().to_owned()])
             .port(port)
             .start()?;
-
-        let mut truth = ConsoleTruth::from_cases(&cases, &org);
-        truth.markup_case_id = markup_id;
-        truth.timeline_case_id = timeline_id;
-        truth.timeline_subject = timeline_case.subject.clone();
-        truth.timeline_events = 3;
-        truth.running_instances = running_instances(&resources);
-        Ok(LocalConsole {
+        Ok(ConsoleFront {
             site,
             api,
             functions,
             emulator,
-            pipeline,
-            truth,
-            user: ConsoleUser { username, password, sub },
+            user: ConsoleUser { username, password: spec.password.clone(), sub },
             pool,
-            org,
-            aws,
         })
     }
 
@@ -387,18 +455,22 @@ impl LocalConsole {
     }
 
     /// A fresh ID token of the demo user.
-    pub fn id_token(&self) -> Result<String> {
-        Ok(self.aws.sign_in(&self.pool, &self.user.username, &self.user.password)?.id_token)
+    pub fn id_token(&self, aws: &LocalAws) -> Result<String> {
+        Ok(aws.sign_in(&self.pool, &self.user.username, &self.user.password)?.id_token)
     }
 
-    /// The functions' and the enricher's logs so far, for a failure report.
+    /// The process of the function `name` (`console-api`, `chat-query`), e.g. for its peak RSS.
+    pub fn function_pid(&self, name: &str) -> Option<u32> {
+        self.functions.iter().find(|(n, _)| n == name).map(|(_, f)| f.pid())
+    }
+
+    /// The functions' and the emulator's logs so far.
     pub fn logs(&mut self) -> String {
         let mut out = String::new();
-        for f in &mut self.functions {
+        for (name, f) in &mut self.functions {
             let running = f.is_running();
-            out.push_str(&format!("--- function (running: {running}) ---\n{}\n", f.logs()));
+            out.push_str(&format!("--- {name} (running: {running}) ---\n{}\n", f.logs()));
         }
-        out.push_str(&format!("--- enricher ---\n{}\n", self.pipeline.enricher_logs()));
         out.push_str(&format!("--- emulator ---\n{}\n", self.emulator.logs()));
         out
     }
@@ -494,7 +566,7 @@ fn inventory_config(bucket: &str) -> String {
 
 /// The Glue database, both tables and the Athena workgroup of `modules/cima-central`
 /// (storage.tf), over `bucket`.
-fn create_central_store(aws: &LocalAws, bucket: &str) -> Result<()> {
+pub fn create_central_store(aws: &LocalAws, bucket: &str) -> Result<()> {
     use central_store::*;
     let data = format!("s3://{bucket}/{DATA_PREFIX}/");
     let text = |name: &str| json!({"Name": name, "Type": "string"});

@@ -53,8 +53,8 @@ use std::path::PathBuf;
 
 pub use cognito::{CognitoTokens, CognitoUser, UserPool, UserPoolSpec};
 pub use console::{
-    AccountTruth, CHAT_QUESTION, CONSOLE_USER, ConsoleBinaries, ConsoleSpec, ConsoleTruth, ConsoleUser, LocalConsole,
-    MARKUP_SUBJECT, central_store,
+    AccountTruth, CHAT_QUESTION, CONSOLE_USER, ConsoleBinaries, ConsoleFront, ConsoleSpec, ConsoleTruth, ConsoleUser,
+    FrontSpec, LocalConsole, MARKUP_SUBJECT, central_store, create_central_store,
 };
 pub use error::{Error, Result};
 pub use http::{DEFAULT_TIMEOUT as HTTP_TIMEOUT, HttpReply, request as http_request};
