@@ -493,3 +493,75 @@ async fn an_inventory_written_before_the_tags_column_still_reads() {
     assert_eq!((case["account_name"].as_str(), case["ou_path"].as_str()), (Some("Web Prod"), Some("/Production/Web")));
     assert_eq!((case["account_tag"].as_str(), case["account_tags"].is_null()), (Some("env=prod;team=web"), true));
 }
+
+/// The store keeps the dashboard's contract: its dataset query (the latest row of each case by
+/// time, ties broken by event id, joined with `accountsinfo` for the name and the one-label
+/// `tag`) runs as Athena SQL over the objects, without the function.
+#[tokio::test]
+async fn the_dashboards_dataset_query_runs_over_the_store() {
+    use aws_sdk_athena::types::QueryExecutionState;
+    let store = store().await;
+    let athena = aws_sdk_athena::Client::new(&store.sdk);
+    let sql = "SELECT c.detail.caseid AS caseid, c.detail.status AS status, c.account AS account, \
+                      a.name AS accountname, a.tag AS tag, a.ou_path AS ou_path \
+               FROM (SELECT e.*, row_number() OVER (PARTITION BY e.detail.caseid ORDER BY e.\"time\" DESC, e.id DESC) AS rn \
+                     FROM supportcaseevents e) c \
+               LEFT JOIN accountsinfo a ON c.account = a.accountid \
+               WHERE c.rn = 1 ORDER BY caseid";
+    let id = athena
+        .start_query_execution()
+        .query_string(sql)
+        .work_group(crate::harness::WORKGROUP)
+        .query_execution_context(
+            aws_sdk_athena::types::QueryExecutionContext::builder().database(crate::harness::DATABASE).build(),
+        )
+        .send()
+        .await
+        .expect("StartQueryExecution")
+        .query_execution_id
+        .expect("an id");
+    // Bounded: the local engine finishes in well under a second per poll.
+    let mut state = None;
+    for _ in 0..300 {
+        let q = athena.get_query_execution().query_execution_id(&id).send().await.expect("GetQueryExecution");
+        let status = q.query_execution.and_then(|q| q.status).expect("status");
+        state = status.state.clone();
+        match state {
+            Some(QueryExecutionState::Succeeded) => break,
+            Some(QueryExecutionState::Failed | QueryExecutionState::Cancelled) => {
+                panic!("the dataset query failed: {:?}", status.state_change_reason)
+            }
+            _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    assert_eq!(state, Some(QueryExecutionState::Succeeded));
+    let rows = athena
+        .get_query_results()
+        .query_execution_id(&id)
+        .send()
+        .await
+        .expect("GetQueryResults")
+        .result_set
+        .and_then(|r| r.rows)
+        .unwrap_or_default();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .skip(1) // the header row
+        .map(|r| r.data().iter().map(|d| d.var_char_value().unwrap_or("").to_owned()).collect())
+        .collect();
+    let row = |c: &Case, status: &str, name: &str, tag: &str, ou: &str| {
+        vec![c.id(), status.to_owned(), c.account.to_owned(), name.to_owned(), tag.to_owned(), ou.to_owned()]
+    };
+    assert_eq!(
+        cells,
+        vec![
+            // Case ids start with the account.
+            row(&A, "resolved", "Web Prod", "web", "/Production/Web"),
+            row(&B, "work-in-progress", "Web Prod", "web", "/Production/Web"),
+            row(&F, "resolved", "Web Prod", "web", "/Production/Web"),
+            row(&C, "pending-customer-action", "Data, Prod", "", "/Production/Data"),
+            row(&E, "work-in-progress", "Data, Prod", "", "/Production/Data"),
+            row(&D, "opened", "", "", ""),
+        ]
+    );
+}
