@@ -187,6 +187,22 @@ fn mutual_tls_admits_only_the_pinned_p521_client_certificate() {
     assert!(talk(&p, Some((cert, key))).expect("still served") > 0);
 }
 
+/// Ctrl-C in a terminal interrupts Terraform's whole process group. The provider must outlive
+/// it (Terraform relays it as StopProvider and records what finished), as go-plugin's do.
+#[test]
+fn an_interrupt_does_not_end_the_provider() {
+    let (cert, key, pem) = terraform_like_cert();
+    let mut p = start(Some(&pem), None);
+    for _ in 0..2 {
+        let sent = Command::new("kill").args(["-INT", &p.child.id().to_string()]).status().unwrap();
+        assert!(sent.success());
+        // Answering takes the server's own code to run, after the signal was delivered: with
+        // SIGINT's default action the process would be gone and the connection refused.
+        assert!(talk(&p, Some((cert.clone(), key.clone_key()))).expect("still serving after SIGINT") > 0);
+    }
+    assert!(p.child.try_wait().unwrap().is_none(), "the provider exited");
+}
+
 #[test]
 fn debug_mode_prints_reattach_settings_for_a_person() {
     let mut child = Command::new(provider_binary())

@@ -54,6 +54,8 @@ pub enum ServeError {
     Server(#[from] tonic::transport::Error),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    #[error("cannot handle SIGINT: {0}")]
+    Signal(std::io::Error),
 }
 
 /// Serves `provider` until Terraform shuts it down. Start-up does no provider work: Terraform
@@ -97,6 +99,27 @@ fn run<P: Provider>(provider: P, opts: &ServeOptions) -> Result<(), ServeError> 
             }
             None => None,
         };
+        let shutdown = CancellationToken::new();
+        if opts.debug {
+            let s = shutdown.clone();
+            tokio::spawn(async move {
+                let _ = tokio::signal::ctrl_c().await;
+                s.cancel();
+            });
+        } else {
+            // Ctrl-C reaches every process of the terminal's group, this one too. Terraform
+            // relays it with StopProvider and waits for in-flight calls to finish and be
+            // recorded in state, as go-plugin's providers ignore SIGINT; dying here would lose
+            // them. Once registered the handler stays for the process's life, so later
+            // interrupts are ignored as well.
+            let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .map_err(ServeError::Signal)?;
+            tokio::spawn(async move {
+                if interrupts.recv().await.is_some() {
+                    tracing::info!("SIGINT ignored: Terraform stops the provider with StopProvider");
+                }
+            });
+        }
         let line = handshake::HandshakeLine {
             protocol_version: version,
             address: addr,
@@ -111,14 +134,6 @@ fn run<P: Provider>(provider: P, opts: &ServeOptions) -> Result<(), ServeError> 
         }
         tracing::debug!(%addr, mtls = tls.is_some(), "provider listening");
 
-        let shutdown = CancellationToken::new();
-        if opts.debug {
-            let s = shutdown.clone();
-            tokio::spawn(async move {
-                let _ = tokio::signal::ctrl_c().await;
-                s.cancel();
-            });
-        }
         // If a client keeps its connection open after asking us to shut down, graceful shutdown
         // would wait forever and so would Terraform, which waits for this process to exit.
         let watchdog = shutdown.clone();
