@@ -5,6 +5,7 @@ mod case_pipeline;
 mod cases;
 mod handshake;
 mod harness;
+mod interrupt;
 mod linked_account;
 mod org_query;
 mod org_query_resource;
