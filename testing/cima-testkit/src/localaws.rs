@@ -434,7 +434,8 @@ impl LocalAws {
     }
 
     /// Runs one of the seeding tool's out-of-band commands (`bucket`, `put-object`,
-    /// `get-object`, `move-account`, `truth`) against this server and returns its JSON answer.
+    /// `get-object`, `move-account`, `truth`) against this server and returns its JSON answer
+    /// (bulk uploads: [`LocalAws::put_objects`]).
     pub fn tool(&self, command: &str, args: &[(&str, &str)]) -> Result<serde_json::Value> {
         let mut cmd = python_command(&self.python, &self.package_dir);
         cmd.args(["-m", "localaws.seed", command, "--endpoint", &self.endpoint]);
@@ -478,6 +479,20 @@ impl LocalAws {
         let answer = self.tool("get-objects", &[("bucket", bucket), ("prefix", prefix)])?;
         serde_json::from_value(answer)
             .map_err(|source| Error::Json { what: format!("objects of s3://{bucket}/{prefix}"), source })
+    }
+
+    /// Writes every file under `dir` to `bucket` as an object keyed by its path below `dir` (with
+    /// `/`), in one process (`localaws.seed put-objects`), for stores too large for one call per
+    /// object. Returns how many objects and bytes were written.
+    pub fn put_objects(&self, bucket: &str, dir: &Path) -> Result<(u64, u64)> {
+        let mut cmd = python_command(&self.python, &self.package_dir);
+        cmd.args(["-m", "localaws.seed", "put-objects", "--endpoint", &self.endpoint, "--bucket", bucket, "--dir"])
+            .arg(dir);
+        // Bounded by the volume: 100 MB takes well under a minute here.
+        let output = run_checked(cmd, Duration::from_secs(600), Group::Inherit)?;
+        let answer: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .map_err(|source| Error::Json { what: "localaws.seed put-objects output".into(), source })?;
+        Ok((answer["objects"].as_u64().unwrap_or(0), answer["bytes"].as_u64().unwrap_or(0)))
     }
 
     /// Builds a seeded organization (`python -m localaws.seed org`) and returns its truth.

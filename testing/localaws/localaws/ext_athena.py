@@ -30,7 +30,11 @@ Control endpoints (POST, JSON):
 
 * `/_localaws/athena/execution` {"query_execution_id", "wait"? (seconds, <= 300)}: waits until the
   query is no longer QUEUED or RUNNING (or the wait is over), then answers {"state", "error",
-  "objects_read" (s3:// URLs in read order), "bytes_scanned", "sql" (the text DuckDB ran)}.
+  "objects_read" (s3:// URLs in read order), "bytes_scanned", "sql" (the text DuckDB ran),
+  "timings_ms" ({"queued", "running"} and the running time by phase: "list" (the partitions' S3
+  listing), "read" (objects read and turned into rows by the SerDe), "ingest" (the rows into
+  DuckDB), "query", "render" (values as Athena prints them), "write" (the result file), "other"
+  (the rest: parsing and rewriting the SQL, the catalog, pruning))}.
 * `/_localaws/athena/settings` {"timeout"? (seconds per query, 0.05 to 3600)}: answers the settings.
 
 `/moto-api/reset` forgets executions and restores the settings; queued queries are dropped.
@@ -1154,6 +1158,8 @@ class QueryRun(athena_models.Execution):
         self.completed: float | None = None
         self.objects_read: list[str] = []
         self.bytes_scanned = 0
+        # Milliseconds per phase of the run (see `_timed`), for the control endpoint.
+        self.phases: dict[str, float] = {}
         self.sql: str | None = None
         self.header: list[str] = []
         self.column_info: list[dict[str, Any]] = []
@@ -1263,6 +1269,21 @@ def _engine_message(err: Exception) -> str:
     return re.split(r"\n\s*\nLINE \d+:", str(err), maxsplit=1)[0].strip()
 
 
+class _timed:
+    """Adds the time spent in a `with` block to run.phases[name], so a slow query shows where
+    the time went (planning, listing, reading objects, DuckDB, the result file)."""
+
+    def __init__(self, run: QueryRun, name: str):
+        self.run, self.name = run, name
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *_exc: Any) -> None:
+        spent = (time.perf_counter() - self.start) * 1000
+        self.run.phases[self.name] = self.run.phases.get(self.name, 0.0) + spent
+
+
 def _execute(run: QueryRun, conn: Any, scratch: str, deadline: float) -> None:
     database = str((run.context or {}).get("Database") or "default").lower()
     catalog = str((run.context or {}).get("Catalog") or "AwsDataCatalog").lower()
@@ -1301,7 +1322,8 @@ def _execute(run: QueryRun, conn: Any, scratch: str, deadline: float) -> None:
     for key, table in tables.items():
         if table is None:
             continue  # DuckDB reports the missing table by its name
-        partitions = list_partitions(table, run.account, partition, now)
+        with _timed(run, "list"):
+            partitions = list_partitions(table, run.account, partition, now)
         needed: set[int] = set()
         for ref in refs:
             if _ref_key(ref.ref, database)[1] != key:
@@ -1320,17 +1342,20 @@ def _execute(run: QueryRun, conn: Any, scratch: str, deadline: float) -> None:
     # The timer's interrupt only stops a statement that is running when it fires.
     if time.monotonic() >= deadline:
         raise QueryError("EXCEEDED_TIME_LIMIT", f"Query exceeded the local time limit of {_settings['timeout']:g}s")
-    cursor = conn.execute(run.sql, params)
-    description = cursor.description or []
-    fetched = cursor.fetchall()
-    names = output_names([d[0] for d in description])
-    types = [str(getattr(d[1], "id", d[1])).lower() for d in description]
-    run.header = names
-    run.column_info = [column_info(n, d[1]) for n, d in zip(names, description)]
-    run.rows = [[render(v, t) for v, t in zip(row, types)] for row in fetched]
+    with _timed(run, "query"):
+        cursor = conn.execute(run.sql, params)
+        description = cursor.description or []
+        fetched = cursor.fetchall()
+    with _timed(run, "render"):
+        names = output_names([d[0] for d in description])
+        types = [str(getattr(d[1], "id", d[1])).lower() for d in description]
+        run.header = names
+        run.column_info = [column_info(n, d[1]) for n, d in zip(names, description)]
+        run.rows = [[render(v, t) for v, t in zip(row, types)] for row in fetched]
     if run.cancel.is_set():
         raise Cancelled()  # stopped while the last statement ran: no result file
-    _write_results(run)
+    with _timed(run, "write"):
+        _write_results(run)
     run.finish("SUCCEEDED")
 
 
@@ -1347,7 +1372,7 @@ def _load(run: QueryRun, conn: Any, table: Table, partitions: list[Partition], s
     path = f"{scratch}/{table.database}.{table.name}.{uuid.uuid4().hex}.json"
     s3 = s3_backends[run.account][get_partition(run.region)]
     rows = 0
-    with open(path, "w", encoding="utf-8") as out:
+    with _timed(run, "read"), open(path, "w", encoding="utf-8") as out:
         for part in partitions:
             fixed = {n: _partition_value(v, t) for v, (n, t) in zip(part.values, table.partition_keys)}
             for bucket, name in part.objects:
@@ -1373,7 +1398,8 @@ def _load(run: QueryRun, conn: Any, table: Table, partitions: list[Partition], s
                     rows += 1
     if rows:
         types = {n: duckdb_type(t) for n, t in columns}
-        conn.read_json(path, columns=types, format="newline_delimited").insert_into(target)
+        with _timed(run, "ingest"):
+            conn.read_json(path, columns=types, format="newline_delimited").insert_into(target)
 
 
 def _write_results(run: QueryRun) -> None:
@@ -1612,7 +1638,19 @@ def control_execution(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         return 400, {"error": f"wait must be a number from 0 to {MAX_WAIT:g}"}
     run.done.wait(wait)
     return 200, {"state": run.state, "error": run.reason, "objects_read": list(run.objects_read),
-                 "bytes_scanned": run.bytes_scanned, "sql": run.sql}
+                 "bytes_scanned": run.bytes_scanned, "sql": run.sql,
+                 "timings_ms": _timings(run)}
+
+
+def _timings(run: QueryRun) -> dict[str, float]:
+    """Queued and running time, and the running time by phase."""
+    started = run.started or run.completed or time.time()
+    ended = run.completed or time.time()
+    out = {"queued": (started - run.submitted) * 1000, "running": (ended - started) * 1000}
+    out.update(run.phases)
+    # Parsing and rewriting the SQL, finding the tables, pruning partitions, a new connection.
+    out["other"] = max(0.0, out["running"] - sum(run.phases.values()))
+    return {k: round(v, 1) for k, v in out.items()}
 
 
 def control_settings(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

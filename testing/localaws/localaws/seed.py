@@ -3,6 +3,7 @@
     python -m localaws.seed org --endpoint URL --accounts N --seed S [--suspended K] [--invited J]
     python -m localaws.seed cases --endpoint URL --seed S --per-account N [...] (see seed_cases.py)
     python -m localaws.seed capture|drain ... (an SQS queue catching a bus's events; see capture.py)
+    python -m localaws.seed put-objects --endpoint URL --bucket B --dir D [--prefix P]
 
 Everything is derived from the seed: account names, e-mails, placement, tags, which accounts
 are SUSPENDED (closed through CloseAccount) or INVITED, and when each joined. moto's own
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import pathlib
 import random
 import sys
 import urllib.parse
@@ -251,6 +253,20 @@ def _utc_time(text: str) -> datetime.datetime:
     return value
 
 
+def put_objects(s3: Any, bucket: str, directory: str, prefix: str = "") -> dict[str, Any]:
+    """Every regular file under `directory` as the object `prefix` + its relative path (with `/`),
+    in sorted order; one client, so a bulk load pays for one interpreter start, not one per object."""
+    root = pathlib.Path(directory)
+    if not root.is_dir():
+        raise SystemExit(f"put-objects: {directory} is not a directory")
+    count, size = 0, 0
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        body = path.read_bytes()
+        s3.put_object(Bucket=bucket, Key=prefix + path.relative_to(root).as_posix(), Body=body)
+        count, size = count + 1, size + len(body)
+    return {"bucket": bucket, "objects": count, "bytes": size}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m localaws.seed")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -287,6 +303,12 @@ def main(argv: list[str] | None = None) -> int:
     get.add_argument("--endpoint", required=True)
     get.add_argument("--bucket", required=True)
     get.add_argument("--key", required=True)
+    bulk = commands.add_parser("put-objects", help="write every file under a directory as an S3 object, "
+                                                    "its path below the directory as the key (one process)")
+    bulk.add_argument("--endpoint", required=True)
+    bulk.add_argument("--bucket", required=True)
+    bulk.add_argument("--dir", required=True)
+    bulk.add_argument("--prefix", default="", help="put before every key")
     objects = commands.add_parser("get-objects", help="read every S3 object under a prefix, as {key: body}")
     objects.add_argument("--endpoint", required=True)
     objects.add_argument("--bucket", required=True)
@@ -338,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
                       "content_type": obj.get("ContentType")}
         except s3.exceptions.NoSuchKey:
             result = None
+    elif args.command == "put-objects":
+        result = put_objects(_client("s3", args.endpoint), args.bucket, args.dir, args.prefix)
     elif args.command == "get-objects":
         s3 = _client("s3", args.endpoint)
         listing = s3.get_paginator("list_objects_v2").paginate(Bucket=args.bucket, Prefix=args.prefix,

@@ -117,6 +117,15 @@ class Server:
             raise RuntimeError(f"seed cases failed: {done.stderr.decode()}")
         return json.loads(done.stdout)
 
+    def tool(self, command: str, *extra: str) -> Any:
+        """One of the seeding tool's other commands (bucket, put-objects, get-objects, ...), as JSON."""
+        args = [sys.executable, "-m", "localaws.seed", command, "--endpoint", self.endpoint, *extra]
+        done = subprocess.run(args, env=child_env(), cwd=PACKAGE_ROOT, capture_output=True,
+                              timeout=SEED_TIMEOUT, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"seed {command} failed: {done.stderr.decode()}")
+        return json.loads(done.stdout)
+
 
 def all_pages(call: Any, key: str, max_pages: int, **kwargs: Any) -> tuple[list[Any], int]:
     """Items of every page and the number of pages; fails instead of looping past max_pages."""

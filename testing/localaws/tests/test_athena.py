@@ -369,6 +369,12 @@ class Pruning(AthenaBase):
         self.assertIn(f"s3://{BUCKET}/{INVENTORY}/accounts.csv", info["objects_read"])
         sizes = sum(len(json_lines(OBJECTS[k])) for k in IN_RANGE) + len(ACCOUNTS_CSV.encode())
         self.assertEqual(execution["Statistics"]["DataScannedInBytes"], sizes)
+        # The server's account of where the time went: every phase, adding up to the run.
+        timings = info["timings_ms"]
+        phases = ("list", "read", "ingest", "query", "render", "write", "other")
+        self.assertEqual(set(timings), {"queued", "running", *phases})
+        self.assertTrue(all(timings[p] >= 0 for p in timings))
+        self.assertAlmostEqual(sum(timings[p] for p in phases), timings["running"], delta=1.0)
 
     def test_equality_on_one_day_reads_that_day(self) -> None:
         _, _, info = self.run_query("SELECT count(*) AS n FROM supportcaseevents s "
