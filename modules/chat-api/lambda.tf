@@ -47,12 +47,13 @@ locals {
   # chat-query's contract (lambdas/chat-query/README.md).
   function_environment = merge(
     {
-      HISTORY_TABLE_NAME   = aws_dynamodb_table.history.name
-      QUERY_ROLE_NAME      = var.query_role_name
-      CORS_ALLOWED_ORIGINS = join(",", var.cors_allowed_origins)
-      MAX_CONCURRENCY      = tostring(var.max_concurrency)
-      HISTORY_TTL_DAYS     = tostring(var.history_ttl_days)
-      RUST_LOG             = var.log_level
+      HISTORY_TABLE_NAME       = aws_dynamodb_table.history.name
+      QUERY_ROLE_NAME          = var.query_role_name
+      CORS_ALLOWED_ORIGINS     = join(",", var.cors_allowed_origins)
+      MAX_CONCURRENCY          = tostring(var.max_concurrency)
+      ACCOUNT_DEADLINE_SECONDS = tostring(var.account_deadline_seconds)
+      HISTORY_TTL_DAYS         = tostring(var.history_ttl_days)
+      RUST_LOG                 = var.log_level
     },
     var.bedrock_model_id == null ? {} : { BEDROCK_MODEL_ID = var.bedrock_model_id },
     var.organizations_role_arn == null ? {} : { ORGANIZATIONS_ROLE_ARN = var.organizations_role_arn },

@@ -179,6 +179,17 @@ variable "max_concurrency" {
   }
 }
 
+variable "account_deadline_seconds" {
+  description = "Seconds after a question arrives when accounts that have not answered are given up and listed in account_errors (ACCOUNT_DEADLINE_SECONDS), so the answer beats the HTTP API's 30 s. Keep it a few seconds under timeout: the question's parse and the history write come around it."
+  type        = number
+  default     = 22
+
+  validation {
+    condition     = var.account_deadline_seconds >= 1 && var.account_deadline_seconds <= 28
+    error_message = "account_deadline_seconds must be 1 to 28."
+  }
+}
+
 variable "history_ttl_days" {
   description = "Days a query stays in the history table before DynamoDB's TTL removes it (HISTORY_TTL_DAYS)."
   type        = number

@@ -9,6 +9,8 @@ pub const DEFAULT_MAX_CONCURRENCY: usize = 64;
 pub const DEFAULT_HISTORY_TTL_DAYS: i64 = 30;
 /// Bedrock must answer within this, or the deterministic parser answers instead.
 pub const DEFAULT_MODEL_TIMEOUT: Duration = Duration::from_secs(3);
+/// Leaves API Gateway's 29 s room for the model's parse (at most 3 s) and the history write.
+pub const DEFAULT_ACCOUNT_DEADLINE: Duration = Duration::from_secs(22);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -23,6 +25,9 @@ pub struct Config {
     pub organizations_role_arn: Option<String>,
     /// Regions read for regional services when the question names none: the function's own.
     pub home_region: String,
+    /// How long after a question arrives the accounts still unread are given up (reported in
+    /// `account_errors`), so the answer beats API Gateway's 29 s.
+    pub account_deadline: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +62,11 @@ impl Config {
             max_concurrency: number("MAX_CONCURRENCY", DEFAULT_MAX_CONCURRENCY as i64, 1..=256)? as usize,
             history_ttl_days: number("HISTORY_TTL_DAYS", DEFAULT_HISTORY_TTL_DAYS, 1..=3650)?,
             organizations_role_arn: non_empty("ORGANIZATIONS_ROLE_ARN"),
+            account_deadline: Duration::from_secs(number(
+                "ACCOUNT_DEADLINE_SECONDS",
+                DEFAULT_ACCOUNT_DEADLINE.as_secs() as i64,
+                1..=28,
+            )? as u64),
             home_region: non_empty("AWS_REGION")
                 .or_else(|| non_empty("AWS_DEFAULT_REGION"))
                 .unwrap_or_else(|| "us-east-1".to_owned()),

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod bedrock;
 pub mod config;
+pub mod deadline;
 pub mod error;
 pub mod history;
 pub mod parse;
@@ -365,6 +366,7 @@ async fn query(app: &App, req: &ApiGatewayV2httpRequest, user: &str) -> Result<Q
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let query_id = query_id(req, now_ms);
     let started = Instant::now();
+    let deadline = tokio::time::Instant::now() + app.config.account_deadline;
     let parsed = bedrock::parse_question(app.model.as_deref(), &body.query, now).await;
     let (accounts, mut notes) =
         resolve_accounts(app, body.account_ids.as_deref(), parsed.filters.account.as_ref()).await?;
@@ -374,11 +376,12 @@ async fn query(app: &App, req: &ApiGatewayV2httpRequest, user: &str) -> Result<Q
         role_name: &app.config.query_role_name,
         home_region: &app.config.home_region,
     };
-    let outcomes = cima_core::fanout::for_each_account(&accounts, app.config.max_concurrency, |account| {
-        let (reader, parsed) = (&reader, &parsed);
-        async move { reader.read_account(&account, parsed).await }
-    })
-    .await;
+    let outcomes =
+        deadline::read_until(&accounts, app.config.max_concurrency, deadline, app.config.account_deadline, |account| {
+            let (reader, parsed) = (&reader, &parsed);
+            async move { reader.read_account(&account, parsed).await }
+        })
+        .await;
 
     let summary = aggregate(&parsed, outcomes);
     notes.extend(parsed.notes.iter().cloned());

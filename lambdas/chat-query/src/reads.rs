@@ -42,6 +42,9 @@ pub enum AccountError {
     /// The read-only role could not be assumed in the account.
     #[error("cannot assume {role_arn}: {message}")]
     AssumeRole { role_arn: String, message: String },
+    /// The account did not answer before the fan-out's deadline (the API answers within 29 s).
+    #[error("no answer within {} s of the question; left out so the others could be answered", .0.as_secs())]
+    TimedOut(std::time::Duration),
 }
 
 /// Why one service could not be read in an account; its other services still answer.

@@ -94,7 +94,7 @@ run "defaults" {
   }
 
   assert {
-    condition     = module.function.environment_variables["CORS_ALLOWED_ORIGINS"] == "https://chat.example.com,http://localhost:5173" && module.function.environment_variables["QUERY_ROLE_NAME"] == "ChatSystemReadOnlyRole" && module.function.environment_variables["HISTORY_TTL_DAYS"] == "30" && module.function.environment_variables["MAX_CONCURRENCY"] == "64"
+    condition     = module.function.environment_variables["CORS_ALLOWED_ORIGINS"] == "https://chat.example.com,http://localhost:5173" && module.function.environment_variables["QUERY_ROLE_NAME"] == "ChatSystemReadOnlyRole" && module.function.environment_variables["HISTORY_TTL_DAYS"] == "30" && module.function.environment_variables["MAX_CONCURRENCY"] == "64" && module.function.environment_variables["ACCOUNT_DEADLINE_SECONDS"] == "22"
     error_message = "The function gets the contract's environment."
   }
 
@@ -108,15 +108,17 @@ run "rejects_wildcard_origin_and_short_passwords" {
   command = plan
 
   variables {
-    cors_allowed_origins    = ["*"]
-    password_minimum_length = 8
-    timeout                 = 60
+    cors_allowed_origins     = ["*"]
+    password_minimum_length  = 8
+    timeout                  = 60
+    account_deadline_seconds = 29
   }
 
   expect_failures = [
     var.cors_allowed_origins,
     var.password_minimum_length,
     var.timeout,
+    var.account_deadline_seconds,
   ]
 }
 
