@@ -20,6 +20,8 @@ use crate::config::{Configured, ProviderData};
 
 /// Bound on one account's whole read, so a hung account cannot hold the plan forever.
 const ACCOUNT_TIMEOUT: Duration = Duration::from_secs(300);
+/// The largest `account_timeout_seconds`: an hour per account.
+const MAX_ACCOUNT_TIMEOUT_SECONDS: i64 = 3600;
 
 /// Why one account's cases could not be read: its `account_errors` message.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +38,7 @@ enum AccountError {
 pub struct CasesModel {
     pub account_errors: Option<Vec<AccountErrorModel>>,
     pub account_ids: Option<Vec<String>>,
+    pub account_timeout_seconds: Option<i64>,
     pub after_time: Option<String>,
     pub before_time: Option<String>,
     pub cases: Option<Vec<CaseModel>>,
@@ -122,6 +125,17 @@ pub fn validate_cases(c: &CasesModel) -> Diagnostics {
                     .at(root.clone().attribute("account_ids").index(i as i64)),
             );
         }
+    }
+    if let Some(t) = c.account_timeout_seconds
+        && !(1..=MAX_ACCOUNT_TIMEOUT_SECONDS).contains(&t)
+    {
+        d.push(
+            Diagnostic::error(
+                "Invalid account_timeout_seconds",
+                format!("{t} is not 1 to {MAX_ACCOUNT_TIMEOUT_SECONDS} seconds."),
+            )
+            .at(root.clone().attribute("account_timeout_seconds")),
+        );
     }
     for s in c.statuses.iter().flatten() {
         if !support::STATUSES.contains(&s.as_str()) {
@@ -300,6 +314,7 @@ impl DataSource for CasesDataSource {
         Schema::new(
             Block::new("AWS Support cases of many accounts, read live: the provider assumes `role_name` in each account and pages DescribeCases (in `us-east-1`, the only region AWS Support answers in) to the end, reading accounts concurrently within `max_concurrency`. An account that cannot be read is listed in `account_errors` and reported as a warning, unless `fail_on_account_error` makes it an error; the other accounts' cases are returned either way.")
                 .attribute(Attribute::new("account_ids", strings(Type::List)).optional().description("Accounts to read (12-digit ids). Default: every ACTIVE account of the organization."))
+                .attribute(Attribute::new("account_timeout_seconds", Type::Number).optional().description(format!("Bound on one account's whole read (every page, and communications when asked), 1 to {MAX_ACCOUNT_TIMEOUT_SECONDS}. An account that takes longer is listed in `account_errors` as timed out; the others are returned. Default {}.", ACCOUNT_TIMEOUT.as_secs())))
                 .attribute(Attribute::new("statuses", strings(Type::Set)).optional().description("Keep only cases in these statuses. Asking for `resolved` implies `include_resolved`."))
                 .attribute(Attribute::new("severities", strings(Type::Set)).optional().description("Keep only cases of these severities: `low`, `normal`, `high`, `urgent`, `critical`."))
                 .attribute(Attribute::new("after_time", Type::String).optional().description("Only cases created at or after this time (RFC 3339)."))
@@ -339,6 +354,10 @@ impl DataSource for CasesDataSource {
 
         let (accounts, names) = resolve_accounts(ctx, c, config.account_ids.as_ref(), diags).await?;
         let own_account = c.caller_account().await;
+        let account_timeout = config
+            .account_timeout_seconds
+            .and_then(|s| u64::try_from(s).ok())
+            .map_or(ACCOUNT_TIMEOUT, Duration::from_secs);
         let outcomes = ctx
             .run("reading Support cases", async {
                 Ok(fanout::for_each_account(&accounts, c.max_concurrency, |account| {
@@ -351,9 +370,9 @@ impl DataSource for CasesDataSource {
                         };
                         let api = c.aws.support(who).await;
                         let read = support::read_cases(api.as_ref(), query, with_comms);
-                        match tokio::time::timeout(ACCOUNT_TIMEOUT, read).await {
+                        match tokio::time::timeout(account_timeout, read).await {
                             Ok(r) => r.map_err(AccountError::from),
-                            Err(_) => Err(AccountError::TimedOut(ACCOUNT_TIMEOUT)),
+                            Err(_) => Err(AccountError::TimedOut(account_timeout)),
                         }
                     }
                 })
@@ -633,6 +652,20 @@ mod tests {
             panic!("a data source's schema is an object type")
         };
         assert_eq!(fields, attributes.keys().map(String::as_str).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn account_timeout_seconds_is_checked_at_validate_time() {
+        for (t, ok) in
+            [(0, false), (1, true), (MAX_ACCOUNT_TIMEOUT_SECONDS, true), (MAX_ACCOUNT_TIMEOUT_SECONDS + 1, false)]
+        {
+            let d = validate_cases(&CasesModel { account_timeout_seconds: Some(t), ..CasesModel::default() });
+            assert_eq!(!d.has_errors(), ok, "{t}: {d:?}");
+            if !ok {
+                let paths: Vec<String> = d.iter().filter_map(|d| d.attribute.as_ref().map(|p| p.to_string())).collect();
+                assert_eq!(paths, ["account_timeout_seconds"], "{t}");
+            }
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::org_query::{AccountModel, Filters, filter_attributes, result_attribut
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct OrgQueryModel {
-    pub parent_ids: Option<Vec<String>>,
+    pub parent_ids: Option<BTreeSet<String>>,
     pub recursive: Option<bool>,
     pub statuses: Option<BTreeSet<String>>,
     pub tags: Option<BTreeMap<String, String>>,
@@ -148,7 +148,7 @@ mod tests {
     #[tokio::test]
     async fn bad_filters_fail_before_any_call() {
         let aws = FakeAws::new();
-        let config = OrgQueryModel { parent_ids: Some(vec!["nope".into()]), ..OrgQueryModel::default() };
+        let config = OrgQueryModel { parent_ids: Some(BTreeSet::from(["nope".into()])), ..OrgQueryModel::default() };
         let err = read(&aws, config).await.unwrap_err();
         assert_eq!(err.iter().next().unwrap().summary, "Invalid parent id");
         assert_eq!(aws.org.ops.count("DescribeOrganization"), 0);

@@ -17,7 +17,7 @@ pub const KNOWN_STATUSES: [&str; 3] = ["ACTIVE", "SUSPENDED", "PENDING_CLOSURE"]
 /// metadata, so an import can read its query back.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Filters {
-    pub parent_ids: Option<Vec<String>>,
+    pub parent_ids: Option<BTreeSet<String>>,
     pub recursive: Option<bool>,
     pub statuses: Option<BTreeSet<String>>,
     pub tags: Option<BTreeMap<String, String>>,
@@ -61,9 +61,11 @@ impl From<org::Account> for AccountModel {
 pub fn filter_attributes() -> Vec<Attribute> {
     let strings = |t: fn(Box<Type>) -> Type| t(Box::new(Type::String));
     vec![
-        Attribute::new("parent_ids", strings(Type::List))
-            .optional()
-            .description("Roots (`r-…`) or OUs (`ou-…-…`) to start from. Default: the organization's root."),
+        // A set since schema version 1 of the resource: the order never mattered, and a list
+        // showed a reordering as a change.
+        Attribute::new("parent_ids", strings(Type::Set)).optional().description(
+            "Roots (`r-…`) or OUs (`ou-…-…`) to start from, in any order. Default: the organization's root.",
+        ),
         Attribute::new("recursive", Type::Bool)
             .optional()
             .computed()
@@ -134,12 +136,9 @@ pub async fn run_query(ctx: &Ctx, c: &Configured, q: &OrgQuery) -> Result<org::O
 pub fn validate_filters(c: &Filters) -> Diagnostics {
     let mut d = Diagnostics::new();
     let root = AttributePath::root();
-    for (i, p) in c.parent_ids.iter().flatten().enumerate() {
+    for p in c.parent_ids.iter().flatten() {
         if let Some(problem) = ids::parent_id_problem(p) {
-            d.push(
-                Diagnostic::error("Invalid parent id", problem)
-                    .at(root.clone().attribute("parent_ids").index(i as i64)),
-            );
+            d.push(Diagnostic::error("Invalid parent id", problem).at(root.clone().attribute("parent_ids")));
         }
     }
     for s in c.statuses.iter().flatten() {
@@ -179,7 +178,7 @@ impl Filters {
     pub fn to_query(&self) -> OrgQuery {
         let defaults = OrgQuery::default();
         OrgQuery {
-            parent_ids: self.parent_ids.clone().unwrap_or_default(),
+            parent_ids: self.parent_ids.iter().flatten().cloned().collect(),
             recursive: self.recursive.unwrap_or(defaults.recursive),
             statuses: self.statuses.clone().unwrap_or(defaults.statuses),
             tags: self.tags.clone().unwrap_or_default(),
@@ -198,14 +197,14 @@ mod tests {
     #[test]
     fn bad_ids_are_reported_at_their_index() {
         let c = Filters {
-            parent_ids: Some(vec!["r-ab12".into(), "o-abcdefghij".into()]),
+            parent_ids: Some(BTreeSet::from(["r-ab12".into(), "o-abcdefghij".into()])),
             exclude_account_ids: Some(BTreeSet::from(["12".into()])),
             statuses: Some(BTreeSet::from(["GONE".into()])),
             ..Default::default()
         };
         let d = validate_filters(&c);
         let paths: Vec<String> = d.iter().map(|d| d.attribute.as_ref().unwrap().to_string()).collect();
-        assert_eq!(paths, ["parent_ids[1]", "statuses", "exclude_account_ids"]);
+        assert_eq!(paths, ["parent_ids", "statuses", "exclude_account_ids"]);
     }
 
     #[test]

@@ -23,6 +23,8 @@ use crate::s3::Object;
 /// User metadata on the object: the query that produced it, so an import can read it back.
 const META_QUERY: &str = "cima-query";
 const META_FORMAT: &str = "cima-format";
+/// 1: `parent_ids` became a set.
+const SCHEMA_VERSION: i64 = 1;
 /// The label's tag key, as a JSON string; absent when none is configured (and on objects written
 /// before the attribute existed, which import with `tag_key` null).
 const META_TAG_KEY: &str = "cima-tag-key";
@@ -37,7 +39,7 @@ pub struct DestinationModel {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct OrgQueryResourceModel {
-    pub parent_ids: Option<Vec<String>>,
+    pub parent_ids: Option<BTreeSet<String>>,
     pub recursive: Option<bool>,
     pub statuses: Option<BTreeSet<String>>,
     pub tags: Option<BTreeMap<String, String>>,
@@ -259,7 +261,29 @@ impl Resource for OrgQueryResource {
                 )
                 .items(1, 1),
             );
-        Schema::new(block)
+        Schema::new(block).version(SCHEMA_VERSION)
+    }
+
+    /// Version 0 kept `parent_ids` as a list; version 1 as a set. A set in state is a JSON array
+    /// too, so the upgrade is dropping repeats (a list allowed them, a set cannot hold them).
+    fn upgrade_state(&self, version: i64, mut state: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+        match version {
+            0 => {
+                if let Some(parents) = state.get_mut("parent_ids").and_then(serde_json::Value::as_array_mut) {
+                    let mut seen = BTreeSet::new();
+                    parents.retain(|p| seen.insert(p.to_string()));
+                }
+                Ok(state)
+            }
+            SCHEMA_VERSION => Ok(state),
+            newer => Err(Diagnostic::error(
+                "Cannot upgrade state",
+                format!(
+                    "The state was written by a newer provider (schema version {newer}; this one knows up to {SCHEMA_VERSION}). Use that provider version or newer."
+                ),
+            )
+            .into()),
+        }
     }
 
     fn validate(&self, config: &OrgQueryResourceModel) -> Diagnostics {
@@ -430,6 +454,21 @@ mod tests {
 
     const BUCKET: &str = "cima-data";
     const KEY: &str = "inventory/accounts.csv";
+
+    #[test]
+    fn version_0_state_upgrades_its_parent_list_to_a_set() {
+        let r = OrgQueryResource::new(FakeAws::new().provider_data());
+        assert_eq!(Resource::schema(&r).version, 1);
+        let v0 =
+            serde_json::json!({"parent_ids": ["ou-ab12-22222222", "r-ab12", "ou-ab12-22222222"], "recursive": true});
+        let v1 = Resource::upgrade_state(&r, 0, v0).expect("upgrades");
+        assert_eq!(v1["parent_ids"], serde_json::json!(["ou-ab12-22222222", "r-ab12"]), "repeats dropped");
+        assert_eq!(v1["recursive"], true, "the rest as it was");
+        let unset = Resource::upgrade_state(&r, 0, serde_json::json!({"parent_ids": null})).expect("upgrades");
+        assert!(unset["parent_ids"].is_null());
+        let newer = Resource::upgrade_state(&r, 2, serde_json::json!({})).expect_err("a newer state");
+        assert!(newer.iter().any(|d| d.detail.contains("schema version 2")), "{newer:?}");
+    }
 
     /// An organization of the management account, two active members and a suspended one.
     fn organization() -> Arc<FakeAws> {

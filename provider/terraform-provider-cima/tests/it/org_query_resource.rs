@@ -191,3 +191,44 @@ fn an_unset_format_is_known_after_apply_and_then_stays() {
     assert_eq!(planned_actions(&ws), ["no-op"], "the default does not come back as a change");
     ws.destroy().expect("destroy");
 }
+
+/// State written under schema version 0 (`parent_ids` a list, repeats allowed) is upgraded by
+/// the provider: the next plan is empty, and a refresh stores it as version 1, repeats dropped.
+#[test]
+fn state_from_schema_version_0_upgrades_with_no_diff() {
+    let aws = LocalAws::start().expect("local AWS");
+    let org = aws.seed_org(&OrgSpec { accounts: 6, seed: 5, suspended: 0 }).expect("seeded org");
+    aws.tool("bucket", &[("name", BUCKET)]).unwrap();
+    let ws = workspace(Some(&aws));
+    let ou = &org.ous.first().expect("an OU").id;
+    let config = format!(
+        "{}resource \"cima_org_query\" \"inventory\" {{\n  parent_ids = [\"{ou}\", \"{root}\"]\n\n  destination {{\n    bucket = \"{BUCKET}\"\n    key    = \"{KEY}\"\n  }}\n}}\n",
+        preamble(),
+        root = org.root_id
+    );
+    ws.write("main.tf", &config).unwrap();
+    ws.apply().expect("create");
+
+    // What version 0 wrote: the list as configured then, here with a repeat, in another order.
+    let path = ws.dir().join("terraform.tfstate");
+    let mut state: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let instance = &mut state["resources"][0]["instances"][0];
+    assert_eq!(instance["schema_version"], 1, "written by this provider");
+    instance["schema_version"] = 0.into();
+    instance["attributes"]["parent_ids"] = serde_json::json!([org.root_id, ou, org.root_id]);
+    std::fs::write(&path, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+
+    let plan = ws.run(["plan", "-detailed-exitcode", "-input=false", "-no-color"]).expect("plan");
+    assert_eq!(plan.status.code(), Some(0), "no diff after the upgrade:\n{}", String::from_utf8_lossy(&plan.stdout));
+    ws.run_ok(["apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color"]).expect("refresh");
+    let state: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let instance = &state["resources"][0]["instances"][0];
+    assert_eq!(instance["schema_version"], 1);
+    let mut parents: Vec<String> =
+        serde_json::from_value(instance["attributes"]["parent_ids"].clone()).expect("a list of ids");
+    parents.sort();
+    let mut want = vec![org.root_id.clone(), ou.clone()];
+    want.sort();
+    assert_eq!(parents, want, "the repeat is gone");
+    ws.destroy().expect("destroy");
+}
