@@ -44,22 +44,29 @@ pub const MAX_TAG_KEY_CHARS: usize = 128;
 /// letters, digits, spaces and `_ . : / = + - @`, not starting with the reserved `aws:` (in any
 /// case).
 pub fn tag_key_problem(key: &str) -> Option<String> {
+    tag_key_shape_problem(key).or_else(|| {
+        key.get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
+            .then(|| format!("{key:?} starts with \"aws:\", which AWS reserves for its own tags."))
+    })
+}
+
+/// As [`tag_key_problem`], for a key that is only looked up (a filter): AWS's own `aws:` keys
+/// may be matched.
+pub fn tag_key_shape_problem(key: &str) -> Option<String> {
     let chars = key.chars().count();
     if !(1..=MAX_TAG_KEY_CHARS).contains(&chars) {
         Some(format!("{key:?} is {chars} characters long; a tag key is 1 to {MAX_TAG_KEY_CHARS}."))
-    } else if let Some(c) =
-        // Spaces are Unicode's separators (whitespace that is no control character).
-        key.chars().find(|c| {
-            !(c.is_alphanumeric() || (c.is_whitespace() && !c.is_control()) || "_.:/=+-@".contains(*c))
-        })
-    {
-        Some(format!("{key:?} holds {c:?}; a tag key holds letters, digits, spaces and _.:/=+-@ only."))
-    } else if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
-        Some(format!("{key:?} starts with \"aws:\", which AWS reserves for its own tags."))
     } else {
-        None
+        // Spaces are Unicode's separators (whitespace that is no control character).
+        key.chars()
+            .find(|c| !(c.is_alphanumeric() || (c.is_whitespace() && !c.is_control()) || "_.:/=+-@".contains(*c)))
+            .map(|c| format!("{key:?} holds {c:?}; a tag key holds letters, digits, spaces and _.:/=+-@ only."))
     }
 }
+
+/// Longest tag value AWS accepts, in characters.
+pub const MAX_TAG_VALUE_CHARS: usize = 256;
 
 /// The account's label: the value of its tag `tag_key` (exact, case-sensitive match as AWS
 /// compares keys); empty when no key is named or the account lacks it.

@@ -164,11 +164,18 @@ pub fn validate_filters(c: &Filters) -> Diagnostics {
             }
         }
     }
-    for k in c.tags.iter().flatten().map(|(k, _)| k) {
-        if k.is_empty() {
-            d.push(
-                Diagnostic::error("Invalid tag filter", "Tag keys cannot be empty.").at(root.clone().attribute("tags")),
-            );
+    for (k, v) in c.tags.iter().flatten() {
+        let value_chars = v.chars().count();
+        let problem = org::export::tag_key_shape_problem(k).or_else(|| {
+            (value_chars > org::export::MAX_TAG_VALUE_CHARS).then(|| {
+                format!(
+                    "The value of {k:?} is {value_chars} characters long; a tag value is at most {}.",
+                    org::export::MAX_TAG_VALUE_CHARS
+                )
+            })
+        });
+        if let Some(problem) = problem {
+            d.push(Diagnostic::error("Invalid tag filter", problem).at(root.clone().attribute("tags").key(k)));
         }
     }
     d
@@ -195,7 +202,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bad_ids_are_reported_at_their_index() {
+    fn bad_ids_are_reported_at_their_attribute() {
         let c = Filters {
             parent_ids: Some(BTreeSet::from(["r-ab12".into(), "o-abcdefghij".into()])),
             exclude_account_ids: Some(BTreeSet::from(["12".into()])),
@@ -205,6 +212,27 @@ mod tests {
         let d = validate_filters(&c);
         let paths: Vec<String> = d.iter().map(|d| d.attribute.as_ref().unwrap().to_string()).collect();
         assert_eq!(paths, ["parent_ids", "statuses", "exclude_account_ids"]);
+    }
+
+    #[test]
+    fn tag_filters_are_checked_by_key() {
+        let c = Filters {
+            tags: Some(BTreeMap::from([
+                ("aws:cloudformation:stack-name".into(), "ok: AWS's own keys can be matched".into()),
+                ("env".into(), "prod".into()),
+                ("bad\tkey".into(), "x".into()),
+                ("long".into(), "v".repeat(257)),
+                (String::new(), "x".into()),
+            ])),
+            ..Default::default()
+        };
+        let d = validate_filters(&c);
+        let got: Vec<(String, &str)> =
+            d.iter().map(|d| (d.attribute.as_ref().unwrap().to_string(), d.detail.as_str())).collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[0].0.ends_with("[\"\"]") && got[0].1.contains("0 characters"), "{got:?}");
+        assert!(got[1].0.contains("bad\\tkey") || got[1].1.contains("'\\t'"), "{got:?}");
+        assert!(got[2].0.contains("long") && got[2].1.contains("257 characters"), "{got:?}");
     }
 
     #[test]
