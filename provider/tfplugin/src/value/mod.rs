@@ -3,6 +3,9 @@
 
 mod de;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod json;
 mod jsontext;
 pub mod msgpack;

@@ -20,8 +20,10 @@ use crate::path::{AttributePath, PathStep};
 const EXT_UNKNOWN: i8 = 0;
 /// Extension type of an unknown value carrying refinements (Terraform 1.6+).
 const EXT_REFINED_UNKNOWN: i8 = 12;
-/// Bounds recursion through nested dynamic values, whose depth the schema does not fix.
-const MAX_DEPTH: usize = 256;
+/// Bounds recursion through nested containers (dynamic ones carry types the schema does not
+/// fix); the same bound as the JSON decoder's. A nested block is two levels, so real values
+/// stay far below it; 256 let a debug build overflow a 2 MiB thread stack (a tokio worker's).
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// Encodes `value` as a value of type `ty`.
 pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, ValueError> {
@@ -234,17 +236,23 @@ impl<'a> Reader<'a> {
         n.min(self.buf.len() - self.pos)
     }
 
-    fn value(&mut self, ty: &Type, path: &mut AttributePath) -> Result<Value, ValueError> {
+    /// Runs `f` one container deeper. Containers (and dynamic pairs) are counted, not leaves,
+    /// as the JSON decoder counts them, so a value one of them accepts the other does too.
+    fn nested<T>(
+        &mut self,
+        path: &mut AttributePath,
+        f: impl FnOnce(&mut Self, &mut AttributePath) -> Result<T, ValueError>,
+    ) -> Result<T, ValueError> {
         if self.depth >= MAX_DEPTH {
             return Err(self.err(path, "value nested too deeply"));
         }
         self.depth += 1;
-        let r = self.value_inner(ty, path);
+        let r = f(self, path);
         self.depth -= 1;
         r
     }
 
-    fn value_inner(&mut self, ty: &Type, path: &mut AttributePath) -> Result<Value, ValueError> {
+    fn value(&mut self, ty: &Type, path: &mut AttributePath) -> Result<Value, ValueError> {
         let Some(marker) = self.peek_marker() else {
             return Err(self.err(path, "unexpected end of data"));
         };
@@ -263,17 +271,10 @@ impl<'a> Reader<'a> {
             | Marker::Ext32 => return self.unknown(path),
             _ => {}
         }
+        // One small method per kind: this frame is on the stack once per level of nesting, and
+        // unoptimised builds give a match every arm's locals at once.
         match ty {
-            Type::Dynamic => {
-                let n = self.array_len(path)?;
-                if n != 2 {
-                    return Err(self.err(path, format!("a dynamic value is a [type, value] pair, found {n} elements")));
-                }
-                let type_json = self.bytes(path)?;
-                let concrete = Type::from_json(type_json)
-                    .map_err(|e| self.err(path, format!("dynamic value's {}", e.message())))?;
-                self.value(&concrete, path)
-            }
+            Type::Dynamic => self.nested(path, Self::dynamic),
             Type::String => self.string(path).map(Value::String),
             Type::Number => self.number(path).map(Value::Number),
             Type::Bool => match self.marker(path)? {
@@ -281,67 +282,87 @@ impl<'a> Reader<'a> {
                 Marker::False => Ok(Value::Bool(false)),
                 m => Err(self.err(path, format!("expected a bool, found {}", describe(m)))),
             },
-            Type::List(t) | Type::Set(t) => {
-                let n = self.array_len(path)?;
-                let mut items = Vec::with_capacity(self.capacity(n));
-                for i in 0..n {
-                    path.push(PathStep::ElementKeyInt(i as i64));
-                    items.push(self.value(t, path)?);
-                    path.pop();
-                }
-                Ok(if matches!(ty, Type::Set(_)) { Value::Set(canonical_set(items)) } else { Value::List(items) })
+            Type::List(t) => self.nested(path, |r, path| r.list(t, path)).map(Value::List),
+            Type::Set(t) => self.nested(path, |r, path| r.list(t, path)).map(|items| Value::Set(canonical_set(items))),
+            Type::Tuple(types) => self.nested(path, |r, path| r.tuple(ty, types, path)),
+            Type::Map(t) => self.nested(path, |r, path| r.map(t, path)),
+            Type::Object { attributes, .. } => self.nested(path, |r, path| r.object(attributes, path)),
+        }
+    }
+
+    fn dynamic(&mut self, path: &mut AttributePath) -> Result<Value, ValueError> {
+        let n = self.array_len(path)?;
+        if n != 2 {
+            return Err(self.err(path, format!("a dynamic value is a [type, value] pair, found {n} elements")));
+        }
+        let type_json = self.bytes(path)?;
+        let concrete =
+            Type::from_json(type_json).map_err(|e| self.err(path, format!("dynamic value's {}", e.message())))?;
+        self.value(&concrete, path)
+    }
+
+    fn list(&mut self, t: &Type, path: &mut AttributePath) -> Result<Vec<Value>, ValueError> {
+        let n = self.array_len(path)?;
+        let mut items = Vec::with_capacity(self.capacity(n));
+        for i in 0..n {
+            path.push(PathStep::ElementKeyInt(i as i64));
+            items.push(self.value(t, path)?);
+            path.pop();
+        }
+        Ok(items)
+    }
+
+    fn tuple(&mut self, ty: &Type, types: &[Type], path: &mut AttributePath) -> Result<Value, ValueError> {
+        let n = self.array_len(path)?;
+        if n != types.len() {
+            return Err(self.err(path, format!("expected {ty}, found {n} elements")));
+        }
+        let mut items = Vec::with_capacity(n);
+        for (i, t) in types.iter().enumerate() {
+            path.push(PathStep::ElementKeyInt(i as i64));
+            items.push(self.value(t, path)?);
+            path.pop();
+        }
+        Ok(Value::Tuple(items))
+    }
+
+    fn map(&mut self, t: &Type, path: &mut AttributePath) -> Result<Value, ValueError> {
+        let n = self.map_len(path)?;
+        let mut m = BTreeMap::new();
+        for _ in 0..n {
+            let k = self.string(path)?;
+            path.push(PathStep::ElementKeyString(k.clone()));
+            let v = self.value(t, path)?;
+            if m.insert(k, v).is_some() {
+                return Err(self.err(path, "duplicate map key"));
             }
-            Type::Tuple(types) => {
-                let n = self.array_len(path)?;
-                if n != types.len() {
-                    return Err(self.err(path, format!("expected {ty}, found {n} elements")));
-                }
-                let mut items = Vec::with_capacity(n);
-                for (i, t) in types.iter().enumerate() {
-                    path.push(PathStep::ElementKeyInt(i as i64));
-                    items.push(self.value(t, path)?);
-                    path.pop();
-                }
-                Ok(Value::Tuple(items))
+            path.pop();
+        }
+        Ok(Value::Map(m))
+    }
+
+    fn object(&mut self, attributes: &BTreeMap<String, Type>, path: &mut AttributePath) -> Result<Value, ValueError> {
+        let n = self.map_len(path)?;
+        let mut m = BTreeMap::new();
+        for _ in 0..n {
+            let k = self.string(path)?;
+            path.push(PathStep::Attribute(k.clone()));
+            let Some(t) = attributes.get(&k) else {
+                return Err(self.err(path, format!("unsupported attribute {k:?}")));
+            };
+            let v = self.value(t, path)?;
+            if m.insert(k, v).is_some() {
+                return Err(self.err(path, "duplicate attribute"));
             }
-            Type::Map(t) => {
-                let n = self.map_len(path)?;
-                let mut m = BTreeMap::new();
-                for _ in 0..n {
-                    let k = self.string(path)?;
-                    path.push(PathStep::ElementKeyString(k.clone()));
-                    let v = self.value(t, path)?;
-                    if m.insert(k, v).is_some() {
-                        return Err(self.err(path, "duplicate map key"));
-                    }
-                    path.pop();
-                }
-                Ok(Value::Map(m))
-            }
-            Type::Object { attributes, .. } => {
-                let n = self.map_len(path)?;
-                let mut m = BTreeMap::new();
-                for _ in 0..n {
-                    let k = self.string(path)?;
-                    path.push(PathStep::Attribute(k.clone()));
-                    let Some(t) = attributes.get(&k) else {
-                        return Err(self.err(path, format!("unsupported attribute {k:?}")));
-                    };
-                    let v = self.value(t, path)?;
-                    if m.insert(k, v).is_some() {
-                        return Err(self.err(path, "duplicate attribute"));
-                    }
-                    path.pop();
-                }
-                // Attributes left out are null.
-                for name in attributes.keys() {
-                    if !m.contains_key(name) {
-                        m.insert(name.clone(), Value::Null);
-                    }
-                }
-                Ok(Value::Object(m))
+            path.pop();
+        }
+        // Attributes left out are null.
+        for name in attributes.keys() {
+            if !m.contains_key(name) {
+                m.insert(name.clone(), Value::Null);
             }
         }
+        Ok(Value::Object(m))
     }
 
     fn unknown(&mut self, path: &AttributePath) -> Result<Value, ValueError> {

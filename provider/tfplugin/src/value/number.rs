@@ -18,7 +18,7 @@ pub(crate) const NUMBER_TOKEN: &str = "$tfplugin::private::Number";
 
 /// Beyond this many padding zeros `Display` switches to `1e+N` form, so a hostile or
 /// silly exponent cannot make us print megabytes.
-const PLAIN_ZEROS_LIMIT: i64 = 100;
+const PLAIN_ZEROS_LIMIT: i128 = 100;
 
 /// An exact decimal number.
 ///
@@ -205,13 +205,36 @@ impl TryFrom<f32> for Number {
     }
 }
 
+/// cty keeps numbers as 512-bit binary floats (about 155 significant decimal digits, every
+/// float64 fits in 767), so Terraform never writes more. Parsing and printing cost grows with
+/// the square of the digits: a megabyte of them would take minutes, so longer ones are refused.
+pub(crate) const MAX_SIGNIFICANT_DIGITS: usize = 1000;
+
+/// The largest power of ten a number may be scaled by, either way. cty's binary exponents reach
+/// about 10^±646,456,993; keeping the scale this far inside i64 means normalising, comparing
+/// and printing can never overflow it.
+pub(crate) const MAX_DECIMAL_EXPONENT: u64 = 1_000_000_000;
+
+/// At most this many characters of a refused text are quoted back in the error.
+const QUOTED_CHARS: usize = 40;
+
+/// `s` in quotes for a message, shortened: the text may be megabytes long.
+fn quoted(s: &str) -> String {
+    match s.char_indices().nth(QUOTED_CHARS) {
+        Some((cut, _)) => format!("{:?}…", &s[..cut]),
+        None => format!("{s:?}"),
+    }
+}
+
 /// Decimal text as Go's big.ParseFloat takes it: optional sign, digits with an optional
-/// fraction, optional exponent. No NaN, no infinities, no hex.
+/// fraction, optional exponent. No NaN, no infinities, no hex; at most
+/// [`MAX_SIGNIFICANT_DIGITS`] significant digits and a scale within [`MAX_DECIMAL_EXPONENT`].
 impl FromStr for Number {
     type Err = ValueError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || ValueError::number_at(&AttributePath::root(), format!("{s:?} is not a decimal number"));
+        let refuse = |why: &str| ValueError::number_at(&AttributePath::root(), format!("{} {why}", quoted(s)));
+        let bad = || refuse("is not a decimal number");
         let b = s.as_bytes();
         let mut i = 0;
         let negative = match b.first() {
@@ -225,23 +248,23 @@ impl FromStr for Number {
             }
             _ => false,
         };
-        let mut digits = String::with_capacity(b.len());
+        // Only ASCII digits, '.', signs and 'e' are stepped over, so every slice below is on
+        // a char boundary.
         let int_start = i;
         while i < b.len() && b[i].is_ascii_digit() {
             i += 1;
         }
-        digits.push_str(&s[int_start..i]);
-        let mut frac_len: i64 = 0;
+        let int_digits = &s[int_start..i];
+        let mut frac_digits = "";
         if i < b.len() && b[i] == b'.' {
             i += 1;
             let frac_start = i;
             while i < b.len() && b[i].is_ascii_digit() {
                 i += 1;
             }
-            digits.push_str(&s[frac_start..i]);
-            frac_len = (i - frac_start) as i64;
+            frac_digits = &s[frac_start..i];
         }
-        if digits.is_empty() {
+        if int_digits.is_empty() && frac_digits.is_empty() {
             return Err(bad());
         }
         let mut exponent: i64 = 0;
@@ -258,17 +281,35 @@ impl FromStr for Number {
             if i == digits_start {
                 return Err(bad());
             }
-            exponent = s[exp_start..i].parse().map_err(|_| bad())?;
+            exponent = s[exp_start..i].parse().map_err(|_| refuse("has an exponent out of range"))?;
         }
         if i != b.len() {
             return Err(bad());
         }
-        let mut int: BigInt = digits.parse().map_err(|_| bad())?;
+        // Zeros on either end only move the scale; dropping them before the big-integer parse
+        // keeps `1e6` written out in full as cheap as `1e6` (and the result already normalised).
+        let all = [int_digits, frac_digits].concat();
+        let significant = all.trim_start_matches('0');
+        let trailing_zeros = significant.len() - significant.trim_end_matches('0').len();
+        let significant = &significant[..significant.len() - trailing_zeros];
+        if significant.is_empty() {
+            return Ok(Number::from(0i64));
+        }
+        if significant.len() > MAX_SIGNIFICANT_DIGITS {
+            return Err(refuse(&format!("has more than {MAX_SIGNIFICANT_DIGITS} significant digits")));
+        }
+        // value = significant × 10^-scale; i128 cannot overflow for any input length.
+        let scale = frac_digits.len() as i128 - i128::from(exponent) - trailing_zeros as i128;
+        if scale.unsigned_abs() > u128::from(MAX_DECIMAL_EXPONENT) {
+            return Err(refuse(&format!("is out of range (beyond 10^±{MAX_DECIMAL_EXPONENT})")));
+        }
+        let mut int: BigInt = significant.parse().map_err(|_| bad())?;
         if negative {
             int = -int;
         }
-        let scale = frac_len.checked_sub(exponent).ok_or_else(bad)?;
-        Ok(Number::from_big(BigDecimal::new(int, scale)))
+        // In range by the check above.
+        let scale = i64::try_from(scale).map_err(|_| bad())?;
+        Ok(Number(BigDecimal::new(int, scale)))
     }
 }
 
@@ -278,11 +319,13 @@ impl FromStr for Number {
 impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (int, scale) = self.0.as_bigint_and_exponent();
+        // i128: a BigDecimal made elsewhere may have any i64 scale, and `-i64::MIN` overflows.
+        let scale = i128::from(scale);
         let digits = int.magnitude().to_string();
         if int.sign() == Sign::Minus {
             f.write_str("-")?;
         }
-        let len = digits.len() as i64;
+        let len = digits.len() as i128;
         if scale <= 0 {
             if -scale <= PLAIN_ZEROS_LIMIT {
                 f.write_str(&digits)?;
@@ -299,7 +342,7 @@ impl fmt::Display for Number {
         if !rest.is_empty() {
             write!(f, ".{rest}")?;
         }
-        let exp = len as i128 - 1 - scale as i128;
+        let exp = len - 1 - scale;
         write!(f, "e{}{exp}", if exp >= 0 { "+" } else { "" })
     }
 }
@@ -432,6 +475,57 @@ mod tests {
     fn rejects_non_numbers() {
         for bad in ["", "-", ".", "e5", "1e", "1e+", "NaN", "inf", "0x10", "1 ", " 1", "1_000", "--1"] {
             assert!(bad.parse::<Number>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn hostile_texts_are_refused_cheaply() {
+        // Found by the property tests: scales at the edge of i64 overflowed while normalising
+        // (`100e9223372036854775807`) or printing (`10e9223372036854775807`), and a megabyte
+        // of digits took minutes to parse and print.
+        for bad in [
+            "10e9223372036854775807",
+            "100e9223372036854775807",
+            "1e-9223372036854775807",
+            "1e1000000001",
+            "1e-1000000001",
+            "1e99999999999999999999",
+        ] {
+            let e = bad.parse::<Number>().unwrap_err();
+            assert!(e.message().contains("range"), "{bad}: {e}");
+        }
+        let long = "7".repeat(MAX_SIGNIFICANT_DIGITS + 1);
+        let started = std::time::Instant::now();
+        let e = long.parse::<Number>().unwrap_err();
+        assert!(e.message().contains("significant digits"), "{e}");
+        // The refused text is quoted short, not echoed whole.
+        assert!(e.message().len() < 120, "{}", e.message());
+        assert!("7".repeat(10_000_000).parse::<Number>().is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // Zeros on either end cost nothing and count for nothing.
+        let padded = format!("0.{}1{}", "0".repeat(1_000_000), "0".repeat(1_000_000));
+        assert_eq!(padded.parse::<Number>().unwrap(), n("1e-1000001"));
+        assert_eq!(format!("1{}", "0".repeat(1_000_000)).parse::<Number>().unwrap(), n("1e1000000"));
+        assert_eq!(n("0e99999999999"), n("0"));
+        assert_eq!(n(&"7".repeat(MAX_SIGNIFICANT_DIGITS)).to_string(), "7".repeat(MAX_SIGNIFICANT_DIGITS));
+        assert_eq!(n("1e1000000000").to_string(), "1e+1000000000");
+        assert_eq!(n("-1e-1000000000").to_string(), "-1e-1000000000");
+        assert!(n("1e1000000000") > n("1e-1000000000"));
+        // Every finite float is in range: the widest integral one has 309 digits, the
+        // smallest subnormal's shortest form is 5e-324.
+        for f in [f64::MAX, f64::MIN, f64::MIN_POSITIVE, 5e-324] {
+            let x = Number::try_from(f).unwrap();
+            assert_eq!(n(&x.to_string()), x);
+        }
+    }
+
+    #[test]
+    fn any_scale_prints() {
+        // A BigDecimal made outside the parser may carry any scale.
+        for scale in [i64::MIN, i64::MIN + 1, -101, 101, i64::MAX] {
+            let x = Number(BigDecimal::new(BigInt::from(-12), scale));
+            let text = x.to_string();
+            assert!(text.len() < 128, "{scale}: {text}");
         }
     }
 
