@@ -18,6 +18,7 @@ use crate::clients::{AwsAccess, Principal};
 use crate::config::{DEFAULT_MAX_RETRIES, DEFAULT_REGION, ProviderModel, SESSION_NAME};
 use crate::events::{EventsApi, SdkEvents};
 use crate::iam::{IamApi, SdkIam};
+use crate::organizations::{AccountDirectory, SdkAccountDirectory};
 use crate::s3::{ObjectStore, SdkStore};
 use crate::sts::{CallerIdentity, SdkSts};
 
@@ -89,6 +90,7 @@ pub struct SdkAccess {
     sessions: AccountSessions,
     identity: Arc<SdkSts>,
     organizations: Arc<SdkOrganizations>,
+    accounts: Arc<SdkAccountDirectory>,
     store: Arc<SdkStore>,
     events: Arc<SdkEvents>,
 }
@@ -99,6 +101,7 @@ impl SdkAccess {
             sessions: AccountSessions::new(sdk.clone(), SESSION_NAME),
             identity: Arc::new(SdkSts::new(&sdk)),
             organizations: Arc::new(SdkOrganizations::new(aws_sdk_organizations::Client::new(&sdk))),
+            accounts: Arc::new(SdkAccountDirectory::new(&sdk)),
             store: Arc::new(SdkStore::new(&sdk)),
             events: Arc::new(SdkEvents::new(&sdk)),
             sdk,
@@ -128,6 +131,10 @@ impl AwsAccess for SdkAccess {
 
     fn organizations(&self) -> Arc<dyn OrganizationsApi> {
         self.organizations.clone()
+    }
+
+    fn accounts(&self) -> Arc<dyn AccountDirectory> {
+        self.accounts.clone()
     }
 
     fn store(&self) -> Arc<dyn ObjectStore> {

@@ -10,6 +10,7 @@ use cima_core::support::SupportApi;
 
 use crate::events::EventsApi;
 use crate::iam::IamApi;
+use crate::organizations::AccountDirectory;
 use crate::s3::ObjectStore;
 use crate::sts::CallerIdentity;
 
@@ -27,6 +28,8 @@ pub trait AwsAccess: Send + Sync {
     fn identity(&self) -> Arc<dyn CallerIdentity>;
     /// The organization the provider's credentials belong to.
     fn organizations(&self) -> Arc<dyn OrganizationsApi>;
+    /// One account's standing in that organization, as the provider.
+    fn accounts(&self) -> Arc<dyn AccountDirectory>;
     /// S3 as the provider.
     fn store(&self) -> Arc<dyn ObjectStore>;
     /// EventBridge as `who` in `region`; `None` is the provider's region.

@@ -15,6 +15,7 @@ use crate::clients::{AwsAccess, Principal};
 use crate::config::{Configured, ProviderData};
 use crate::events::{Bus, EventsApi, EventsError, Rule, RuleTarget};
 use crate::iam::{IamApi, IamError, Role};
+use crate::organizations::{AccountDirectory, OrganizationsError};
 use crate::s3::{Object, ObjectStore, S3Error};
 use crate::sts::CallerIdentity;
 
@@ -292,6 +293,8 @@ pub struct FakeRole {
     pub trust: serde_json::Value,
     pub tags: Vec<(String, String)>,
     pub policies: BTreeMap<String, serde_json::Value>,
+    /// ARNs of the managed policies attached.
+    pub attached: BTreeSet<String>,
 }
 
 #[derive(Default)]
@@ -373,6 +376,19 @@ impl IamApi for FakeIam {
         Ok(())
     }
 
+    async fn attached_policies(&self, role: &str) -> Result<Vec<String>, IamError> {
+        let roles = self.call("ListAttachedRolePolicies", role)?;
+        Ok(roles.get(role).map(|r| r.attached.iter().cloned().collect()).unwrap_or_default())
+    }
+
+    async fn detach_policy(&self, role: &str, policy_arn: &str) -> Result<(), IamError> {
+        if let Some(r) = self.call("DetachRolePolicy", role)?.get_mut(role) {
+            r.attached.remove(policy_arn);
+        }
+        Ok(())
+    }
+
+    /// As the SDK side does: managed policies detached, inline ones deleted, then the role.
     async fn delete_role(&self, name: &str) -> Result<(), IamError> {
         self.call("DeleteRole", name)?.remove(name);
         Ok(())
@@ -509,6 +525,24 @@ impl OrganizationsApi for FakeOrg {
     async fn describe_organizational_unit(&self, ou_id: &str) -> Result<OrgUnit, OrgError> {
         self.check("DescribeOrganizationalUnit")?;
         Err(OrgError::ParentNotFound(ou_id.to_owned()))
+    }
+}
+
+#[async_trait]
+impl AccountDirectory for FakeOrg {
+    async fn account_status(&self, account_id: &str) -> Result<Option<String>, OrganizationsError> {
+        self.ops.call("DescribeAccount").map_err(|e| OrganizationsError::new("DescribeAccount", account_id, e))?;
+        let accounts = lock(&self.accounts);
+        Ok(accounts.iter().find(|(a, _)| a.id == account_id).map(|(a, _)| a.status.clone()))
+    }
+}
+
+impl FakeOrg {
+    /// Sets the status of an account of the organization, as closing it does.
+    pub fn set_status(&self, account_id: &str, status: &str) {
+        for (a, _) in lock(&self.accounts).iter_mut().filter(|(a, _)| a.id == account_id) {
+            a.status = status.to_owned();
+        }
     }
 }
 
@@ -653,6 +687,10 @@ impl AwsAccess for FakeAws {
     }
 
     fn organizations(&self) -> Arc<dyn OrganizationsApi> {
+        self.org.clone()
+    }
+
+    fn accounts(&self) -> Arc<dyn AccountDirectory> {
         self.org.clone()
     }
 

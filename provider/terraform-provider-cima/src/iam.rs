@@ -51,7 +51,12 @@ pub trait IamApi: Send + Sync {
     /// The inline policy, decoded; `None` when absent.
     async fn get_role_policy(&self, role: &str, policy: &str) -> Result<Option<serde_json::Value>, IamError>;
     async fn put_role_policy(&self, role: &str, policy: &str, document: &str) -> Result<(), IamError>;
-    /// Deletes the role and every inline policy on it; absent is fine.
+    /// ARNs of the managed policies attached to the role; none when the role is absent.
+    async fn attached_policies(&self, role: &str) -> Result<Vec<String>, IamError>;
+    /// Detaches a managed policy from the role; not attached is fine.
+    async fn detach_policy(&self, role: &str, policy_arn: &str) -> Result<(), IamError>;
+    /// Deletes the role with every inline policy on it, detaching every managed policy first
+    /// (IAM refuses to delete a role with either: DeleteConflict); absent is fine.
     async fn delete_role(&self, name: &str) -> Result<(), IamError>;
 }
 
@@ -179,7 +184,42 @@ impl IamApi for SdkIam {
         Ok(())
     }
 
+    async fn attached_policies(&self, role: &str) -> Result<Vec<String>, IamError> {
+        let pages: Vec<_> = absent(
+            self.client
+                .list_attached_role_policies()
+                .role_name(role)
+                .into_paginator()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| err("ListAttachedRolePolicies", role, &e)),
+        )?
+        .unwrap_or_default();
+        Ok(pages
+            .into_iter()
+            .flat_map(|p| p.attached_policies.unwrap_or_default())
+            .filter_map(|p| p.policy_arn)
+            .collect())
+    }
+
+    async fn detach_policy(&self, role: &str, policy_arn: &str) -> Result<(), IamError> {
+        absent(
+            self.client
+                .detach_role_policy()
+                .role_name(role)
+                .policy_arn(policy_arn)
+                .send()
+                .await
+                .map_err(|e| err("DetachRolePolicy", role, &e)),
+        )?;
+        Ok(())
+    }
+
     async fn delete_role(&self, name: &str) -> Result<(), IamError> {
+        for arn in self.attached_policies(name).await? {
+            self.detach_policy(name, &arn).await?;
+        }
         let Some(listed) = absent(
             self.client
                 .list_role_policies()

@@ -12,6 +12,7 @@ mod events;
 mod fakes;
 mod iam;
 mod org_query;
+mod organizations;
 mod provider;
 mod resource_case_pipeline;
 mod resource_linked_account;

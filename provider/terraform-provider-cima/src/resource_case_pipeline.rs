@@ -3,8 +3,9 @@
 //! sending `aws.support` "Support Case Update" events to the enricher; a rule sending the enriched
 //! events to the store (Firehose or any target); retry policy and dead-letter queue on both.
 //!
-//! Read re-reads every part, so a deleted rule, an edited pattern, a removed DLQ or a deleted bus
-//! shows on the next plan and the next apply repairs it.
+//! Read re-reads every part, so a deleted or disabled rule, an edited pattern, a target or policy
+//! statement added out of band, a removed DLQ or a deleted bus shows on the next plan and the next
+//! apply repairs it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use tfplugin::{AttributePath, Ctx, DataSource, Diagnostic, Diagnostics, PlanChan
 
 use crate::clients::Principal;
 use crate::config::{Configured, ProviderData};
-use crate::events::{EventsApi, RuleTarget};
+use crate::events::{EventsApi, Rule, RuleTarget};
 
 pub const DEFAULT_BUS: &str = "cima-cases";
 /// EventBridge's own retry defaults.
@@ -27,6 +28,7 @@ pub const DEFAULT_RETRY_ATTEMPTS: i64 = 185;
 const ENRICH_TARGET: &str = "enricher";
 const STORE_TARGET: &str = "store";
 const POLICY_SID: &str = "CimaOrganizationPutEvents";
+const WIRED: &str = "wired";
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct RetryPolicyModel {
@@ -51,6 +53,7 @@ pub struct CasePipelineModel {
     pub store_rule_arn: Option<String>,
     pub enrich_rule_pattern: Option<String>,
     pub store_rule_pattern: Option<String>,
+    pub status: Option<String>,
 }
 
 impl CasePipelineModel {
@@ -118,6 +121,65 @@ pub fn policy_organizations(policy: &str) -> Option<Vec<String>> {
     }
 }
 
+/// The statements of a bus policy, whether IAM-style JSON holds one or a list.
+fn policy_statements(policy: &str) -> Vec<serde_json::Value> {
+    match serde_json::from_str::<serde_json::Value>(policy).map(|mut v| v["Statement"].take()) {
+        Ok(serde_json::Value::Array(a)) => a,
+        Ok(serde_json::Value::Null) | Err(_) => Vec::new(),
+        Ok(one) => vec![one],
+    }
+}
+
+/// A statement with the shapes IAM-style JSON allows for one meaning reduced to one.
+fn normal_statement(s: &serde_json::Value) -> serde_json::Value {
+    let mut s = s.clone();
+    for key in ["Action", "Resource"] {
+        if let Some(one) = s[key].as_str().map(str::to_owned) {
+            s[key] = serde_json::json!([one]);
+        }
+    }
+    if s["Principal"] == serde_json::json!({"AWS": "*"}) {
+        s["Principal"] = serde_json::json!("*");
+    }
+    let org = &mut s["Condition"]["StringEquals"]["aws:PrincipalOrgID"];
+    if let Some(one) = org.as_str().map(str::to_owned) {
+        *org = serde_json::json!([one]);
+    }
+    s
+}
+
+/// What in the bus policy this resource did not put there: statements beside ours, or ours
+/// edited beyond its organizations (which `organization_ids` shows).
+fn policy_problems(policy: Option<&str>, bus_arn: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for s in policy.map(policy_statements).unwrap_or_default() {
+        if s["Sid"] != POLICY_SID {
+            problems.push(format!("bus policy has an extra statement {}", s["Sid"].as_str().unwrap_or("without Sid")));
+            continue;
+        }
+        let orgs = policy_organizations(policy.unwrap_or_default()).unwrap_or_default();
+        let ours = policy_statements(&bus_policy(bus_arn, &orgs)).swap_remove(0);
+        if normal_statement(&s) != normal_statement(&ours) {
+            problems.push(format!("bus policy statement {POLICY_SID} changed"));
+        }
+    }
+    problems
+}
+
+/// What is wrong with one of the pipeline's rules that its attributes do not show.
+fn rule_problems(name: &str, rule: Option<&Rule>, targets: &[RuleTarget], ours: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    match rule {
+        None => problems.push(format!("rule {name} missing")),
+        Some(r) if !r.enabled => problems.push(format!("rule {name} disabled")),
+        Some(_) => {}
+    }
+    for t in targets.iter().filter(|t| t.id != ours) {
+        problems.push(format!("rule {name} has an extra target {} ({})", t.id, t.arn));
+    }
+    problems
+}
+
 /// Reads every part of the pipeline on `bus`; `None` when the bus is gone. `prior` decides how
 /// defaults the configuration left out are reported (absent stays absent while unchanged).
 pub async fn read_pipeline(
@@ -167,6 +229,10 @@ pub async fn read_pipeline(
         (_, r) => r,
     };
     let organization_ids = b.policy.as_deref().and_then(policy_organizations).filter(|o| !o.is_empty());
+    let mut problems = policy_problems(b.policy.as_deref(), &b.arn);
+    problems.extend(rule_problems(&enrich_rule(bus), enrich.as_ref(), &enrich_targets, ENRICH_TARGET));
+    problems.extend(rule_problems(&store_rule(bus), store.as_ref(), &store_targets, STORE_TARGET));
+    let status = if problems.is_empty() { WIRED.to_owned() } else { format!("drifted: {}", problems.join("; ")) };
     Ok(Some(CasePipelineModel {
         bus_name: Some(bus.to_owned()),
         organization_ids: match (&prior.organization_ids, organization_ids) {
@@ -189,6 +255,7 @@ pub async fn read_pipeline(
         store_rule_arn: store.as_ref().map(|r| r.arn.clone()),
         enrich_rule_pattern: enrich.and_then(|r| r.pattern),
         store_rule_pattern: store.and_then(|r| r.pattern),
+        status: Some(status),
     }))
 }
 
@@ -280,8 +347,8 @@ impl CasePipelineResource {
         let bus = config.bus();
         let tags = config.tags.clone().unwrap_or_default();
         ctx.run("wiring the case pipeline", async {
-            let arn = match api.describe_bus(&bus).await? {
-                Some(b) if !creating => b.arn,
+            let (arn, policy) = match api.describe_bus(&bus).await? {
+                Some(b) if !creating => (b.arn, b.policy),
                 Some(_) => {
                     return Err(Diagnostic::error(
                         "Event bus already exists",
@@ -290,11 +357,19 @@ impl CasePipelineResource {
                     .at(AttributePath::root().attribute("bus_name"))
                     .into());
                 }
-                None => api.create_bus(&bus, &tags).await?,
+                None => (api.create_bus(&bus, &tags).await?, None),
             };
             api.set_tags(&arn, &tags).await?;
             match config.organization_ids.as_deref() {
-                Some(orgs) if !orgs.is_empty() => api.put_policy(&bus, &bus_policy(&arn, orgs)).await?,
+                Some(orgs) if !orgs.is_empty() => {
+                    // The policy is ours alone. AWS replaces the whole policy on PutPermission
+                    // with a Policy, moto merges it into what is there: removing first gives
+                    // exactly ours with either.
+                    if policy.as_deref().is_some_and(|p| policy_statements(p).iter().any(|s| s["Sid"] != POLICY_SID)) {
+                        api.remove_policy(&bus).await?;
+                    }
+                    api.put_policy(&bus, &bus_policy(&arn, orgs)).await?
+                }
                 _ => api.remove_policy(&bus).await?,
             }
             let (age, attempts) = config.retry();
@@ -318,6 +393,12 @@ impl CasePipelineResource {
             api.put_target(&bus, &store_rule(&bus), &target(STORE_TARGET, &store, config.store_role_arn.clone()))
                 .await
                 ?;
+            // Each rule delivers to its one target: anything added beside it goes.
+            for (rule, ours) in [(enrich_rule(&bus), ENRICH_TARGET), (store_rule(&bus), STORE_TARGET)] {
+                let extra: Vec<String> =
+                    api.targets(&bus, &rule).await?.into_iter().map(|t| t.id).filter(|id| id != ours).collect();
+                api.remove_targets(&bus, &rule, &extra).await?;
+            }
             read_pipeline(api.as_ref(), &bus, &config)
                 .await?
                 .ok_or_else(|| Diagnostic::error("Event bus vanished", format!("{bus} disappeared while it was being wired.")).into())
@@ -346,7 +427,7 @@ fn schema_block(data_source: bool) -> Block {
     let mut block = Block::new(if data_source {
         "Reads an existing CIMA case pipeline by its bus name."
     } else {
-        "The central account's part of the CIMA event flow: a custom event bus whose policy lets only the organization's accounts put events (aws:PrincipalOrgID), a rule sending `aws.support` \"Support Case Update\" events to the enricher function, and a rule sending the enriched events (source `enriched_source`) to the store target (Firehose or any EventBridge target), with a retry policy and a dead-letter queue on both targets. Read re-reads every part, so drift shows on plan and apply repairs it. Import by bus name."
+        "The central account's part of the CIMA event flow: a custom event bus whose policy lets only the organization's accounts put events (aws:PrincipalOrgID), a rule sending `aws.support` \"Support Case Update\" events to the enricher function, and a rule sending the enriched events (source `enriched_source`) to the store target (Firehose or any EventBridge target), with a retry policy and a dead-letter queue on both targets. Read re-reads every part, so drift shows on plan and apply repairs it. The bus policy and the two rules are this resource's alone: a statement added to the policy, a target added to a rule or a rule disabled out of band shows in `status` and is undone on apply. Import by bus name."
     });
     block = block
         .attribute(if data_source {
@@ -376,6 +457,10 @@ fn schema_block(data_source: bool) -> Block {
         ("store_rule_arn", "ARN of the `<bus>-store` rule; null when it is missing."),
         ("enrich_rule_pattern", "The enrich rule's event pattern as AWS reports it."),
         ("store_rule_pattern", "The store rule's event pattern as AWS reports it."),
+        (
+            "status",
+            "`wired`, or `drifted: …` naming what is not as this resource makes it: a rule missing or disabled, a target added to a CIMA rule, a statement added to the bus policy or ours edited (the next apply repairs it).",
+        ),
     ] {
         block = block.attribute(Attribute::new(name, Type::String).computed().description(d));
     }
@@ -431,10 +516,12 @@ impl Resource for CasePipelineResource {
         let drifted = prior.enrich_rule_arn.is_none()
             || prior.store_rule_arn.is_none()
             || !same_pattern(prior.enrich_rule_pattern.as_deref(), &support_pattern())
-            || !same_pattern(prior.store_rule_pattern.as_deref(), &store_pattern(&source));
+            || !same_pattern(prior.store_rule_pattern.as_deref(), &store_pattern(&source))
+            || prior.status.as_deref().is_some_and(|s| s != WIRED);
         if drifted {
             changes.unknown.extend(
-                ["enrich_rule_arn", "store_rule_arn", "enrich_rule_pattern", "store_rule_pattern"].map(String::from),
+                ["enrich_rule_arn", "store_rule_arn", "enrich_rule_pattern", "store_rule_pattern", "status"]
+                    .map(String::from),
             );
         }
         Ok(())
@@ -639,7 +726,7 @@ mod tests {
     async fn drift_shows_on_read_and_plan_and_update_repairs_it() {
         /// What breaks, how, and how read shows it.
         type Drift = (&'static str, fn(&mut crate::fakes::EventsState), fn(&CasePipelineModel) -> bool);
-        let cases: [Drift; 5] = [
+        let cases: [Drift; 9] = [
             (
                 "enrich rule deleted",
                 |s| {
@@ -671,6 +758,52 @@ mod tests {
                 |s| s.buses.get_mut(DEFAULT_BUS).unwrap().policy = None,
                 |m| m.organization_ids.is_none(),
             ),
+            (
+                "store rule disabled",
+                |s| s.rules.get_mut(&(DEFAULT_BUS.to_owned(), "cima-cases-store".to_owned())).unwrap().enabled = false,
+                |m| m.status.as_deref() == Some("drifted: rule cima-cases-store disabled"),
+            ),
+            (
+                "a target added to the enrich rule",
+                |s| {
+                    s.targets_mut(DEFAULT_BUS, "cima-cases-enrich").push(RuleTarget {
+                        id: "copy".into(),
+                        arn: "arn:aws:sqs:eu-west-1:999999999999:copy".into(),
+                        ..RuleTarget::default()
+                    })
+                },
+                |m| {
+                    m.status.as_deref()
+                        == Some(
+                            "drifted: rule cima-cases-enrich has an extra target copy (arn:aws:sqs:eu-west-1:999999999999:copy)",
+                        )
+                },
+            ),
+            (
+                "a statement added to the bus policy",
+                |s| {
+                    let bus = s.buses.get_mut(DEFAULT_BUS).unwrap();
+                    let mut policy: serde_json::Value = serde_json::from_str(bus.policy.as_deref().unwrap()).unwrap();
+                    policy["Statement"].as_array_mut().unwrap().push(serde_json::json!({
+                        "Sid": "anyone", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+                        "Action": "events:PutEvents", "Resource": bus.arn.clone()}));
+                    bus.policy = Some(policy.to_string());
+                },
+                |m| {
+                    m.status.as_deref() == Some("drifted: bus policy has an extra statement anyone")
+                        && m.organization_ids.as_deref() == Some(&[ORGANIZATION.to_owned()][..])
+                },
+            ),
+            (
+                "our bus policy statement widened",
+                |s| {
+                    let bus = s.buses.get_mut(DEFAULT_BUS).unwrap();
+                    let mut policy: serde_json::Value = serde_json::from_str(bus.policy.as_deref().unwrap()).unwrap();
+                    policy["Statement"][0]["Action"] = serde_json::json!("events:*");
+                    bus.policy = Some(policy.to_string());
+                },
+                |m| m.status.as_deref() == Some("drifted: bus policy statement CimaOrganizationPutEvents changed"),
+            ),
         ];
         for (what, break_it, shows) in cases {
             let aws = FakeAws::new();
@@ -681,10 +814,14 @@ mod tests {
             let drifted = read(&r, wired.clone()).await.unwrap().expect("bus still there");
             assert!(shows(&drifted), "{what}: {drifted:#?}");
             assert_ne!(drifted, wired, "{what}");
+            if drifted.status != wired.status {
+                assert!(plans_unknown(&r, &drifted).await.contains(&"status".to_owned()), "{what}: plan shows it");
+            }
             let repaired =
                 Resource::update(&r, &Ctx::default(), drifted, config(), &mut Diagnostics::new()).await.unwrap();
             assert_eq!(repaired, wired, "{what}: repaired");
             assert_eq!(read(&r, repaired).await.unwrap().as_ref(), Some(&wired), "{what}: reads as wired");
+            assert_eq!(wired.status.as_deref(), Some(WIRED), "{what}");
         }
     }
 

@@ -6,6 +6,10 @@
 //! In the member account, in us-east-1: the case-reader role the enricher assumes, an events role
 //! allowed to put events on the central bus only, a default-bus rule forwarding `aws.support` and
 //! the enriched source to the central bus, and optionally the chat API's read-only role.
+//!
+//! An organization is never still: an account whose access role cannot be assumed is a warning
+//! on read (its last state kept), so it never fails the plan of every other account; its delete
+//! forgets it only when Organizations says it is closed or gone.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -28,6 +32,7 @@ use crate::clients::Principal;
 use crate::config::{Configured, ProviderData};
 use crate::events::{EventsApi, EventsError, RuleTarget};
 use crate::iam::{IamApi, IamError};
+use crate::organizations::OrganizationsError;
 
 /// The member's rules live on its default bus.
 const MEMBER_BUS: &str = "default";
@@ -284,6 +289,88 @@ impl Member {
             MemberError::Events(e) => e.into(),
         }
     }
+
+    /// Read of an account the provider may not act in: a warning, so one such account never
+    /// fails the plan of every other one; the state stays as last read.
+    fn unreadable(&self, e: &MemberError, standing: &Standing) -> Diagnostic {
+        let next = if standing.may_forget() {
+            "Remove the account from the configuration: the provider then forgets it without deleting anything."
+        } else {
+            "Restore the role, its trust of the provider's credentials or its permissions (access_role_name, or the provider's member_access_role_name); until then this account's wiring can be neither changed nor removed."
+        };
+        Diagnostic::warning(
+            format!("Cannot reach account {}: its wiring was not read", self.account),
+            format!(
+                "{e}\nThe provider acts in the account as the role {:?}. {} The state is kept as last read, and plan and apply go on for every other account. {next}",
+                self.role,
+                standing.describe()
+            ),
+        )
+    }
+
+    /// Delete of an account the provider may not act in. A closed or departed account is
+    /// forgotten with a warning (nothing there can be deleted, by anyone); any other keeps its
+    /// resource, so wiring that is probably still there is never silently dropped from the state.
+    fn undeletable(&self, e: &MemberError, standing: &Standing) -> Result<Diagnostic, Diagnostics> {
+        if standing.may_forget() {
+            return Ok(Diagnostic::warning(
+                format!("Account {} could not be reached: nothing was deleted", self.account),
+                format!(
+                    "{e}\n{} Its CIMA roles and forwarding rule, if still there, are left as they are, and the resource is removed from the state.",
+                    standing.describe()
+                ),
+            ));
+        }
+        Err(Diagnostic::error(
+            format!("Cannot unwire account {}", self.account),
+            format!(
+                "{e}\nThe provider acts in the account as the role {:?}. {} Its CIMA roles and forwarding rule are probably still there, so the resource stays in the state until the provider can act in the account: restore the role, its trust or its permissions and apply again. To forget the wiring without deleting it, use `terraform state rm`.",
+                self.role,
+                standing.describe()
+            ),
+        )
+        .into())
+    }
+}
+
+/// Where an account the provider cannot reach stands in the organization: this decides whether
+/// its resource may be forgotten.
+#[derive(Debug)]
+enum Standing {
+    /// SUSPENDED or PENDING_CLOSURE: closed, and no role in it can be assumed.
+    Closed(String),
+    /// No longer in the organization (left it, or closed for good).
+    Gone,
+    /// In the organization with this status (ACTIVE).
+    Member(String),
+    /// Organizations could not tell.
+    Unknown(OrganizationsError),
+}
+
+impl Standing {
+    async fn of(c: &Configured, account: &str) -> Self {
+        match c.aws.accounts().account_status(account).await {
+            Ok(None) => Standing::Gone,
+            Ok(Some(s)) if s == "SUSPENDED" || s == "PENDING_CLOSURE" => Standing::Closed(s),
+            Ok(Some(s)) => Standing::Member(s),
+            Err(e) => Standing::Unknown(e),
+        }
+    }
+
+    fn may_forget(&self) -> bool {
+        matches!(self, Standing::Closed(_) | Standing::Gone)
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Standing::Closed(s) => {
+                format!("The account is {s} in the organization: it is closed, and no role in it can be assumed.")
+            }
+            Standing::Gone => "The account is no longer in the organization.".to_owned(),
+            Standing::Member(s) => format!("The account is {s} in the organization."),
+            Standing::Unknown(e) => format!("Its status in the organization could not be checked: {e}."),
+        }
+    }
 }
 
 pub async fn inspect(
@@ -301,6 +388,7 @@ pub async fn inspect(
         None => i.problems.push("case-reader role missing".to_owned()),
         Some(r) => {
             let trusted = trusted_principal(&r.trust);
+            let named = i.problems.len();
             if let Some(enricher) = &want.enricher_role_arn
                 && trusted.as_deref() != Some(enricher.as_str())
             {
@@ -314,6 +402,16 @@ pub async fn inspect(
             {
                 i.problems.push(format!("case-reader role trust does not require aws:PrincipalOrgID {org}"));
             }
+            // Anything else in the trust (a second statement, another condition) is drift too.
+            // Without organization_id, whichever organization condition is there is accepted.
+            let org = want.organization_id.clone().or_else(|| trust_organization(&r.trust));
+            if let Some(enricher) = &want.enricher_role_arn
+                && i.problems.len() == named
+                && !same_policy(Some(&r.trust), &reader_trust(enricher, org.as_deref()))
+            {
+                i.problems.push("case-reader role trust changed".to_owned());
+            }
+            attached_problem(iam, &reader, "case-reader role", &mut i.problems).await?;
             if !same_policy(
                 iam.get_role_policy(&reader, READER_POLICY).await?.as_ref(),
                 &reader_policy(&partition, &account),
@@ -327,6 +425,10 @@ pub async fn inspect(
     match iam.get_role(EVENTS_ROLE).await? {
         None => i.problems.push("events role missing".to_owned()),
         Some(r) => {
+            if !same_policy(Some(&r.trust), &events_trust()) {
+                i.problems.push("events role trust changed".to_owned());
+            }
+            attached_problem(iam, EVENTS_ROLE, "events role", &mut i.problems).await?;
             if !same_policy(iam.get_role_policy(EVENTS_ROLE, EVENTS_POLICY).await?.as_ref(), &events_policy(&central)) {
                 i.problems.push("events role policy missing or changed".to_owned());
             }
@@ -340,11 +442,21 @@ pub async fn inspect(
             if pattern != Some(forward_pattern(&want.source())) {
                 i.problems.push("forwarding rule pattern changed".to_owned());
             }
+            if !rule.enabled {
+                i.problems.push("forwarding rule disabled".to_owned());
+            }
             let targets = events.targets(MEMBER_BUS, FORWARD_RULE).await?;
             match targets.iter().find(|t| t.id == FORWARD_TARGET) {
                 None => i.problems.push("forwarding rule has no target".to_owned()),
                 Some(t) if t.arn != central => i.problems.push(format!("rule targets {}", t.arn)),
+                Some(t) if i.events_arn.is_some() && t.role_arn != i.events_arn => {
+                    i.problems.push(format!("forwarding target acts as {}", t.role_arn.as_deref().unwrap_or("no role")))
+                }
                 Some(_) => {}
+            }
+            // Our rule forwards to the central bus only: anything else on it leaks the cases.
+            for t in targets.iter().filter(|t| t.id != FORWARD_TARGET) {
+                i.problems.push(format!("forwarding rule has an extra target {} ({})", t.id, t.arn));
             }
             i.rule_arn = Some(rule.arn);
         }
@@ -353,6 +465,15 @@ pub async fn inspect(
         match iam.get_role(&want.query_name()).await? {
             None => i.problems.push("query role missing".to_owned()),
             Some(r) => {
+                if let Some(trusted) = want.query().and_then(|q| q.trusted_role_arn.as_deref())
+                    && !same_policy(
+                        Some(&r.trust),
+                        &query_trust(trusted, want.query().and_then(|q| q.external_id.as_deref())),
+                    )
+                {
+                    i.problems.push("query role trust changed".to_owned());
+                }
+                attached_problem(iam, &want.query_name(), "query role", &mut i.problems).await?;
                 if !same_policy(iam.get_role_policy(&want.query_name(), QUERY_POLICY).await?.as_ref(), &query_policy())
                 {
                     i.problems.push("query role policy missing or changed".to_owned());
@@ -362,6 +483,21 @@ pub async fn inspect(
         }
     }
     Ok(i)
+}
+
+/// CIMA's roles carry their one inline policy and nothing else: a managed policy attached out of
+/// band widens what the role may do, and makes IAM refuse to delete the role (DeleteConflict).
+async fn attached_problem(
+    iam: &dyn IamApi,
+    role: &str,
+    label: &str,
+    problems: &mut Vec<String>,
+) -> Result<(), IamError> {
+    let attached = iam.attached_policies(role).await?;
+    if !attached.is_empty() {
+        problems.push(format!("{label} has managed policies attached: {}", attached.join(", ")));
+    }
+    Ok(())
 }
 
 fn parse_duration(s: &str) -> Option<Duration> {
@@ -483,7 +619,7 @@ impl LinkedAccountResource {
             self.put_parts(&member, m).await.map_err(|e| member.failed(e))
         })
         .await?;
-        observe(&member, m.clone()).await
+        observe(&member, m.clone()).await.map_err(|e| member.failed(e))
     }
 
     async fn put_parts(&self, member: &Member, m: &LinkedAccountModel) -> Result<(), MemberError> {
@@ -531,6 +667,14 @@ impl LinkedAccountResource {
                 "CIMA: Support case events to the central bus",
             )
             .await?;
+        let extra: Vec<String> = events
+            .targets(MEMBER_BUS, FORWARD_RULE)
+            .await?
+            .into_iter()
+            .filter(|t| t.id != FORWARD_TARGET)
+            .map(|t| t.id)
+            .collect();
+        events.remove_targets(MEMBER_BUS, FORWARD_RULE, &extra).await?;
         let target = RuleTarget {
             id: FORWARD_TARGET.to_owned(),
             arn: central.clone(),
@@ -560,7 +704,8 @@ impl LinkedAccountResource {
     }
 }
 
-/// The role with this trust (updated when it differs, created when missing); its ARN.
+/// The role with this trust (updated when it differs, created when missing) and no managed
+/// policy attached (detached when one is); its ARN.
 async fn ensure_role(
     iam: &dyn IamApi,
     name: &str,
@@ -573,6 +718,9 @@ async fn ensure_role(
             if !same_policy(Some(&r.trust), trust) {
                 iam.update_trust(name, &trust.to_string()).await?;
             }
+            for arn in iam.attached_policies(name).await? {
+                iam.detach_policy(name, &arn).await?;
+            }
             Ok(r.arn)
         }
         None => iam.create_role(name, &trust.to_string(), description, tags).await,
@@ -580,8 +728,8 @@ async fn ensure_role(
 }
 
 /// State as found in the account, inputs kept as configured.
-async fn observe(member: &Member, m: LinkedAccountModel) -> Result<LinkedAccountModel, Diagnostics> {
-    let i = inspect(member.iam.as_ref(), member.events.as_ref(), &m).await.map_err(|e| member.failed(e))?;
+async fn observe(member: &Member, m: LinkedAccountModel) -> Result<LinkedAccountModel, MemberError> {
+    let i = inspect(member.iam.as_ref(), member.events.as_ref(), &m).await?;
     Ok(LinkedAccountModel {
         id: Some(m.account()),
         case_reader_role_arn: i.reader_arn,
@@ -615,7 +763,7 @@ fn schema_block(data_source: bool) -> Block {
     let mut b = Block::new(if data_source {
         "Checks one member account's CIMA wiring without changing anything: `healthy` and the list of `problems` (\"forwarding rule missing\", \"rule targets <other bus>\", \"case-reader role trusts <other principal>\", \"access role cannot be assumed\", …)."
     } else {
-        "Wires one member account into the CIMA pipeline, reached by assuming `access_role_name` into it: a case-reader role trusted only by the enricher's role, an events role allowed to put events on the central bus only, a default-bus rule in us-east-1 forwarding `aws.support` and the enriched events to the central bus, and optionally the chat API's read-only role. Read re-reads every part, so anything deleted or edited out of band shows on plan. Import by account id."
+        "Wires one member account into the CIMA pipeline, reached by assuming `access_role_name` into it: a case-reader role trusted only by the enricher's role, an events role allowed to put events on the central bus only, a default-bus rule in us-east-1 forwarding `aws.support` and the enriched events to the central bus, and optionally the chat API's read-only role. Read re-reads every part, so anything deleted or edited out of band shows on plan in `status` and the next apply repairs it: a role, trust or inline policy missing or changed, a managed policy attached to a CIMA role (detached; delete detaches it too), the forwarding rule missing, disabled, retargeted or given another target. An account the provider cannot act in (access role deleted or refused, an SCP, the account closed) is a warning on read, not an error: its state is kept as last read, and every other account plans and applies as usual. Removing such an account from the configuration succeeds with a warning, deleting nothing, when Organizations reports it SUSPENDED, PENDING_CLOSURE or no longer in the organization; an ACTIVE account that refuses fails the delete and its resource stays in the state until the provider can reach it (or `terraform state rm`), so wiring that is probably still there is never forgotten silently. Import by account id, or by `<account id>,access_role_name=<role>,case_reader_role_name=<role>,query_role_name=<role>` with the names that are not the defaults."
     })
     .attribute(Attribute::new("account_id", Type::String).required().description("The member account (12 digits). Changing it replaces the wiring."))
     .attribute(Attribute::new("access_role_name", Type::String).optional().description("Role assumed in the member account. Default: the provider's `member_access_role_name`."))
@@ -758,11 +906,18 @@ impl Resource for LinkedAccountResource {
         &self,
         _ctx: &Ctx,
         state: LinkedAccountModel,
-        _: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) -> Result<Option<LinkedAccountModel>, Diagnostics> {
         let c = self.data.get()?;
-        // The framework reports an `Err`'s diagnostics itself; nothing to add to `diags` here.
-        let m = observe(&Member::of(c, &state).await, state).await?;
+        let member = Member::of(c, &state).await;
+        let m = match observe(&member, state.clone()).await {
+            Ok(m) => m,
+            Err(e) if e.is_access_denied() => {
+                diags.push(member.unreadable(&e, &Standing::of(c, &member.account).await));
+                return Ok(Some(state));
+            }
+            Err(e) => return Err(member.failed(e)),
+        };
         let nothing_left =
             m.case_reader_role_arn.is_none() && m.events_role_arn.is_none() && m.forwarding_rule_arn.is_none();
         Ok(if nothing_left { None } else { Some(m) })
@@ -783,14 +938,16 @@ impl Resource for LinkedAccountResource {
         self.wire(ctx, c, &config).await
     }
 
-    async fn delete(&self, ctx: &Ctx, prior: LinkedAccountModel, _: &mut Diagnostics) -> Result<(), Diagnostics> {
+    async fn delete(&self, ctx: &Ctx, prior: LinkedAccountModel, diags: &mut Diagnostics) -> Result<(), Diagnostics> {
         let c = self.data.get()?;
         let limit = Self::timeout(prior.timeouts.as_ref().and_then(|t| t.delete.as_ref()));
         let member = Member::of(c, &prior).await;
         let (iam, events) = (member.iam.as_ref(), member.events.as_ref());
         let work = async {
-            // Only what this resource created: our rule's target, our rule, our roles.
-            events.remove_targets(MEMBER_BUS, FORWARD_RULE, &[FORWARD_TARGET.to_owned()]).await?;
+            // Only what this resource created: our rule's targets, our rule, our roles. Targets
+            // added to our rule out of band go too: EventBridge deletes no rule that has any.
+            let ids: Vec<String> = events.targets(MEMBER_BUS, FORWARD_RULE).await?.into_iter().map(|t| t.id).collect();
+            events.remove_targets(MEMBER_BUS, FORWARD_RULE, &ids).await?;
             events.delete_rule(MEMBER_BUS, FORWARD_RULE).await?;
             iam.delete_role(EVENTS_ROLE).await?;
             iam.delete_role(&prior.reader()).await?;
@@ -799,49 +956,111 @@ impl Resource for LinkedAccountResource {
             }
             Ok::<_, MemberError>(())
         };
-        let work = async { work.await.map_err(|e| member.failed(e)) };
-        ctx.run(&format!("unwiring account {}", prior.account()), async {
-            tokio::time::timeout(limit, work).await.map_err(|_| {
-                Diagnostics::from(Diagnostic::error("Timed out", format!("Unwiring took longer than {limit:?}.")))
-            })?
-        })
-        .await
+        let outcome = ctx
+            .run(&format!("unwiring account {}", prior.account()), async {
+                tokio::time::timeout(limit, work).await.map_err(|_| {
+                    Diagnostics::from(Diagnostic::error("Timed out", format!("Unwiring took longer than {limit:?}.")))
+                })
+            })
+            .await?;
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_access_denied() => {
+                diags.push(member.undeletable(&e, &Standing::of(c, &member.account).await)?);
+                Ok(())
+            }
+            Err(e) => Err(member.failed(e)),
+        }
     }
 
     async fn import(&self, _ctx: &Ctx, id: &str, _: &mut Diagnostics) -> Result<LinkedAccountModel, Diagnostics> {
-        if !ids::is_account_id(id) {
-            return Err(Diagnostic::error("Invalid import id", format!("{id:?} is not a 12-digit account id.")).into());
-        }
+        let names = parse_import_id(id).map_err(|why| Diagnostic::error("Invalid import id", why))?;
         let c = self.data.get()?;
-        // The central bus and enricher come from what is deployed: the rule's target and the
-        // case-reader role's trust.
-        let probe = LinkedAccountModel { account_id: Some(id.to_owned()), ..LinkedAccountModel::default() };
-        let member = Member::of(c, &probe).await;
+        // Everything else comes from what is deployed: the central bus from the rule's target,
+        // the enricher and organization from the case-reader role's trust, the enriched source
+        // from the rule's pattern, the chat API's principal from the query role's trust.
+        let member = Member::of(c, &names).await;
+        let failed = |e: MemberError| member.failed(e);
         let central = member
             .events
             .targets(MEMBER_BUS, FORWARD_RULE)
             .await
-            .map_err(|e| member.failed(e.into()))?
+            .map_err(|e| failed(e.into()))?
             .into_iter()
             .find(|t| t.id == FORWARD_TARGET)
             .map(|t| t.arn);
-        let reader = member.iam.get_role(DEFAULT_CASE_READER_ROLE).await.map_err(|e| member.failed(e.into()))?;
+        let reader = member.iam.get_role(&names.reader()).await.map_err(|e| failed(e.into()))?;
         let (Some(central), Some(reader)) = (central, reader) else {
             return Err(Diagnostic::error(
                 "Nothing to import",
-                format!("Account {id} has no CIMA forwarding rule or case-reader role."),
+                format!(
+                    "Account {} has no CIMA forwarding rule or no case-reader role named {:?}.",
+                    names.account(),
+                    names.reader()
+                ),
             )
             .into());
         };
-        let org = trust_organization(&reader.trust);
+        let rule = member.events.describe_rule(MEMBER_BUS, FORWARD_RULE).await.map_err(|e| failed(e.into()))?;
+        let query =
+            member.iam.get_role(&names.query_name()).await.map_err(|e| failed(e.into()))?.map(|q| QueryRoleModel {
+                name: names.query_role.as_ref().and_then(|q| q.name.clone()),
+                trusted_role_arn: trusted_principal(&q.trust),
+                external_id: trust_external_id(&q.trust),
+                ..QueryRoleModel::default()
+            });
         Ok(LinkedAccountModel {
-            account_id: Some(id.to_owned()),
             central_bus_arn: Some(central),
             enricher_role_arn: trusted_principal(&reader.trust),
-            organization_id: org,
-            ..LinkedAccountModel::default()
+            organization_id: trust_organization(&reader.trust),
+            // A default stays unset, as a configuration that leaves it out has it.
+            enriched_source: rule
+                .and_then(|r| r.pattern)
+                .and_then(|p| forwarded_source(&p))
+                .filter(|s| s != DEFAULT_ENRICHED_SOURCE),
+            query_role: query,
+            ..names
         })
     }
+}
+
+/// `<account id>` or `<account id>,<name>=<value>,…` with the names the wiring was made with
+/// when they are not the defaults: `access_role_name`, `case_reader_role_name`,
+/// `query_role_name`. The model holds exactly the names given.
+fn parse_import_id(id: &str) -> Result<LinkedAccountModel, String> {
+    const FORM: &str = "Import by `<account id>`, or `<account id>,access_role_name=<role>,case_reader_role_name=<role>,query_role_name=<role>` with any of the names that are not the defaults.";
+    let mut parts = id.split(',');
+    let account = parts.next().unwrap_or_default().trim();
+    if !ids::is_account_id(account) {
+        return Err(format!("{account:?} is not a 12-digit account id. {FORM}"));
+    }
+    let mut m = LinkedAccountModel { account_id: Some(account.to_owned()), ..LinkedAccountModel::default() };
+    for part in parts {
+        let (key, value) = part.split_once('=').map(|(k, v)| (k.trim(), v.trim())).unwrap_or((part.trim(), ""));
+        if value.is_empty() {
+            return Err(format!("{part:?} is not <name>=<value>. {FORM}"));
+        }
+        let slot = match key {
+            "access_role_name" => &mut m.access_role_name,
+            "case_reader_role_name" => &mut m.case_reader_role_name,
+            "query_role_name" => &mut m.query_role.get_or_insert_with(QueryRoleModel::default).name,
+            _ => return Err(format!("{key:?} is not a name an import id takes. {FORM}")),
+        };
+        if slot.replace(value.to_owned()).is_some() {
+            return Err(format!("{key} is given twice. {FORM}"));
+        }
+    }
+    Ok(m)
+}
+
+/// The enriched source a forwarding rule's pattern forwards besides `aws.support`.
+fn forwarded_source(pattern: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(pattern).ok()?;
+    v["source"].as_array()?.iter().filter_map(|s| s.as_str()).find(|s| *s != SUPPORT_SOURCE).map(str::to_owned)
+}
+
+fn trust_external_id(trust: &serde_json::Value) -> Option<String> {
+    normalise(trust)["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"].as_str().map(str::to_owned)
 }
 
 /// `data "cima_linked_account"`: the health check.
@@ -1120,6 +1339,66 @@ mod tests {
                 },
                 "rule targets arn:aws:events:us-east-1:123456789012:event-bus/elsewhere",
             ),
+            (|aws| events(aws, |s| s.rules.get_mut(&rule()).unwrap().enabled = false), "forwarding rule disabled"),
+            (
+                |aws| {
+                    events(aws, |s| {
+                        s.targets_mut(MEMBER_BUS, FORWARD_RULE).push(RuleTarget {
+                            id: "copy".into(),
+                            arn: "arn:aws:sqs:us-east-1:111122223333:cases".into(),
+                            ..RuleTarget::default()
+                        });
+                    })
+                },
+                "forwarding rule has an extra target copy (arn:aws:sqs:us-east-1:111122223333:cases)",
+            ),
+            (
+                |aws| {
+                    events(aws, |s| {
+                        s.targets_mut(MEMBER_BUS, FORWARD_RULE)[0].role_arn =
+                            Some("arn:aws:iam::111122223333:role/other".into());
+                    })
+                },
+                "forwarding target acts as arn:aws:iam::111122223333:role/other",
+            ),
+            (
+                |aws| {
+                    iam(aws, |r| {
+                        let trust = &mut r.get_mut(DEFAULT_CASE_READER_ROLE).unwrap().trust;
+                        trust["Statement"].as_array_mut().unwrap().push(json!({"Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::999999999999:root"}, "Action": "sts:AssumeRole"}));
+                    })
+                },
+                "case-reader role trust changed",
+            ),
+            (
+                |aws| {
+                    iam(aws, |r| {
+                        let anyone = "arn:aws:iam::999999999999:root";
+                        r.get_mut(EVENTS_ROLE).unwrap().trust = query_trust(anyone, None);
+                    })
+                },
+                "events role trust changed",
+            ),
+            (
+                |aws| {
+                    iam(aws, |r| {
+                        let admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+                        r.get_mut(EVENTS_ROLE).unwrap().attached.insert(admin.into());
+                    })
+                },
+                "events role has managed policies attached: arn:aws:iam::aws:policy/AdministratorAccess",
+            ),
+            (
+                |aws| {
+                    iam(aws, |r| {
+                        let attached = &mut r.get_mut(DEFAULT_CASE_READER_ROLE).unwrap().attached;
+                        attached.insert("arn:aws:iam::aws:policy/ReadOnlyAccess".into());
+                        attached.insert("arn:aws:iam::111122223333:policy/extra".into());
+                    })
+                },
+                "case-reader role has managed policies attached: arn:aws:iam::111122223333:policy/extra, arn:aws:iam::aws:policy/ReadOnlyAccess",
+            ),
         ]
     }
 
@@ -1144,10 +1423,13 @@ mod tests {
             assert_eq!(reread.status.as_deref(), Some("wired"), "{problem}");
             let roles_after = aws.account(MEMBER).iam.roles().clone();
             assert_eq!(
-                roles_after.values().map(|r| (&r.trust, &r.policies)).collect::<Vec<_>>(),
-                roles_before.values().map(|r| (&r.trust, &r.policies)).collect::<Vec<_>>(),
+                roles_after.values().map(|r| (&r.trust, &r.policies, &r.attached)).collect::<Vec<_>>(),
+                roles_before.values().map(|r| (&r.trust, &r.policies, &r.attached)).collect::<Vec<_>>(),
                 "{problem}: roles as wired"
             );
+            let events = aws.account(MEMBER).events(SUPPORT_REGION).state().clone();
+            assert!(events.rule(MEMBER_BUS, FORWARD_RULE).unwrap().enabled, "{problem}: rule enabled");
+            assert_eq!(events.targets_of(MEMBER_BUS, FORWARD_RULE).len(), 1, "{problem}: one target");
         }
     }
 
@@ -1215,8 +1497,7 @@ mod tests {
         assert_eq!(d.summary, format!("Cannot act in account {MEMBER}"));
         assert!(d.detail.starts_with("IAM GetRole CimaCaseReaderRole: AccessDenied: User: "), "{d}");
         assert!(d.detail.contains(&format!("as the role \"{ACCESS_ROLE}\"")), "{d}");
-        let err = read(&r, LinkedAccountModel { status: Some("wired".into()), ..config() }).await.unwrap_err();
-        assert_eq!(only_error(&err).summary, format!("Cannot act in account {MEMBER}"));
+        // Read warns instead (an_unreachable_account_is_a_warning_on_read_and_keeps_its_state).
 
         // The health check reports it as a finding, with AWS's own words.
         let h = health(&aws, Some("NoSuchAccessRole")).await.unwrap();
@@ -1291,6 +1572,228 @@ mod tests {
         assert_eq!(only_error(&err).summary, "Nothing to import");
         let err = Resource::import(&r, &Ctx::default(), "4444", &mut Diagnostics::new()).await.unwrap_err();
         assert_eq!(only_error(&err).summary, "Invalid import id");
+    }
+
+    async fn read_with(
+        r: &LinkedAccountResource,
+        m: LinkedAccountModel,
+    ) -> (Result<Option<LinkedAccountModel>, Diagnostics>, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let got = Resource::read(r, &Ctx::default(), m, &mut diags).await;
+        (got, diags)
+    }
+
+    async fn delete_with(r: &LinkedAccountResource, m: LinkedAccountModel) -> (Result<(), Diagnostics>, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let got = Resource::delete(r, &Ctx::default(), m, &mut diags).await;
+        (got, diags)
+    }
+
+    fn only_warning(d: &Diagnostics) -> &Diagnostic {
+        assert!(!d.has_errors(), "{d}");
+        assert_eq!(d.len(), 1, "{d}");
+        d.iter().next().unwrap()
+    }
+
+    /// The call refused, AWS's code and words, and nothing of the SDK's or our own types.
+    fn says_aws_refusal(call: &str, detail: &str) {
+        assert!(detail.starts_with(&format!("{call}: AccessDenied: User: ")), "{detail}");
+        assert!(
+            detail.contains(&format!("sts:AssumeRole on resource: arn:aws:iam::{MEMBER}:role/{ACCESS_ROLE}")),
+            "{detail}"
+        );
+        for debug in ["AwsError", "IamError", "Some(", "{ code"] {
+            assert!(!detail.contains(debug), "no Debug dump: {detail}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_account_is_a_warning_on_read_and_keeps_its_state() {
+        const OTHER: &str = "444455556666";
+        let aws = FakeAws::new();
+        aws.org.add(MEMBER, "ACTIVE", &[]);
+        let r = resource(&aws);
+        let wired = create(&r, config()).await.unwrap();
+        let other = create(&r, LinkedAccountModel { account_id: Some(OTHER.into()), ..config() }).await.unwrap();
+        aws.refuse(MEMBER);
+
+        let (got, diags) = read_with(&r, wired.clone()).await;
+        assert_eq!(got.unwrap().as_ref(), Some(&wired), "the state as last read");
+        let w = only_warning(&diags);
+        assert_eq!(w.summary, format!("Cannot reach account {MEMBER}: its wiring was not read"));
+        says_aws_refusal("IAM GetRole CimaCaseReaderRole", &w.detail);
+        assert!(w.detail.contains("The account is ACTIVE in the organization."), "{w}");
+        assert!(w.detail.contains("Restore the role"), "{w}");
+        let mut changes = PlanChanges::default();
+        Resource::modify_plan(&r, &Ctx::default(), Some(&wired), &config(), &mut changes).await.unwrap();
+        assert!(changes.unknown.is_empty(), "no change planned for it: {:?}", changes.unknown);
+
+        // Every other account reads as usual.
+        let (got, diags) = read_with(&r, other.clone()).await;
+        assert_eq!((got.unwrap(), diags.is_empty()), (Some(other), true));
+
+        // A closed account says what to do about it.
+        aws.org.set_status(MEMBER, "SUSPENDED");
+        let (_, diags) = read_with(&r, wired.clone()).await;
+        let w = only_warning(&diags);
+        assert!(w.detail.contains("The account is SUSPENDED in the organization: it is closed"), "{w}");
+        assert!(w.detail.contains("Remove the account from the configuration"), "{w}");
+
+        // Anything but a refusal still fails the read.
+        let aws = FakeAws::new();
+        let r = resource(&aws);
+        let wired = create(&r, config()).await.unwrap();
+        aws.account(MEMBER).iam.ops.fail("GetRole", "ServiceFailure");
+        let (got, _) = read_with(&r, wired).await;
+        assert_eq!(only_error(&got.unwrap_err()).summary, "IAM call failed");
+    }
+
+    #[tokio::test]
+    async fn removing_a_closed_or_departed_account_deletes_nothing_and_says_so() {
+        for status in [Some("SUSPENDED"), Some("PENDING_CLOSURE"), None] {
+            let aws = FakeAws::new();
+            if let Some(s) = status {
+                aws.org.add(MEMBER, s, &[]);
+            }
+            let r = resource(&aws);
+            let wired = create(&r, config()).await.unwrap();
+            aws.refuse(MEMBER);
+
+            let (got, diags) = delete_with(&r, wired).await;
+            got.unwrap_or_else(|e| panic!("{status:?}: {e}"));
+            let w = only_warning(&diags);
+            assert_eq!(w.summary, format!("Account {MEMBER} could not be reached: nothing was deleted"));
+            says_aws_refusal("EventBridge ListTargetsByRule cima-forward-support", &w.detail);
+            let standing = match status {
+                Some(s) => format!("The account is {s} in the organization: it is closed"),
+                None => "The account is no longer in the organization.".to_owned(),
+            };
+            assert!(w.detail.contains(&standing), "{w}");
+            assert!(w.detail.contains("the resource is removed from the state"), "{w}");
+            assert_eq!(aws.account(MEMBER).iam.roles().len(), 2, "{status:?}: nothing deleted");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_active_account_that_refuses_keeps_its_resource() {
+        let aws = FakeAws::new();
+        aws.org.add(MEMBER, "ACTIVE", &[]);
+        let r = resource(&aws);
+        let wired = create(&r, config()).await.unwrap();
+        aws.refuse(MEMBER);
+
+        let (got, diags) = delete_with(&r, wired.clone()).await;
+        assert!(diags.is_empty(), "{diags}");
+        let err = got.unwrap_err();
+        let e = only_error(&err);
+        assert_eq!(e.summary, format!("Cannot unwire account {MEMBER}"));
+        says_aws_refusal("EventBridge ListTargetsByRule cima-forward-support", &e.detail);
+        assert!(e.detail.contains("The account is ACTIVE in the organization."), "{e}");
+        assert!(e.detail.contains("the resource stays in the state"), "{e}");
+        assert!(e.detail.contains("terraform state rm"), "{e}");
+
+        // When Organizations cannot tell, nothing is forgotten either.
+        aws.org.ops.fail("DescribeAccount", "AccessDeniedException");
+        let (got, _) = delete_with(&r, wired).await;
+        let err = got.unwrap_err();
+        let e = only_error(&err);
+        assert!(
+            e.detail.contains(&format!(
+                "Its status in the organization could not be checked: Organizations DescribeAccount {MEMBER}: AccessDeniedException: "
+            )),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn query_role_drift_is_named_and_repaired() {
+        let aws = FakeAws::new();
+        let r = resource(&aws);
+        let want = with_query_role(config());
+        let wired = create(&r, want.clone()).await.unwrap();
+        {
+            let member = aws.account(MEMBER);
+            let mut roles = member.iam.roles();
+            let q = roles.get_mut(DEFAULT_QUERY_ROLE).unwrap();
+            q.trust = query_trust("arn:aws:iam::999999999999:root", None);
+            q.attached.insert("arn:aws:iam::aws:policy/AdministratorAccess".into());
+        }
+        let drifted = read(&r, wired).await.unwrap().unwrap();
+        assert_eq!(
+            drifted.status.as_deref(),
+            Some(
+                "drifted: query role trust changed; query role has managed policies attached: arn:aws:iam::aws:policy/AdministratorAccess"
+            )
+        );
+        let repaired = update(&r, drifted, want).await.unwrap();
+        assert_eq!(repaired.status.as_deref(), Some("wired"));
+        let q = aws.account(MEMBER).iam.roles()[DEFAULT_QUERY_ROLE].clone();
+        assert_eq!((q.trust, q.attached.len()), (query_trust(CHAT, None), 0));
+    }
+
+    #[tokio::test]
+    async fn delete_removes_targets_added_to_our_rule() {
+        let aws = FakeAws::new();
+        let r = resource(&aws);
+        let wired = create(&r, config()).await.unwrap();
+        let extra =
+            RuleTarget { id: "copy".into(), arn: "arn:aws:sqs:us-east-1:111122223333:q".into(), ..Default::default() };
+        aws.account(MEMBER).events(SUPPORT_REGION).state().targets_mut(MEMBER_BUS, FORWARD_RULE).push(extra);
+        Resource::delete(&r, &Ctx::default(), wired, &mut Diagnostics::new()).await.unwrap();
+        assert!(aws.account(MEMBER).events(SUPPORT_REGION).state().rules.is_empty());
+    }
+
+    #[tokio::test]
+    async fn import_with_non_default_names_round_trips() {
+        let aws = FakeAws::new();
+        let r = resource(&aws);
+        let want = LinkedAccountModel {
+            access_role_name: Some("CimaAdmin".into()),
+            case_reader_role_name: Some("AcmeCaseReader".into()),
+            enriched_source: Some("acme.support".into()),
+            query_role: Some(QueryRoleModel {
+                name: Some("AcmeChatQuery".into()),
+                trusted_role_arn: Some(CHAT.into()),
+                external_id: Some("shared-secret".into()),
+                ..QueryRoleModel::default()
+            }),
+            ..config()
+        };
+        let wired = create(&r, want).await.unwrap();
+        assert_eq!(wired.status.as_deref(), Some("wired"));
+        let id = format!(
+            "{MEMBER},access_role_name=CimaAdmin,case_reader_role_name=AcmeCaseReader,query_role_name=AcmeChatQuery"
+        );
+        let imported = Resource::import(&r, &Ctx::default(), &id, &mut Diagnostics::new()).await.unwrap();
+        assert_eq!(read(&r, imported).await.unwrap().as_ref(), Some(&wired));
+
+        // Without the names, nothing of it is found under the defaults.
+        let err = Resource::import(&r, &Ctx::default(), MEMBER, &mut Diagnostics::new()).await.unwrap_err();
+        assert!(only_error(&err).detail.contains("no case-reader role named \"CimaCaseReaderRole\""), "{err}");
+
+        // The default query role is found without being named.
+        let aws = FakeAws::new();
+        let r = resource(&aws);
+        let wired = create(&r, with_query_role(config())).await.unwrap();
+        let imported = Resource::import(&r, &Ctx::default(), MEMBER, &mut Diagnostics::new()).await.unwrap();
+        assert_eq!(read(&r, imported).await.unwrap().as_ref(), Some(&wired));
+    }
+
+    #[test]
+    fn import_ids_name_only_known_names_once() {
+        let m = parse_import_id("111122223333, access_role_name = Admin").unwrap();
+        assert_eq!((m.account(), m.access_role_name.as_deref()), (MEMBER.to_owned(), Some("Admin")));
+        assert_eq!(m.query_role, None);
+        for bad in [
+            "4444",
+            "111122223333,colour=blue",
+            "111122223333,access_role_name",
+            "111122223333,access_role_name=",
+            "111122223333,query_role_name=A,query_role_name=B",
+        ] {
+            let why = parse_import_id(bad).unwrap_err();
+            assert!(why.contains("Import by `<account id>`"), "{bad}: {why}");
+        }
     }
 
     #[test]

@@ -2,11 +2,14 @@
 //! process, and acceptance tests that drive the real Terraform against a local AWS (moto).
 
 mod case_pipeline;
+mod case_pipeline_drift;
 mod cases;
 mod handshake;
 mod harness;
 mod interrupt;
 mod linked_account;
+mod linked_account_import;
+mod linked_account_unreachable;
 mod org_query;
 mod org_query_resource;
 mod pipeline_e2e;
