@@ -30,8 +30,9 @@ fn bad_ids_fail_validate_at_their_path() {
     let errs = errors(&v);
     let parent = errs.iter().find(|d| d["summary"] == "Invalid parent id").unwrap_or_else(|| panic!("{v:#}"));
     assert!(parent["detail"].as_str().unwrap().contains("ou-bad"));
-    // The diagnostic's attribute path (parent_ids[1]) is resolved by Terraform to that element's line.
-    assert_eq!(parent["range"]["start"]["line"], line_of(&config, "\"ou-bad\""), "{parent:#}");
+    // parent_ids is a set, whose elements a diagnostic path cannot name: Terraform points at the
+    // attribute.
+    assert_eq!(parent["range"]["start"]["line"], line_of(&config, "parent_ids ="), "{parent:#}");
     let account = errs.iter().find(|d| d["summary"] == "Invalid account id").unwrap_or_else(|| panic!("{v:#}"));
     assert_eq!(account["range"]["start"]["line"], line_of(&config, "exclude_account_ids"));
     assert_eq!(errs.len(), 2, "{v:#}");
