@@ -51,8 +51,9 @@ variable "bus_name" {
   default     = "cima-cases"
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9._-]{1,200}$", var.bus_name)) && var.bus_name != "default"
-    error_message = "bus_name must be 1 to 200 characters of letters, digits, '.', '_' or '-', and not 'default'."
+    # The rules are named after it, the longest "<bus_name>-backfill", and a rule name has at most 64.
+    condition     = can(regex("^[A-Za-z0-9._-]{1,55}$", var.bus_name)) && var.bus_name != "default"
+    error_message = "bus_name must be 1 to 55 characters of letters, digits, '.', '_' or '-' (its rules add up to 9 more, and a rule name has at most 64), and not 'default'."
   }
 }
 

@@ -129,12 +129,14 @@ run "rejects_invalid_inputs" {
     architectures     = ["x86_64", "arm64"]
     organization_ids  = ["org-1"]
     inventory_tag_key = "aws:createdBy"
+    bus_name          = "b${join("", [for i in range(55) : "x"])}"
   }
 
   expect_failures = [
     var.architectures,
     var.organization_ids,
     var.inventory_tag_key,
+    var.bus_name,
   ]
 }
 

@@ -29,6 +29,12 @@ const ENRICH_TARGET: &str = "enricher";
 const STORE_TARGET: &str = "store";
 const POLICY_SID: &str = "CimaOrganizationPutEvents";
 const WIRED: &str = "wired";
+/// Tag this resource puts on the buses it creates (value: the bus name), so a create that a
+/// killed Terraform never recorded is adopted by the next apply instead of refused.
+pub const MARKER_TAG: &str = "cima:case-pipeline";
+/// EventBridge's limit on a rule name, and the longest suffix of ours (`<bus>-enrich`).
+const MAX_RULE_NAME: usize = 64;
+const LONGEST_RULE_SUFFIX: &str = "-enrich";
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct RetryPolicyModel {
@@ -245,7 +251,7 @@ pub async fn read_pipeline(
         dead_letter_queue_arn: dlq,
         retry_policy: retry,
         enriched_source: source.or_else(|| prior.enriched_source.clone()),
-        tags: match (&prior.tags, tags) {
+        tags: match (&prior.tags, tags.into_iter().filter(|(k, _)| k != MARKER_TAG).collect::<BTreeMap<_, _>>()) {
             (None, t) if t.is_empty() => None,
             (_, t) => Some(t),
         },
@@ -274,6 +280,30 @@ pub fn validate_pipeline(c: &CasePipelineModel) -> Diagnostics {
                 format!("{b:?} must be 1 to 256 letters, digits, '.', '_' or '-', and not \"default\"."),
             )
             .at(root.clone().attribute("bus_name")),
+        );
+    }
+    if let Some(b) = &c.bus_name
+        && b.len() + LONGEST_RULE_SUFFIX.len() > MAX_RULE_NAME
+    {
+        d.push(
+            Diagnostic::error(
+                "Invalid bus_name",
+                format!(
+                    "{b:?} is {} characters; the rules named after it ({b}{LONGEST_RULE_SUFFIX} is the longest) may have at most {MAX_RULE_NAME}, so a bus name has at most {}.",
+                    b.len(),
+                    MAX_RULE_NAME - LONGEST_RULE_SUFFIX.len()
+                ),
+            )
+            .at(root.clone().attribute("bus_name")),
+        );
+    }
+    if c.tags.iter().flatten().any(|(k, _)| k == MARKER_TAG) {
+        d.push(
+            Diagnostic::error(
+                "Invalid tags",
+                format!("The tag key {MARKER_TAG:?} is the provider's own: it marks the buses it made."),
+            )
+            .at(root.clone().attribute("tags").key(MARKER_TAG)),
         );
     }
     for (i, o) in c.organization_ids.iter().flatten().enumerate() {
@@ -345,10 +375,17 @@ impl CasePipelineResource {
     ) -> Result<CasePipelineModel, Diagnostics> {
         let api = bus_events(self.data.get()?).await;
         let bus = config.bus();
-        let tags = config.tags.clone().unwrap_or_default();
+        let mut tags = config.tags.clone().unwrap_or_default();
+        tags.insert(MARKER_TAG.to_owned(), bus.clone());
         ctx.run("wiring the case pipeline", async {
             let (arn, policy) = match api.describe_bus(&bus).await? {
                 Some(b) if !creating => (b.arn, b.policy),
+                // Ours, left by a create whose Terraform was killed before recording it: adopt it,
+                // as every other part is put anyway.
+                Some(b) if api.tags(&b.arn).await?.get(MARKER_TAG) == Some(&bus) => {
+                    tracing::info!(bus, "adopting the bus an interrupted create made");
+                    (b.arn, b.policy)
+                }
                 Some(_) => {
                     return Err(Diagnostic::error(
                         "Event bus already exists",
@@ -685,7 +722,16 @@ mod tests {
         let bus = &state.buses[DEFAULT_BUS];
         assert_eq!(m.bus_arn.as_deref(), Some(bus.arn.as_str()));
         assert_eq!(policy_organizations(bus.policy.as_deref().unwrap()), Some(vec![ORGANIZATION.to_owned()]));
-        assert_eq!(state.tags[&bus.arn], BTreeMap::from([("team".to_owned(), "cima".to_owned())]));
+        assert_eq!(
+            state.tags[&bus.arn],
+            BTreeMap::from([("team".to_owned(), "cima".to_owned()), (MARKER_TAG.to_owned(), DEFAULT_BUS.to_owned())]),
+            "the user's tags and the provider's mark"
+        );
+        assert_eq!(
+            m.tags,
+            Some(BTreeMap::from([("team".to_owned(), "cima".to_owned())])),
+            "the mark is not the user's"
+        );
         let enrich = state.rule(DEFAULT_BUS, "cima-cases-enrich").expect("enrich rule");
         assert!(same_pattern(enrich.pattern.as_deref(), &support_pattern()));
         let store = state.rule(DEFAULT_BUS, "cima-cases-store").expect("store rule");
@@ -720,6 +766,35 @@ mod tests {
         assert_eq!(d.summary, "Event bus already exists");
         assert_eq!(d.attribute.as_ref().map(ToString::to_string).as_deref(), Some("bus_name"));
         assert!(bus_fake(&aws).state().rules.is_empty(), "nothing wired onto someone else's bus");
+    }
+
+    #[tokio::test]
+    async fn a_bus_a_killed_create_made_is_adopted() {
+        let aws = FakeAws::new();
+        let r = CasePipelineResource::new(aws.provider_data());
+        let first = create(&r, config()).await.unwrap();
+        // Terraform died before recording it; a rule of it went too.
+        bus_fake(&aws).state().rules.remove(&(DEFAULT_BUS.to_owned(), "cima-cases-store".to_owned()));
+        let again = create(&r, config()).await.expect("adopted, not refused");
+        assert_eq!(again.bus_arn, first.bus_arn);
+        assert_eq!(again.status.as_deref(), Some(WIRED), "{:?}", again.status);
+        assert_eq!(bus_fake(&aws).state().buses.len(), 1);
+    }
+
+    #[test]
+    fn bus_names_leave_room_for_rule_names_and_the_mark_is_reserved() {
+        let ok = "b".repeat(MAX_RULE_NAME - LONGEST_RULE_SUFFIX.len());
+        assert!(!validate_pipeline(&CasePipelineModel { bus_name: Some(ok.clone()), ..config() }).has_errors());
+        let long = validate_pipeline(&CasePipelineModel { bus_name: Some(format!("{ok}x")), ..config() });
+        let d = long.iter().next().expect("an error");
+        assert!(d.detail.contains("at most 57"), "{d:?}");
+        let marked =
+            CasePipelineModel { tags: Some(BTreeMap::from([(MARKER_TAG.to_owned(), "x".to_owned())])), ..config() };
+        let d = validate_pipeline(&marked);
+        assert_eq!(
+            d.iter().filter_map(|d| d.attribute.as_ref()).map(ToString::to_string).collect::<Vec<_>>(),
+            [format!("tags[\"{MARKER_TAG}\"]")]
+        );
     }
 
     #[tokio::test]
