@@ -46,6 +46,7 @@ import base64
 import copy
 import datetime
 import decimal
+import functools
 import gzip
 import io
 import json
@@ -232,65 +233,109 @@ def _bad(what: str) -> QueryError:
 
 def coerce(value: Any, t: HiveType, where: str) -> Any:
     """A parsed JSON (or CSV text) value as Hive reads it into a column of type t."""
-    if value is None:
-        return None
+    return coercer(t, where)(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def coercer(t: HiveType, where: str) -> Callable[[Any], Any]:
+    """`coerce` for one column type and place, built once: the SerDes call it for every value of
+    every row, so the type's branches are chosen here rather than per value."""
     if t.is_string():
-        if isinstance(value, str):
-            return value
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        # Numbers keep their JSON text; objects and arrays become their JSON text, as the SerDe does.
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        def string(value: Any) -> Any:
+            if value is None or isinstance(value, str):
+                return value
+            if isinstance(value, bool):
+                return "true" if value else "false"
+            # Numbers keep their JSON text; objects and arrays become their JSON text, as the SerDe does.
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return string
     if t.kind in _INTEGERS:
-        if isinstance(value, bool):
-            raise _bad(f"Error parsing field value '{value}' for field {where}: not a number")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
-            if value.strip() == "":
+        def integer(value: Any) -> Any:
+            if value is None:
                 return None
-            if re.fullmatch(r"\s*[-+]?\d+\s*", value):
+            if isinstance(value, bool):
+                raise _bad(f"Error parsing field value '{value}' for field {where}: not a number")
+            if isinstance(value, int):
+                return value
+            if isinstance(value, float) and value.is_integer():
                 return int(value)
-        raise _bad(f"Error parsing field value '{value}' for field {where}: For input string: \"{value}\"")
+            if isinstance(value, str):
+                if value.strip() == "":
+                    return None
+                if re.fullmatch(r"\s*[-+]?\d+\s*", value):
+                    return int(value)
+            raise _bad(f"Error parsing field value '{value}' for field {where}: For input string: \"{value}\"")
+        return integer
     if t.kind in ("double", "float", "decimal"):
-        if isinstance(value, bool):
-            raise _bad(f"Error parsing field value '{value}' for field {where}: not a number")
-        if isinstance(value, (int, float)):
-            return value
-        if isinstance(value, str):
-            if value.strip() == "":
+        def number(value: Any) -> Any:
+            if value is None:
                 return None
-            try:
-                return float(value) if t.kind != "decimal" else str(decimal.Decimal(value.strip()))
-            except (ValueError, decimal.InvalidOperation):
-                pass
-        raise _bad(f"Error parsing field value '{value}' for field {where}: For input string: \"{value}\"")
+            if isinstance(value, bool):
+                raise _bad(f"Error parsing field value '{value}' for field {where}: not a number")
+            if isinstance(value, (int, float)):
+                return value
+            if isinstance(value, str):
+                if value.strip() == "":
+                    return None
+                try:
+                    return float(value) if t.kind != "decimal" else str(decimal.Decimal(value.strip()))
+                except (ValueError, decimal.InvalidOperation):
+                    pass
+            raise _bad(f"Error parsing field value '{value}' for field {where}: For input string: \"{value}\"")
+        return number
     if t.kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        # Boolean.valueOf: only "true" (any case) is true.
-        return str(value).strip().lower() == "true"
+        def boolean(value: Any) -> Any:
+            if value is None or isinstance(value, bool):
+                return value
+            # Boolean.valueOf: only "true" (any case) is true.
+            return str(value).strip().lower() == "true"
+        return boolean
     if t.kind in ("date", "timestamp"):
-        text = value if isinstance(value, str) else str(value)
-        return text if text.strip() else None
+        def moment(value: Any) -> Any:
+            if value is None:
+                return None
+            text = value if isinstance(value, str) else str(value)
+            return text if text.strip() else None
+        return moment
     if t.kind == "binary":
-        return str(value)
+        return lambda value: None if value is None else str(value)
     if t.kind == "array":
-        if not isinstance(value, list):
-            raise _bad(f"field {where}: expected a JSON array, got {json.dumps(value)[:80]}")
-        return [coerce(v, t.args[0], where) for v in value]
+        element = coercer(t.args[0], where)
+
+        def array(value: Any) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, list):
+                raise _bad(f"field {where}: expected a JSON array, got {json.dumps(value)[:80]}")
+            return [element(v) for v in value]
+        return array
     if t.kind == "map":
-        if not isinstance(value, dict):
-            raise _bad(f"field {where}: expected a JSON object, got {json.dumps(value)[:80]}")
-        return {str(coerce(k, t.args[0], where)): coerce(v, t.args[1], where) for k, v in value.items()}
+        key_of, value_of = coercer(t.args[0], where), coercer(t.args[1], where)
+
+        def mapping(value: Any) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, dict):
+                raise _bad(f"field {where}: expected a JSON object, got {json.dumps(value)[:80]}")
+            return {str(key_of(k)): value_of(v) for k, v in value.items()}
+        return mapping
     if t.kind == "struct":
-        if not isinstance(value, dict):
-            raise _bad(f"field {where}: expected a JSON object, got {json.dumps(value)[:80]}")
-        lowered = {str(k).lower(): v for k, v in value.items()}
-        return {name: coerce(lowered.get(name), ft, f"{where}.{name}") for name, ft in t.fields}
-    raise _bad(f"field {where}: unsupported type {t.kind}")
+        fields = tuple((name, coercer(ft, f"{where}.{name}")) for name, ft in t.fields)
+
+        def struct(value: Any) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, dict):
+                raise _bad(f"field {where}: expected a JSON object, got {json.dumps(value)[:80]}")
+            lowered = {str(k).lower(): v for k, v in value.items()}
+            return {name: field_of(lowered.get(name)) for name, field_of in fields}
+        return struct
+
+    def unsupported(value: Any) -> Any:
+        if value is None:
+            return None
+        raise _bad(f"field {where}: unsupported type {t.kind}")
+    return unsupported
 
 
 def _lines(data: bytes) -> list[str]:
@@ -308,6 +353,10 @@ def json_rows(data: bytes, table: "Table", source: str) -> Iterator[dict[str, An
     insensitive = params.get("case.insensitive", "true").lower() != "false"
     ignore_malformed = params.get("ignore.malformed.json", "false").lower() == "true"
     mapping = {k[len("mapping."):]: v for k, v in params.items() if k.startswith("mapping.")}
+    columns = []
+    for name, t in table.columns:
+        key = mapping.get(name, name)
+        columns.append((name, key.lower() if insensitive else key, coercer(t, name)))
     for number, line in enumerate(_lines(data), 1):
         if not line.strip():
             continue
@@ -323,11 +372,7 @@ def json_rows(data: bytes, table: "Table", source: str) -> Iterator[dict[str, An
                              f"Row is not a valid JSON Object - JSONException: {err} "
                              f"(line {number} of {source})") from None
         keys = {(str(k).lower() if insensitive else str(k)): v for k, v in obj.items()}
-        row = {}
-        for name, t in table.columns:
-            key = mapping.get(name, name)
-            row[name] = coerce(keys.get(key.lower() if insensitive else key), t, name)
-        yield row
+        yield {name: convert(keys.get(key)) for name, key, convert in columns}
 
 
 def opencsv_fields(line: str, sep: str, quote: str, escape: str) -> list[str]:

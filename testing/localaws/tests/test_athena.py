@@ -671,6 +671,30 @@ class Pieces(unittest.TestCase):
         with self.assertRaisesRegex(ext_athena.QueryError, "^HIVE_BAD_DATA"):
             ext_athena.coerce({"n": "many"}, t, "detail")
 
+    def test_every_type_and_its_errors_name_the_field(self) -> None:
+        t = ext_athena.parse_hive_type("struct<s:string,i:int,d:double,m:decimal(5,2),b:boolean,ts:timestamp,"
+                                       "a:array<bigint>,kv:map<string,double>,inner:struct<x:smallint>>")
+        row = {"S": 7, "I": " 12 ", "D": "2.5", "M": "1.25", "B": "TRUE", "TS": "", "A": [1, 2.0, "3"],
+               "KV": {"k": 1}, "Inner": {"X": None}}
+        self.assertEqual(ext_athena.coerce(row, t, "c"),
+                         {"s": "7", "i": 12, "d": 2.5, "m": "1.25", "b": True, "ts": None, "a": [1, 2, 3],
+                          "kv": {"k": 1}, "inner": {"x": None}})
+        self.assertEqual(ext_athena.coerce({"s": False, "i": "", "b": "yes"}, t, "c"),
+                         {"s": "false", "i": None, "d": None, "m": None, "b": False, "ts": None, "a": None,
+                          "kv": None, "inner": None})
+        for value, message in [
+            ({"i": True}, "Error parsing field value 'True' for field c.i: not a number"),
+            ({"d": "x"}, 'Error parsing field value \'x\' for field c.d: For input string: "x"'),
+            ({"a": [1, "two"]}, 'for field c.a: For input string: "two"'),
+            ({"a": 5}, "field c.a: expected a JSON array, got 5"),
+            ({"inner": {"x": 1.5}}, "for field c.inner.x"),
+            ({"inner": "x"}, 'field c.inner: expected a JSON object, got "x"'),
+        ]:
+            with self.assertRaises(ext_athena.QueryError) as caught:
+                ext_athena.coerce(value, t, "c")
+            self.assertEqual(caught.exception.error_type, "HIVE_BAD_DATA")
+            self.assertIn(message, str(caught.exception))
+
     def test_opencsv_lines(self) -> None:
         split = ext_athena.opencsv_fields
         self.assertEqual(split('1,"Web, ""prod""",a\\"b,x"y,', ",", '"', "\\"), ["1", 'Web, "prod"', 'a"b', 'x"y', ""])
