@@ -138,17 +138,23 @@ pub async fn run(
         tokio::time::sleep(wait.min(polling.deadline - elapsed)).await;
         wait = (wait * 2).min(polling.max);
     };
+    let waited = started.elapsed();
     let bytes = reader
         .read(&location, MAX_RESULT_BYTES)
         .await
         .map_err(|error| QueryError::Read { location: location.clone(), error })?;
+    let read = started.elapsed();
     let table = crate::csv::parse(&bytes).map_err(|error| QueryError::Csv { location: location.clone(), error })?;
+    // The parts, so a slow query shows whether the engine, the result object or the parse took it.
     tracing::info!(
         query = statement.name,
         execution_id = %id,
         rows = table.rows.len(),
         bytes = bytes.len(),
         ms = started.elapsed().as_millis() as u64,
+        wait_ms = waited.as_millis() as u64,
+        read_ms = (read - waited).as_millis() as u64,
+        parse_ms = (started.elapsed() - read).as_millis() as u64,
         "athena query done"
     );
     Ok(table)

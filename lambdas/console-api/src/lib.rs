@@ -120,7 +120,7 @@ impl App {
         cache: &Cache<Rows<T>>,
         statement: Statement,
         what: &'static str,
-        convert: fn(&csv::Table) -> Result<Vec<T>, records::MissingColumn>,
+        convert: fn(csv::Table) -> Result<Vec<T>, records::MissingColumn>,
     ) -> Result<Arc<Rows<T>>, ApiError> {
         let key = statement.key();
         if let Some(hit) = cache.get(&key) {
@@ -131,7 +131,7 @@ impl App {
         let table = athena::run(self.engine.as_ref(), self.reader.as_ref(), &statement, self.polling)
             .await
             .map_err(|error| ApiError::Upstream { what, error })?;
-        let rows = convert(&table).map_err(|e| ApiError::Upstream { what, error: e.into() })?;
+        let rows = convert(table).map_err(|e| ApiError::Upstream { what, error: e.into() })?;
         let fetched = Arc::new(Rows { rows, as_of });
         cache.insert(key, fetched.clone(), fetched.rows.len());
         Ok(fetched)

@@ -55,51 +55,52 @@ impl Columns {
         })
     }
 
-    fn record(&self, row: &[Option<String>]) -> CaseRecord {
+    /// The row's values move into the record (each column is read once), so a large result is
+    /// never held twice: as text cells and as records.
+    fn record(&self, row: &mut [Option<String>]) -> CaseRecord {
         // Empty text is as good as NULL for every optional field.
-        let opt = |i: usize| row.get(i).cloned().flatten().filter(|v| !v.is_empty());
-        let text = |i: usize| opt(i).unwrap_or_default();
+        let mut opt = |i: usize| row.get_mut(i).and_then(Option::take).filter(|v| !v.is_empty());
         CaseRecord {
-            case_id: text(self.case_id),
-            display_id: text(self.display_id),
-            subject: text(self.subject),
-            status: text(self.status),
-            severity_code: text(self.severity_code),
-            service_code: text(self.service_code),
-            category_code: text(self.category_code),
-            submitted_by: text(self.submitted_by),
-            time_created: text(self.time_created),
+            case_id: opt(self.case_id).unwrap_or_default(),
+            display_id: opt(self.display_id).unwrap_or_default(),
+            subject: opt(self.subject).unwrap_or_default(),
+            status: opt(self.status).unwrap_or_default(),
+            severity_code: opt(self.severity_code).unwrap_or_default(),
+            service_code: opt(self.service_code).unwrap_or_default(),
+            category_code: opt(self.category_code).unwrap_or_default(),
+            submitted_by: opt(self.submitted_by).unwrap_or_default(),
+            time_created: opt(self.time_created).unwrap_or_default(),
             last_communication_time: opt(self.last_communication_time),
             first_response_time: opt(self.first_response_time),
-            account_id: text(self.account_id),
-            account_name: opt(self.account_name).or_else(|| self.event_account_name.and_then(opt)),
+            account_id: opt(self.account_id).unwrap_or_default(),
+            account_name: match opt(self.account_name) {
+                Some(name) => Some(name),
+                None => self.event_account_name.and_then(&mut opt),
+            },
             ou_path: opt(self.ou_path),
             account_tag: opt(self.account_tag),
             account_tags: opt(self.account_tags),
-            updated_at: text(self.updated_at),
+            updated_at: opt(self.updated_at).unwrap_or_default(),
         }
     }
 }
 
-/// The latest-cases query's rows.
-pub fn case_records(t: &Table) -> Result<Vec<CaseRecord>, MissingColumn> {
-    let columns = Columns::of(t)?;
-    Ok(t.rows.iter().map(|r| columns.record(r)).collect())
+/// The latest-cases query's rows; the table is consumed row by row.
+pub fn case_records(t: Table) -> Result<Vec<CaseRecord>, MissingColumn> {
+    let columns = Columns::of(&t)?;
+    Ok(t.rows.into_iter().map(|mut r| columns.record(&mut r)).collect())
 }
 
 /// The case-events query's rows.
-pub fn case_events(t: &Table) -> Result<Vec<CaseEvent>, MissingColumn> {
-    let columns = Columns::of(t)?;
+pub fn case_events(t: Table) -> Result<Vec<CaseEvent>, MissingColumn> {
+    let columns = Columns::of(&t)?;
     let event_id = t.column("event_id").ok_or(MissingColumn("event_id"))?;
     Ok(t.rows
-        .iter()
-        .map(|r| {
-            let case = columns.record(r);
-            CaseEvent {
-                event_id: r.get(event_id).cloned().flatten().unwrap_or_default(),
-                time: case.updated_at.clone(),
-                case,
-            }
+        .into_iter()
+        .map(|mut r| {
+            let event_id = r.get_mut(event_id).and_then(Option::take).unwrap_or_default();
+            let case = columns.record(&mut r);
+            CaseEvent { event_id, time: case.updated_at.clone(), case }
         })
         .collect())
 }
@@ -179,10 +180,10 @@ mod tests {
         columns.reverse();
         cells.reverse();
         let t = parse(write(&columns, &[cells]).as_bytes()).expect("csv");
-        assert_eq!(case_records(&t).expect("records"), [record]);
+        assert_eq!(case_records(t.clone()).expect("records"), [record]);
         let short = parse(write(&CASE_COLUMNS[1..], &[]).as_bytes()).expect("csv");
-        assert_eq!(case_records(&short), Err(MissingColumn("case_id")));
-        assert_eq!(case_events(&t).map(|_| ()), Err(MissingColumn("event_id")));
+        assert_eq!(case_records(short), Err(MissingColumn("case_id")));
+        assert_eq!(case_events(t).map(|_| ()), Err(MissingColumn("event_id")));
     }
 
     #[test]
@@ -192,7 +193,7 @@ mod tests {
         let mut cells = row(&CaseRecord { account_name: None, case_id: "case-1".into(), ..CaseRecord::default() });
         cells.extend([Some("From the event".to_owned()), Some("ev-1".to_owned())]);
         let t = parse(write(&columns, &[cells]).as_bytes()).expect("csv");
-        let events = case_events(&t).expect("events");
+        let events = case_events(t).expect("events");
         assert_eq!(events[0].case.account_name.as_deref(), Some("From the event"));
         assert_eq!(events[0].event_id, "ev-1");
     }

@@ -3,6 +3,5 @@
 //! Glue), over tables created as cima-central's storage.tf defines them.
 
 mod harness;
-mod measure;
 mod packaged;
 mod store;
