@@ -5,6 +5,7 @@
 
 mod bench;
 mod bench_cases;
+mod bench_console;
 mod bench_lambdas;
 mod bench_linked;
 mod console;
@@ -33,6 +34,7 @@ tasks:
   docs [--check] regenerate docs/ from the schema the provider serves (--check: fail when stale)
   bench-cases    cima_cases vs boto3 behind injected latency [--accounts N --per-account M --delay-ms D --concurrency C --runs R]
   bench-linked   cima_linked_account plan overhead vs terraform_data, and apply wall time [--plan-accounts N --apply-accounts M]
+  bench-console  the console over 100,000 events: summary and first page through the local engine, page load in chromium, API peak RSS [--events N --runs R]
   bench-lambdas  the Lambda zips: cold start vs Python + boto3, zip size, enricher CPU per event [--runs N --events M]
   bench          provider start-up to schema served, and peak RSS (release build)";
 
@@ -52,6 +54,7 @@ fn main() -> Result<()> {
         Some("bench-cases") => bench_cases::run(rest),
         Some("bench-linked") => bench_linked::run(rest),
         Some("bench-lambdas") => bench_lambdas::run(rest),
+        Some("bench-console") => bench_console::run(rest),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())
