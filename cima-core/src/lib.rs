@@ -8,5 +8,6 @@ pub mod errors;
 pub mod fanout;
 pub mod ids;
 pub mod org;
+pub mod sdk;
 pub mod sessions;
 pub mod support;

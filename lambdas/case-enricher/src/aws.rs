@@ -4,13 +4,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_types::SdkConfig;
 use cima_core::errors::AwsError;
+use cima_core::sdk::{SdkPolicy, one_account};
 use cima_core::sessions::AccountSessions;
 use cima_core::support::{SUPPORT_REGION, SdkSupport, SupportApi};
 
@@ -59,21 +58,14 @@ pub trait Aws: Send + Sync {
     async fn account_name(&self, account_id: &str) -> Result<String, CallError>;
 }
 
-/// The retry policy of every SDK client the function builds: standard mode (throttling and
-/// transient errors retried with exponential backoff and jitter).
-pub fn retry_config() -> RetryConfig {
-    RetryConfig::standard().with_max_attempts(5)
-}
+/// Timeouts and retries of every SDK client the function builds.
+pub const SDK_POLICY: SdkPolicy = SdkPolicy::DEFAULT;
 
 /// The SDK configuration from the environment (credentials, region, and `AWS_ENDPOINT_URL` for
-/// local runs), with one shared HTTP client for every service client built from it.
+/// local runs), with [`SDK_POLICY`] and one shared HTTP client for every service client built
+/// from it.
 pub async fn load_config() -> SdkConfig {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-            aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
-        ))
-        .build_https();
-    aws_config::defaults(BehaviorVersion::latest()).http_client(http).retry_config(retry_config()).load().await
+    SDK_POLICY.loader().load().await
 }
 
 /// [`Aws`] on the SDK: member accounts through `role_name` (one AssumeRole per account, cached
@@ -90,17 +82,18 @@ pub struct SdkAws {
 impl SdkAws {
     pub async fn new(base: SdkConfig, role_name: &str, organizations_role_arn: Option<&str>) -> Self {
         let organizations = match organizations_role_arn {
-            None => aws_sdk_organizations::Client::new(&base),
+            // Organizations and the central bus are one account each: adaptive retries there.
+            None => aws_sdk_organizations::Client::new(&one_account(&base)),
             Some(arn) => {
                 let creds =
                     AssumeRoleProvider::builder(arn).session_name("cima-case-enricher").configure(&base).build().await;
                 let conf =
                     base.clone().into_builder().credentials_provider(SharedCredentialsProvider::new(creds)).build();
-                aws_sdk_organizations::Client::new(&conf)
+                aws_sdk_organizations::Client::new(&one_account(&conf))
             }
         };
         SdkAws {
-            central: Arc::new(SdkEventBus(aws_sdk_eventbridge::Client::new(&base))),
+            central: Arc::new(SdkEventBus(aws_sdk_eventbridge::Client::new(&one_account(&base)))),
             sessions: AccountSessions::new(base, "cima-case-enricher"),
             role_name: role_name.to_owned(),
             organizations,

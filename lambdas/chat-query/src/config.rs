@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use cima_core::contract::DEFAULT_QUERY_ROLE;
+use cima_core::sdk::SdkPolicy;
 
 pub const DEFAULT_MAX_CONCURRENCY: usize = 64;
 pub const DEFAULT_HISTORY_TTL_DAYS: i64 = 30;
@@ -11,6 +12,9 @@ pub const DEFAULT_HISTORY_TTL_DAYS: i64 = 30;
 pub const DEFAULT_MODEL_TIMEOUT: Duration = Duration::from_secs(3);
 /// Leaves API Gateway's 29 s room for the model's parse (at most 3 s) and the history write.
 pub const DEFAULT_ACCOUNT_DEADLINE: Duration = Duration::from_secs(22);
+/// Timeouts and retries of every SDK client: short attempts and backoff, so an account whose
+/// calls keep failing has given up, with its own error, well before the deadline.
+pub const SDK_POLICY: SdkPolicy = SdkPolicy::UNDER_DEADLINE;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {

@@ -26,6 +26,7 @@ use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use aws_types::SdkConfig;
 use base64::Engine as _;
 use cima_core::org::{OrgQuery, OrganizationsApi, SdkOrganizations};
+use cima_core::sdk::one_account;
 use cima_core::sessions::AccountSessions;
 use serde::Serialize;
 use serde_json::Value;
@@ -85,9 +86,11 @@ impl App {
             Box::new(BedrockModel::new(aws_sdk_bedrockruntime::Client::from_conf(bedrock), id, config.model_timeout))
                 as Box<dyn QuestionModel>
         });
+        // The organization and the history table are one account each: adaptive retries there;
+        // member accounts' reads keep the standard mode (see `cima_core::sdk`).
         App {
-            org: Box::new(SdkOrganizations::new(aws_sdk_organizations::Client::new(&org_config))),
-            history: History::new(aws_sdk_dynamodb::Client::new(&sdk), &config.history_table),
+            org: Box::new(SdkOrganizations::new(aws_sdk_organizations::Client::new(&one_account(&org_config)))),
+            history: History::new(aws_sdk_dynamodb::Client::new(&one_account(&sdk)), &config.history_table),
             sessions: AccountSessions::new(sdk, SESSION_NAME),
             model,
             config,

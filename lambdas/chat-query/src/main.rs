@@ -2,7 +2,7 @@
 //! to `chat_query::handle`.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use chat_query::config::Config;
+use chat_query::config::{Config, SDK_POLICY};
 use chat_query::{App, handle};
 use lambda_runtime::{LambdaEvent, service_fn};
 
@@ -18,7 +18,7 @@ async fn main() -> anyhow::Result<()> {
         .without_time()
         .init();
     let config = Config::from_env(|name| std::env::var(name).ok())?;
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = SDK_POLICY.loader().load().await;
     let app = App::new(config, sdk).await;
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayV2httpRequest>| async move {

@@ -27,7 +27,8 @@ fn init_logging() {
 async fn main() -> anyhow::Result<()> {
     init_logging();
     let config = Config::from_env(|name| std::env::var(name).ok())?;
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    // Every call goes to the function's own account (Athena, its result bucket): adaptive retries.
+    let sdk = cima_core::sdk::one_account(&cima_core::sdk::SdkPolicy::DEFAULT.loader().load().await);
     let app = App::new(config, &sdk);
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayV2httpRequest>| async move {

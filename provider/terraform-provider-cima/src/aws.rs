@@ -4,13 +4,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 use cima_core::org::{OrganizationsApi, SdkOrganizations};
+use cima_core::sdk::{SdkPolicy, one_account};
 use cima_core::sessions::AccountSessions;
 use cima_core::support::{SUPPORT_REGION, SdkSupport, SupportApi};
 
@@ -50,18 +49,10 @@ impl AwsSettings {
 
 /// Loads the shared configuration. Credentials are resolved lazily by the SDK on first use.
 pub async fn load(s: &AwsSettings) -> SdkConfig {
-    // One HTTP client (one TLS configuration, one connection pool) for every service client the
-    // provider builds, per member account included. Left to itself, each SDK client makes its
-    // own, and a read across hundreds of accounts holds hundreds of them.
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-            aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
-        ))
-        .build_https();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
-        .region(Region::new(s.region.clone()))
-        .retry_config(RetryConfig::standard().with_max_attempts(s.max_attempts));
+    // One HTTP client for every service client, member accounts included, bounded attempts and
+    // standard retries for the fan-out (cima_core::sdk); the attempts are the provider block's.
+    let mut loader =
+        SdkPolicy::DEFAULT.with_max_attempts(s.max_attempts).loader().region(Region::new(s.region.clone()));
     if let Some(p) = &s.profile {
         loader = loader.profile_name(p);
     }
@@ -100,8 +91,9 @@ impl SdkAccess {
         Self {
             sessions: AccountSessions::new(sdk.clone(), SESSION_NAME),
             identity: Arc::new(SdkSts::new(&sdk)),
-            organizations: Arc::new(SdkOrganizations::new(aws_sdk_organizations::Client::new(&sdk))),
-            accounts: Arc::new(SdkAccountDirectory::new(&sdk)),
+            // Organizations answers in the management account only: adaptive retries there.
+            organizations: Arc::new(SdkOrganizations::new(aws_sdk_organizations::Client::new(&one_account(&sdk)))),
+            accounts: Arc::new(SdkAccountDirectory::new(&one_account(&sdk))),
             store: Arc::new(SdkStore::new(&sdk)),
             events: Arc::new(SdkEvents::new(&sdk)),
             sdk,

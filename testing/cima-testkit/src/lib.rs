@@ -35,6 +35,7 @@
 mod cognito;
 mod console;
 mod error;
+mod fault_proxy;
 mod http;
 mod http_api;
 mod jwt;
@@ -57,6 +58,7 @@ pub use console::{
     FrontSpec, LocalConsole, MARKUP_SUBJECT, central_store, create_central_store,
 };
 pub use error::{Error, Result};
+pub use fault_proxy::{Exhausted, FaultKind, FaultProxy, FaultSpec, FaultStats, ServiceStats};
 pub use http::{DEFAULT_TIMEOUT as HTTP_TIMEOUT, HttpReply, request as http_request};
 pub use http_api::{
     ApiRequestRecord, Cors, DEFAULT_INTEGRATION_TIMEOUT, HttpApi, HttpApiBuilder, Invoker, JwtAuthorizer,

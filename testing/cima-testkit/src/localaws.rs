@@ -406,18 +406,12 @@ impl LocalAws {
     /// The environment a client (Terraform, the provider, an SDK) needs to use this server
     /// as the management account: test keys, region, and `AWS_ENDPOINT_URL`.
     pub fn aws_env(&self) -> Vec<(String, String)> {
-        [
-            ("AWS_ACCESS_KEY_ID", TEST_KEY),
-            ("AWS_SECRET_ACCESS_KEY", TEST_KEY),
-            ("AWS_DEFAULT_REGION", REGION),
-            ("AWS_REGION", REGION),
-            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
-            // No instance metadata here; skip the SDKs' probing of it.
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
+        aws_env_for(&self.endpoint)
+    }
+
+    /// `python -m …` with this server's venv and package, for the tools that run beside it.
+    pub(crate) fn python_command(&self) -> Command {
+        python_command(&self.python, &self.package_dir)
     }
 
     /// Empties every service (moto's `POST /moto-api/reset`).
@@ -610,6 +604,22 @@ impl Drop for LocalAws {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+/// What [`LocalAws::aws_env`] says, for a server (or a proxy in front of one) at `endpoint`.
+pub(crate) fn aws_env_for(endpoint: &str) -> Vec<(String, String)> {
+    [
+        ("AWS_ACCESS_KEY_ID", TEST_KEY),
+        ("AWS_SECRET_ACCESS_KEY", TEST_KEY),
+        ("AWS_DEFAULT_REGION", REGION),
+        ("AWS_REGION", REGION),
+        ("AWS_ENDPOINT_URL", endpoint),
+        // No instance metadata here; skip the SDKs' probing of it.
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
 }
 
 /// The venv's Python with PYTHONPATH on the localaws package and a clean AWS environment.

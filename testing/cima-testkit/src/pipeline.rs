@@ -62,6 +62,16 @@ impl LocalPipeline {
     /// Wires `spec.members` to a central pipeline in the management account of the seeded
     /// organization in `aws`.
     pub fn start(aws: &LocalAws, spec: &PipelineSpec<'_>) -> Result<LocalPipeline> {
+        Self::start_with_enricher_endpoint(aws, spec, aws.endpoint())
+    }
+
+    /// Like [`LocalPipeline::start`], the enricher reaching AWS at `endpoint` (its
+    /// `AWS_ENDPOINT_URL`), e.g. a [`crate::FaultProxy`] in front of `aws`.
+    pub fn start_with_enricher_endpoint(
+        aws: &LocalAws,
+        spec: &PipelineSpec<'_>,
+        endpoint: &str,
+    ) -> Result<LocalPipeline> {
         let PipelineSpec {
             provider,
             provider_source,
@@ -95,7 +105,7 @@ impl LocalPipeline {
             ("AWS_ACCESS_KEY_ID", TEST_KEY),
             ("AWS_SECRET_ACCESS_KEY", TEST_KEY),
             ("AWS_REGION", REGION),
-            ("AWS_ENDPOINT_URL", aws.endpoint()),
+            ("AWS_ENDPOINT_URL", endpoint),
             ("AWS_EC2_METADATA_DISABLED", "true"),
             ("CENTRAL_BUS_NAME", BUS),
             ("RUST_LOG", "info"),

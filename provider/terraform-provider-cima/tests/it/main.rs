@@ -4,6 +4,7 @@
 mod case_pipeline;
 mod case_pipeline_drift;
 mod cases;
+mod faults;
 mod handshake;
 mod harness;
 mod interrupt;
