@@ -262,7 +262,10 @@ pub fn parse_body(body: Option<&str>, base64: bool) -> Result<QueryRequest, ApiE
     let value: Value = serde_json::from_str(text).map_err(|e| ApiError::bad("body", format!("not JSON: {e}")))?;
     let Value::Object(map) = value else { return Err(ApiError::bad("body", "must be a JSON object")) };
     if let Some(unknown) = map.keys().find(|k| !matches!(k.as_str(), "query" | "account_ids")) {
-        return Err(ApiError::bad(unknown.as_str(), "unknown field; expected query and optionally account_ids"));
+        // An empty name would make a 400 that names no field (found by the property tests).
+        let (field, what) =
+            if unknown.is_empty() { ("body", "a field named \"\"") } else { (unknown.as_str(), "unknown field") };
+        return Err(ApiError::bad(field, format!("{what}; expected query and optionally account_ids")));
     }
     let query = match map.get("query") {
         None | Some(Value::Null) => return Err(ApiError::bad("query", "required")),
@@ -632,6 +635,7 @@ mod tests {
         assert_eq!(field("not json"), "body");
         assert_eq!(field("[1]"), "body");
         assert_eq!(field(r#"{"query": "x", "user_id": "admin"}"#), "user_id");
+        assert_eq!(field(r#"{"query": "x", "": 1}"#), "body");
         assert_eq!(field(r#"{"account_ids": ["123456789012"]}"#), "query");
         assert_eq!(field(r#"{"query": 5}"#), "query");
         assert_eq!(field(r#"{"query": "   "}"#), "query");

@@ -41,10 +41,16 @@ pub fn parse_query_string(raw: &str) -> Result<Pairs, ApiError> {
         let (name, value) = part.split_once('=').unwrap_or((part, ""));
         let name = decode(name)
             .ok_or_else(|| ApiError::bad("query", "a parameter name is not valid percent-encoded UTF-8"))?;
-        let value = decode(value).ok_or_else(|| ApiError::bad(name.as_str(), "not valid percent-encoded UTF-8"))?;
+        let value = decode(value).ok_or_else(|| ApiError::bad(field(&name), "not valid percent-encoded UTF-8"))?;
         pairs.push((name, value));
     }
     Ok(pairs)
+}
+
+/// The field a 400 names for parameter `name`: the query string itself when the name is empty,
+/// so every refusal names something (`=x` named "", found by the property tests).
+fn field(name: &str) -> &str {
+    if name.is_empty() { "query" } else { name }
 }
 
 fn decode(s: &str) -> Option<String> {
@@ -55,7 +61,9 @@ fn decode(s: &str) -> Option<String> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
+                // Two hex digits exactly: `from_str_radix` alone also takes a sign, so `%+1`
+                // read as byte 1 (found by the property tests).
+                let hex = bytes.get(i + 1..i + 3).filter(|h| h.iter().all(u8::is_ascii_hexdigit))?;
                 out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
                 i += 2;
             }
@@ -78,8 +86,12 @@ impl<'a> Params<'a> {
         for (name, _) in pairs {
             if !allowed.contains(&name.as_str()) {
                 return Err(ApiError::bad(
-                    name.as_str(),
-                    format!("unknown parameter; this route takes {}", allowed.join(", ")),
+                    field(name),
+                    format!(
+                        "{}; this route takes {}",
+                        if name.is_empty() { "a parameter with no name" } else { "unknown parameter" },
+                        allowed.join(", ")
+                    ),
                 ));
             }
             if !seen.insert(name.as_str()) && !REPEATABLE.contains(&name.as_str()) {
@@ -266,6 +278,107 @@ pub fn no_params(pairs: &Pairs) -> Result<(), ApiError> {
     Params::new(pairs, &[]).map(|_| ())
 }
 
+/// The entry point for hostile input, shared by the libFuzzer target in `fuzz/` (nightly, run by
+/// hand) and the tests that replay its corpus and run property tests on every CI run. Panics
+/// only when an invariant breaks, never because the input was bad.
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing {
+    use cima_core::ids::is_account_id;
+    use cima_core::support::{SEVERITIES, STATUSES};
+
+    use super::*;
+    use crate::paging;
+
+    /// The per-request account cap the tests use (the deployed default is larger).
+    pub const MAX_ACCOUNTS: usize = 3;
+
+    /// A raw query string for `/cases`, `/cases/summary` and `/cases/{caseId}`, and the same text
+    /// as a page token: typed values within every limit, or a 400 that names a parameter.
+    pub fn query(data: &[u8]) {
+        let Ok(raw) = std::str::from_utf8(data) else { return };
+        let _ = page_token(raw);
+        let pairs = match parse_query_string(raw) {
+            Ok(pairs) => pairs,
+            Err(e) => return refused(e),
+        };
+        // What we write back in the same form reads back the same.
+        assert_eq!(parse_query_string(&encode_query(&pairs)).expect("re-encoded pairs parse"), pairs);
+        match summary_params(&pairs, MAX_ACCOUNTS) {
+            Ok(f) => check_filter(&f),
+            Err(e) => refused(e),
+        }
+        if let Err(e) = no_params(&pairs) {
+            refused(e);
+        }
+        let p = match list_params(&pairs, MAX_ACCOUNTS) {
+            Ok(p) => p,
+            Err(e) => return refused(e),
+        };
+        check_filter(&p.filter);
+        assert!((1..=MAX_PAGE_SIZE).contains(&p.page_size));
+        assert!(p.sort.len() <= cima_core::cases::MAX_SORT_KEYS);
+        let fingerprint = paging::fingerprint(&p.filter, &p.sort);
+        if let Some(token) = &p.page_token {
+            match paging::decode(token, &fingerprint) {
+                Ok(offset) => {
+                    assert_eq!(paging::decode(&paging::encode(&fingerprint, offset), &fingerprint).ok(), Some(offset))
+                }
+                Err(e) => refused(e),
+            }
+        }
+    }
+
+    /// A page token made for other filters, or by hand: refused unless it carries its check.
+    /// (Other spellings of the same JSON pass too; the offset is no secret.)
+    fn page_token(token: &str) -> Result<usize, ApiError> {
+        let fingerprint = paging::fingerprint(&cima_core::cases::CaseFilter::default(), &[]);
+        let offset = paging::decode(token, &fingerprint)?;
+        assert_eq!(paging::decode(&paging::encode(&fingerprint, offset), &fingerprint).ok(), Some(offset));
+        Ok(offset)
+    }
+
+    fn refused(e: ApiError) {
+        match e {
+            ApiError::BadRequest { field, .. } => assert!(!field.is_empty(), "a 400 that names no parameter"),
+            other => panic!("parameters are only ever refused as a bad request, but: {other}"),
+        }
+    }
+
+    fn check_filter(f: &cima_core::cases::CaseFilter) {
+        assert!(f.account_ids.len() <= MAX_ACCOUNTS && f.account_ids.iter().all(|id| is_account_id(id)));
+        assert!(f.severities.iter().all(|s| SEVERITIES.iter().any(|(code, _)| code == s)), "{:?}", f.severities);
+        assert!(f.statuses.iter().all(|s| STATUSES.contains(&s.as_str())), "{:?}", f.statuses);
+        assert!(f.services.len() <= MAX_SERVICES && f.services.iter().all(|s| is_service_code(s)));
+        assert!(f.ou.as_deref().is_none_or(|ou| ou.starts_with('/') && !ou.chars().any(char::is_control)));
+        assert!(f.submitter.as_deref().is_none_or(is_submitter));
+        assert!(
+            f.subject_contains
+                .as_deref()
+                .is_none_or(|q| { q.chars().count() <= MAX_SUBJECT_QUERY_CHARS && !q.chars().any(char::is_control) })
+        );
+        if let (Some(from), Some(to)) = (f.from, f.to) {
+            assert!(from <= to);
+        }
+    }
+
+    /// `pairs` as a query string: unreserved bytes as they are, every other one as `%XX`.
+    pub fn encode_query(pairs: &Pairs) -> String {
+        let enc = |s: &str| {
+            s.bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                        char::from(b).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect::<String>()
+        };
+        pairs.iter().map(|(n, v)| format!("{}={}", enc(n), enc(v))).collect::<Vec<_>>().join("&")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use cima_core::cases::SortField;
@@ -297,6 +410,12 @@ mod tests {
         assert_eq!(field(parse_query_string("q=%E2%28")), "q");
         assert_eq!(field(parse_query_string("q=%G1")), "q");
         assert_eq!(field(parse_query_string("q=%4")), "q");
+        // Found by the property tests: a sign passed for a hex digit, and an empty name was the
+        // field a refusal named.
+        assert_eq!(field(parse_query_string("q=%+1")), "q");
+        assert_eq!(field(parse_query_string("q=%-1")), "q");
+        assert_eq!(field(parse_query_string("=%FF")), "query");
+        assert_eq!(field(list("=x")), "query");
         assert_eq!(field(parse_query_string(&"a".repeat(MAX_QUERY_STRING_BYTES + 1))), "query");
     }
 
@@ -364,5 +483,147 @@ mod tests {
         // The summary takes the filters only.
         assert_eq!(field(summary_params(&parse_query_string("page_size=5").expect("pairs"), 3)), "page_size");
         assert_eq!(field(no_params(&parse_query_string("x=1").expect("pairs"))), "x");
+    }
+
+    /// Every file of fuzz/corpus/console_query.
+    fn corpus() -> Vec<(String, Vec<u8>)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/console_query");
+        let files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|entry| {
+                let path = entry.expect("corpus entry").path();
+                let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                (name, std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+            })
+            .collect();
+        assert!(!files.is_empty(), "{} has no seeds", dir.display());
+        files
+    }
+
+    /// Every committed seed (crashes found once included) goes through the target again.
+    #[test]
+    fn corpus_replays() {
+        for (name, bytes) in corpus() {
+            let outcome = std::panic::catch_unwind(|| fuzzing::query(&bytes));
+            assert!(outcome.is_ok(), "fuzz/corpus/console_query/{name}");
+        }
+    }
+
+    mod properties {
+        use proptest::collection::vec;
+        use proptest::prelude::*;
+
+        use super::super::{FILTER_PARAMETERS, LIST_PARAMETERS, Pairs, fuzzing, parse_query_string};
+        use crate::paging;
+
+        /// 256 cases per property on every test run; `PROPTEST_CASES` for a longer hunt.
+        fn config() -> ProptestConfig {
+            let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
+            ProptestConfig { cases, ..ProptestConfig::default() }
+        }
+
+        /// Values on both sides of what each parameter takes.
+        const VALUES: &[&str] = &[
+            "",
+            " ",
+            "2025-01-01",
+            "2025-02-30",
+            "9999-12-31",
+            "0000-01-01",
+            "+999-01-01",
+            "-0001-01-01",
+            "2025-1-1",
+            "111111111111",
+            "111111111111,222222222222",
+            "1111111111111",
+            "١١١١١١١١١١١١",
+            "/",
+            "/Production/Web/",
+            "Production",
+            "/a\u{0}b",
+            "high",
+            "urgent,critical",
+            "low,High",
+            "opened",
+            "pending-customer-action",
+            "open",
+            "amazon-ec2",
+            "Amazon_EC2",
+            "dev@example.com",
+            "a@b",
+            "@b",
+            "a@",
+            "-severity_code,account_name",
+            "subject;DROP",
+            "time_created,time_created",
+            "1",
+            "500",
+            "501",
+            "0",
+            "18446744073709551616",
+            "é",
+            "%",
+            "%+1",
+            "%-1",
+            "%4",
+            "%E2%28",
+            "%C3%A9",
+            "+",
+        ];
+
+        fn name() -> BoxedStrategy<String> {
+            let known: Vec<&str> = FILTER_PARAMETERS.iter().chain(LIST_PARAMETERS.iter()).copied().collect();
+            prop_oneof![
+                6 => prop::sample::select(known).prop_map(str::to_owned),
+                1 => "\\PC{0,6}",
+                1 => Just(String::new()),
+            ]
+            .boxed()
+        }
+
+        fn value() -> BoxedStrategy<String> {
+            prop_oneof![
+                4 => prop::sample::select(VALUES).prop_map(str::to_owned),
+                1 => "\\PC{0,12}",
+                1 => "[a-z]{195,205}",
+                1 => (0usize..5000).prop_map(|o| paging::encode(&paging::fingerprint(&Default::default(), &[]), o)),
+            ]
+            .boxed()
+        }
+
+        /// Raw query strings: pairs as a browser sends them, or with raw text spliced in.
+        fn raw() -> BoxedStrategy<String> {
+            let pair = (name(), value(), any::<bool>()).prop_map(|(n, v, encode)| {
+                if encode { fuzzing::encode_query(&vec![(n, v)]) } else { format!("{n}={v}") }
+            });
+            prop_oneof![vec(pair, 0..8).prop_map(|p| p.join("&")), "[a-z_=&%+0-9A-F,/@.-]{0,60}", "\\PC{0,40}",].boxed()
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn arbitrary_bytes_are_refused_or_parsed(bytes in vec(any::<u8>(), 0..256)) {
+                fuzzing::query(&bytes);
+            }
+
+            #[test]
+            fn query_strings_are_refused_or_within_limits(raw in raw()) {
+                fuzzing::query(raw.as_bytes());
+            }
+
+            #[test]
+            fn any_pairs_round_trip(pairs in vec(("\\PC{0,8}", "\\PC{0,12}"), 0..6)) {
+                let pairs: Pairs = pairs.into_iter().filter(|(n, v): &(String, String)| !(n.is_empty() && v.is_empty())).collect();
+                prop_assert_eq!(parse_query_string(&fuzzing::encode_query(&pairs)).expect("parses"), pairs);
+            }
+
+            #[test]
+            fn page_tokens_round_trip(offset in any::<usize>(), q in "\\PC{0,10}") {
+                let filter = cima_core::cases::CaseFilter { subject_contains: Some(q), ..Default::default() };
+                let fingerprint = paging::fingerprint(&filter, &[]);
+                prop_assert_eq!(paging::decode(&paging::encode(&fingerprint, offset), &fingerprint).ok(), Some(offset));
+            }
+        }
     }
 }

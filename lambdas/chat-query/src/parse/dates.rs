@@ -30,15 +30,28 @@ fn compact_span(s: &str) -> Option<(i64, i64)> {
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
+    // Never fails: every instant here passed `writable` (or is derived from the clock).
     t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// The first instant RFC 3339 can write (its years are 0000 to 9999).
+const EARLIEST: OffsetDateTime = time::macros::datetime!(0000-01-01 00:00:00 UTC);
+
+/// `t` when RFC 3339 can write it in UTC. Times further out came from a question, not a
+/// calendar: `9999-12-31T23:59:59-01:00` is in year 10000 in UTC, `last 9999 years` before
+/// year 0, and neither has an RFC 3339 form (formatting them gave "").
+fn writable(t: OffsetDateTime) -> Option<OffsetDateTime> {
+    let utc = t.checked_to_offset(time::UtcOffset::UTC)?;
+    (0..=9999).contains(&utc.year()).then_some(utc)
 }
 
 /// `2026-01-01` (midnight UTC, and `true`: a whole day) or a full RFC 3339 time.
 fn parse_instant(s: &str) -> Option<(OffsetDateTime, bool)> {
     if let Ok(d) = Date::parse(s, format_description!("[year]-[month]-[day]")) {
-        return Some((d.midnight().assume_utc(), true));
+        return writable(d.midnight().assume_utc()).map(|t| (t, true));
     }
-    OffsetDateTime::parse(&s.to_uppercase(), &Rfc3339).ok().map(|t| (t.to_offset(time::UtcOffset::UTC), false))
+    // `to_offset` panics when the instant leaves time's range in UTC; `writable` does not.
+    OffsetDateTime::parse(&s.to_uppercase(), &Rfc3339).ok().and_then(writable).map(|t| (t, false))
 }
 
 fn looks_like_date(s: &str) -> bool {
@@ -99,9 +112,10 @@ fn phrase_at(q: &Words, i: usize, w: &mut Window, notes: &mut Vec<String>) -> us
         "before" | "until" | "till" | "to" | "and" if looks_like_date(next) => {
             match parse_instant(&q.tokens[i + 1].raw) {
                 Some((t, date_only)) => {
-                    // "until 2026-01-31" includes that day; "before" does not.
+                    // "until 2026-01-31" includes that day; "before" does not. Until the end of
+                    // 9999 is no bound at all (adding the day panicked: it is beyond time's range).
                     let inclusive = date_only && word != "before";
-                    w.until = Some(if inclusive { t + Duration::days(1) } else { t });
+                    w.until = if inclusive { t.checked_add(Duration::days(1)).and_then(writable) } else { Some(t) };
                     return 1;
                 }
                 None => notes.push(not_a_date(next)),
@@ -132,7 +146,9 @@ fn span_back(q: &Words, i: usize, w: &mut Window) -> usize {
     } else {
         return 0;
     };
-    w.since = Some(q.now - Duration::seconds(n.saturating_mul(unit)));
+    // `last 9999 years` reaches before year 0: from the earliest writable time, then.
+    let since = q.now.checked_sub(Duration::seconds(n.saturating_mul(unit))).and_then(writable);
+    w.since = Some(since.unwrap_or(EARLIEST));
     j + taken - 1 - i
 }
 
@@ -198,6 +214,13 @@ mod tests {
             ("cases until 2026-13-45", None, None, &["\"2026-13-45\" is not a date (YYYY-MM-DD); ignored"]),
             ("since 2026-06-01 before 2026-01-01", None, None, &["the time range ends before it starts; ignored"]),
             ("list buckets", None, None, &[]),
+            // Found by the property tests: instants beyond what RFC 3339 writes in UTC panicked
+            // (`until` a last day, an offset past 9999) or were written as "".
+            ("cases until 9999-12-31", None, None, &[]),
+            ("cases before 9999-12-31", None, Some("9999-12-31T00:00:00Z"), &[]),
+            ("since 9999-12-31T23:59:59-01:00", None, None, &["\"9999-12-31t23:59:59-01:00\" is not a date (YYYY-MM-DD); ignored"]),
+            ("until 0000-01-01T00:00:00+01:00", None, None, &["\"0000-01-01t00:00:00+01:00\" is not a date (YYYY-MM-DD); ignored"]),
+            ("cases in the last 9999 years", Some("0000-01-01T00:00:00Z"), None, &[]),
         ];
         for (question, since, until, notes) in rows {
             let p = apply(&[time_range], question, NOW);

@@ -140,6 +140,34 @@ fn notes_say_what_was_assumed_or_dropped() {
 }
 
 #[test]
+fn filters_validation_refuses_are_dropped_with_a_note() {
+    // Found by the property tests: the parser handed on values a model's answer is refused for.
+    let rows = [
+        (format!("buckets tagged {}", "k".repeat(129)), "the tag is ignored (filters.tag.key: 1 to 128 characters)"),
+        (
+            format!("buckets tagged env={}", "v".repeat(257)),
+            "the tag is ignored (filters.tag.value: at most 256 characters)",
+        ),
+        (
+            format!("buckets in account {}", "a".repeat(51)),
+            "the account is ignored (filters.account.name: 1 to 50 characters)",
+        ),
+        ("buckets in account named ''".to_owned(), "the account is ignored (filters.account.name: 1 to 50 characters)"),
+        ("cases since 2030-01-01".to_owned(), "the time range is ignored (filters.time_range.since: in the future)"),
+    ];
+    for (question, note) in rows {
+        let p = parse(&question, NOW);
+        assert_eq!(p.validate(NOW), Ok(()), "{question}");
+        assert_eq!(set_filters(&p.filters), json!({}), "{question}");
+        assert!(p.notes.iter().any(|n| n == note), "{question}: {:?}", p.notes);
+    }
+    // At the limits, kept.
+    let p =
+        parse(&format!("buckets tagged {}={} in account {}", "k".repeat(128), "v".repeat(256), "a".repeat(50)), NOW);
+    assert!(p.filters.tag.is_some() && p.filters.account.is_some() && p.notes.is_empty(), "{p:?}");
+}
+
+#[test]
 fn regions_are_recognised_strictly() {
     for ok in ["us-east-1", "eu-central-2", "ap-southeast-4", "us-gov-west-1", "il-central-1"] {
         assert!(is_region(ok), "{ok}");
