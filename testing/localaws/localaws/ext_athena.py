@@ -34,7 +34,8 @@ Control endpoints (POST, JSON):
   "timings_ms" ({"queued", "running"} and the running time by phase: "list" (the partitions' S3
   listing), "read" (objects read and turned into rows by the SerDe), "ingest" (the rows into
   DuckDB), "query", "render" (values as Athena prints them), "write" (the result file), "other"
-  (the rest: parsing and rewriting the SQL, the catalog, pruning))}.
+  (the rest: parsing and rewriting the SQL, the catalog, pruning); and, once it succeeded, "cpu":
+  the worker thread's CPU time, the rest of "running" being a wait for a core or the interpreter)}.
 * `/_localaws/athena/settings` {"timeout"? (seconds per query, 0.05 to 3600)}: answers the settings.
 
 `/moto-api/reset` forgets executions and restores the settings; queued queries are dropped.
@@ -1205,6 +1206,9 @@ class QueryRun(athena_models.Execution):
         self.bytes_scanned = 0
         # Milliseconds per phase of the run (see `_timed`), for the control endpoint.
         self.phases: dict[str, float] = {}
+        # CPU time of the worker thread over a successful run: the rest of "running" is waiting
+        # for a core or for the interpreter lock the server's other threads hold.
+        self.cpu_ms: float | None = None
         self.sql: str | None = None
         self.header: list[str] = []
         self.column_info: list[dict[str, Any]] = []
@@ -1330,6 +1334,7 @@ class _timed:
 
 
 def _execute(run: QueryRun, conn: Any, scratch: str, deadline: float) -> None:
+    cpu_started = time.thread_time()
     database = str((run.context or {}).get("Database") or "default").lower()
     catalog = str((run.context or {}).get("Catalog") or "AwsDataCatalog").lower()
     if catalog != CATALOG:
@@ -1401,6 +1406,7 @@ def _execute(run: QueryRun, conn: Any, scratch: str, deadline: float) -> None:
         raise Cancelled()  # stopped while the last statement ran: no result file
     with _timed(run, "write"):
         _write_results(run)
+    run.cpu_ms = (time.thread_time() - cpu_started) * 1000
     run.finish("SUCCEEDED")
 
 
@@ -1695,6 +1701,8 @@ def _timings(run: QueryRun) -> dict[str, float]:
     out.update(run.phases)
     # Parsing and rewriting the SQL, finding the tables, pruning partitions, a new connection.
     out["other"] = max(0.0, out["running"] - sum(run.phases.values()))
+    if run.cpu_ms is not None:
+        out["cpu"] = run.cpu_ms
     return {k: round(v, 1) for k, v in out.items()}
 
 
