@@ -66,12 +66,17 @@ impl Local {
 
     /// The app as `main` builds it, from these environment variables on top of the table name.
     pub async fn app(&self, env: &[(&str, &str)]) -> App {
+        self.app_on(self.sdk.clone(), env).await
+    }
+
+    /// [`Local::app`] on another SDK configuration (another endpoint, `main`'s retry policy).
+    pub async fn app_on(&self, sdk: SdkConfig, env: &[(&str, &str)]) -> App {
         let mut vars: Vec<(String, String)> =
             vec![("HISTORY_TABLE_NAME".into(), TABLE.into()), ("AWS_REGION".into(), REGION.into())];
         vars.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         let config = Config::from_env(|name| vars.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
             .expect("config");
-        App::new(config, self.sdk.clone()).await
+        App::new(config, sdk).await
     }
 }
 

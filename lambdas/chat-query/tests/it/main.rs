@@ -3,5 +3,6 @@
 
 mod api;
 mod fanout;
+mod faults;
 mod harness;
 mod packaged;
