@@ -53,8 +53,10 @@ fn assert_faults_ridden_out(stats: &FaultStats, kinds: &[FaultKind]) {
     for kind in kinds {
         assert!(stats.of(*kind) > 0, "no {} fault injected: {}", kind.name(), stats.summary());
     }
-    let share = stats.injected() as f64 / stats.requests as f64;
-    assert!((0.2..0.4).contains(&share), "{share:.2} of requests faulted: {}", stats.summary());
+    // Within four standard deviations of the share asked for (retries are requests too).
+    let n = stats.requests as f64;
+    let (share, tolerance) = (stats.injected() as f64 / n, 4.0 * (SHARE * (1.0 - SHARE) / n).sqrt());
+    assert!((share - SHARE).abs() < tolerance, "{share:.2} of requests faulted: {}", stats.summary());
     assert!(stats.retries > 0, "faults were retried: {}", stats.summary());
     assert_eq!(stats.exhausted_total, 0, "no call ran out of attempts: {:?}", stats.exhausted);
     if kinds.contains(&FaultKind::Slow) {
@@ -73,8 +75,8 @@ fn report(test: &str, took: Duration, bound: Duration, stats: &FaultStats) {
     assert!(took < bound, "{test} took {took:?}, more than {bound:?}: {}", stats.summary());
 }
 
-/// Bound: 240 s for the read (each slow answer costs one 10 s attempt in one of 16 concurrent
-/// accounts).
+/// Bound: 240 s for the read (58 s measured, 1.7 s without faults: each slow answer costs one
+/// 10 s attempt in one of 16 concurrent accounts).
 #[test]
 fn cases_of_50_accounts_come_back_exactly_at_30_percent_faults() {
     let aws = LocalAws::start().expect("local AWS");
@@ -186,26 +188,26 @@ fn wiring(aws: &LocalAws, account: &str) -> (Vec<String>, Vec<(String, usize)>) 
 }
 
 /// Faults that never reach the server: throttling, 500, 503, resets. A retry of any call is
-/// safe, so the apply must succeed as it is. Bound: 280 s for apply, plan and destroy together
-/// (about 30 s without faults).
+/// safe, so the apply must succeed as it is. Bound: 400 s for apply, plan and destroy together
+/// (190 s measured; 48 s through the proxy without faults).
 #[test]
 fn linked_accounts_for_each_converge_and_destroy_at_30_percent_faults_before_the_server() {
     let kinds = [FaultKind::Throttle, FaultKind::Internal, FaultKind::Unavailable, FaultKind::Reset];
     linked_accounts_converge(
         FaultSpec { kinds: kinds.iter().map(|k| (*k, 1.0)).collect(), ..spec(21) },
         &kinds,
-        Duration::from_secs(280),
+        Duration::from_secs(400),
     );
 }
 
 /// Every kind, slow answers too: the server made the role, the client's attempt timed out, and
-/// the retried CreateRole finds the role there (EntityAlreadyExists). Bound: 280 s.
+/// the retried CreateRole finds the role there (EntityAlreadyExists). Bound: 400 s.
 #[test]
 #[ignore = "a CreateRole retried after its first attempt timed out answers EntityAlreadyExists and the \
             create fails: ensure_role (resource_linked_account.rs) must adopt the role it just made; \
             see bench/reliability-faults.md"]
 fn linked_accounts_for_each_converge_and_destroy_at_30_percent_faults() {
-    linked_accounts_converge(spec(22), &FaultKind::ALL, Duration::from_secs(280));
+    linked_accounts_converge(spec(22), &FaultKind::ALL, Duration::from_secs(400));
 }
 
 fn linked_accounts_converge(faults: FaultSpec, kinds: &[FaultKind], bound: Duration) {
@@ -287,7 +289,7 @@ fn latest_per_case(objects: &BTreeMap<String, String>) -> (BTreeMap<String, Valu
     (latest, events)
 }
 
-/// Bound: 280 s from wiring to the last case stored. The enricher's
+/// Bound: 280 s from wiring to the last case stored (104 s measured, 28 s without faults). The enricher's
 /// every call (STS, Support, Organizations, EventBridge) goes through the proxy; the wiring and
 /// the deliveries to the enricher do not.
 #[test]
