@@ -67,6 +67,7 @@ KINDS = ("throttle", "500", "503", "reset", "slow")
 # server's answer, connections at once, and the records kept.
 MAX_HEAD = 64 * 1024
 MAX_BODY = 64 * 1024 * 1024
+MAX_CHUNKS = 100_000
 IDLE_TIMEOUT = 300.0
 UPSTREAM_TIMEOUT = 300.0
 CONNECT_TIMEOUT = 10.0
@@ -295,7 +296,7 @@ def _headers(lines: list[str]) -> list[tuple[str, str]]:
 async def _read_chunked(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
     """A chunked body: the bytes as sent (framing included) and the decoded body."""
     raw, body = bytearray(), bytearray()
-    while True:
+    for _ in range(MAX_CHUNKS):
         size_line = await reader.readuntil(b"\r\n")
         raw += size_line
         try:
@@ -315,7 +316,7 @@ async def _read_chunked(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
         chunk = await reader.readexactly(size + 2)
         raw += chunk
         body += chunk[:-2]
-    # Unreachable: every chunk either ends the body or adds to its bounded size.
+    raise BadRequest("too many chunks")
 
 
 async def _read_head(reader: asyncio.StreamReader) -> bytes | None:
