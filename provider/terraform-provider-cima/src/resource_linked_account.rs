@@ -713,18 +713,23 @@ async fn ensure_role(
     description: &str,
     tags: &[(String, String)],
 ) -> Result<String, IamError> {
-    match iam.get_role(name).await? {
-        Some(r) => {
-            if !same_policy(Some(&r.trust), trust) {
-                iam.update_trust(name, &trust.to_string()).await?;
-            }
-            for arn in iam.attached_policies(name).await? {
-                iam.detach_policy(name, &arn).await?;
-            }
-            Ok(r.arn)
-        }
-        None => iam.create_role(name, &trust.to_string(), description, tags).await,
+    let found = match iam.get_role(name).await? {
+        Some(r) => r,
+        None => match iam.create_role(name, &trust.to_string(), description, tags).await {
+            Ok(arn) => return Ok(arn),
+            // A CreateRole attempt that timed out had made the role before its retry asked
+            // again: it is ours, adopted as a role found.
+            Err(e) if e.error.code() == Some("EntityAlreadyExists") => iam.get_role(name).await?.ok_or(e)?,
+            Err(e) => return Err(e),
+        },
+    };
+    if !same_policy(Some(&found.trust), trust) {
+        iam.update_trust(name, &trust.to_string()).await?;
     }
+    for arn in iam.attached_policies(name).await? {
+        iam.detach_policy(name, &arn).await?;
+    }
+    Ok(found.arn)
 }
 
 /// State as found in the account, inputs kept as configured.
@@ -1130,6 +1135,61 @@ mod tests {
     const CENTRAL: &str = "arn:aws:events:us-east-1:123456789012:event-bus/cima-central";
     const ENRICHER: &str = "arn:aws:iam::123456789012:role/cima-enricher";
     const CHAT: &str = "arn:aws:iam::123456789012:role/chat-api";
+
+    /// IAM as a retried CreateRole meets it: the first attempt made the role but its answer
+    /// was lost, so the GetRole before it said "none" and the retry says "exists".
+    struct LostCreateAnswer(crate::fakes::FakeIam, std::sync::atomic::AtomicBool);
+
+    #[async_trait]
+    impl IamApi for LostCreateAnswer {
+        async fn get_role(&self, name: &str) -> Result<Option<crate::iam::Role>, IamError> {
+            if !self.1.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                return Ok(None);
+            }
+            self.0.get_role(name).await
+        }
+        async fn create_role(
+            &self,
+            name: &str,
+            trust: &str,
+            description: &str,
+            tags: &[(String, String)],
+        ) -> Result<String, IamError> {
+            self.0.create_role(name, trust, description, tags).await
+        }
+        async fn update_trust(&self, name: &str, trust: &str) -> Result<(), IamError> {
+            self.0.update_trust(name, trust).await
+        }
+        async fn get_role_policy(&self, role: &str, policy: &str) -> Result<Option<serde_json::Value>, IamError> {
+            self.0.get_role_policy(role, policy).await
+        }
+        async fn put_role_policy(&self, role: &str, policy: &str, document: &str) -> Result<(), IamError> {
+            self.0.put_role_policy(role, policy, document).await
+        }
+        async fn attached_policies(&self, role: &str) -> Result<Vec<String>, IamError> {
+            self.0.attached_policies(role).await
+        }
+        async fn detach_policy(&self, role: &str, policy_arn: &str) -> Result<(), IamError> {
+            self.0.detach_policy(role, policy_arn).await
+        }
+        async fn delete_role(&self, name: &str) -> Result<(), IamError> {
+            self.0.delete_role(name).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_role_whose_create_answer_was_lost_is_adopted() {
+        let iam = LostCreateAnswer(crate::fakes::FakeIam::new(MEMBER), std::sync::atomic::AtomicBool::new(false));
+        let first_trust = serde_json::json!({"Version": "2012-10-17", "Statement": []});
+        let made = iam.0.create_role("CimaEventsRole", &first_trust.to_string(), "", &[]).await.unwrap();
+        let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+            "Principal": {"Service": "events.amazonaws.com"}}]});
+        let arn =
+            ensure_role(&iam, "CimaEventsRole", &trust, "d", &[]).await.expect("adopted, not EntityAlreadyExists");
+        assert_eq!(arn, made);
+        let found = iam.0.get_role("CimaEventsRole").await.unwrap().unwrap();
+        assert!(same_policy(Some(&found.trust), &trust), "the adopted role's trust is ours: {}", found.trust);
+    }
 
     fn config() -> LinkedAccountModel {
         LinkedAccountModel {
