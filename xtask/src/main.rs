@@ -11,6 +11,7 @@ mod bench_linked;
 mod console;
 mod demo;
 mod docs;
+mod fuzz;
 mod lambdas;
 mod lint;
 mod setup;
@@ -32,6 +33,8 @@ tasks:
                  build every Lambda as bootstrap.zip for provided.al2023 (cargo-lambda, glibc 2.34)
   lint           terraform fmt -check, checkov and trivy over the HCL, actionlint over .github/
   docs [--check] regenerate docs/ from the schema the provider serves (--check: fail when stale)
+  fuzz [--cases N] [--nightly SECONDS [TARGET...]]
+                 hostile input: the property tests and corpus replays (stable, as CI runs them); --nightly: cargo-fuzz per target
   bench-cases    cima_cases vs boto3 behind injected latency [--accounts N --per-account M --delay-ms D --concurrency C --runs R]
   bench-linked   cima_linked_account plan overhead vs terraform_data, and apply wall time [--plan-accounts N --apply-accounts M]
   bench-console  the console over 100,000 events: summary and first page through the local engine, page load in chromium, API peak RSS [--events N --runs R]
@@ -48,6 +51,7 @@ fn main() -> Result<()> {
         Some("console") => console::run(rest),
         Some("console-test") => setup::run().and_then(|()| test::console_session(&cima_testkit::repo_root())),
         Some("docs") => docs::run(rest),
+        Some("fuzz") => fuzz::run(rest),
         Some("lambdas") => lambdas::run(rest),
         Some("lint") => lint::run(),
         Some("bench") => bench::run(rest),
