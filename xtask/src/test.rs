@@ -1,6 +1,6 @@
 //! `cargo xtask test`: every check and test the project has, in the order that fails fastest.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 
 use crate::{cargo, setup, sh};
 
@@ -72,12 +72,38 @@ pub fn console_session(root: &std::path::Path) -> Result<()> {
         .arg("--truth")
         .arg(&truth)
         .arg("--out")
-        .arg(&shots);
-    let result = sh(&mut c);
-    if result.is_err() {
-        let mut console = console;
-        eprintln!("{}", console.logs());
-        return result;
+        .arg(&shots)
+        .stderr(std::process::Stdio::inherit());
+    // Never the command line in an error: it holds the session's token and password.
+    eprintln!("xtask: running tools/browser/console.mjs against {}", console.page_url());
+    let output = c.output()?;
+    let report = String::from_utf8_lossy(&output.stdout);
+    print!("{report}");
+    std::fs::write(shots.join("report.json"), report.as_bytes())?;
+    let mut console = console;
+    let logs = console.logs();
+    std::fs::write(shots.join("stack.log"), &logs)?;
+    if !output.status.success() {
+        // The stack's logs first, the failed checks last: a CI log's tail names what failed.
+        eprintln!("{logs}");
+        bail!("the console session failed ({}): {}", output.status, failed_checks(&report));
     }
     Ok(())
+}
+
+/// The failed checks of a browser report (tools/browser/lib/report.mjs), one per line.
+fn failed_checks(report: &str) -> String {
+    let json = report.find('{').and_then(|start| {
+        let end = report.rfind('}')?;
+        serde_json::from_str::<serde_json::Value>(&report[start..=end]).ok()
+    });
+    let Some(checks) = json.as_ref().and_then(|r| r["checks"].as_array()) else {
+        return "no report was printed (see stderr above)".into();
+    };
+    let failed: Vec<String> = checks
+        .iter()
+        .filter(|c| c["ok"] != serde_json::Value::Bool(true))
+        .map(|c| format!("\n  {}: {}", c["name"].as_str().unwrap_or("?"), c["error"].as_str().unwrap_or("?")))
+        .collect();
+    if failed.is_empty() { "no check failed; the run itself did not finish".into() } else { failed.concat() }
 }

@@ -62,6 +62,14 @@ export async function clearFilters(page) {
   await idle(page);
 }
 
+/** Closes the timeline if a failed check left it open: its modal would block every later check. */
+export async function closeTimeline(page) {
+  if (await page.$('#timeline[open]')) {
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#timeline:not([open])', { state: 'attached', timeout: WAIT_MS });
+  }
+}
+
 /** Waits until no section is loading. */
 export async function idle(page) {
   await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), null, { timeout: WAIT_MS });
@@ -183,21 +191,25 @@ export async function sortByHeader(page) {
 export async function timelineOpens(page, out) {
   const opener = await page.waitForSelector('#cases-table tbody button[data-case-id]', { timeout: WAIT_MS });
   const caseId = await opener.getAttribute('data-case-id');
-  await opener.click();
-  await page.waitForSelector('#timeline[open]', { timeout: WAIT_MS });
-  await page.waitForFunction(() => document.querySelector('#timeline-status').textContent !== 'Loading…', null, { timeout: WAIT_MS });
-  const status = await page.textContent('#timeline-status');
-  assert(!/^Error/.test(status), `timeline: ${status}`);
-  const events = await page.$$eval('#timeline-body .timeline li', (li) => li.length);
-  assert(events > 0, 'the timeline shows no events');
-  const inside = await page.evaluate(() => document.querySelector('#timeline').contains(document.activeElement));
-  assert(inside, 'focus is not inside the open dialog');
-  const screenshot = await shot(page, out, 'timeline.png', false);
-  await page.keyboard.press('Escape');
-  await page.waitForSelector('#timeline:not([open])', { state: 'attached', timeout: WAIT_MS });
-  const back = await page.evaluate(() => document.activeElement && document.activeElement.dataset.caseId);
-  assert(back === caseId, 'focus did not return to the case that opened the timeline');
-  return { case_id: caseId, events, screenshot };
+  try {
+    await opener.click();
+    await page.waitForSelector('#timeline[open]', { timeout: WAIT_MS });
+    await page.waitForFunction(() => document.querySelector('#timeline-status').textContent !== 'Loading…', null, { timeout: WAIT_MS });
+    const status = await page.textContent('#timeline-status');
+    assert(!/^Error/.test(status), `timeline: ${status}`);
+    const events = await page.$$eval('#timeline-body .timeline li', (li) => li.length);
+    assert(events > 0, 'the timeline shows no events');
+    const inside = await page.evaluate(() => document.querySelector('#timeline').contains(document.activeElement));
+    assert(inside, 'focus is not inside the open dialog');
+    const screenshot = await shot(page, out, 'timeline.png', false);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#timeline:not([open])', { state: 'attached', timeout: WAIT_MS });
+    const back = await page.evaluate(() => document.activeElement && document.activeElement.dataset.caseId);
+    assert(back === caseId, 'focus did not return to the case that opened the timeline');
+    return { case_id: caseId, events, screenshot };
+  } finally {
+    await closeTimeline(page);
+  }
 }
 
 export async function chatAnswers(page, out, question) {

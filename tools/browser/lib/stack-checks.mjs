@@ -3,7 +3,7 @@
 // store and of the API (cima_testkit::ConsoleTruth, written as JSON). Every wait is bounded.
 
 import { assert } from './report.mjs';
-import { SEVERITY_CODES, WAIT_MS, clearFilters, expectRequest, idle, tiles } from './console-checks.mjs';
+import { SEVERITY_CODES, WAIT_MS, clearFilters, closeTimeline, expectRequest, idle, tiles } from './console-checks.mjs';
 
 /** Open, total and one tile per severity equal the truth; overview.png is what README shows. */
 export async function tilesMatchTruth(page, truth, out) {
@@ -87,6 +87,8 @@ export async function timelineMatchesTruth(page, truth) {
     await button.click();
     await page.waitForSelector('#timeline[open]', { timeout: WAIT_MS });
     await page.waitForFunction(() => document.querySelector('#timeline-status').textContent !== 'Loading…', null, { timeout: WAIT_MS });
+    const status = await page.textContent('#timeline-status');
+    assert(!/^Error/.test(status), `timeline: ${status}`);
     const events = await page.$$eval('#timeline-body .timeline > li .event-main', (els) => els.map((e) => e.textContent));
     assert(events.length === truth.timeline_events, `${events.length} events shown, ${truth.timeline_events} stored: ${JSON.stringify(events)}`);
     assert(/^Resolved/.test(events[events.length - 1]), `the last event is ${events[events.length - 1]}, not the resolution`);
@@ -94,6 +96,7 @@ export async function timelineMatchesTruth(page, truth) {
     await page.waitForSelector('#timeline:not([open])', { state: 'attached', timeout: WAIT_MS });
     return { case_id: truth.timeline_case_id, events };
   } finally {
+    await closeTimeline(page);
     await clearFilters(page);
   }
 }
@@ -101,9 +104,13 @@ export async function timelineMatchesTruth(page, truth) {
 /** The chat's answer counts what was seeded: POST /query's counts per account, summed. */
 export async function chatCountsTruth(page, truth) {
   const answered = page.waitForResponse((r) => r.url().endsWith('/query') && r.request().method() === 'POST', { timeout: WAIT_MS * 2 });
-  await page.fill('#question', truth.question);
+  // Never an unhandled rejection when fill fails first.
+  answered.catch(() => {});
+  await page.fill('#question', truth.question, { timeout: WAIT_MS });
   await page.press('#question', 'Enter');
-  const body = await (await answered).json();
+  const response = await answered;
+  assert(response.ok(), `POST /query answered ${response.status()}: ${(await response.text()).slice(0, 300)}`);
+  const body = await response.json();
   const counted = Object.values(body.results || {}).flat().reduce((n, i) => n + (Number.isInteger(i && i.count) ? i.count : 0), 0);
   assert(counted === truth.running_instances, `the answer counts ${counted} running instances, ${truth.running_instances} seeded`);
   assert((body.account_errors || []).length === 0, `accounts failed: ${JSON.stringify(body.account_errors)}`);
