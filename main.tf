@@ -132,6 +132,7 @@ module "cima_linked" {
   organization_id         = var.organization_id
   case_reader_role_name   = var.case_reader_role_name
   include_central_account = var.link_central_account
+  dead_letter_queue_arn   = module.cima_central.dlq_arn
 
   parent_ids          = var.linked_parent_ids
   include_account_ids = var.linked_include_account_ids

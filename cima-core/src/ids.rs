@@ -46,6 +46,50 @@ pub fn parent_id_problem(s: &str) -> Option<String> {
     }
 }
 
+/// Why `s` is not an IAM role name (1 to 64 of letters, digits and `+=,.@_-`), or `None`.
+pub fn role_name_problem(s: &str) -> Option<String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
+    if !len_in(s, 1, 64) {
+        Some(format!("{s:?} has {} characters; an IAM role name has 1 to 64.", s.chars().count()))
+    } else if let Some(c) = s.chars().find(|c| !allowed(*c)) {
+        Some(format!("{s:?} contains {c:?}; an IAM role name has only letters, digits and + = , . @ _ -."))
+    } else {
+        None
+    }
+}
+
+/// Why `s` cannot be the source of events the pipeline puts on a bus, or `None`. PutEvents
+/// refuses the `aws.` prefix (AWS services' own) and more than 256 characters.
+pub fn event_source_problem(s: &str) -> Option<String> {
+    if s.trim().is_empty() || s.len() > 256 {
+        Some(format!("{s:?} must have 1 to 256 characters."))
+    } else if s.starts_with("aws.") {
+        Some(format!("{s:?} starts with \"aws.\", which only AWS services may put on a bus."))
+    } else if s.chars().any(char::is_control) {
+        Some(format!("{s:?} contains a control character."))
+    } else {
+        None
+    }
+}
+
+/// Why a tag is not one IAM and EventBridge accept (key 1 to 128 characters, value at most 256,
+/// letters, digits, spaces and `_.:/=+-@`, no `aws:` prefix on the key), or `None`.
+pub fn tag_problem(key: &str, value: &str) -> Option<String> {
+    let allowed = |c: char| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c);
+    let (k, v) = (key.chars().count(), value.chars().count());
+    if !(1..=128).contains(&k) {
+        Some(format!("The tag key {key:?} has {k} characters; a key has 1 to 128."))
+    } else if key.to_ascii_lowercase().starts_with("aws:") {
+        Some(format!("The tag key {key:?} starts with \"aws:\", which AWS reserves."))
+    } else if v > 256 {
+        Some(format!("The value of tag {key:?} has {v} characters; a value has at most 256."))
+    } else if let Some(c) = key.chars().chain(value.chars()).find(|c| !allowed(*c)) {
+        Some(format!("The tag {key:?} contains {c:?}; tags have letters, digits, spaces and _ . : / = + - @."))
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +115,27 @@ mod tests {
         assert!(parent_id_problem("o-abcdefghij").unwrap().contains("organization id"));
         assert!(parent_id_problem("123456789012").unwrap().contains("account id"));
         assert!(parent_id_problem("ou-bad").unwrap().contains("not a root id"));
+    }
+
+    #[test]
+    fn role_names_sources_and_tags() {
+        assert_eq!(role_name_problem("CIMA-Case_Reader.1+=,@"), None);
+        assert!(role_name_problem("").unwrap().contains("1 to 64"));
+        assert!(role_name_problem(&"r".repeat(65)).unwrap().contains("65 characters"));
+        assert!(role_name_problem("has space").unwrap().contains("' '"));
+        assert!(role_name_problem("path/role").unwrap().contains("'/'"));
+        assert_eq!(event_source_problem("cima.enriched"), None);
+        assert!(event_source_problem("aws.support").unwrap().contains("aws."));
+        assert!(event_source_problem(" ").unwrap().contains("1 to 256"));
+        assert!(event_source_problem(&"s".repeat(257)).is_some());
+        assert!(event_source_problem("a\nb").unwrap().contains("control"));
+        assert_eq!(tag_problem("cost-center", "cc 4711/éu"), None);
+        assert_eq!(tag_problem("env", ""), None);
+        assert!(tag_problem("", "x").unwrap().contains("1 to 128"));
+        assert!(tag_problem("aws:createdBy", "x").unwrap().contains("reserves"));
+        assert!(tag_problem("AWS:x", "x").unwrap().contains("reserves"));
+        assert!(tag_problem("k", &"v".repeat(257)).unwrap().contains("at most 256"));
+        assert!(tag_problem("k", "a;b").unwrap().contains("';'"));
     }
 }
 

@@ -33,6 +33,31 @@ data "aws_iam_policy_document" "dlq" {
     }
   }
 
+  # Each linked account's forwarding rule (cima_linked_account) dead-letters here too, so one
+  # queue and one alarm cover every hop; only that rule, only from this organization.
+  statement {
+    sid       = "MemberForwardingRules"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:events:${local.region}:*:rule/${local.forward_rule}"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceOrgID"
+      values   = var.organization_ids
+    }
+  }
+
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"

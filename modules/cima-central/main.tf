@@ -12,14 +12,16 @@ locals {
   create_sns_topic = var.alarm_sns_topic_arn == null
   alarm_topic_arn  = local.create_sns_topic ? aws_sns_topic.alarms[0].arn : var.alarm_sns_topic_arn
 
-  function_name  = "${var.name_prefix}-case-enricher"
-  stream_name    = "${var.name_prefix}-case-events"
-  data_bucket    = coalesce(var.data_bucket_name, "${var.name_prefix}-data-${local.account_id}-${local.region}")
-  bus_arn        = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${var.bus_name}"
-  enrich_rule    = "${var.bus_name}-enrich" # named by cima_case_pipeline
-  store_rule     = "${var.bus_name}-store"  # named by cima_case_pipeline
-  backfill_rule  = "${var.bus_name}-backfill"
-  rule_arn_base  = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.bus_name}"
+  function_name = "${var.name_prefix}-case-enricher"
+  stream_name   = "${var.name_prefix}-case-events"
+  data_bucket   = coalesce(var.data_bucket_name, "${var.name_prefix}-data-${local.account_id}-${local.region}")
+  bus_arn       = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${var.bus_name}"
+  enrich_rule   = "${var.bus_name}-enrich" # named by cima_case_pipeline
+  store_rule    = "${var.bus_name}-store"  # named by cima_case_pipeline
+  backfill_rule = "${var.bus_name}-backfill"
+  rule_arn_base = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.bus_name}"
+  # The rule cima_linked_account makes on each member's default bus (its name is fixed).
+  forward_rule   = "cima-forward-support"
   data_prefix    = "DataCollection-data"
   error_prefix   = "DataCollection-error"
   inventory_path = "DataCollection-metadata/ReferenceOds/AccountsInfo"
@@ -52,6 +54,16 @@ module "kms" {
       services = ["events.amazonaws.com", "cloudwatch.amazonaws.com"]
       conditions = [
         { test = "StringEquals", variable = "aws:SourceAccount", values = [local.account_id] },
+      ]
+    },
+    {
+      # The members' forwarding rules, which dead-letter into the encrypted queue.
+      sid      = "MemberForwardingDeadLetters"
+      actions  = ["kms:Decrypt", "kms:GenerateDataKey"]
+      services = ["events.amazonaws.com"]
+      conditions = [
+        { test = "StringEquals", variable = "aws:SourceOrgID", values = var.organization_ids },
+        { test = "ArnLike", variable = "aws:SourceArn", values = ["arn:${local.partition}:events:${local.region}:*:rule/${local.forward_rule}"] },
       ]
     },
   ]

@@ -152,6 +152,17 @@ variable "enriched_source" {
   }
 }
 
+variable "dead_letter_queue_arn" {
+  description = "SQS queue for the events a member's forwarding rule could not deliver after its retries (24 hours, 185 attempts): cima-central's `dlq_arn`, whose policy admits every member's `cima-forward-support` rule. Null leaves the forwarding target without one."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.dead_letter_queue_arn == null || can(regex("^arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:.+$", var.dead_letter_queue_arn))
+    error_message = "dead_letter_queue_arn must be an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)."
+  }
+}
+
 variable "backfill_days" {
   description = "When an account is first wired, ask the enricher to backfill this many days of existing cases (0 to 365, the Support API's limit)."
   type        = number

@@ -37,6 +37,15 @@ run "defaults" {
   command = plan
 
   assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.dlq.statement : s.sid == "MemberForwardingRules"
+      && contains(flatten([for c in s.condition : c.values if c.variable == "aws:SourceArn"]), "arn:aws:events:us-east-1:*:rule/cima-forward-support")
+      && contains(flatten([for c in s.condition : c.values if c.variable == "aws:SourceOrgID"]), "o-a1b2c3d4e5")
+    ])
+    error_message = "The dead-letter queue admits the members' forwarding rules, from this organization only."
+  }
+
+  assert {
     condition     = module.enricher.function_name == "cima-case-enricher" && module.enricher.log_group_name == "/aws/lambda/cima-case-enricher"
     error_message = "The enricher is cima-case-enricher, logging to its own group (modules/lambda-function runs its bootstrap on provided.al2023)."
   }

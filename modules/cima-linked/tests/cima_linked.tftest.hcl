@@ -45,6 +45,11 @@ run "defaults" {
   }
 
   assert {
+    condition     = cima_linked_account.this["444444444444"].dead_letter_queue_arn == null
+    error_message = "No dead-letter queue unless one is given."
+  }
+
+  assert {
     condition     = length(output.unhealthy_accounts) == 0 && output.wired_accounts["111111111111"].status == "wired"
     error_message = "Healthy accounts are reported as wired and none as unhealthy."
   }
@@ -54,12 +59,14 @@ run "rejects_invalid_inputs" {
   command = plan
 
   variables {
-    backfill_days       = 400
-    exclude_account_ids = ["12345"]
-    central_account_id  = "central"
+    backfill_days         = 400
+    exclude_account_ids   = ["12345"]
+    central_account_id    = "central"
+    dead_letter_queue_arn = "cima-case-events-dlq"
   }
 
   expect_failures = [
+    var.dead_letter_queue_arn,
     var.backfill_days,
     var.exclude_account_ids,
     var.central_account_id,
@@ -75,6 +82,12 @@ run "query_role_and_central_account" {
     query_role_trusted_arn  = "arn:aws:iam::777777777777:role/cima-chat-query"
     organization_id         = "o-zz9988776655"
     backfill_days           = 0
+    dead_letter_queue_arn   = "arn:aws:sqs:us-east-1:777777777777:cima-case-events-dlq"
+  }
+
+  assert {
+    condition     = alltrue([for a in cima_linked_account.this : a.dead_letter_queue_arn == "arn:aws:sqs:us-east-1:777777777777:cima-case-events-dlq"])
+    error_message = "Every forwarding target dead-letters into the given queue."
   }
 
   assert {

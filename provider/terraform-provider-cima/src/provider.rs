@@ -75,11 +75,9 @@ fn validate_model(c: &ProviderModel) -> Diagnostics {
                 .at(AttributePath::root().attribute("endpoint_url")),
         );
     }
-    if let Some(name) = &c.member_access_role_name
-        && (name.is_empty() || name.len() > 64)
-    {
+    if let Some(problem) = c.member_access_role_name.as_deref().and_then(cima_core::ids::role_name_problem) {
         d.push(
-            Diagnostic::error("Invalid member_access_role_name", "An IAM role name has 1 to 64 characters.")
+            Diagnostic::error("Invalid member_access_role_name", problem)
                 .at(AttributePath::root().attribute("member_access_role_name")),
         );
     }

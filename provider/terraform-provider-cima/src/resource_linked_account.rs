@@ -41,6 +41,8 @@ const EVENTS_POLICY: &str = "cima-put-events-central-bus";
 const QUERY_POLICY: &str = "cima-chat-read-only";
 const WIRED: &str = "wired";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+const FORWARD_MAX_EVENT_AGE_SECONDS: i64 = 86_400;
+const FORWARD_MAX_RETRY_ATTEMPTS: i64 = 185;
 
 /// The chat API's read-only access: these Describe/List/Get families and nothing broader.
 const QUERY_ACTIONS: [&str; 28] = [
@@ -97,6 +99,7 @@ pub struct LinkedAccountModel {
     pub organization_id: Option<String>,
     pub case_reader_role_name: Option<String>,
     pub enriched_source: Option<String>,
+    pub dead_letter_queue_arn: Option<String>,
     pub query_role: Option<QueryRoleModel>,
     pub backfill_days: Option<i64>,
     pub tags: Option<BTreeMap<String, String>>,
@@ -452,6 +455,12 @@ pub async fn inspect(
                 Some(t) if i.events_arn.is_some() && t.role_arn != i.events_arn => {
                     i.problems.push(format!("forwarding target acts as {}", t.role_arn.as_deref().unwrap_or("no role")))
                 }
+                Some(t) if want.dead_letter_queue_arn.is_some() && t.dead_letter_arn != want.dead_letter_queue_arn => {
+                    i.problems.push(format!(
+                        "forwarding target's dead-letter queue is {}",
+                        t.dead_letter_arn.as_deref().unwrap_or("none")
+                    ))
+                }
                 Some(_) => {}
             }
             // Our rule forwards to the central bus only: anything else on it leaks the cases.
@@ -554,6 +563,13 @@ pub fn validate_linked(c: &LinkedAccountModel) -> Diagnostics {
     {
         d.push(Diagnostic::error("Invalid enricher_role_arn", p).at(root.clone().attribute("enricher_role_arn")));
     }
+    if let Some(arn) = &c.dead_letter_queue_arn
+        && let Some(p) = ids::arn_problem(arn, Some("sqs"))
+    {
+        d.push(
+            Diagnostic::error("Invalid dead_letter_queue_arn", p).at(root.clone().attribute("dead_letter_queue_arn")),
+        );
+    }
     if let Some(n) = c.backfill_days
         && !(0..=MAX_BACKFILL_DAYS).contains(&u64::try_from(n).unwrap_or(u64::MAX))
     {
@@ -576,17 +592,51 @@ pub fn validate_linked(c: &LinkedAccountModel) -> Diagnostics {
     }
     if let Some(t) = &c.timeouts {
         for (name, v) in [("create", &t.create), ("delete", &t.delete)] {
-            if let Some(v) = v
-                && parse_duration(v).is_none()
-            {
-                d.push(
-                    Diagnostic::error(
-                        "Invalid timeout",
-                        format!("{v:?} is not a duration such as \"30s\", \"10m\" or \"1h\"."),
-                    )
+            let problem = match v.as_deref().map(parse_duration) {
+                Some(None) => "is not a duration such as \"30s\", \"10m\" or \"1h\"",
+                Some(Some(Duration::ZERO)) => "would give up before the first call; a timeout is longer than 0",
+                _ => continue,
+            };
+            d.push(
+                Diagnostic::error("Invalid timeout", format!("{:?} {problem}.", v.as_deref().unwrap_or_default()))
                     .at(root.clone().attribute("timeouts").attribute(name)),
-                );
-            }
+            );
+        }
+    }
+    let query_name = c.query_role.as_ref().and_then(|q| q.name.as_ref());
+    let names = [
+        (root.clone().attribute("access_role_name"), c.access_role_name.as_ref()),
+        (root.clone().attribute("case_reader_role_name"), c.case_reader_role_name.as_ref()),
+        (root.clone().attribute("query_role").attribute("name"), query_name),
+    ];
+    for (path, name) in names {
+        if let Some(problem) = name.and_then(|n| ids::role_name_problem(n)) {
+            d.push(Diagnostic::error("Invalid role name", problem).at(path));
+        }
+    }
+    if let Some(problem) = c.enriched_source.as_deref().and_then(ids::event_source_problem) {
+        d.push(Diagnostic::error("Invalid enriched_source", problem).at(root.clone().attribute("enriched_source")));
+    } else if c.enriched_source.as_deref() == Some(SUPPORT_SOURCE) {
+        d.push(
+            Diagnostic::error(
+                "Invalid enriched_source",
+                format!(
+                    "{SUPPORT_SOURCE:?} is the source of AWS Support's own events; enriched events need their own."
+                ),
+            )
+            .at(root.clone().attribute("enriched_source")),
+        );
+    }
+    d.extend(tags_problems(c.tags.as_ref(), &root));
+    d
+}
+
+/// One error per tag IAM and EventBridge would refuse, at `tags["key"]`.
+pub fn tags_problems(tags: Option<&BTreeMap<String, String>>, root: &AttributePath) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    for (k, v) in tags.into_iter().flatten() {
+        if let Some(problem) = ids::tag_problem(k, v) {
+            d.push(Diagnostic::error("Invalid tags", problem).at(root.clone().attribute("tags").key(k)));
         }
     }
     d
@@ -679,7 +729,10 @@ impl LinkedAccountResource {
             id: FORWARD_TARGET.to_owned(),
             arn: central.clone(),
             role_arn: Some(events_role),
-            ..RuleTarget::default()
+            dead_letter_arn: m.dead_letter_queue_arn.clone(),
+            // EventBridge's own defaults, written down so the target always states them.
+            max_event_age_seconds: Some(FORWARD_MAX_EVENT_AGE_SECONDS),
+            max_retry_attempts: Some(FORWARD_MAX_RETRY_ATTEMPTS),
         };
         // The target is the events role's first use: retry a refusal a bounded number of times,
         // backing off, while the fresh role becomes usable everywhere.
@@ -776,7 +829,8 @@ fn schema_block(data_source: bool) -> Block {
     .attribute(Attribute::new("enricher_role_arn", Type::String).required().description("The enricher function's role: the only principal the case-reader role trusts."))
     .attribute(Attribute::new("organization_id", Type::String).optional().description("When set, the case-reader role's trust also requires aws:PrincipalOrgID."))
     .attribute(Attribute::new("case_reader_role_name", Type::String).optional().description(format!("Default `{DEFAULT_CASE_READER_ROLE}`. Changing it replaces the wiring.")))
-    .attribute(Attribute::new("enriched_source", Type::String).optional().description(format!("Source of enriched events, forwarded too. Default `{DEFAULT_ENRICHED_SOURCE}`.")));
+    .attribute(Attribute::new("enriched_source", Type::String).optional().description(format!("Source of enriched events, forwarded too. Default `{DEFAULT_ENRICHED_SOURCE}`.")))
+    .attribute(Attribute::new("dead_letter_queue_arn", Type::String).optional().description("SQS queue (usually the central pipeline's, `cima-central`'s `dlq_arn`) for the events the forwarding rule could not deliver after its retries (24 hours, 185 attempts), so none is lost silently. Its policy must let `events.amazonaws.com` send from this account's `cima-forward-support` rule."));
     if !data_source {
         b = b
             .attribute(Attribute::new("backfill_days", Type::Number).optional().description(
@@ -986,14 +1040,15 @@ impl Resource for LinkedAccountResource {
         // from the rule's pattern, the chat API's principal from the query role's trust.
         let member = Member::of(c, &names).await;
         let failed = |e: MemberError| member.failed(e);
-        let central = member
+        let target = member
             .events
             .targets(MEMBER_BUS, FORWARD_RULE)
             .await
             .map_err(|e| failed(e.into()))?
             .into_iter()
-            .find(|t| t.id == FORWARD_TARGET)
-            .map(|t| t.arn);
+            .find(|t| t.id == FORWARD_TARGET);
+        let dead_letter_queue_arn = target.as_ref().and_then(|t| t.dead_letter_arn.clone());
+        let central = target.map(|t| t.arn);
         let reader = member.iam.get_role(&names.reader()).await.map_err(|e| failed(e.into()))?;
         let (Some(central), Some(reader)) = (central, reader) else {
             return Err(Diagnostic::error(
@@ -1024,6 +1079,7 @@ impl Resource for LinkedAccountResource {
                 .and_then(|p| forwarded_source(&p))
                 .filter(|s| s != DEFAULT_ENRICHED_SOURCE),
             query_role: query,
+            dead_letter_queue_arn,
             ..names
         })
     }
@@ -1088,6 +1144,7 @@ pub struct HealthModel {
     pub organization_id: Option<String>,
     pub case_reader_role_name: Option<String>,
     pub enriched_source: Option<String>,
+    pub dead_letter_queue_arn: Option<String>,
     pub healthy: Option<bool>,
     pub problems: Option<Vec<String>>,
 }
@@ -1111,6 +1168,7 @@ impl DataSource for LinkedAccountDataSource {
             organization_id: config.organization_id.clone(),
             case_reader_role_name: config.case_reader_role_name.clone(),
             enriched_source: config.enriched_source.clone(),
+            dead_letter_queue_arn: config.dead_letter_queue_arn.clone(),
             ..LinkedAccountModel::default()
         };
         let member = Member::of(c, &want).await;
@@ -1135,6 +1193,7 @@ mod tests {
     const CENTRAL: &str = "arn:aws:events:us-east-1:123456789012:event-bus/cima-central";
     const ENRICHER: &str = "arn:aws:iam::123456789012:role/cima-enricher";
     const CHAT: &str = "arn:aws:iam::123456789012:role/chat-api";
+    const DLQ: &str = "arn:aws:sqs:us-east-1:123456789012:cima-case-events-dlq";
 
     /// IAM as a retried CreateRole meets it: the first attempt made the role but its answer
     /// was lost, so the GetRole before it said "none" and the retry says "exists".
@@ -1197,6 +1256,7 @@ mod tests {
             central_bus_arn: Some(CENTRAL.into()),
             enricher_role_arn: Some(ENRICHER.into()),
             organization_id: Some(ORGANIZATION.into()),
+            dead_letter_queue_arn: Some(DLQ.into()),
             ..LinkedAccountModel::default()
         }
     }
@@ -1280,7 +1340,9 @@ mod tests {
                 id: FORWARD_TARGET.into(),
                 arn: CENTRAL.into(),
                 role_arn: Some(events_role.arn.clone()),
-                ..RuleTarget::default()
+                dead_letter_arn: Some(DLQ.into()),
+                max_event_age_seconds: Some(86_400),
+                max_retry_attempts: Some(185),
             }]
         );
         assert_eq!(m.forwarding_rule_arn.as_deref(), Some(rule.arn.as_str()));
@@ -1422,6 +1484,10 @@ mod tests {
                 "forwarding target acts as arn:aws:iam::111122223333:role/other",
             ),
             (
+                |aws| events(aws, |s| s.targets_mut(MEMBER_BUS, FORWARD_RULE)[0].dead_letter_arn = None),
+                "forwarding target's dead-letter queue is none",
+            ),
+            (
                 |aws| {
                     iam(aws, |r| {
                         let trust = &mut r.get_mut(DEFAULT_CASE_READER_ROLE).unwrap().trust;
@@ -1489,7 +1555,14 @@ mod tests {
             );
             let events = aws.account(MEMBER).events(SUPPORT_REGION).state().clone();
             assert!(events.rule(MEMBER_BUS, FORWARD_RULE).unwrap().enabled, "{problem}: rule enabled");
-            assert_eq!(events.targets_of(MEMBER_BUS, FORWARD_RULE).len(), 1, "{problem}: one target");
+            let targets = events.targets_of(MEMBER_BUS, FORWARD_RULE);
+            assert_eq!(targets.len(), 1, "{problem}: one target");
+            let t = &targets[0];
+            assert_eq!(
+                (t.dead_letter_arn.as_deref(), t.max_event_age_seconds, t.max_retry_attempts),
+                (Some(DLQ), Some(86_400), Some(185)),
+                "{problem}: the target keeps its dead-letter queue and retry policy"
+            );
         }
     }
 

@@ -29,6 +29,9 @@ const BUS: &str = "cima-cases";
 const BACKFILL_SOURCE: &str = "cima.backfill";
 const BACKFILL_DETAIL_TYPE: &str = "CIMA Backfill Request";
 const STREAM: &str = "cima-store";
+/// The pipeline's dead-letter queue in the central account, named as modules/cima-central
+/// names it: events no target could take, and the enricher's failed invocations.
+pub const DEAD_LETTER_QUEUE: &str = "cima-case-events-dlq";
 
 /// What [`LocalPipeline::start`] wires.
 #[derive(Debug, Clone, Copy)]
@@ -99,6 +102,7 @@ impl LocalPipeline {
             &[("service", "firehose"), ("op", "create_delivery_stream"), ("params", &stream.to_string())],
         )?;
         let stream_arn = created["DeliveryStreamARN"].as_str().unwrap_or_default().to_owned();
+        let dlq = create_dead_letter_queue(aws, central_account)?;
 
         let emulator = LambdaEmulator::start()?;
         let env = [
@@ -111,6 +115,7 @@ impl LocalPipeline {
             ("RUST_LOG", "info"),
         ];
         let running = emulator.run(enricher, ENRICHER_FUNCTION, &env)?;
+        declare_enricher(aws, central_account, &dlq)?;
         aws.register_lambda_target(ENRICHER_FUNCTION, &emulator.base_url())?;
 
         let tf = Terraform::locate()?;
@@ -137,6 +142,7 @@ resource "cima_case_pipeline" "this" {{
   enricher_function_arn = "arn:aws:lambda:{REGION}:{central_account}:function:{ENRICHER_FUNCTION}"
   store_target_arn      = "{stream_arn}"
   store_role_arn        = "arn:aws:iam::{central_account}:role/cima-events-to-firehose"
+  dead_letter_queue_arn = "{dlq}"
 }}
 "#
             ),
@@ -156,7 +162,8 @@ resource "cima_case_pipeline" "this" {{
             "events",
             "put_targets",
             &json!({"Rule": rule, "EventBusName": BUS, "Targets": [{"Id": "enricher",
-                    "Arn": format!("arn:aws:lambda:{REGION}:{central_account}:function:{ENRICHER_FUNCTION}")}]}),
+                    "Arn": format!("arn:aws:lambda:{REGION}:{central_account}:function:{ENRICHER_FUNCTION}"),
+                    "DeadLetterConfig": {"Arn": dlq}}]}),
             None,
         )?;
         ws.write(
@@ -183,6 +190,42 @@ resource "cima_case_pipeline" "this" {{
             enricher: running,
             emulator,
         })
+    }
+
+    /// Takes the messages waiting in [`DEAD_LETTER_QUEUE`] (a bounded number of receives), each as
+    /// `{"body": <the event>, "attributes": {name: value}}`.
+    pub fn take_dead_letters(&self, aws: &LocalAws) -> Result<Vec<Value>> {
+        let url = aws.call("sqs", "get_queue_url", &json!({"QueueName": DEAD_LETTER_QUEUE}), None)?["QueueUrl"].clone();
+        let mut letters = Vec::new();
+        for _ in 0..10 {
+            let answer = aws.call(
+                "sqs",
+                "receive_message",
+                &json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "MessageAttributeNames": ["All"]}),
+                None,
+            )?;
+            let messages = answer["Messages"].as_array().cloned().unwrap_or_default();
+            if messages.is_empty() {
+                break;
+            }
+            for m in messages {
+                aws.call(
+                    "sqs",
+                    "delete_message",
+                    &json!({"QueueUrl": url, "ReceiptHandle": m["ReceiptHandle"]}),
+                    None,
+                )?;
+                let attributes: serde_json::Map<String, Value> = m["MessageAttributes"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), v["StringValue"].clone()))
+                    .collect();
+                let body = serde_json::from_str(m["Body"].as_str().unwrap_or_default()).unwrap_or(Value::Null);
+                letters.push(json!({"body": body, "attributes": attributes}));
+            }
+        }
+        Ok(letters)
     }
 
     /// Waits (bounded by `timeout`) for the enriched event of `case_id` to land in the data
@@ -230,4 +273,38 @@ resource "cima_case_pipeline" "this" {{
     pub fn enricher_logs(&self) -> String {
         self.enricher.logs()
     }
+}
+
+/// The pipeline's dead-letter queue, with the policy modules/cima-central gives it; its ARN.
+fn create_dead_letter_queue(aws: &LocalAws, central_account: &str) -> Result<String> {
+    aws.call("sqs", "create_queue", &json!({"QueueName": DEAD_LETTER_QUEUE}), None)?;
+    Ok(format!("arn:aws:sqs:{REGION}:{central_account}:{DEAD_LETTER_QUEUE}"))
+}
+
+/// The enricher function as modules/cima-central declares it (its role, and its own dead-letter
+/// queue for failed asynchronous invocations); the code itself runs under the emulator.
+fn declare_enricher(aws: &LocalAws, central_account: &str, dlq: &str) -> Result<()> {
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+        "Principal": {"Service": "lambda.amazonaws.com"}}]});
+    match aws.call(
+        "iam",
+        "create_role",
+        &json!({"RoleName": "cima-enricher", "AssumeRolePolicyDocument": trust.to_string()}),
+        None,
+    ) {
+        Err(Error::Aws { code, .. }) if code == "EntityAlreadyExists" => {}
+        other => {
+            other?;
+        }
+    }
+    aws.call(
+        "lambda",
+        "create_function",
+        &json!({"FunctionName": ENRICHER_FUNCTION, "Runtime": "provided.al2023", "Handler": "bootstrap",
+                "Role": format!("arn:aws:iam::{central_account}:role/cima-enricher"),
+                "Code": {"ZipFile": "declared only: the bootstrap runs under the emulator"},
+                "DeadLetterConfig": {"TargetArn": dlq}}),
+        None,
+    )?;
+    Ok(())
 }

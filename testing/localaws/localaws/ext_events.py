@@ -9,8 +9,8 @@ What stock moto 5.2.1 gets wrong, and what this module does about it:
   the sender's `account`, `region`, `id`, `time` and `resources`; so does this module, along
   any chain of buses.
 * A forward to a bus that does not exist raised inside the sender's PutEvents. AWS counts a
-  failed invocation and the sender's PutEvents still succeeds; here the forward is dropped
-  with a line on stderr.
+  failed invocation and the sender's PutEvents still succeeds; here the forward fails with a
+  line on stderr, and goes to the target's dead-letter queue when it has one (deadletter).
 
 * PutEvents cannot be made to fail the way AWS sometimes does. Faults can now be injected at
   run time through a control endpoint: the next N entries come back failed (FailedEntryCount >
@@ -45,7 +45,7 @@ from moto.events import responses as events_responses
 from moto.events import utils as events_utils
 from moto.moto_api._internal import models as moto_api_models
 
-from localaws import require_moto
+from localaws import deadletter, require_moto
 
 # Fields of an event that survive delivery to another bus.
 _KEPT_ACROSS_BUSES = ("id", "account", "region", "time", "resources")
@@ -109,9 +109,15 @@ def _patch_forwarding() -> None:
                 return stock_put(self, events)
             try:
                 return stock_put(self, events)
-            except Exception as err:  # noqa: BLE001 - AWS drops a failed forward, never the sender's call
-                print(f"localaws: event forward to {self.account_id}/{self.region_name} dropped: {err}",
+            except Exception as err:  # noqa: BLE001 - AWS fails the forward, never the sender's call
+                print(f"localaws: event forward to {self.account_id}/{self.region_name} failed: {err}",
                       file=sys.stderr)
+                forwarding = getattr(deadletter.current, "target", None)
+                if forwarding is not None:
+                    rule_arn, target = forwarding
+                    code = getattr(err, "error_type", None) or type(err).__name__
+                    deadletter.target_failed(rule_arn, target, json.dumps(delivering, default=str).encode(),
+                                             code, str(err))
                 return []
         finally:
             _local.origin = previous_origin

@@ -15,6 +15,10 @@ Firehose target. With this module:
   sends queued events in order, each call bounded by a timeout and a fixed number of attempts
   (no retry loop beyond that). An answer other than 2xx, or one with `X-Amz-Function-Error`, is a
   failed delivery. Failures (also: no URL registered) are logged on stderr and counted.
+* Dead letters (localaws.deadletter): a function with no invoke URL or that cannot be reached,
+  a stream that does not exist, or a bus that does not exist sends the event to the target's
+  `DeadLetterConfig` queue; a function that was invoked and failed sends it to the function's
+  own dead-letter queue, as Lambda does with asynchronous invocations.
 
 The sender's PutEvents never fails because of a target, as in AWS.
 
@@ -26,7 +30,7 @@ Control endpoints:
 * `POST /_localaws/events/deliveries` {"wait"? (seconds, at most 300)}: waits until no Lambda
   delivery is queued or in flight (or the wait is over), then answers {"pending", "lambda":
   {name: {"url", "delivered", "failed", "last_error"}}, "firehose": {"delivered", "failed",
-  "last_error"}}.
+  "last_error"}, "dead_letters": {"sent", "failed", "last_error"}}.
 
 `/moto-api/reset` forgets the registrations and counters (queued deliveries are dropped).
 """
@@ -50,7 +54,7 @@ from moto.events.utils import EventTemplateParser
 from moto.moto_api._internal import models as moto_api_models
 from moto.utilities.arns import parse_arn
 
-from localaws import require_moto
+from localaws import deadletter, require_moto
 
 DEFAULT_TIMEOUT = 30.0
 MAX_TIMEOUT = 300.0
@@ -65,7 +69,8 @@ _lambda_stats: dict[str, dict[str, Any]] = {}
 _firehose_stats: dict[str, Any] = {"delivered": 0, "failed": 0, "last_error": None}
 # Bumped by reset: queued deliveries of an older generation are dropped.
 _generation = [0]
-_queue: queue.Queue[tuple[int, str, bytes]] = queue.Queue(MAX_QUEUE)
+# (generation, function name, payload, rule ARN, target)
+_queue: queue.Queue[tuple[int, str, bytes, str, dict[str, Any]]] = queue.Queue(MAX_QUEUE)
 _worker: list[threading.Thread] = []
 _installed = False
 
@@ -74,6 +79,7 @@ def install() -> dict[tuple[str, str], Any]:
     global _installed
     require_moto(__name__)
     if not _installed:
+        deadletter.install()
         _patch_send_to_targets()
         _patch_reset()
         _installed = True
@@ -101,25 +107,32 @@ def _patch_send_to_targets() -> None:
 
     def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
         mine = [t for t in self.targets if _ours(t.get("Arn", ""))]
-        if not mine:
-            return stock(self, original_event, transform_input)
-        others = [t for t in self.targets if not _ours(t.get("Arn", ""))]
-        if others:
-            # A shallow copy with only the stock targets: the rule itself is shared by threads.
-            shadow = copy.copy(self)
-            shadow.targets = others
-            stock(shadow, original_event, transform_input)
+        for other in (t for t in self.targets if not _ours(t.get("Arn", ""))):
+            _stock_one(stock, self, other, original_event, transform_input)
         if not self.event_pattern.matches_event(original_event):
             return None
         for target in mine:
             event = _render(target, original_event, transform_input)
             if _ours(target["Arn"]) == "firehose":
-                _to_firehose(target["Arn"], event)
+                _to_firehose(self.arn, target, event)
             else:
-                _to_lambda(target["Arn"], event)
+                _to_lambda(self.arn, target, event)
         return None
 
     events_models.Rule.send_to_targets = send_to_targets
+
+
+def _stock_one(stock: Any, rule: Any, target: dict[str, Any], event: Any, transform_input: bool) -> None:
+    """Stock moto's delivery to one target, which a failed forward to a bus can name (deadletter)."""
+    # A shallow copy with only this target: the rule itself is shared by threads.
+    shadow = copy.copy(rule)
+    shadow.targets = [target]
+    previous = getattr(deadletter.current, "target", None)
+    deadletter.current.target = (rule.arn, target)
+    try:
+        stock(shadow, event, transform_input)
+    finally:
+        deadletter.current.target = previous
 
 
 def _render(target: dict[str, Any], original_event: dict[str, Any], transform_input: bool) -> bytes:
@@ -153,9 +166,10 @@ def _appends_newline(stream: Any) -> bool:
     return False
 
 
-def _to_firehose(arn: str, payload: bytes) -> None:
+def _to_firehose(rule_arn: str, target: dict[str, Any], payload: bytes) -> None:
     from moto.firehose.models import firehose_backends
 
+    arn = target["Arn"]
     parsed = parse_arn(arn)
     try:
         per_account = dict.get(firehose_backends, parsed.account)
@@ -171,6 +185,8 @@ def _to_firehose(arn: str, payload: bytes) -> None:
         with _lock:
             _firehose_stats["failed"] += 1
             _firehose_stats["last_error"] = message
+        code = "ResourceNotFoundException" if isinstance(err, LookupError) else "InternalException"
+        deadletter.target_failed(rule_arn, target, payload, code, message)
         return
     with _lock:
         _firehose_stats["delivered"] += 1
@@ -188,17 +204,18 @@ def _stats(name: str) -> dict[str, Any]:
     return _lambda_stats.setdefault(name, {"delivered": 0, "failed": 0, "last_error": None})
 
 
-def _to_lambda(arn: str, payload: bytes) -> None:
-    name = _function_name(arn)
+def _to_lambda(rule_arn: str, target: dict[str, Any], payload: bytes) -> None:
+    name = _function_name(target["Arn"])
     with _lock:
         generation = _generation[0]
         if not _worker or not _worker[0].is_alive():
             _worker[:] = [threading.Thread(target=_deliver_forever, name="localaws-lambda-targets", daemon=True)]
             _worker[0].start()
     try:
-        _queue.put_nowait((generation, name, payload))
+        _queue.put_nowait((generation, name, payload, rule_arn, target))
     except queue.Full:
         _failed(name, f"delivery queue full ({MAX_QUEUE} events)")
+        deadletter.target_failed(rule_arn, target, payload, "ThrottlingException", "delivery queue full")
 
 
 def _failed(name: str, message: str) -> None:
@@ -210,8 +227,9 @@ def _failed(name: str, message: str) -> None:
         stats["last_error"] = message
 
 
-def _invoke(url: str, name: str, payload: bytes, timeout: float) -> str | None:
-    """One invocation; None on success, else why it failed."""
+def _invoke(url: str, name: str, payload: bytes, timeout: float) -> tuple[str, str] | None:
+    """One invocation; None on success, else ("function", why) when the function ran and failed
+    or ("delivery", why) when it could not be invoked."""
     request = urllib.request.Request(
         f"{url}/2015-03-31/functions/{name}/invocations", data=payload, method="POST",
         headers={"Content-Type": "application/json"},
@@ -221,35 +239,45 @@ def _invoke(url: str, name: str, payload: bytes, timeout: float) -> str | None:
             body = response.read(1 << 20)
             function_error = response.headers.get("X-Amz-Function-Error")
             if function_error:
-                return f"function error {function_error}: {body[:300].decode(errors='replace')}"
+                return "function", f"function error {function_error}: {body[:300].decode(errors='replace')}"
             return None
     except urllib.error.HTTPError as err:
-        return f"HTTP {err.code}: {err.read(300).decode(errors='replace')}"
+        return "function", f"HTTP {err.code}: {err.read(300).decode(errors='replace')}"
     except (OSError, ValueError) as err:
-        return f"{type(err).__name__}: {err}"
+        return "delivery", f"{type(err).__name__}: {err}"
 
 
 def _deliver_forever() -> None:
     while True:
-        generation, name, payload = _queue.get()
+        generation, name, payload, rule_arn, target = _queue.get()
         try:
             with _lock:
                 registration = dict(_functions.get(name) or {}) if generation == _generation[0] else None
             if registration is None:
                 continue  # dropped by a reset
             if not registration:
+                # Locally, a function is what has an invoke URL: without one it does not exist.
                 _failed(name, f"no invoke URL registered for function {name} (POST /_localaws/events/lambda)")
+                deadletter.target_failed(rule_arn, target, payload, "ResourceNotFoundException",
+                                         f"Function not found: {target['Arn']}")
                 continue
             error = None
+            attempts = 0
             for _ in range(registration["attempts"]):
+                attempts += 1
                 error = _invoke(registration["url"], name, payload, registration["timeout"])
                 if error is None:
                     break
             if error is None:
                 with _lock:
                     _stats(name)["delivered"] += 1
+                continue
+            kind, why = error
+            _failed(name, why)
+            if kind == "function":
+                deadletter.function_failed(target["Arn"], payload, why)
             else:
-                _failed(name, error)
+                deadletter.target_failed(rule_arn, target, payload, "ServiceUnavailable", why, attempts)
         finally:
             _queue.task_done()
 
@@ -322,4 +350,6 @@ def control_deliveries(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         functions = {
             name: {"url": (_functions.get(name) or {}).get("url"), **_stats(name)} for name in sorted(names)
         }
-        return 200, {"pending": _queue.unfinished_tasks, "lambda": functions, "firehose": dict(_firehose_stats)}
+        firehose = dict(_firehose_stats)
+    return 200, {"pending": _queue.unfinished_tasks, "lambda": functions, "firehose": firehose,
+                 "dead_letters": deadletter.stats()}

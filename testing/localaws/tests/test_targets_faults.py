@@ -81,6 +81,18 @@ class Base(unittest.TestCase):
                 body["account_id"] = scope
             self.server.post("/_localaws/events/faults", body)
 
+    def deliveries(self, wait: float = 30) -> dict[str, Any]:
+        status, answer = self.server.post("/_localaws/events/deliveries", {"wait": wait})
+        self.assertEqual(status, 200)
+        return answer
+
+    def lambda_rule(self, rule: str, function: str, source: str) -> Any:
+        events = self.server.client("events")
+        events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))
+        events.put_targets(Rule=rule, Targets=[{
+            "Id": "fn", "Arn": f"arn:aws:lambda:us-east-1:{self.management}:function:{function}"}])
+        return events
+
     def capture(self, name: str, pattern: dict[str, Any], bus: str | None = None,
                 **creds: str) -> tuple[Any, str]:
         sqs = self.server.client("sqs", **creds)
@@ -171,18 +183,6 @@ class Faults(Base):
 
 
 class Targets(Base):
-    def deliveries(self, wait: float = 30) -> dict[str, Any]:
-        status, answer = self.server.post("/_localaws/events/deliveries", {"wait": wait})
-        self.assertEqual(status, 200)
-        return answer
-
-    def lambda_rule(self, rule: str, function: str, source: str) -> Any:
-        events = self.server.client("events")
-        events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))
-        events.put_targets(Rule=rule, Targets=[{
-            "Id": "fn", "Arn": f"arn:aws:lambda:us-east-1:{self.management}:function:{function}"}])
-        return events
-
     def test_lambda_target_is_invoked_over_http(self) -> None:
         fn = FunctionServer()
         try:
@@ -302,3 +302,91 @@ class Targets(Base):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DeadLetters(Base):
+    """What a target or a function could not take ends in its dead-letter queue (deadletter)."""
+
+    def queue(self, name: str, **creds: str) -> tuple[Any, str, str]:
+        sqs = self.server.client("sqs", **creds)
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return sqs, url, arn
+
+    def dead_letters(self, sqs: Any, url: str) -> list[dict[str, Any]]:
+        answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+        return [{"body": json.loads(m["Body"]),
+                 "attributes": {k: v["StringValue"] for k, v in (m.get("MessageAttributes") or {}).items()}}
+                for m in answer.get("Messages", [])]
+
+    def test_undeliverable_targets_end_in_their_queue_with_aws_attributes(self) -> None:
+        sqs, url, dlq = self.queue("targets-dlq")
+        events = self.server.client("events")
+        events.put_rule(Name="undeliverable", EventPattern=json.dumps({"source": ["test.dlq"]}))
+        account = self.management
+        targets = {
+            "fn": f"arn:aws:lambda:us-east-1:{account}:function:nobody-listens",
+            "fh": f"arn:aws:firehose:us-east-1:{account}:deliverystream/no-such-stream",
+            "bus": f"arn:aws:events:us-east-1:{account}:event-bus/no-such-bus",
+        }
+        events.put_targets(Rule="undeliverable", Targets=[
+            {"Id": i, "Arn": arn, "DeadLetterConfig": {"Arn": dlq},
+             "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 60}}
+            for i, arn in targets.items()])
+        sent = self.deliveries(0)["dead_letters"]["sent"]
+        answer = events.put_events(Entries=[entry(5, "test.dlq")])
+        self.assertEqual(answer["FailedEntryCount"], 0, "a target's failure never fails the sender")
+        self.assertEqual(self.deliveries()["pending"], 0)
+        letters = self.dead_letters(sqs, url)
+        by_target = {m["attributes"]["TARGET_ARN"]: m for m in letters}
+        self.assertEqual(set(by_target), set(targets.values()), letters)
+        rule_arn = events.describe_rule(Name="undeliverable")["Arn"]
+        for arn, letter in by_target.items():
+            self.assertEqual(letter["attributes"]["RULE_ARN"], rule_arn)
+            self.assertTrue(letter["attributes"]["ERROR_CODE"], letter)
+            self.assertEqual(letter["body"]["detail"], {"n": 5}, arn)
+            self.assertEqual(letter["body"]["source"], "test.dlq", arn)
+        self.assertEqual(by_target[targets["fn"]]["attributes"]["ERROR_CODE"], "ResourceNotFoundException")
+        self.assertEqual(self.deliveries(0)["dead_letters"]["sent"], sent + 3)
+
+    def test_a_failing_function_ends_in_the_functions_queue_not_the_targets(self) -> None:
+        sqs, function_url, function_dlq = self.queue("function-dlq")
+        _, target_url, target_dlq = self.queue("target-dlq")
+        role = self.server.client("iam").create_role(RoleName="failing-enricher", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"Service": "lambda.amazonaws.com"}}]}))
+        lam = self.server.client("lambda")
+        lam.create_function(
+            FunctionName="failing-enricher", Runtime="provided.al2023", Handler="bootstrap",
+            Role=role["Role"]["Arn"], Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18},
+            DeadLetterConfig={"TargetArn": function_dlq})
+        config = lam.get_function_configuration(FunctionName="failing-enricher")
+        self.assertEqual(config["DeadLetterConfig"], {"TargetArn": function_dlq})
+        failing = FunctionServer(function_error="Unhandled")
+        try:
+            self.server.post("/_localaws/events/lambda", {"function_name": "failing-enricher", "url": failing.url,
+                                                          "attempts": 3})
+            events = self.server.client("events")
+            events.put_rule(Name="to-failing", EventPattern=json.dumps({"source": ["test.failing-fn"]}))
+            events.put_targets(Rule="to-failing", Targets=[{
+                "Id": "fn", "Arn": config["FunctionArn"], "DeadLetterConfig": {"Arn": target_dlq}}])
+            events.put_events(Entries=[entry(9, "test.failing-fn")])
+            self.assertEqual(self.deliveries()["lambda"]["failing-enricher"]["failed"], 1)
+            self.assertEqual(len(failing.received), 3, "the registered attempts, then the queue")
+            [letter] = self.dead_letters(sqs, function_url)
+            self.assertEqual(letter["body"]["detail"], {"n": 9})
+            self.assertIn("Unhandled", letter["attributes"]["ErrorMessage"])
+            self.assertEqual(set(letter["attributes"]), {"RequestID", "ErrorCode", "ErrorMessage"})
+            self.assertEqual(self.dead_letters(sqs, target_url), [], "the target itself was delivered")
+            lam.update_function_configuration(FunctionName="failing-enricher", DeadLetterConfig={"TargetArn": ""})
+            self.assertNotIn("DeadLetterConfig", lam.get_function_configuration(FunctionName="failing-enricher"))
+        finally:
+            failing.stop()
+
+    def test_without_a_queue_the_failure_is_only_counted(self) -> None:
+        before = self.deliveries(0)["dead_letters"]
+        events = self.lambda_rule("no-dlq", "unregistered", "test.no-dlq")
+        events.put_events(Entries=[entry(1, "test.no-dlq")])
+        state = self.deliveries()
+        self.assertEqual(state["lambda"]["unregistered"]["failed"], 1)
+        self.assertEqual(state["dead_letters"], before)

@@ -171,3 +171,49 @@ fn case_pipeline_create_import_drift_destroy() {
         buses["EventBuses"].as_array().unwrap().iter().map(|b| b["Name"].as_str().unwrap()).collect();
     assert_eq!(names, ["default"]);
 }
+
+/// Neither target can take the event (no enricher answers, the stream is gone): both copies wait
+/// in the pipeline's dead-letter queue, each naming its rule, its target and why.
+#[test]
+fn events_no_target_takes_end_in_the_dead_letter_queue() {
+    let aws = LocalAws::start().expect("local AWS");
+    let queue = aws.call("sqs", "create_queue", &json!({"QueueName": "cima-dlq"}), None).expect("queue");
+    let ws = workspace(Some(&aws));
+    ws.write("main.tf", &config()).unwrap();
+    ws.apply().expect("create");
+    for (source, detail_type) in [("aws.support", "Support Case Update"), ("heidi.support", "heidi.support")] {
+        let entry = json!({"Source": source, "DetailType": detail_type, "EventBusName": "cima-cases",
+            "Detail": json!({"case-id": "case-123456789012-dlq1-2026-0123456789abcdef"}).to_string()});
+        let sent = call(&aws, "put_events", json!({"Entries": [entry]}));
+        assert_eq!(sent["FailedEntryCount"], 0, "a target's failure never fails the sender: {sent:#}");
+    }
+    aws.target_deliveries(std::time::Duration::from_secs(30)).expect("deliveries done");
+    let url = queue["QueueUrl"].clone();
+    let received = aws
+        .call(
+            "sqs",
+            "receive_message",
+            &json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "MessageAttributeNames": ["All"]}),
+            None,
+        )
+        .expect("receive");
+    let mut letters: Vec<(String, String, String)> = received["Messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let a = |k: &str| m["MessageAttributes"][k]["StringValue"].as_str().unwrap_or_default().to_owned();
+            (a("RULE_ARN"), a("TARGET_ARN"), a("ERROR_CODE"))
+        })
+        .collect();
+    letters.sort();
+    let rule = |name: &str| format!("arn:aws:events:us-east-1:123456789012:rule/cima-cases/{name}");
+    assert_eq!(
+        letters,
+        [
+            (rule("cima-cases-enrich"), ENRICHER.to_owned(), "ResourceNotFoundException".to_owned()),
+            (rule("cima-cases-store"), STORE.to_owned(), "ResourceNotFoundException".to_owned()),
+        ],
+        "{received:#}"
+    );
+}

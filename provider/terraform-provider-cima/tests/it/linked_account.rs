@@ -256,3 +256,68 @@ fn linked_accounts_for_each_drift_import_events_destroy() {
         assert!(access["Role"]["Arn"].is_string(), "{m}");
     }
 }
+
+/// The forwarding target dead-letters into the central pipeline's queue (another account): its
+/// removal by hand shows on plan and apply restores it, and an event the member cannot forward
+/// (the central bus is gone) waits in that queue, naming the member's rule.
+#[test]
+fn forwarding_failures_dead_letter_into_the_central_queue() {
+    let aws = LocalAws::start().expect("local AWS");
+    let org = aws.seed_org(&OrgSpec { accounts: 2, seed: 23, suspended: 0 }).expect("org");
+    let member = org.members().next().expect("a member").id.clone();
+    call(&aws, None, "events", "create_event_bus", json!({"Name": "cima-central"}));
+    let queue = call(&aws, None, "sqs", "create_queue", json!({"QueueName": "cima-case-events-dlq"}));
+    let dlq = "arn:aws:sqs:us-east-1:123456789012:cima-case-events-dlq";
+    let ws = workspace(Some(&aws));
+    ws.write(
+        "main.tf",
+        &format!(
+            r#"{}resource "cima_linked_account" "this" {{
+  account_id            = "{member}"
+  central_bus_arn       = "{CENTRAL_BUS}"
+  enricher_role_arn     = "{ENRICHER_ROLE}"
+  dead_letter_queue_arn = "{dlq}"
+}}
+"#,
+            preamble()
+        ),
+    )
+    .unwrap();
+    ws.apply().expect("wire");
+    let target = || {
+        let t = call(&aws, Some(&member), "events", "list_targets_by_rule", json!({"Rule": "cima-forward-support"}));
+        t["Targets"][0].clone()
+    };
+    let t = target();
+    assert_eq!(t["DeadLetterConfig"]["Arn"], dlq, "{t:#}");
+    assert_eq!(t["RetryPolicy"], json!({"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}), "{t:#}");
+    assert_eq!(changed(&ws), Vec::<String>::new());
+
+    // Someone drops the queue from the target: plan shows it, apply puts it back.
+    let without =
+        json!({"Rule": "cima-forward-support", "Targets": [{"Id": t["Id"], "Arn": t["Arn"], "RoleArn": t["RoleArn"]}]});
+    call(&aws, Some(&member), "events", "put_targets", without);
+    assert_eq!(changed(&ws), [" [\"update\"]"]);
+    ws.apply().expect("repair");
+    assert_eq!(target()["DeadLetterConfig"]["Arn"], dlq);
+
+    // The central bus is gone: the member's case event cannot be forwarded and is kept.
+    call(&aws, None, "events", "delete_event_bus", json!({"Name": "cima-central"}));
+    let created =
+        call(&aws, Some(&member), "support", "create_case", json!({"subject": "s", "communicationBody": "b"}));
+    let case_id = created["caseId"].as_str().expect("a case id");
+    let received = call(
+        &aws,
+        None,
+        "sqs",
+        "receive_message",
+        json!({"QueueUrl": queue["QueueUrl"], "MaxNumberOfMessages": 10, "MessageAttributeNames": ["All"]}),
+    );
+    let messages = received["Messages"].as_array().cloned().unwrap_or_default();
+    assert_eq!(messages.len(), 1, "{received:#}");
+    let attribute = |k: &str| messages[0]["MessageAttributes"][k]["StringValue"].clone();
+    assert_eq!(attribute("RULE_ARN"), format!("arn:aws:events:us-east-1:{member}:rule/cima-forward-support"));
+    assert_eq!(attribute("TARGET_ARN"), CENTRAL_BUS);
+    let body: Value = serde_json::from_str(messages[0]["Body"].as_str().unwrap()).unwrap();
+    assert_eq!((body["detail"]["case-id"].as_str(), body["account"].as_str()), (Some(case_id), Some(member.as_str())));
+}

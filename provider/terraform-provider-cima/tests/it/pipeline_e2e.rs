@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use cima_core::contract::DEFAULT_CASE_READER_ROLE as READER_ROLE;
 use cima_testkit::{
     CaseSpec, LambdaFunction, LocalAws, LocalPipeline, OrgSpec, PipelineSpec, STORE_PREFIX, lambda_zip,
 };
@@ -78,4 +79,23 @@ fn a_case_opened_in_a_member_lands_enriched_in_the_central_store() {
     assert!(d["submittedRole"].as_str().is_some_and(|r| !r.is_empty()), "{d:#}");
     assert!(d["firstResponseTime"].is_null(), "AWS has not answered yet: {d:#}");
     assert!(pipeline.enricher_logs().contains(&case_id), "one log line names the case");
+    assert_eq!(pipeline.take_dead_letters(&aws).expect("dead letters"), Vec::<Value>::new(), "nothing failed yet");
+
+    // A member whose case-reader role was removed by hand: the enricher cannot read its case, so
+    // the invocation fails and the event waits in the function's dead-letter queue, never lost.
+    let broken = &members[2];
+    let iam = |op: &str, params: Value| aws.call("iam", op, &params, Some(broken)).expect(op);
+    iam("delete_role_policy", json!({"RoleName": READER_ROLE, "PolicyName": "cima-case-reader"}));
+    iam("delete_role", json!({"RoleName": READER_ROLE}));
+    let params = json!({"subject": "Disk full", "communicationBody": "no space left on device"});
+    let created = aws.call("support", "create_case", &params, Some(broken)).expect("create case");
+    let lost_case = created["caseId"].as_str().expect("a case id");
+    aws.target_deliveries(Duration::from_secs(60)).expect("deliveries done");
+    let letters = pipeline.take_dead_letters(&aws).expect("dead letters");
+    assert_eq!(letters.len(), 1, "{letters:#?}");
+    let letter = &letters[0];
+    assert_eq!(letter["body"]["detail"]["case-id"], lost_case, "{letter:#}");
+    assert_eq!(letter["body"]["account"], broken.as_str(), "{letter:#}");
+    let why = letter["attributes"]["ErrorMessage"].as_str().unwrap_or_default();
+    assert!(why.contains(broken.as_str()), "the error names the account: {why}");
 }

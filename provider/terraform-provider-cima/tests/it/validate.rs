@@ -198,3 +198,49 @@ fn bad_linked_account_settings_fail_validate_at_their_path() {
     assert_eq!(find("Invalid trusted_role_arn")["range"]["start"]["line"], line_of(&config, "trusted_role_arn"));
     assert_eq!(errs.len(), 4, "{v:#}");
 }
+
+#[test]
+fn hostile_names_sources_tags_and_timeouts_fail_validate_at_their_path() {
+    let config = format!(
+        r#"{}resource "cima_linked_account" "bad" {{
+  account_id            = "123456789012"
+  central_bus_arn       = "arn:aws:events:us-east-1:123456789012:event-bus/cima"
+  enricher_role_arn     = "arn:aws:iam::123456789012:role/cima-enricher"
+  access_role_name      = "{}"
+  case_reader_role_name = "CIMA reader"
+  enriched_source       = "aws.support"
+  tags = {{
+    "aws:owner" = "platform"
+  }}
+
+  query_role {{
+    name             = "chat/query"
+    trusted_role_arn = "arn:aws:iam::123456789012:role/chat"
+  }}
+
+  timeouts {{
+    create = "0s"
+  }}
+}}
+"#,
+        preamble(),
+        "r".repeat(65)
+    );
+    let ws = workspace(None);
+    ws.write("main.tf", &config).unwrap();
+    let v = ws.validate_json().unwrap();
+    let errs = errors(&v);
+    let at = |needle: &str| {
+        errs.iter()
+            .find(|d| d["detail"].as_str().is_some_and(|t| t.contains(needle)))
+            .unwrap_or_else(|| panic!("{needle}: {v:#}"))["range"]["start"]["line"]
+            .clone()
+    };
+    assert_eq!(at("65 characters"), line_of(&config, "access_role_name"));
+    assert_eq!(at("\"CIMA reader\""), line_of(&config, "case_reader_role_name"));
+    assert_eq!(at("\"chat/query\""), line_of(&config, "\"chat/query\""));
+    assert_eq!(at("only AWS services"), line_of(&config, "enriched_source"));
+    assert_eq!(at("AWS reserves"), line_of(&config, "\"aws:owner\""));
+    assert_eq!(at("longer than 0"), line_of(&config, "create = \"0s\""));
+    assert_eq!(errs.len(), 6, "{v:#}");
+}
