@@ -82,17 +82,35 @@ fn start(client_pem: Option<&str>, ports: Option<(u16, u16)>) -> Plugin {
 }
 
 #[test]
-fn handshake_line_without_tls_names_a_loopback_port_in_range() {
+fn handshake_line_names_a_loopback_port_in_range_and_a_certificate() {
+    let (_, _, pem) = terraform_like_cert();
     // A range unlikely to be busy; the provider walks it until a bind succeeds.
-    let p = start(None, Some((42100, 42199)));
+    let p = start(Some(&pem), Some((42100, 42199)));
     let parts: Vec<&str> = p.line.split('|').collect();
     assert_eq!(parts.len(), 6, "{}", p.line);
     assert_eq!(&parts[..3], ["1", "6", "tcp"]);
     assert_eq!(parts[4], "grpc");
-    assert_eq!(parts[5], "", "no certificate without PLUGIN_CLIENT_CERT");
+    assert!(!parts[5].is_empty(), "the server's certificate is announced: {}", p.line);
     let addr: std::net::SocketAddr = parts[3].parse().unwrap();
     assert!(addr.ip().is_loopback());
     assert!((42100..=42199).contains(&addr.port()), "{addr}");
+}
+
+/// Terraform always sends its certificate; without one the channel would be plain TCP any local
+/// process could call, so the provider refuses to serve and says how to run it by hand.
+#[test]
+fn without_a_client_certificate_the_provider_refuses_to_serve() {
+    let out = Command::new(provider_binary())
+        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "no handshake line: {}", String::from_utf8_lossy(&out.stdout));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("PLUGIN_CLIENT_CERT") && stderr.contains("-debug"), "{stderr}");
 }
 
 /// Accepts exactly the certificate the handshake line announced, as go-plugin does.
@@ -208,6 +226,8 @@ fn debug_mode_prints_reattach_settings_for_a_person() {
     let mut child = Command::new(provider_binary())
         .arg("-debug")
         .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        // -debug needs no certificate: no Terraform is there to send one.
+        .env_remove("PLUGIN_CLIENT_CERT")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

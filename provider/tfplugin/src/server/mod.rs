@@ -56,6 +56,10 @@ pub enum ServeError {
     Runtime(std::io::Error),
     #[error("cannot handle SIGINT: {0}")]
     Signal(std::io::Error),
+    #[error(
+        "PLUGIN_CLIENT_CERT is not set: this provider serves Terraform over mutual TLS only (Terraform always sends its certificate). To run it by hand, start it with -debug."
+    )]
+    NoClientCertificate,
 }
 
 /// Serves `provider` until Terraform shuts it down. Start-up does no provider work: Terraform
@@ -82,9 +86,9 @@ fn run<P: Provider>(provider: P, opts: &ServeOptions) -> Result<(), ServeError> 
     if !opts.debug {
         handshake::check_cookie(env(handshake::MAGIC_COOKIE_KEY).as_deref())?;
         version = handshake::negotiate(env("PLUGIN_PROTOCOL_VERSIONS").as_deref())?;
-        if let Some(pem) = env("PLUGIN_CLIENT_CERT").filter(|s| !s.trim().is_empty()) {
-            client_cert = Some(tls::parse_client_cert(&pem)?);
-        }
+        // Without it the channel would be plain TCP that any local process could call.
+        let pem = env("PLUGIN_CLIENT_CERT").filter(|s| !s.trim().is_empty()).ok_or(ServeError::NoClientCertificate)?;
+        client_cert = Some(tls::parse_client_cert(&pem)?);
     }
     let range = handshake::port_range(env("PLUGIN_MIN_PORT").as_deref(), env("PLUGIN_MAX_PORT").as_deref())?;
 
