@@ -298,7 +298,8 @@ impl DataSource for CasesDataSource {
             s("last_communication_time", "Time of the newest communication; null when none."),
             Attribute::nested("communications", ObjectNesting::List, communication)
                 .computed()
-                .description("Every communication, newest first, when `include_communications` is true; else empty."),
+                .sensitive()
+                .description("Every communication, newest first, when `include_communications` is true; else empty. Sensitive: what customers and AWS wrote stays out of plan output (`nonsensitive()` to show it)."),
         ];
         let summary = vec![
             Attribute::new("total", Type::Number).computed().description("Cases returned."),

@@ -114,7 +114,7 @@ impl tfplugin::Provider for CimaProvider {
                     BlockNesting::Single,
                     Block::new("Role to assume before making any call, e.g. the organization's management or delegated administrator account role.")
                         .attribute(Attribute::new("role_arn", Type::String).optional().description("ARN of the role to assume."))
-                        .attribute(Attribute::new("external_id", Type::String).optional().description("External id the role's trust policy requires."))
+                        .attribute(Attribute::new("external_id", Type::String).optional().sensitive().description("External id the role's trust policy requires. Sensitive, and never logged, not even at `TF_LOG=TRACE`."))
                         .attribute(Attribute::new("session_name", Type::String).optional().description("Session name; default `terraform-provider-cima`.")),
                 )),
         )

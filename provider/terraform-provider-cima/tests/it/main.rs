@@ -16,4 +16,5 @@ mod org_query_resource;
 mod pipeline_e2e;
 mod protocol;
 mod schema;
+mod secrets;
 mod validate;

@@ -26,11 +26,22 @@ pub fn level_from_env(provider: Option<&str>, general: Option<&str>) -> Option<L
     }
 }
 
+/// Crates whose TRACE output dumps whole requests, client configurations and credential
+/// providers (an assume-role external id, signed headers, message bodies): at most DEBUG,
+/// whatever level was asked, so `TF_LOG=TRACE` never writes a secret.
+const CAPPED_AT_DEBUG: &[&str] = &["aws_", "hyper", "h2", "rustls", "tower", "tonic", "reqwest"];
+
+/// Whether an event of `target` at `level` is logged when `asked` was requested.
+pub fn enabled(target: &str, level: Level, asked: Level) -> bool {
+    let cap = if CAPPED_AT_DEBUG.iter().any(|p| target.starts_with(p)) { asked.min(Level::DEBUG) } else { asked };
+    level <= cap
+}
+
 pub fn init() {
     let level =
         level_from_env(std::env::var("TF_LOG_PROVIDER").ok().as_deref(), std::env::var("TF_LOG").ok().as_deref());
-    let Some(level) = level else { return };
-    let filter = tracing_subscriber::filter::LevelFilter::from_level(level);
+    let Some(asked) = level else { return };
+    let filter = tracing_subscriber::filter::filter_fn(move |meta| enabled(meta.target(), *meta.level(), asked));
     // A second init (tests) is harmless.
     let _ = tracing_subscriber::registry().with(HclogLayer.with_filter(filter)).try_init();
 }
@@ -129,6 +140,17 @@ mod tests {
         assert_eq!(level_from_env(Some(""), None), Some(Level::WARN));
         assert_eq!(level_from_env(Some("off"), None), None);
         assert_eq!(level_from_env(Some("1"), None), Some(Level::TRACE));
+    }
+
+    #[test]
+    fn sdk_and_transport_crates_stop_at_debug() {
+        assert!(enabled("terraform_provider_cima::cases", Level::TRACE, Level::TRACE));
+        assert!(!enabled("aws_smithy_runtime::client::orchestrator", Level::TRACE, Level::TRACE));
+        assert!(!enabled("aws_sigv4::http_request::sign", Level::TRACE, Level::TRACE));
+        assert!(!enabled("h2::codec", Level::TRACE, Level::TRACE));
+        assert!(enabled("aws_config::sts", Level::DEBUG, Level::TRACE));
+        assert!(!enabled("aws_config::sts", Level::DEBUG, Level::INFO), "never above what was asked");
+        assert!(enabled("aws_config::sts", Level::WARN, Level::WARN));
     }
 
     struct Capture(Arc<Mutex<Vec<String>>>);
