@@ -239,8 +239,80 @@ impl NestedBlock {
     }
 }
 
+impl Block {
+    /// `v` with every write-only attribute (at any depth) set to null: Terraform (≥ 1.11) rejects
+    /// a plan or state that carries a value for one.
+    pub fn null_write_only(&self, v: crate::value::Value) -> crate::value::Value {
+        use crate::value::Value;
+        let Value::Object(mut fields) = v else { return v };
+        for a in &self.attributes {
+            let Some(field) = fields.get_mut(&a.name) else { continue };
+            if a.write_only {
+                *field = Value::Null;
+            } else if let AttributeType::Nested { attributes, .. } = &a.ty {
+                let inner = Block { attributes: attributes.clone(), ..Block::default() };
+                *field = each_object(std::mem::replace(field, Value::Null), &|o| inner.null_write_only(o));
+            }
+        }
+        for b in &self.blocks {
+            if let Some(field) = fields.get_mut(&b.type_name) {
+                *field = each_object(std::mem::replace(field, Value::Null), &|o| b.block.null_write_only(o));
+            }
+        }
+        Value::Object(fields)
+    }
+}
+
+/// `f` applied to `v` when it is an object, or to each object inside a list, set or map of them.
+fn each_object(v: crate::value::Value, f: &dyn Fn(crate::value::Value) -> crate::value::Value) -> crate::value::Value {
+    use crate::value::Value;
+    match v {
+        Value::Object(_) => f(v),
+        Value::List(items) => Value::List(items.into_iter().map(f).collect()),
+        Value::Set(items) => Value::Set(items.into_iter().map(f).collect()),
+        Value::Map(items) => Value::Map(items.into_iter().map(|(k, o)| (k, f(o))).collect()),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn write_only_attributes_are_nulled_at_every_depth() {
+        use crate::value::Value;
+        let inner = vec![
+            Attribute::new("token", Type::String).optional().write_only(),
+            Attribute::new("kept", Type::String).optional(),
+        ];
+        let block = Block::new("")
+            .attribute(Attribute::new("password", Type::String).optional().write_only())
+            .attribute(Attribute::new("name", Type::String).required())
+            .attribute(Attribute::nested("creds", ObjectNesting::List, inner.clone()).optional())
+            .block(NestedBlock::new(
+                "auth",
+                BlockNesting::Set,
+                Block::new("").attribute(inner[0].clone()).attribute(inner[1].clone()),
+            ));
+        let item = || Value::object([("token", Value::string("t")), ("kept", Value::string("k"))]);
+        let nulled = || Value::object([("token", Value::Null), ("kept", Value::string("k"))]);
+        let v = Value::object([
+            ("password", Value::string("p")),
+            ("name", Value::string("n")),
+            ("creds", Value::List(vec![item(), item()])),
+            ("auth", Value::Set(vec![item()])),
+        ]);
+        assert_eq!(
+            block.null_write_only(v),
+            Value::object([
+                ("password", Value::Null),
+                ("name", Value::string("n")),
+                ("creds", Value::List(vec![nulled(), nulled()])),
+                ("auth", Value::Set(vec![nulled()])),
+            ])
+        );
+        assert_eq!(block.null_write_only(Value::Null), Value::Null, "a deleted object stays null");
+    }
     use super::*;
 
     #[test]

@@ -308,7 +308,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 &e.ty,
                 value::json::DecodeOptions { ignore_undefined_attributes: true },
             )?;
-            Ok(convert::dynamic_to_proto(&v, &e.ty)?)
+            Ok(convert::dynamic_to_proto(&e.schema.block.null_write_only(v), &e.ty)?)
         })();
         let (upgraded_state, diags) = match result {
             Ok(s) => (Some(s), Diagnostics::new()),
@@ -329,7 +329,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             Ok(e) => match convert::dynamic_from_proto(req.current_state.as_ref(), &e.ty) {
                 Ok(state) => {
                     let (v, mut diags) = e.imp.read(&self.ctx(), &state).await;
-                    (encode_or_push(v, &e.ty, &mut diags), diags)
+                    (encode_state(v, e, &mut diags), diags)
                 }
                 Err(err) => (None, err.into()),
             },
@@ -354,6 +354,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let proposed = convert::dynamic_from_proto(req.proposed_new_state.as_ref(), &e.ty)?;
             let config = convert::dynamic_from_proto(req.config.as_ref(), &e.ty)?;
             let (planned, replace) = plan_change(e, &self.ctx(), &prior, proposed, &config).await?;
+            let planned = e.schema.block.null_write_only(planned);
             Ok::<_, Diagnostics>((convert::dynamic_to_proto(&planned, &e.ty)?, replace))
         }
         .await;
@@ -399,7 +400,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                         } else {
                             e.imp.update_planned(&ctx, &prior, &planned, &config).await
                         };
-                        (encode_or_push(v, &e.ty, &mut diags), diags)
+                        (encode_state(v, e, &mut diags), diags)
                     }
                 }
             }
@@ -421,7 +422,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             Err(d) => (Vec::new(), d),
             Ok(e) => {
                 let (v, mut diags) = e.imp.import(&self.ctx(), &req.id).await;
-                let state = encode_or_push(v, &e.ty, &mut diags);
+                let state = encode_state(v, e, &mut diags);
                 let imported = state
                     .map(|state| pb::import_resource_state::ImportedResource {
                         type_name: req.type_name.clone(),
@@ -455,6 +456,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         self.stop.cancel();
         Ok(Response::new(pb::stop_provider::Response { error: String::new() }))
     }
+}
+
+/// A resource's state for Terraform: write-only attributes nulled, then encoded.
+fn encode_state(v: Option<Value>, e: &ResourceEntry, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+    encode_or_push(v.map(|v| e.schema.block.null_write_only(v)), &e.ty, diags)
 }
 
 fn encode_or_push(v: Option<Value>, ty: &Type, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {

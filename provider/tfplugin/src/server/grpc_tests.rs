@@ -23,6 +23,7 @@ struct Widget {
     size: Option<i64>,
     id: Option<String>,
     revision: Option<i64>,
+    secret: Option<String>,
 }
 
 #[derive(Default)]
@@ -39,7 +40,8 @@ impl Resource for Arc<Widgets> {
                 .attribute(Attribute::new("name", Type::String).required())
                 .attribute(Attribute::new("size", Type::Number).optional())
                 .attribute(Attribute::new("id", Type::String).computed())
-                .attribute(Attribute::new("revision", Type::Number).computed()),
+                .attribute(Attribute::new("revision", Type::Number).computed())
+                .attribute(Attribute::new("secret", Type::String).optional().write_only()),
         )
     }
 
@@ -115,7 +117,19 @@ fn obj(name: &str, size: Option<i64>, id: Value, revision: Value) -> Value {
         ("size", size.map(Value::from).unwrap_or(Value::Null)),
         ("id", id),
         ("revision", revision),
+        ("secret", Value::Null),
     ])
+}
+
+/// `v` with `secret` set, as Terraform sends a configuration that gives a write-only value.
+fn with_secret(v: Value) -> Value {
+    match v {
+        Value::Object(mut m) => {
+            m.insert("secret".into(), Value::string("s3cret"));
+            Value::Object(m)
+        }
+        other => other,
+    }
 }
 
 fn dv(v: &Value) -> Option<pb::DynamicValue> {
@@ -313,4 +327,33 @@ async fn validate_upgrade_and_unknown_types() {
         .unwrap()
         .into_inner();
     assert_eq!(v.diagnostics[0].summary, "Unknown resource type");
+}
+
+#[tokio::test]
+async fn write_only_values_reach_the_resource_and_never_a_plan_or_a_state() {
+    let store = Arc::new(Widgets::default());
+    let svc = ProviderService::new(Toy(store.clone()), CancellationToken::new());
+    let config = with_secret(obj("w", None, Value::Null, Value::Null));
+    // Even a proposed state that carries the value is planned without it.
+    let p = plan(&svc, &Value::Null, &config, &config).await;
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    let planned = back(p.planned_state);
+    assert_eq!(planned, obj("w", None, Value::Unknown, Value::Unknown));
+    let state = back(apply(&svc, &Value::Null, &planned, &config).await.new_state);
+    assert_eq!(state, obj("w", None, Value::string("w-w"), Value::from(1)));
+    assert_eq!(store.0.lock().unwrap()["w-w"].secret.as_deref(), Some("s3cret"), "the resource had the value");
+
+    // The stored widget keeps it; read and import answer without it.
+    let read = svc
+        .read_resource(Request::new(pb::read_resource::Request {
+            type_name: "toy_widget".into(),
+            current_state: dv(&state),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(back(read.new_state), state);
+    let updated = back(apply(&svc, &state, &state, &config).await.new_state);
+    assert_eq!(updated, obj("w", None, Value::string("w-w"), Value::from(2)));
 }
