@@ -1,6 +1,7 @@
 //! The cima provider: its configuration (`config`), its AWS clients (`clients` as traits, `aws`
 //! on the SDK, one module per service), and one module per data source or resource
-//! (`data_source_<name>.rs`, `resource_<name>.rs`), registered in `provider`.
+//! (`data_source_<name>.rs`, `resource_<name>.rs`) or function (`function_<name>.rs`), registered
+//! in `provider`.
 
 mod aws;
 mod clients;
@@ -10,6 +11,7 @@ mod data_source_org_query;
 mod events;
 #[cfg(test)]
 mod fakes;
+mod function_severity_name;
 mod iam;
 mod org_query;
 mod organizations;

@@ -171,6 +171,10 @@ impl tfplugin::Provider for CimaProvider {
             Arc::new(LinkedAccountResource::new(self.data.clone())),
         ]
     }
+
+    fn functions(&self) -> Vec<tfplugin::function::Function> {
+        vec![crate::function_severity_name::function()]
+    }
 }
 
 #[cfg(test)]

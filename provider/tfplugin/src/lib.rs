@@ -7,6 +7,7 @@
 #[cfg(feature = "client")]
 pub mod client;
 pub mod diag;
+pub mod function;
 pub mod path;
 pub mod provider;
 pub mod schema;

@@ -77,6 +77,11 @@ pub trait Provider: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// Provider-defined functions (Terraform ≥ 1.8).
+    fn functions(&self) -> Vec<crate::function::Function> {
+        Vec::new()
+    }
+
     /// True lets Terraform reuse the schema it got from another instance of this provider in the
     /// same command instead of asking every instance (GetProviderSchemaOptional), which pays off
     /// when serving the schema is costly.

@@ -5,6 +5,7 @@ mod case_pipeline;
 mod case_pipeline_drift;
 mod cases;
 mod faults;
+mod functions;
 mod handshake;
 mod harness;
 mod interrupt;

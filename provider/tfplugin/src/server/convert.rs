@@ -212,3 +212,23 @@ mod tests {
         assert_eq!(dynamic_from_proto(None, &ty).unwrap(), Value::Null);
     }
 }
+
+pub fn function(f: &crate::function::Function) -> pb::Function {
+    let parameter = |p: &crate::function::Parameter| pb::function::Parameter {
+        name: p.name.clone(),
+        r#type: p.ty.to_json(),
+        allow_null_value: false,
+        allow_unknown_values: false,
+        description: p.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+    };
+    pb::Function {
+        parameters: f.parameters.iter().map(parameter).collect(),
+        variadic_parameter: None,
+        r#return: Some(pb::function::Return { r#type: f.returns.to_json() }),
+        summary: f.summary.clone(),
+        description: f.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecation_message: String::new(),
+    }
+}

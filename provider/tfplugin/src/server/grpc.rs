@@ -34,6 +34,7 @@ pub struct ProviderService<P: Provider> {
     provider_type: Type,
     data_sources: BTreeMap<String, DataSourceEntry>,
     resources: BTreeMap<String, ResourceEntry>,
+    functions: BTreeMap<String, crate::function::Function>,
     stop: CancellationToken,
 }
 
@@ -59,7 +60,8 @@ impl<P: Provider> ProviderService<P> {
                 (imp.type_name().to_owned(), ResourceEntry { imp, schema, ty })
             })
             .collect();
-        Self { provider: Arc::new(provider), provider_schema, provider_type, data_sources, resources, stop }
+        let functions = provider.functions().into_iter().map(|f| (f.name.clone(), f)).collect();
+        Self { provider: Arc::new(provider), provider_schema, provider_type, data_sources, resources, functions, stop }
     }
 
     fn ctx(&self) -> Ctx {
@@ -92,8 +94,13 @@ impl<P: Provider> ProviderService<P> {
                 .map(|(name, e)| (name.clone(), convert::schema(&e.schema)))
                 .collect(),
             server_capabilities: Some(capabilities(self.provider.schema_cacheable())),
+            functions: self.function_schemas(),
             ..Default::default()
         }
+    }
+
+    fn function_schemas(&self) -> std::collections::HashMap<String, pb::Function> {
+        self.functions.iter().map(|(name, f)| (name.clone(), convert::function(f))).collect()
     }
 }
 
@@ -445,7 +452,40 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _req: Request<pb::get_functions::Request>,
     ) -> Result<Response<pb::get_functions::Response>, Status> {
-        Ok(Response::new(pb::get_functions::Response::default()))
+        Ok(Response::new(pb::get_functions::Response { functions: self.function_schemas(), diagnostics: Vec::new() }))
+    }
+
+    async fn call_function(
+        &self,
+        req: Request<pb::call_function::Request>,
+    ) -> Result<Response<pb::call_function::Response>, Status> {
+        let req = req.into_inner();
+        let failed = |text: String, argument: Option<usize>| pb::call_function::Response {
+            result: None,
+            error: Some(pb::FunctionError { text, function_argument: argument.and_then(|i| i64::try_from(i).ok()) }),
+        };
+        let Some(f) = self.functions.get(&req.name) else {
+            return Ok(Response::new(failed(format!("This provider has no function named {:?}.", req.name), None)));
+        };
+        if req.arguments.len() != f.parameters.len() {
+            let text = format!("{} takes {} arguments, not {}.", f.name, f.parameters.len(), req.arguments.len());
+            return Ok(Response::new(failed(text, None)));
+        }
+        let mut arguments = Vec::with_capacity(req.arguments.len());
+        for (i, (arg, p)) in req.arguments.iter().zip(&f.parameters).enumerate() {
+            match convert::dynamic_from_proto(Some(arg), &p.ty) {
+                Ok(v) => arguments.push(v),
+                Err(e) => return Ok(Response::new(failed(format!("{}: {e}", p.name), Some(i)))),
+            }
+        }
+        let answer = match f.call(&arguments) {
+            Ok(v) => match convert::dynamic_to_proto(&v, &f.returns) {
+                Ok(result) => pb::call_function::Response { result: Some(result), error: None },
+                Err(e) => failed(format!("{}: the result does not encode: {e}", f.name), None),
+            },
+            Err(e) => failed(e.text, e.argument),
+        };
+        Ok(Response::new(answer))
     }
 
     async fn stop_provider(
