@@ -262,11 +262,21 @@ impl LocalConsole {
             &json!({"account_id": timeline_case.account, "case_id": timeline_id,
                     "body": "We found the cause and applied a fix; please confirm."}),
         )?;
+        // The enricher reads the case when the reply's event reaches it: resolving before that
+        // would make both records show the resolved case, and the reply no change of its own.
+        // People answer and resolve minutes apart; the stack waits for the reply's record.
+        let mut expected = expected;
+        expected.insert(timeline_id.clone(), 2);
+        wait_for_store(&aws, &pipeline, &expected)?;
+        // Records are ordered by EventBridge's `time`, which has whole seconds: the resolution
+        // must not share the reply's second, or the tie would be broken by event id (at random).
+        // The reply's record is stored, so its second is over once the clock turns.
+        let into_second = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+        std::thread::sleep(Duration::from_nanos(1_000_000_000 - u64::from(into_second)));
         aws.call("support", "resolve_case", &json!({"caseId": timeline_id}), Some(&timeline_case.account))?;
         if let Some(c) = cases.get_mut(&timeline_id) {
             c.status = "resolved".into();
         }
-        let mut expected = expected;
         expected.insert(markup_id.clone(), 1);
         expected.insert(timeline_id.clone(), 3);
         wait_for_store(&aws, &pipeline, &expected)?;
