@@ -51,10 +51,9 @@ pub fn role_name_problem(s: &str) -> Option<String> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
     if !len_in(s, 1, 64) {
         Some(format!("{s:?} has {} characters; an IAM role name has 1 to 64.", s.chars().count()))
-    } else if let Some(c) = s.chars().find(|c| !allowed(*c)) {
-        Some(format!("{s:?} contains {c:?}; an IAM role name has only letters, digits and + = , . @ _ -."))
     } else {
-        None
+        let bad = s.chars().find(|c| !allowed(*c));
+        bad.map(|c| format!("{s:?} contains {c:?}; an IAM role name has only letters, digits and + = , . @ _ -."))
     }
 }
 
@@ -83,10 +82,9 @@ pub fn tag_problem(key: &str, value: &str) -> Option<String> {
         Some(format!("The tag key {key:?} starts with \"aws:\", which AWS reserves."))
     } else if v > 256 {
         Some(format!("The value of tag {key:?} has {v} characters; a value has at most 256."))
-    } else if let Some(c) = key.chars().chain(value.chars()).find(|c| !allowed(*c)) {
-        Some(format!("The tag {key:?} contains {c:?}; tags have letters, digits, spaces and _ . : / = + - @."))
     } else {
-        None
+        let bad = key.chars().chain(value.chars()).find(|c| !allowed(*c));
+        bad.map(|c| format!("The tag {key:?} contains {c:?}; tags have letters, digits, spaces and _ . : / = + - @."))
     }
 }
 

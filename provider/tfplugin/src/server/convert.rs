@@ -145,6 +145,26 @@ pub fn dynamic_to_proto(v: &Value, ty: &Type) -> Result<pb::DynamicValue, ValueE
     Ok(pb::DynamicValue { msgpack: value::msgpack::encode(v, ty)?, json: Vec::new() })
 }
 
+pub fn function(f: &crate::function::Function) -> pb::Function {
+    let parameter = |p: &crate::function::Parameter| pb::function::Parameter {
+        name: p.name.clone(),
+        r#type: p.ty.to_json(),
+        allow_null_value: false,
+        allow_unknown_values: false,
+        description: p.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+    };
+    pb::Function {
+        parameters: f.parameters.iter().map(parameter).collect(),
+        variadic_parameter: None,
+        r#return: Some(pb::function::Return { r#type: f.returns.to_json() }),
+        summary: f.summary.clone(),
+        description: f.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecation_message: String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,25 +230,5 @@ mod tests {
         let p = dynamic_to_proto(&v, &ty).unwrap();
         assert_eq!(dynamic_from_proto(Some(&p), &ty).unwrap(), v);
         assert_eq!(dynamic_from_proto(None, &ty).unwrap(), Value::Null);
-    }
-}
-
-pub fn function(f: &crate::function::Function) -> pb::Function {
-    let parameter = |p: &crate::function::Parameter| pb::function::Parameter {
-        name: p.name.clone(),
-        r#type: p.ty.to_json(),
-        allow_null_value: false,
-        allow_unknown_values: false,
-        description: p.description.clone(),
-        description_kind: pb::StringKind::Markdown as i32,
-    };
-    pb::Function {
-        parameters: f.parameters.iter().map(parameter).collect(),
-        variadic_parameter: None,
-        r#return: Some(pb::function::Return { r#type: f.returns.to_json() }),
-        summary: f.summary.clone(),
-        description: f.description.clone(),
-        description_kind: pb::StringKind::Markdown as i32,
-        deprecation_message: String::new(),
     }
 }
