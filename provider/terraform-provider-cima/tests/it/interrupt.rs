@@ -168,11 +168,12 @@ fn sigkill_while_wiring_then_the_next_apply_adopts_and_converges() {
     // The pipeline and a few accounts made, then Terraform and the provider die at once.
     let (status, output) = apply_and_signal(&ws, "KILL", 4);
     assert!(!status.success(), "{output}");
-    // Terraform records each finished create at once, so a kill loses only what was in flight.
-    // A pipeline create caught in flight is what this takes out of the state: its bus exists,
-    // the state does not know it.
+    // A kill loses what was in flight, and whatever finished but was not yet written to the
+    // state (CI once saw the kill land before the first write: nothing recorded at all), so the
+    // next apply must adopt anything from none to all of what was made. A pipeline create caught
+    // in flight is what this takes out of the state: its bus exists, the state does not know it.
     let recorded = state_list(&ws);
-    assert!(recorded.len() >= 4 && recorded.len() < 1 + members.len(), "{recorded:?}\n{output}");
+    assert!(recorded.len() < 1 + members.len(), "{recorded:?}\n{output}");
     if recorded.iter().any(|r| r == "cima_case_pipeline.this") {
         ws.run_ok(["state", "rm", "cima_case_pipeline.this"]).expect("state rm");
     }
