@@ -21,6 +21,7 @@ mod resource_linked_account;
 mod resource_org_query;
 mod s3;
 mod sts;
+mod tags;
 
 pub use provider::CimaProvider;
 

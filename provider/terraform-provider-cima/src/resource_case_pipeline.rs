@@ -306,7 +306,7 @@ pub fn validate_pipeline(c: &CasePipelineModel) -> Diagnostics {
             .at(root.clone().attribute("tags").key(MARKER_TAG)),
         );
     }
-    d.extend(crate::resource_linked_account::tags_problems(c.tags.as_ref(), &root));
+    d.extend(crate::tags::problems(c.tags.as_ref(), &root));
     for (i, o) in c.organization_ids.iter().flatten().enumerate() {
         if !ids::is_organization_id(o) {
             d.push(

@@ -627,18 +627,7 @@ pub fn validate_linked(c: &LinkedAccountModel) -> Diagnostics {
             .at(root.clone().attribute("enriched_source")),
         );
     }
-    d.extend(tags_problems(c.tags.as_ref(), &root));
-    d
-}
-
-/// One error per tag IAM and EventBridge would refuse, at `tags["key"]`.
-pub fn tags_problems(tags: Option<&BTreeMap<String, String>>, root: &AttributePath) -> Diagnostics {
-    let mut d = Diagnostics::new();
-    for (k, v) in tags.into_iter().flatten() {
-        if let Some(problem) = ids::tag_problem(k, v) {
-            d.push(Diagnostic::error("Invalid tags", problem).at(root.clone().attribute("tags").key(k)));
-        }
-    }
+    d.extend(crate::tags::problems(c.tags.as_ref(), &root));
     d
 }
 
