@@ -37,9 +37,32 @@ pub const DEFAULT_QUERY_ROLE: &str = "ChatSystemReadOnlyRole";
 pub const DEFAULT_MEMBER_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
 /// The role a member's forward rule uses to put events on the central bus.
 pub const EVENTS_ROLE: &str = "CimaEventForwarderRole";
-/// The member account's rule forwarding Support and enriched events to the central bus, and its target id.
+/// The member account's rule forwarding Support's events to the central bus, and its target id.
 pub const FORWARD_RULE: &str = "cima-forward-support";
 pub const FORWARD_TARGET: &str = "cima-central-bus";
+
+/// The sources the organization's accounts may put on the central bus: AWS Support's events,
+/// forwarded by each member's rule, and a member's backfill request for itself. Enriched events
+/// come from the bus's own account (the enricher's), which the bus policy does not govern.
+pub const ADMITTED_SOURCES: [&str; 2] = [SUPPORT_SOURCE, BACKFILL_SOURCE];
+/// The id of the central bus policy's one statement.
+pub const BUS_POLICY_SID: &str = "CimaOrganizationPutEvents";
+
+/// The central bus's policy: PutEvents for principals of `organization_ids` only, and of the
+/// [`ADMITTED_SOURCES`] only.
+pub fn bus_policy(bus_arn: &str, organization_ids: &[String]) -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": BUS_POLICY_SID,
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "events:PutEvents",
+            "Resource": bus_arn,
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": organization_ids, "events:source": ADMITTED_SOURCES}},
+        }],
+    })
+}
 
 /// Where a backfill resumes: the query's window, fixed by the first invocation (`afterTime`, and
 /// `beforeTime` so cases opened later cannot shift the pages: the live events cover those), the

@@ -147,9 +147,11 @@ resource "aws_cloudwatch_event_rule" "case_alerts" {
   name           = "${var.bus_name}-case-alerts"
   description    = "CIMA: enriched events of ${join("/", var.case_alert_severities)} cases -> alarm topic"
   event_bus_name = cima_case_pipeline.this.id
+  # Put by the enricher in this account: an event another account managed to put never alerts.
   event_pattern = jsonencode({
     source        = [var.enriched_source]
     "detail-type" = [var.enriched_detail_type]
+    account       = [local.account_id]
     detail = merge(
       { severityCode = var.case_alert_severities },
       length(var.case_alert_statuses) == 0 ? {} : { status = var.case_alert_statuses },

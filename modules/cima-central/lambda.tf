@@ -152,13 +152,12 @@ data "aws_iam_policy_document" "enricher" {
     resources = concat(["arn:${local.partition}:iam::*:role/${var.case_reader_role_name}"], var.organizations_role_arn == null ? [] : [var.organizations_role_arn])
   }
 
-  # Backfill continuations go to the central bus; enriched events go to a case account's default
-  # bus in us-east-1 (with the case-reader role's credentials; this statement covers the central
-  # account's own cases too).
+  # Enriched cases and backfill continuations go to the central bus, and nowhere else: the store's
+  # rule admits only events this account put there.
   statement {
     sid       = "PutEvents"
     actions   = ["events:PutEvents"]
-    resources = [local.bus_arn, "arn:${local.partition}:events:${local.support_region}:*:event-bus/default"]
+    resources = [local.bus_arn]
   }
 
   statement {

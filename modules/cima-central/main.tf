@@ -26,11 +26,6 @@ locals {
   error_prefix   = "DataCollection-error"
   inventory_path = "DataCollection-metadata/ReferenceOds/AccountsInfo"
   results_prefix = "athena-results"
-
-  # AWS Support only emits its events in us-east-1, so the enriched events go to the default bus of
-  # the case's account there (ARCHITECTURE.md, "The case pipeline"); this is a property of the service, not a
-  # deployment choice.
-  support_region = "us-east-1"
 }
 
 ################################################################################

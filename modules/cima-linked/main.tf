@@ -26,7 +26,6 @@ resource "cima_linked_account" "this" {
   organization_id       = local.organization_id
   access_role_name      = var.access_role_name
   case_reader_role_name = var.case_reader_role_name
-  enriched_source       = var.enriched_source
   dead_letter_queue_arn = var.dead_letter_queue_arn
   backfill_days         = var.backfill_days
   tags                  = length(var.tags) == 0 ? null : var.tags

@@ -142,14 +142,9 @@ variable "case_reader_role_name" {
 }
 
 variable "enriched_source" {
-  description = "Source of the enriched events, forwarded to the central bus with aws.support; must match cima-central's enriched_source."
+  description = "Deprecated, no effect: members forward only aws.support, and the enricher puts enriched events on the central bus itself (so no member can forge a record). Remove it; it will go in the next major version."
   type        = string
-  default     = "heidi.support"
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9._-]{1,256}$", var.enriched_source))
-    error_message = "enriched_source must be letters, digits, '.', '_' or '-'."
-  }
+  default     = null
 }
 
 variable "dead_letter_queue_arn" {

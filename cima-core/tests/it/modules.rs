@@ -63,7 +63,6 @@ fn the_modules_default_names_are_the_contracts() {
         ("modules/cima-central", "enriched_source", contract::DEFAULT_ENRICHED_SOURCE),
         ("modules/cima-central", "enriched_detail_type", contract::DEFAULT_ENRICHED_DETAIL_TYPE),
         ("modules/cima-central", "case_reader_role_name", contract::DEFAULT_CASE_READER_ROLE),
-        ("modules/cima-linked", "enriched_source", contract::DEFAULT_ENRICHED_SOURCE),
         ("modules/cima-linked", "case_reader_role_name", contract::DEFAULT_CASE_READER_ROLE),
         ("modules/cima-linked", "query_role_name", contract::DEFAULT_QUERY_ROLE),
         ("modules/chat-api", "query_role_name", contract::DEFAULT_QUERY_ROLE),

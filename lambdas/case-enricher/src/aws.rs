@@ -50,8 +50,6 @@ pub trait EventBus: Send + Sync {
 pub trait Aws: Send + Sync {
     /// AWS Support of `account_id`, through the case-reader role.
     async fn support(&self, account_id: &str) -> Arc<dyn SupportApi>;
-    /// The event buses of `account_id`, through the case-reader role.
-    async fn account_bus(&self, account_id: &str) -> Arc<dyn EventBus>;
     /// The function's own account (the central bus lives there).
     fn central_bus(&self) -> Arc<dyn EventBus>;
     /// The account's name in the organization (Organizations DescribeAccount), uncached.
@@ -101,7 +99,7 @@ impl SdkAws {
     }
 
     async fn member(&self, account_id: &str) -> SdkConfig {
-        // Support answers only in us-east-1, and the enriched event goes to the default bus there.
+        // Support answers only in us-east-1.
         self.sessions.config_for(account_id, &self.role_name, SUPPORT_REGION).await
     }
 }
@@ -110,10 +108,6 @@ impl SdkAws {
 impl Aws for SdkAws {
     async fn support(&self, account_id: &str) -> Arc<dyn SupportApi> {
         Arc::new(SdkSupport::new(aws_sdk_support::Client::new(&self.member(account_id).await)))
-    }
-
-    async fn account_bus(&self, account_id: &str) -> Arc<dyn EventBus> {
-        Arc::new(SdkEventBus(aws_sdk_eventbridge::Client::new(&self.member(account_id).await)))
     }
 
     fn central_bus(&self) -> Arc<dyn EventBus> {

@@ -1,9 +1,12 @@
 //! The case-enricher Lambda: for each `aws.support` / `Support Case Update` event it reads the
 //! case from the owning account (through the case-reader role), adds what the Support API does not
 //! say directly (`submittedRole`, `lastCommunicationTime`, `firstResponseTime`, `accountName`) and
-//! puts the enriched case on that account's default bus; for a `cima.backfill` request it does the
-//! same for every case of the last N days, a bounded amount per invocation, continuing through a
-//! re-emitted request with a cursor.
+//! puts the enriched case on the central bus, in its own account, so the store's rule can admit
+//! only what this function put there (no member can forge a record); for a `cima.backfill` request
+//! it does the same for every case of the last N days, a bounded amount per invocation, continuing
+//! through a re-emitted request with a cursor. A backfill is done only for the account that asked
+//! for it (EventBridge stamps the sender's account on the event) or for a continuation this
+//! function put on the central bus itself.
 //!
 //! `main.rs` only builds the SDK clients and runs [`Enricher::handle`]; the handler is generic
 //! over [`aws::Aws`] so tests drive it against the local AWS.
@@ -57,7 +60,7 @@ pub struct Config {
     /// `ENRICHED_SOURCE` / `ENRICHED_DETAIL_TYPE` of the enriched event.
     pub enriched_source: String,
     pub enriched_detail_type: String,
-    /// `CENTRAL_BUS_NAME`: where backfill continuations go.
+    /// `CENTRAL_BUS_NAME`: where enriched cases and backfill continuations go.
     pub central_bus_name: Option<String>,
     /// `ORGANIZATIONS_ROLE_ARN`: assumed for DescribeAccount when set.
     pub organizations_role_arn: Option<String>,
@@ -137,7 +140,10 @@ impl<A: Aws> Enricher<A> {
         };
         let result = match request {
             Ok(Request::CaseUpdate(u)) => self.case_update(&u).await,
-            Ok(Request::Backfill(b)) => self.backfill(&b, deadline).await,
+            Ok(Request::Backfill(b)) => match backfill_refusal(&b, &event.payload, &event.context) {
+                Some(why) => Err(EnricherError::Rejected(why)),
+                None => self.backfill(&b, deadline).await,
+            },
             Err(e) => Err(e),
         };
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -191,12 +197,21 @@ impl<A: Aws> Enricher<A> {
         }
     }
 
-    fn enriched_entry(&self, case: &EnrichedCase) -> Entry {
+    /// The central bus's name: enriched cases and continuations go nowhere else.
+    fn central_bus_name(&self) -> Result<String, EnricherError> {
+        self.config.central_bus_name.clone().ok_or_else(|| {
+            EnricherError::Config(
+                "CENTRAL_BUS_NAME is not set: enriched cases and backfills go to the central bus".into(),
+            )
+        })
+    }
+
+    fn enriched_entry(&self, case: &EnrichedCase, bus: &str) -> Entry {
         Entry {
             source: self.config.enriched_source.clone(),
             detail_type: self.config.enriched_detail_type.clone(),
             detail: serde_json::to_string(case).unwrap_or_default(),
-            bus_name: None,
+            bus_name: Some(bus.to_owned()),
         }
     }
 
@@ -210,11 +225,11 @@ impl<A: Aws> Enricher<A> {
             }
         })?;
         let enriched = EnrichedCase::new(&u.account, self.account_name(&u.account).await, &case);
-        let bus = self.aws.account_bus(&u.account).await;
+        let bus = self.central_bus_name()?;
         put_all(
-            bus.as_ref(),
-            &format!("{}/default", u.account),
-            vec![self.enriched_entry(&enriched)],
+            self.aws.central_bus().as_ref(),
+            &bus,
+            vec![self.enriched_entry(&enriched, &bus)],
             self.config.put_retry,
         )
         .await?;
@@ -232,9 +247,9 @@ impl<A: Aws> Enricher<A> {
                 skip: 0,
             }
         });
+        let bus_name = self.central_bus_name()?;
         let api = self.aws.support(&b.account).await;
-        let bus = self.aws.account_bus(&b.account).await;
-        let bus_label = format!("{}/default", b.account);
+        let bus = self.aws.central_bus();
         let name = self.account_name(&b.account).await;
         let support_error = |source| EnricherError::Support { account: b.account.clone(), source };
         let query = CaseQuery {
@@ -271,10 +286,10 @@ impl<A: Aws> Enricher<A> {
                 let entries: Vec<Entry> = filled
                     .iter()
                     .flatten()
-                    .map(|c| self.enriched_entry(&EnrichedCase::new(&b.account, name.clone(), c)))
+                    .map(|c| self.enriched_entry(&EnrichedCase::new(&b.account, name.clone(), c), &bus_name))
                     .collect();
                 emitted += entries.len();
-                put_all(bus.as_ref(), &bus_label, entries, self.config.put_retry).await?;
+                put_all(bus.as_ref(), &bus_name, entries, self.config.put_retry).await?;
                 skip += size;
                 taken += size;
             }
@@ -292,9 +307,6 @@ impl<A: Aws> Enricher<A> {
         let Some(next) = resume else {
             return Ok(json!({"outcome": "backfilled", "account": b.account, "emitted": emitted, "cursor": null}));
         };
-        let bus_name = self.config.central_bus_name.clone().ok_or_else(|| {
-            EnricherError::Config("CENTRAL_BUS_NAME is not set, so the backfill cannot continue".into())
-        })?;
         let request = BackfillRequest { cursor: Some(next.clone()), ..b.clone() };
         let entry = Entry {
             source: BACKFILL_SOURCE.to_owned(),
@@ -302,7 +314,7 @@ impl<A: Aws> Enricher<A> {
             detail: request.detail(),
             bus_name: Some(bus_name.clone()),
         };
-        put_all(self.aws.central_bus().as_ref(), &bus_name, vec![entry], self.config.put_retry).await?;
+        put_all(bus.as_ref(), &bus_name, vec![entry], self.config.put_retry).await?;
         Ok(json!({"outcome": "backfill-continued", "account": b.account, "emitted": emitted, "cursor": next}))
     }
 
@@ -331,6 +343,22 @@ impl<A: Aws> Enricher<A> {
             d.duration_since(SystemTime::now()).map_or(true, |left| left < self.config.deadline_margin)
         })
     }
+}
+
+/// Why a backfill request must not be done, or `None`. EventBridge stamps the sender's account on
+/// every event, so an account may ask only for its own cases; the function's own account (its
+/// ARN's) sends the continuations, and whoever can put events there already owns the pipeline.
+fn backfill_refusal(b: &BackfillRequest, event: &Value, ctx: &lambda_runtime::Context) -> Option<String> {
+    let sender = event.get("account").and_then(Value::as_str).unwrap_or_default();
+    let own = cima_core::ids::parse_arn(&ctx.invoked_function_arn).map(|a| a.account);
+    if sender == b.account || own.is_some_and(|own| !own.is_empty() && own == sender) {
+        return None;
+    }
+    Some(format!(
+        "backfill request for account {} put by account {}: an account may ask only for its own cases",
+        b.account,
+        if sender.is_empty() { "(none)" } else { sender }
+    ))
 }
 
 /// The invocation's deadline; `None` when the runtime gave none (deadline 0).

@@ -126,6 +126,14 @@ run "defaults" {
   }
 
   assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.enricher.statement : length(s.resources) == 1 && contains(s.resources, "arn:aws:events:us-east-1:111111111111:event-bus/cima-cases")
+      if contains(s.actions, "events:PutEvents")
+    ])
+    error_message = "The enricher puts events on the central bus only (never on a member's bus, where a member could forge them)."
+  }
+
+  assert {
     condition     = aws_cloudwatch_event_target.backfill.retry_policy[0].maximum_retry_attempts == 185
     error_message = "The backfill target retries with the module's retry policy."
   }
@@ -197,8 +205,8 @@ run "external_key_topic_and_case_alerts" {
   }
 
   assert {
-    condition     = jsondecode(aws_cloudwatch_event_rule.case_alerts[0].event_pattern).detail.severityCode == ["urgent", "critical"]
-    error_message = "Case alerts match the urgent and critical severity codes."
+    condition     = jsondecode(aws_cloudwatch_event_rule.case_alerts[0].event_pattern).detail.severityCode == ["urgent", "critical"] && jsondecode(aws_cloudwatch_event_rule.case_alerts[0].event_pattern).account == ["111111111111"]
+    error_message = "Case alerts match the urgent and critical severity codes, put by the enricher in the central account only."
   }
 
   assert {

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::error::ProvideErrorMetadata;
-use aws_sdk_eventbridge::types::{DeadLetterConfig, PutEventsRequestEntry, RetryPolicy, RuleState, Tag, Target};
+use aws_sdk_eventbridge::types::{
+    DeadLetterConfig, InputTransformer, PutEventsRequestEntry, RetryPolicy, RuleState, Tag, Target,
+};
 use cima_core::errors::AwsError;
 use tfplugin::{Diagnostic, Diagnostics};
 
@@ -55,6 +57,15 @@ pub struct RuleTarget {
     pub dead_letter_arn: Option<String>,
     pub max_event_age_seconds: Option<i64>,
     pub max_retry_attempts: Option<i64>,
+    /// What the target receives instead of the event: a template over values picked by JSON path.
+    pub input: Option<InputTransform>,
+}
+
+/// A target's input transformer: `paths` (placeholder → JSON path) fill `template`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InputTransform {
+    pub paths: BTreeMap<String, String>,
+    pub template: String,
 }
 
 #[async_trait]
@@ -249,12 +260,24 @@ impl EventsApi for SdkEvents {
             .set_maximum_event_age_in_seconds(t.max_event_age_seconds.and_then(|v| i32::try_from(v).ok()))
             .set_maximum_retry_attempts(t.max_retry_attempts.and_then(|v| i32::try_from(v).ok()))
             .build();
+        let input = t
+            .input
+            .as_ref()
+            .map(|i| {
+                InputTransformer::builder()
+                    .set_input_paths_map(Some(i.paths.clone().into_iter().collect()))
+                    .input_template(&i.template)
+                    .build()
+            })
+            .transpose()
+            .map_err(|e| EventsError::new("PutTargets", rule, AwsError::from_chain(&e)))?;
         let target = Target::builder()
             .id(&t.id)
             .arn(&t.arn)
             .set_role_arn(t.role_arn.clone())
             .retry_policy(retry)
             .set_dead_letter_config(t.dead_letter_arn.as_ref().map(|a| DeadLetterConfig::builder().arn(a).build()))
+            .set_input_transformer(input)
             .build()
             .map_err(|e| EventsError::new("PutTargets", rule, AwsError::from_chain(&e)))?;
         let out = self
@@ -299,6 +322,10 @@ impl EventsApi for SdkEvents {
                     .and_then(|r| r.maximum_event_age_in_seconds)
                     .map(i64::from),
                 max_retry_attempts: t.retry_policy.as_ref().and_then(|r| r.maximum_retry_attempts).map(i64::from),
+                input: t.input_transformer.map(|i| InputTransform {
+                    paths: i.input_paths_map.unwrap_or_default().into_iter().collect(),
+                    template: i.input_template,
+                }),
             })
             .collect())
     }

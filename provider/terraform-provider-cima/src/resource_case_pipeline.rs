@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use cima_core::contract::{DEFAULT_ENRICHED_SOURCE, support_pattern};
+use cima_core::contract::{self, BUS_POLICY_SID as POLICY_SID, DEFAULT_ENRICHED_SOURCE, support_pattern};
 use cima_core::ids;
 use serde::{Deserialize, Serialize};
 use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, Schema};
@@ -19,7 +19,7 @@ use tfplugin::{AttributePath, Ctx, DataSource, Diagnostic, Diagnostics, PlanChan
 
 use crate::clients::Principal;
 use crate::config::{Configured, ProviderData};
-use crate::events::{EventsApi, Rule, RuleTarget};
+use crate::events::{EventsApi, InputTransform, Rule, RuleTarget};
 
 pub const DEFAULT_BUS: &str = "cima-cases";
 /// EventBridge's own retry defaults.
@@ -27,7 +27,6 @@ pub const DEFAULT_MAX_EVENT_AGE: i64 = 86_400;
 pub const DEFAULT_RETRY_ATTEMPTS: i64 = 185;
 const ENRICH_TARGET: &str = "enricher";
 const STORE_TARGET: &str = "store";
-const POLICY_SID: &str = "CimaOrganizationPutEvents";
 const WIRED: &str = "wired";
 /// Tag this resource puts on the buses it creates (value: the bus name), so a create that a
 /// killed Terraform never recorded is adopted by the next apply instead of refused.
@@ -88,28 +87,42 @@ fn store_rule(bus: &str) -> String {
     format!("{bus}-store")
 }
 
-pub fn store_pattern(source: &str) -> serde_json::Value {
-    serde_json::json!({"source": [source]})
+/// The store rule's pattern: the enriched source as the bus's own account (the enricher's) puts
+/// it. EventBridge stamps the sender's account on every event, so one another account puts with
+/// that source, were the bus policy to admit it, still never reaches the store.
+pub fn store_pattern(source: &str, bus_arn: &str) -> serde_json::Value {
+    let account = ids::parse_arn(bus_arn).map(|a| a.account).unwrap_or_default();
+    serde_json::json!({"source": [source], "account": [account]})
+}
+
+/// What the store target receives: the enriched event with the case's account (the detail's
+/// `accountId`) as its `account`. The enricher puts every enriched event from the central account
+/// (so the store rule can admit only those); the records keep the layout the Athena table and the
+/// dashboards read, where `account` is the case's.
+pub fn store_input() -> InputTransform {
+    let paths = [
+        ("id", "$.id"),
+        ("detail-type", "$.detail-type"),
+        ("source", "$.source"),
+        ("account", "$.detail.accountId"),
+        ("time", "$.time"),
+        ("region", "$.region"),
+        ("resources", "$.resources"),
+        ("detail", "$.detail"),
+    ];
+    InputTransform {
+        paths: paths.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        template: r#"{"version":"0","id":"<id>","detail-type":"<detail-type>","source":"<source>","account":"<account>","time":"<time>","region":"<region>","resources":<resources>,"detail":<detail>}"#.to_owned(),
+    }
 }
 
 fn same_pattern(actual: Option<&str>, expected: &serde_json::Value) -> bool {
     actual.and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok()).as_ref() == Some(expected)
 }
 
-/// The bus policy: PutEvents for principals of the given organizations only.
+/// The bus policy ([`cima_core::contract::bus_policy`]) as PutPermission takes it.
 pub fn bus_policy(bus_arn: &str, organization_ids: &[String]) -> String {
-    serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": POLICY_SID,
-            "Effect": "Allow",
-            "Principal": "*",
-            "Action": "events:PutEvents",
-            "Resource": bus_arn,
-            "Condition": {"StringEquals": {"aws:PrincipalOrgID": organization_ids}},
-        }],
-    })
-    .to_string()
+    contract::bus_policy(bus_arn, organization_ids).to_string()
 }
 
 /// The organization ids our statement of a bus policy allows; `None` without our statement.
@@ -147,9 +160,11 @@ fn normal_statement(s: &serde_json::Value) -> serde_json::Value {
     if s["Principal"] == serde_json::json!({"AWS": "*"}) {
         s["Principal"] = serde_json::json!("*");
     }
-    let org = &mut s["Condition"]["StringEquals"]["aws:PrincipalOrgID"];
-    if let Some(one) = org.as_str().map(str::to_owned) {
-        *org = serde_json::json!([one]);
+    for key in ["aws:PrincipalOrgID", "events:source"] {
+        let values = &mut s["Condition"]["StringEquals"][key];
+        if let Some(one) = values.as_str().map(str::to_owned) {
+            *values = serde_json::json!([one]);
+        }
     }
     s
 }
@@ -172,13 +187,23 @@ fn policy_problems(policy: Option<&str>, bus_arn: &str) -> Vec<String> {
     problems
 }
 
-/// What is wrong with one of the pipeline's rules that its attributes do not show.
-fn rule_problems(name: &str, rule: Option<&Rule>, targets: &[RuleTarget], ours: &str) -> Vec<String> {
+/// What is wrong with one of the pipeline's rules that its attributes do not show; `input` is
+/// what our target must receive instead of the event.
+fn rule_problems(
+    name: &str,
+    rule: Option<&Rule>,
+    targets: &[RuleTarget],
+    ours: &str,
+    input: Option<&InputTransform>,
+) -> Vec<String> {
     let mut problems = Vec::new();
     match rule {
         None => problems.push(format!("rule {name} missing")),
         Some(r) if !r.enabled => problems.push(format!("rule {name} disabled")),
         Some(_) => {}
+    }
+    if targets.iter().any(|t| t.id == ours && t.input.as_ref() != input) {
+        problems.push(format!("rule {name} target {ours} input changed"));
     }
     for t in targets.iter().filter(|t| t.id != ours) {
         problems.push(format!("rule {name} has an extra target {} ({})", t.id, t.arn));
@@ -236,8 +261,14 @@ pub async fn read_pipeline(
     };
     let organization_ids = b.policy.as_deref().and_then(policy_organizations).filter(|o| !o.is_empty());
     let mut problems = policy_problems(b.policy.as_deref(), &b.arn);
-    problems.extend(rule_problems(&enrich_rule(bus), enrich.as_ref(), &enrich_targets, ENRICH_TARGET));
-    problems.extend(rule_problems(&store_rule(bus), store.as_ref(), &store_targets, STORE_TARGET));
+    problems.extend(rule_problems(&enrich_rule(bus), enrich.as_ref(), &enrich_targets, ENRICH_TARGET, None));
+    problems.extend(rule_problems(
+        &store_rule(bus),
+        store.as_ref(),
+        &store_targets,
+        STORE_TARGET,
+        Some(&store_input()),
+    ));
     let status = if problems.is_empty() { WIRED.to_owned() } else { format!("drifted: {}", problems.join("; ")) };
     Ok(Some(CasePipelineModel {
         bus_name: Some(bus.to_owned()),
@@ -411,24 +442,25 @@ impl CasePipelineResource {
                 _ => api.remove_policy(&bus).await?,
             }
             let (age, attempts) = config.retry();
-            let target = |id: &str, arn: &str, role: Option<String>| RuleTarget {
+            let target = |id: &str, arn: &str, role: Option<String>, input: Option<InputTransform>| RuleTarget {
                 id: id.to_owned(),
                 arn: arn.to_owned(),
                 role_arn: role,
                 dead_letter_arn: config.dead_letter_queue_arn.clone(),
                 max_event_age_seconds: Some(age),
                 max_retry_attempts: Some(attempts),
+                input,
             };
             let enricher = config.enricher_function_arn.clone().unwrap_or_default();
             let store = config.store_target_arn.clone().unwrap_or_default();
             api.put_rule(&bus, &enrich_rule(&bus), &support_pattern().to_string(), "CIMA: Support case updates to the enricher")
                 .await
                 ?;
-            api.put_target(&bus, &enrich_rule(&bus), &target(ENRICH_TARGET, &enricher, None)).await?;
-            api.put_rule(&bus, &store_rule(&bus), &store_pattern(&config.source()).to_string(), "CIMA: enriched case events to the store")
+            api.put_target(&bus, &enrich_rule(&bus), &target(ENRICH_TARGET, &enricher, None, None)).await?;
+            api.put_rule(&bus, &store_rule(&bus), &store_pattern(&config.source(), &arn).to_string(), "CIMA: enriched case events to the store")
                 .await
                 ?;
-            api.put_target(&bus, &store_rule(&bus), &target(STORE_TARGET, &store, config.store_role_arn.clone()))
+            api.put_target(&bus, &store_rule(&bus), &target(STORE_TARGET, &store, config.store_role_arn.clone(), Some(store_input())))
                 .await
                 ?;
             // Each rule delivers to its one target: anything added beside it goes.
@@ -465,7 +497,7 @@ fn schema_block(data_source: bool) -> Block {
     let mut block = Block::new(if data_source {
         "Reads an existing CIMA case pipeline by its bus name."
     } else {
-        "The central account's part of the CIMA event flow: a custom event bus whose policy lets only the organization's accounts put events (aws:PrincipalOrgID), a rule sending `aws.support` \"Support Case Update\" events to the enricher function, and a rule sending the enriched events (source `enriched_source`) to the store target (Firehose or any EventBridge target), with a retry policy and a dead-letter queue on both targets. Read re-reads every part, so drift shows on plan and apply repairs it. The bus policy and the two rules are this resource's alone: a statement added to the policy, a target added to a rule or a rule disabled out of band shows in `status` and is undone on apply. Import by bus name."
+        "The central account's part of the CIMA event flow: a custom event bus whose policy lets only the organization's accounts put events (aws:PrincipalOrgID), and only AWS Support's and backfill requests (events:source `aws.support`, `cima.backfill`), a rule sending `aws.support` \"Support Case Update\" events to the enricher function, and a rule sending the enriched events (source `enriched_source`, put by the bus's own account: the enricher's) to the store target (Firehose or any EventBridge target), with a retry policy and a dead-letter queue on both targets. Read re-reads every part, so drift shows on plan and apply repairs it. The bus policy and the two rules are this resource's alone: a statement added to the policy, a target added to a rule or a rule disabled out of band shows in `status` and is undone on apply. Import by bus name."
     });
     block = block
         .attribute(if data_source {
@@ -554,7 +586,10 @@ impl Resource for CasePipelineResource {
         let drifted = prior.enrich_rule_arn.is_none()
             || prior.store_rule_arn.is_none()
             || !same_pattern(prior.enrich_rule_pattern.as_deref(), &support_pattern())
-            || !same_pattern(prior.store_rule_pattern.as_deref(), &store_pattern(&source))
+            || !same_pattern(
+                prior.store_rule_pattern.as_deref(),
+                &store_pattern(&source, prior.bus_arn.as_deref().unwrap_or_default()),
+            )
             || prior.status.as_deref().is_some_and(|s| s != WIRED);
         if drifted {
             changes.unknown.extend(
@@ -736,17 +771,28 @@ mod tests {
         let enrich = state.rule(DEFAULT_BUS, "cima-cases-enrich").expect("enrich rule");
         assert!(same_pattern(enrich.pattern.as_deref(), &support_pattern()));
         let store = state.rule(DEFAULT_BUS, "cima-cases-store").expect("store rule");
-        assert!(same_pattern(store.pattern.as_deref(), &store_pattern("heidi.support")));
-        let target = |id: &str, arn: &str, role: Option<&str>| RuleTarget {
+        assert_eq!(
+            store.pattern.as_deref().map(|p| serde_json::from_str::<serde_json::Value>(p).unwrap()),
+            Some(
+                serde_json::json!({"source": ["heidi.support"], "account": [ids::parse_arn(&bus.arn).unwrap().account]})
+            ),
+            "only the bus's own account's enriched events reach the store"
+        );
+        let target = |id: &str, arn: &str, role: Option<&str>, input: Option<InputTransform>| RuleTarget {
             id: id.into(),
             arn: arn.into(),
             role_arn: role.map(str::to_owned),
             dead_letter_arn: Some(DLQ.into()),
             max_event_age_seconds: Some(3600),
             max_retry_attempts: Some(10),
+            input,
         };
-        assert_eq!(state.targets_of(DEFAULT_BUS, "cima-cases-enrich"), [target(ENRICH_TARGET, ENRICHER, None)]);
-        assert_eq!(state.targets_of(DEFAULT_BUS, "cima-cases-store"), [target(STORE_TARGET, STORE, Some(STORE_ROLE))]);
+        assert_eq!(state.targets_of(DEFAULT_BUS, "cima-cases-enrich"), [target(ENRICH_TARGET, ENRICHER, None, None)]);
+        assert_eq!(
+            state.targets_of(DEFAULT_BUS, "cima-cases-store"),
+            [target(STORE_TARGET, STORE, Some(STORE_ROLE), Some(store_input()))],
+            "the store receives the event with the case's account"
+        );
 
         assert_eq!(m.id.as_deref(), Some(DEFAULT_BUS));
         assert_eq!(m.enriched_source.as_deref(), Some(DEFAULT_ENRICHED_SOURCE));
@@ -802,7 +848,7 @@ mod tests {
     async fn drift_shows_on_read_and_plan_and_update_repairs_it() {
         /// What breaks, how, and how read shows it.
         type Drift = (&'static str, fn(&mut crate::fakes::EventsState), fn(&CasePipelineModel) -> bool);
-        let cases: [Drift; 9] = [
+        let cases: [Drift; 10] = [
             (
                 "enrich rule deleted",
                 |s| {
@@ -833,6 +879,11 @@ mod tests {
                 "bus policy removed",
                 |s| s.buses.get_mut(DEFAULT_BUS).unwrap().policy = None,
                 |m| m.organization_ids.is_none(),
+            ),
+            (
+                "the store's input transformer removed (records would carry the central account)",
+                |s| s.targets_mut(DEFAULT_BUS, "cima-cases-store")[0].input = None,
+                |m| m.status.as_deref() == Some("drifted: rule cima-cases-store target store input changed"),
             ),
             (
                 "store rule disabled",
@@ -983,6 +1034,25 @@ mod tests {
         let p = bus_policy("arn:aws:events:us-east-1:123456789012:event-bus/cima", &["o-abcdefghij".into()]);
         assert_eq!(policy_organizations(&p), Some(vec!["o-abcdefghij".to_owned()]));
         assert_eq!(policy_organizations(r#"{"Statement":[{"Sid":"other"}]}"#), None);
+        let v: serde_json::Value = serde_json::from_str(&p).unwrap();
+        assert_eq!(
+            v["Statement"][0]["Condition"]["StringEquals"]["events:source"],
+            serde_json::json!(["aws.support", "cima.backfill"]),
+            "members may put Support's events and their own backfill requests, nothing else"
+        );
+    }
+
+    #[test]
+    fn a_policy_admitting_every_source_is_drift() {
+        let arn = "arn:aws:events:us-east-1:123456789012:event-bus/cima";
+        let ours = bus_policy(arn, &["o-abcdefghij".into()]);
+        assert!(policy_problems(Some(&ours), arn).is_empty());
+        let mut widened: serde_json::Value = serde_json::from_str(&ours).unwrap();
+        widened["Statement"][0]["Condition"]["StringEquals"].as_object_mut().unwrap().remove("events:source");
+        assert_eq!(
+            policy_problems(Some(&widened.to_string()), arn),
+            ["bus policy statement CimaOrganizationPutEvents changed"]
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! block per account (or a StackSet) would be needed otherwise.
 //!
 //! In the member account, in us-east-1: the case-reader role the enricher assumes, an events role
-//! allowed to put events on the central bus only, a default-bus rule forwarding `aws.support` and
-//! the enriched source to the central bus, and optionally the chat API's read-only role.
+//! allowed to put events on the central bus only, a default-bus rule forwarding `aws.support` (and
+//! nothing else) to the central bus, and optionally the chat API's read-only role.
 //!
 //! An organization is never still: an account whose access role cannot be assumed is a warning
 //! on read (its last state kept), so it never fails the plan of every other account; its delete
@@ -119,19 +119,12 @@ impl LinkedAccountModel {
     fn reader(&self) -> String {
         self.case_reader_role_name.clone().unwrap_or_else(|| DEFAULT_CASE_READER_ROLE.to_owned())
     }
-    fn source(&self) -> String {
-        self.enriched_source.clone().unwrap_or_else(|| DEFAULT_ENRICHED_SOURCE.to_owned())
-    }
     fn query(&self) -> Option<&QueryRoleModel> {
         self.query_role.as_ref().filter(|q| q.enabled.unwrap_or(true))
     }
     fn query_name(&self) -> String {
         self.query().and_then(|q| q.name.clone()).unwrap_or_else(|| DEFAULT_QUERY_ROLE.to_owned())
     }
-}
-
-fn partition_of(arn: &str) -> &str {
-    ids::parse_arn(arn).map(|a| a.partition).unwrap_or("aws")
 }
 
 pub fn reader_trust(enricher_role_arn: &str, organization_id: Option<&str>) -> serde_json::Value {
@@ -146,11 +139,11 @@ pub fn reader_trust(enricher_role_arn: &str, organization_id: Option<&str>) -> s
     json!({"Version": "2012-10-17", "Statement": [statement]})
 }
 
-pub fn reader_policy(partition: &str, account: &str) -> serde_json::Value {
+/// The case-reader role reads Support and nothing else: the enricher puts what it read on the
+/// central bus with its own credentials.
+pub fn reader_policy() -> serde_json::Value {
     json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["support:DescribeCases", "support:DescribeCommunications"], "Resource": "*"},
-        {"Effect": "Allow", "Action": "events:PutEvents",
-         "Resource": format!("arn:{partition}:events:{SUPPORT_REGION}:{account}:event-bus/default")},
     ]})
 }
 
@@ -164,8 +157,10 @@ pub fn events_policy(central_bus_arn: &str) -> serde_json::Value {
         {"Effect": "Allow", "Action": "events:PutEvents", "Resource": central_bus_arn}]})
 }
 
-pub fn forward_pattern(source: &str) -> serde_json::Value {
-    json!({"source": [SUPPORT_SOURCE, source]})
+/// What a member forwards: AWS Support's events only. Enriched events are put on the central
+/// bus by the enricher; a member's own `heidi.support` event must go nowhere.
+pub fn forward_pattern() -> serde_json::Value {
+    json!({"source": [SUPPORT_SOURCE]})
 }
 
 pub fn query_trust(trusted: &str, external_id: Option<&str>) -> serde_json::Value {
@@ -381,9 +376,7 @@ pub async fn inspect(
     events: &dyn EventsApi,
     want: &LinkedAccountModel,
 ) -> Result<Inspection, MemberError> {
-    let account = want.account();
     let central = want.central_bus_arn.clone().unwrap_or_default();
-    let partition = partition_of(&central).to_owned();
     let mut i = Inspection::default();
 
     let reader = want.reader();
@@ -415,10 +408,7 @@ pub async fn inspect(
                 i.problems.push("case-reader role trust changed".to_owned());
             }
             attached_problem(iam, &reader, "case-reader role", &mut i.problems).await?;
-            if !same_policy(
-                iam.get_role_policy(&reader, READER_POLICY).await?.as_ref(),
-                &reader_policy(&partition, &account),
-            ) {
+            if !same_policy(iam.get_role_policy(&reader, READER_POLICY).await?.as_ref(), &reader_policy()) {
                 i.problems.push("case-reader role policy missing or changed".to_owned());
             }
             i.reader_trusted = trusted;
@@ -442,7 +432,7 @@ pub async fn inspect(
         None => i.problems.push("forwarding rule missing".to_owned()),
         Some(rule) => {
             let pattern = rule.pattern.as_deref().and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok());
-            if pattern != Some(forward_pattern(&want.source())) {
+            if pattern != Some(forward_pattern()) {
                 i.problems.push("forwarding rule pattern changed".to_owned());
             }
             if !rule.enabled {
@@ -664,7 +654,6 @@ impl LinkedAccountResource {
     async fn put_parts(&self, member: &Member, m: &LinkedAccountModel) -> Result<(), MemberError> {
         let (iam, events) = (member.iam.as_ref(), member.events.as_ref());
         let central = m.central_bus_arn.clone().unwrap_or_default();
-        let partition = partition_of(&central).to_owned();
         let tags: Vec<(String, String)> = m.tags.clone().unwrap_or_default().into_iter().collect();
         let reader = m.reader();
         let enricher = m.enricher_role_arn.clone().unwrap_or_default();
@@ -676,7 +665,7 @@ impl LinkedAccountResource {
             &tags,
         )
         .await?;
-        iam.put_role_policy(&reader, READER_POLICY, &reader_policy(&partition, &member.account).to_string()).await?;
+        iam.put_role_policy(&reader, READER_POLICY, &reader_policy().to_string()).await?;
         let events_role = ensure_role(
             iam,
             EVENTS_ROLE,
@@ -702,7 +691,7 @@ impl LinkedAccountResource {
             .put_rule(
                 MEMBER_BUS,
                 FORWARD_RULE,
-                &forward_pattern(&m.source()).to_string(),
+                &forward_pattern().to_string(),
                 "CIMA: Support case events to the central bus",
             )
             .await?;
@@ -722,6 +711,7 @@ impl LinkedAccountResource {
             // EventBridge's own defaults, written down so the target always states them.
             max_event_age_seconds: Some(FORWARD_MAX_EVENT_AGE_SECONDS),
             max_retry_attempts: Some(FORWARD_MAX_RETRY_ATTEMPTS),
+            input: None,
         };
         // The target is the events role's first use: retry a refusal a bounded number of times,
         // backing off, while the fresh role becomes usable everywhere.
@@ -792,14 +782,17 @@ async fn observe(member: &Member, m: LinkedAccountModel) -> Result<LinkedAccount
     })
 }
 
-/// Asks the enricher, through the central bus, to read the account's recent cases.
+/// Asks the enricher, through the central bus, to read the account's recent cases. Sent as the
+/// member itself (through its access role): EventBridge stamps the sender's account on the event,
+/// and the enricher backfills only the account a request comes from.
 async fn request_backfill(c: &Configured, m: &LinkedAccountModel, days: u64) -> Result<(), Diagnostics> {
     let failed = |detail: String| Diagnostic::error("Cannot request the backfill", detail);
     let request = BackfillRequest::new(m.account(), days)
         .map_err(|e| failed(e.to_string()).at(AttributePath::root().attribute("backfill_days")))?;
     let central = m.central_bus_arn.clone().unwrap_or_default();
-    let events = c.aws.events(Principal::Provider, Some(SUPPORT_REGION)).await;
-    events
+    let member = Member::of(c, m).await;
+    member
+        .events
         .put_event(&central, BACKFILL_SOURCE, BACKFILL_DETAIL_TYPE, &request.detail())
         .await
         .map_err(|e| failed(e.to_string()).into())
@@ -810,7 +803,7 @@ fn schema_block(data_source: bool) -> Block {
     let mut b = Block::new(if data_source {
         "Checks one member account's CIMA wiring without changing anything: `healthy` and the list of `problems` (\"forwarding rule missing\", \"rule targets <other bus>\", \"case-reader role trusts <other principal>\", \"access role cannot be assumed\", …)."
     } else {
-        "Wires one member account into the CIMA pipeline, reached by assuming `access_role_name` into it: a case-reader role trusted only by the enricher's role, an events role allowed to put events on the central bus only, a default-bus rule in us-east-1 forwarding `aws.support` and the enriched events to the central bus, and optionally the chat API's read-only role. Read re-reads every part, so anything deleted or edited out of band shows on plan in `status` and the next apply repairs it: a role, trust or inline policy missing or changed, a managed policy attached to a CIMA role (detached; delete detaches it too), the forwarding rule missing, disabled, retargeted or given another target. An account the provider cannot act in (access role deleted or refused, an SCP, the account closed) is a warning on read, not an error: its state is kept as last read, and every other account plans and applies as usual. Removing such an account from the configuration succeeds with a warning, deleting nothing, when Organizations reports it SUSPENDED, PENDING_CLOSURE or no longer in the organization; an ACTIVE account that refuses fails the delete and its resource stays in the state until the provider can reach it (or `terraform state rm`), so wiring that is probably still there is never forgotten silently. Import by account id, or by `<account id>,access_role_name=<role>,case_reader_role_name=<role>,query_role_name=<role>` with the names that are not the defaults."
+        "Wires one member account into the CIMA pipeline, reached by assuming `access_role_name` into it: a case-reader role trusted only by the enricher's role, an events role allowed to put events on the central bus only, a default-bus rule in us-east-1 forwarding `aws.support` events (and nothing else: the enricher puts enriched events on the central bus itself) to the central bus, and optionally the chat API's read-only role. Read re-reads every part, so anything deleted or edited out of band shows on plan in `status` and the next apply repairs it: a role, trust or inline policy missing or changed, a managed policy attached to a CIMA role (detached; delete detaches it too), the forwarding rule missing, disabled, retargeted or given another target. An account the provider cannot act in (access role deleted or refused, an SCP, the account closed) is a warning on read, not an error: its state is kept as last read, and every other account plans and applies as usual. Removing such an account from the configuration succeeds with a warning, deleting nothing, when Organizations reports it SUSPENDED, PENDING_CLOSURE or no longer in the organization; an ACTIVE account that refuses fails the delete and its resource stays in the state until the provider can reach it (or `terraform state rm`), so wiring that is probably still there is never forgotten silently. Import by account id, or by `<account id>,access_role_name=<role>,case_reader_role_name=<role>,query_role_name=<role>` with the names that are not the defaults."
     })
     .attribute(Attribute::new("account_id", Type::String).required().description("The member account (12 digits). Changing it replaces the wiring."))
     .attribute(Attribute::new("access_role_name", Type::String).optional().description("Role assumed in the member account. Default: the provider's `member_access_role_name`."))
@@ -818,12 +811,12 @@ fn schema_block(data_source: bool) -> Block {
     .attribute(Attribute::new("enricher_role_arn", Type::String).required().description("The enricher function's role: the only principal the case-reader role trusts."))
     .attribute(Attribute::new("organization_id", Type::String).optional().description("When set, the case-reader role's trust also requires aws:PrincipalOrgID."))
     .attribute(Attribute::new("case_reader_role_name", Type::String).optional().description(format!("Default `{DEFAULT_CASE_READER_ROLE}`. Changing it replaces the wiring.")))
-    .attribute(Attribute::new("enriched_source", Type::String).optional().description(format!("Source of enriched events, forwarded too. Default `{DEFAULT_ENRICHED_SOURCE}`.")))
+    .attribute(Attribute::new("enriched_source", Type::String).optional().deprecated().description(format!("Deprecated, no effect: members forward only `aws.support`, and the enricher puts enriched events (default source `{DEFAULT_ENRICHED_SOURCE}`) on the central bus itself, so a member cannot forge a record. Remove it from the configuration.")))
     .attribute(Attribute::new("dead_letter_queue_arn", Type::String).optional().description("SQS queue (usually the central pipeline's, `cima-central`'s `dlq_arn`) for the events the forwarding rule could not deliver after its retries (24 hours, 185 attempts), so none is lost silently. Its policy must let `events.amazonaws.com` send from this account's `cima-forward-support` rule."));
     if !data_source {
         b = b
             .attribute(Attribute::new("backfill_days", Type::Number).optional().description(
-                "On create, ask the enricher to backfill this many days of existing cases (0 to 365, default 0).",
+                "On create, ask the enricher to backfill this many days of existing cases (0 to 365, default 0). The request is put on the central bus as the member (through `access_role_name`): the enricher backfills only the account a request comes from.",
             ))
             .attribute(
                 Attribute::new("tags", Type::Map(Box::new(Type::String)))
@@ -1025,8 +1018,8 @@ impl Resource for LinkedAccountResource {
         let names = parse_import_id(id).map_err(|why| Diagnostic::error("Invalid import id", why))?;
         let c = self.data.get()?;
         // Everything else comes from what is deployed: the central bus from the rule's target,
-        // the enricher and organization from the case-reader role's trust, the enriched source
-        // from the rule's pattern, the chat API's principal from the query role's trust.
+        // the enricher and organization from the case-reader role's trust, the chat API's
+        // principal from the query role's trust.
         let member = Member::of(c, &names).await;
         let failed = |e: MemberError| member.failed(e);
         let target = member
@@ -1050,7 +1043,6 @@ impl Resource for LinkedAccountResource {
             )
             .into());
         };
-        let rule = member.events.describe_rule(MEMBER_BUS, FORWARD_RULE).await.map_err(|e| failed(e.into()))?;
         let query =
             member.iam.get_role(&names.query_name()).await.map_err(|e| failed(e.into()))?.map(|q| QueryRoleModel {
                 name: names.query_role.as_ref().and_then(|q| q.name.clone()),
@@ -1062,11 +1054,8 @@ impl Resource for LinkedAccountResource {
             central_bus_arn: Some(central),
             enricher_role_arn: trusted_principal(&reader.trust),
             organization_id: trust_organization(&reader.trust),
-            // A default stays unset, as a configuration that leaves it out has it.
-            enriched_source: rule
-                .and_then(|r| r.pattern)
-                .and_then(|p| forwarded_source(&p))
-                .filter(|s| s != DEFAULT_ENRICHED_SOURCE),
+            // Deprecated, and nothing in AWS says what it was.
+            enriched_source: None,
             query_role: query,
             dead_letter_queue_arn,
             ..names
@@ -1101,12 +1090,6 @@ fn parse_import_id(id: &str) -> Result<LinkedAccountModel, String> {
         }
     }
     Ok(m)
-}
-
-/// The enriched source a forwarding rule's pattern forwards besides `aws.support`.
-fn forwarded_source(pattern: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(pattern).ok()?;
-    v["source"].as_array()?.iter().filter_map(|s| s.as_str()).find(|s| *s != SUPPORT_SOURCE).map(str::to_owned)
 }
 
 fn trust_external_id(trust: &serde_json::Value) -> Option<String> {
@@ -1309,7 +1292,8 @@ mod tests {
         let roles = member.iam.roles().clone();
         let reader = &roles[DEFAULT_CASE_READER_ROLE];
         assert_eq!(reader.trust, reader_trust(ENRICHER, Some(ORGANIZATION)));
-        assert_eq!(reader.policies[READER_POLICY], reader_policy("aws", MEMBER));
+        assert_eq!(reader.policies[READER_POLICY], reader_policy());
+        assert!(!reader.policies[READER_POLICY].to_string().contains("events:"), "the reader only reads Support");
         let events_role = &roles[EVENTS_ROLE];
         assert_eq!(events_role.trust, events_trust());
         assert_eq!(events_role.policies[EVENTS_POLICY], events_policy(CENTRAL));
@@ -1322,7 +1306,7 @@ mod tests {
         let events = member.events(SUPPORT_REGION).state().clone();
         let rule = events.rule(MEMBER_BUS, FORWARD_RULE).expect("forwarding rule");
         let pattern: Value = serde_json::from_str(rule.pattern.as_deref().unwrap()).unwrap();
-        assert_eq!(pattern, json!({"source": ["aws.support", "heidi.support"]}));
+        assert_eq!(pattern, json!({"source": ["aws.support"]}), "a member's own heidi.support events stay home");
         assert_eq!(
             events.targets_of(MEMBER_BUS, FORWARD_RULE),
             [RuleTarget {
@@ -1332,11 +1316,13 @@ mod tests {
                 dead_letter_arn: Some(DLQ.into()),
                 max_event_age_seconds: Some(86_400),
                 max_retry_attempts: Some(185),
+                input: None,
             }]
         );
         assert_eq!(m.forwarding_rule_arn.as_deref(), Some(rule.arn.as_str()));
         assert!(member.events(PROVIDER_REGION).state().rules.is_empty(), "nothing in the provider's region");
         // No backfill unless asked.
+        assert!(member.events(SUPPORT_REGION).state().sent.is_empty());
         assert!(aws.account(PROVIDER_ACCOUNT).events(SUPPORT_REGION).state().sent.is_empty());
     }
 
@@ -1356,8 +1342,10 @@ mod tests {
         assert_eq!(role.policies[QUERY_POLICY], query_policy());
         assert_eq!(m.query_role_arn.as_deref(), Some(role.arn.as_str()));
 
-        // The request goes on the central bus with the provider's own credentials.
-        let sent = aws.account(PROVIDER_ACCOUNT).events(SUPPORT_REGION).state().sent.clone();
+        // The request goes on the central bus as the member itself (EventBridge stamps its
+        // account on it; the enricher backfills only the sender), never as the provider.
+        assert!(aws.account(PROVIDER_ACCOUNT).events(SUPPORT_REGION).state().sent.is_empty());
+        let sent = aws.account(MEMBER).events(SUPPORT_REGION).state().sent.clone();
         let request = BackfillRequest::new(MEMBER, 30).unwrap();
         assert_eq!(
             sent,
@@ -1373,7 +1361,7 @@ mod tests {
     #[tokio::test]
     async fn a_refused_backfill_fails_the_create() {
         let aws = FakeAws::new();
-        aws.account(PROVIDER_ACCOUNT).events(SUPPORT_REGION).ops.fail("PutEvents", "AccessDeniedException");
+        aws.account(MEMBER).events(SUPPORT_REGION).ops.fail("PutEvents", "AccessDeniedException");
         let err = create(&resource(&aws), LinkedAccountModel { backfill_days: Some(7), ..config() }).await.unwrap_err();
         let d = only_error(&err);
         assert_eq!(d.summary, "Cannot request the backfill");
@@ -1435,7 +1423,7 @@ mod tests {
                 |aws| {
                     events(aws, |s| {
                         s.rules.get_mut(&rule()).unwrap().pattern =
-                            Some(json!({"source": ["aws.support"]}).to_string());
+                            Some(json!({"source": ["aws.support", "heidi.support"]}).to_string());
                     })
                 },
                 "forwarding rule pattern changed",
@@ -1872,7 +1860,6 @@ mod tests {
         let want = LinkedAccountModel {
             access_role_name: Some("CimaAdmin".into()),
             case_reader_role_name: Some("AcmeCaseReader".into()),
-            enriched_source: Some("acme.support".into()),
             query_role: Some(QueryRoleModel {
                 name: Some("AcmeChatQuery".into()),
                 trusted_role_arn: Some(CHAT.into()),

@@ -7,9 +7,11 @@
 //! two applies, so a linked account's `backfill_days` reaches the enricher as in AWS.
 //!
 //! A case created in a member account then travels: Support's event on the member's default bus →
-//! the forwarding rule → the central bus → the enrich rule → the enricher (assumes the case-reader
-//! role, reads the case, puts `heidi.support` on the member's bus) → forwarded again → the store
-//! rule → Firehose → an object under `DataCollection-data/heidi.support/` in the data bucket.
+//! the forwarding rule → the central bus (its policy admits the organization's `aws.support` and
+//! `cima.backfill` events only) → the enrich rule → the enricher (assumes the case-reader role,
+//! reads the case, puts `heidi.support` on the central bus itself) → the store rule (that source,
+//! from the central account only) → Firehose → an object under `DataCollection-data/heidi.support/`
+//! in the data bucket.
 
 use std::time::{Duration, Instant};
 
@@ -228,30 +230,37 @@ resource "cima_case_pipeline" "this" {{
         Ok(letters)
     }
 
+    /// Every event in the data bucket under [`STORE_PREFIX`], with its object's key, once the
+    /// queued target deliveries are done (bounded by the extension).
+    pub fn stored_events(&self, aws: &LocalAws) -> Result<Vec<(String, Value)>> {
+        aws.target_deliveries(Duration::from_secs(5))?;
+        let listed = aws.tool(
+            "call",
+            &[
+                ("service", "s3"),
+                ("op", "list_objects_v2"),
+                ("params", &json!({"Bucket": self.bucket, "Prefix": STORE_PREFIX}).to_string()),
+            ],
+        )?;
+        let mut events = Vec::new();
+        for key in listed["Contents"].as_array().into_iter().flatten().filter_map(|o| o["Key"].as_str()) {
+            let object = aws.tool("get-object", &[("bucket", &self.bucket), ("key", key)])?;
+            for line in object["body"].as_str().unwrap_or_default().lines() {
+                if let Ok(event) = serde_json::from_str::<Value>(line) {
+                    events.push((key.to_owned(), event));
+                }
+            }
+        }
+        Ok(events)
+    }
+
     /// Waits (bounded by `timeout`) for the enriched event of `case_id` to land in the data
     /// bucket under [`STORE_PREFIX`], and returns it with the object's key.
     pub fn wait_for_stored(&self, aws: &LocalAws, case_id: &str, timeout: Duration) -> Result<(String, Value)> {
         let deadline = Instant::now() + timeout;
         loop {
-            // Lets queued target deliveries finish first; bounded by the extension.
-            aws.target_deliveries(Duration::from_secs(5))?;
-            let listed = aws.tool(
-                "call",
-                &[
-                    ("service", "s3"),
-                    ("op", "list_objects_v2"),
-                    ("params", &json!({"Bucket": self.bucket, "Prefix": STORE_PREFIX}).to_string()),
-                ],
-            )?;
-            for key in listed["Contents"].as_array().into_iter().flatten().filter_map(|o| o["Key"].as_str()) {
-                let object = aws.tool("get-object", &[("bucket", &self.bucket), ("key", key)])?;
-                for line in object["body"].as_str().unwrap_or_default().lines() {
-                    if let Ok(event) = serde_json::from_str::<Value>(line)
-                        && event["detail"]["caseId"] == case_id
-                    {
-                        return Ok((key.to_owned(), event));
-                    }
-                }
+            if let Some(found) = self.stored_events(aws)?.into_iter().find(|(_, e)| e["detail"]["caseId"] == case_id) {
+                return Ok(found);
             }
             if Instant::now() >= deadline {
                 return Err(Error::Http {
@@ -267,6 +276,11 @@ resource "cima_case_pipeline" "this" {{
             }
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+
+    /// The central bus's ARN.
+    pub fn bus_arn(&self) -> String {
+        format!("arn:aws:events:{REGION}:{}:event-bus/{BUS}", self.central_account)
     }
 
     /// The enricher's log lines so far.

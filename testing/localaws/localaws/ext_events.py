@@ -28,6 +28,13 @@ Control endpoints:
 
 `/moto-api/reset` clears faults and counters.
 
+* The receiving bus's policy was never read: any account could forward to, or put on, any bus.
+  An event crossing accounts (a forwarding rule's delivery, or a PutEvents naming another
+  account's bus by ARN, which moto looked up in the caller's own account) is now admitted only
+  when that bus's policy allows its sender, source and detail-type (bus_policy). A refused
+  forward goes to the target's dead-letter queue with `AccessDeniedException`; a refused
+  PutEvents entry comes back failed with that code.
+
 Lambda and Firehose targets are ext_targets' business; SNS targets still fail with 500.
 """
 
@@ -45,7 +52,7 @@ from moto.events import responses as events_responses
 from moto.events import utils as events_utils
 from moto.moto_api._internal import models as moto_api_models
 
-from localaws import deadletter, require_moto
+from localaws import bus_policy, deadletter, require_moto
 
 # Fields of an event that survive delivery to another bus.
 _KEPT_ACROSS_BUSES = ("id", "account", "region", "time", "resources")
@@ -91,12 +98,14 @@ def _patch_forwarding() -> None:
         origin = getattr(_local, "origin", None)
         if origin is not None:
             original_event = {**original_event, **{k: origin[k] for k in _KEPT_ACROSS_BUSES if k in origin}}
-        previous = getattr(_local, "delivering", None)
+        previous = (getattr(_local, "delivering", None), getattr(_local, "forwarder", None))
         _local.delivering = original_event
+        # The account whose rule delivers: the sender a receiving bus's policy judges.
+        _local.forwarder = self.account_id
         try:
             stock_send(self, original_event, transform_input)
         finally:
-            _local.delivering = previous
+            _local.delivering, _local.forwarder = previous
 
     def put_events(self: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         # Set only while a rule delivers to a bus target: this PutEvents is that forward.
@@ -106,8 +115,14 @@ def _patch_forwarding() -> None:
         _local.delivering = None
         try:
             if delivering is None:
-                return stock_put(self, events)
+                return _put_across_accounts(self, events, stock_put)
             try:
+                forwarder = getattr(_local, "forwarder", None)
+                if forwarder is not None and forwarder != self.account_id:
+                    for event in events:
+                        why = _refusal(self, event.get("EventBusName"), forwarder, event)
+                        if why is not None:
+                            raise _AccessDenied(why)
                 return stock_put(self, events)
             except Exception as err:  # noqa: BLE001 - AWS fails the forward, never the sender's call
                 print(f"localaws: event forward to {self.account_id}/{self.region_name} failed: {err}",
@@ -125,6 +140,57 @@ def _patch_forwarding() -> None:
 
     events_models.Rule.send_to_targets = send_to_targets
     events_models.EventsBackend.put_events = put_events
+
+
+class _AccessDenied(Exception):
+    error_type = "AccessDeniedException"
+
+
+def _refusal(backend: Any, bus_name: str | None, sender: str, event: dict[str, Any]) -> str | None:
+    """Why `backend`'s bus `bus_name` refuses `sender`'s entry `event`, or None; a missing bus
+    is moto's own ResourceNotFoundException."""
+    bus = backend._get_event_bus(backend._normalize_event_bus_arn(bus_name))
+    return bus_policy.refusal(bus.policy, bus.arn, bus_policy.Sender(sender, str(event.get("Source", "")),
+                                                                     str(event.get("DetailType", ""))))
+
+
+def _other_account_bus(backend: Any, bus_name: Any) -> tuple[str, str] | None:
+    """(account, region) when a PutEvents entry names another account's bus by ARN."""
+    if not isinstance(bus_name, str) or not bus_name.startswith("arn:"):
+        return None
+    parts = bus_name.split(":", 5)
+    if len(parts) < 6 or parts[4] == backend.account_id:
+        return None
+    return parts[4], parts[3]
+
+
+def _put_across_accounts(backend: Any, events: list[dict[str, Any]], stock_put: Any) -> list[dict[str, Any]]:
+    """PutEvents from `backend`'s account, entries naming another account's bus delivered there
+    when its policy admits them (the sender's account and region kept), refused per entry if not."""
+    if len(events) > 10 or not any(_other_account_bus(backend, e.get("EventBusName")) for e in events):
+        return stock_put(backend, events)
+    entries: list[dict[str, Any]] = []
+    for event in events:
+        other = _other_account_bus(backend, event.get("EventBusName"))
+        if other is None:
+            entries.extend(stock_put(backend, [event]))
+            continue
+        receiver = events_models.events_backends[other[0]][other[1]]
+        try:
+            why = _refusal(receiver, event["EventBusName"], backend.account_id, event)
+        except JsonRESTError as err:
+            entries.append({"ErrorCode": err.error_type, "ErrorMessage": err.message})
+            continue
+        if why is not None:
+            entries.append({"ErrorCode": _AccessDenied.error_type, "ErrorMessage": why})
+            continue
+        previous = getattr(_local, "origin", None)
+        _local.origin = {"account": backend.account_id, "region": backend.region_name}
+        try:
+            entries.extend(stock_put(receiver, [event]))
+        finally:
+            _local.origin = previous
+    return entries
 
 
 # --- fault injection -------------------------------------------------------------------------

@@ -139,6 +139,10 @@ def _render(target: dict[str, Any], original_event: dict[str, Any], transform_in
     """The payload a target receives: the event (or its InputTransformer's output) as JSON."""
     if transform_input:
         transformer = target.get("InputTransformer", {})
+        if transformer and isinstance(original_event.get("time"), (int, float)):
+            # A transformer reads `time` as AWS presents it (ISO-8601 text), not moto's number.
+            original_event = {**original_event, "time": iso_8601_datetime_without_milliseconds(
+                utcfromtimestamp(float(original_event["time"])))}
         event = EventTemplateParser.parse(
             input_template=transformer.get("InputTemplate"),
             input_paths_map=transformer.get("InputPathsMap", {}),

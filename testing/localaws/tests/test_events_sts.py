@@ -15,6 +15,14 @@ from _launcher import Server
 RECEIVE_ROUNDS = 10
 
 
+def org_policy(bus_arn: str, org_id: str) -> dict[str, Any]:
+    """A bus policy as cima_case_pipeline writes it: the organization, two sources only."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "CimaOrganizationPutEvents", "Effect": "Allow", "Principal": "*", "Action": "events:PutEvents",
+        "Resource": bus_arn, "Condition": {"StringEquals": {
+            "aws:PrincipalOrgID": [org_id], "events:source": ["aws.support", "cima.backfill"]}}}]}
+
+
 def support_pattern() -> str:
     return json.dumps({"source": ["aws.support"], "detail-type": ["Support Case Update"]})
 
@@ -31,6 +39,7 @@ class Events(unittest.TestCase):
             cls.server.stop()
             raise
         cls.management = cls.org["management_account_id"]
+        cls.org_id = cls.org["organization_id"]
         cls.members = [a["id"] for a in cls.org["accounts"][1:]]
 
     @classmethod
@@ -108,6 +117,8 @@ class Events(unittest.TestCase):
         central.put_rule(Name="enrich", EventBusName="cima-central", EventPattern=support_pattern())
         central.put_targets(Rule="enrich", EventBusName="cima-central", Targets=[{"Id": "q", "Arn": arn}])
 
+        central.put_permission(EventBusName="cima-central", Policy=json.dumps(org_policy(bus_arn, self.org_id)))
+
         creds = self.server.assume(member)
         linked = self.server.client("events", **creds)
         linked.put_rule(Name="forward", EventPattern=json.dumps({"source": ["aws.support", "heidi.support"]}))
@@ -132,13 +143,51 @@ class Events(unittest.TestCase):
         self.assertEqual(event["detail"]["origin"], "CUSTOMER")
         self.assertEqual(set(event["detail"]), {"case-id", "display-id", "communication-id", "event-name", "origin"})
 
-        # An event the linked account puts itself (the enricher's heidi.support) also keeps it.
+        # An event the linked account puts on its own bus with another source is forwarded by the
+        # rule but refused by the central bus's policy (events:source): it never arrives.
         central.put_rule(Name="store", EventBusName="cima-central", EventPattern=json.dumps({"source": ["heidi.support"]}))
         central.put_targets(Rule="store", EventBusName="cima-central", Targets=[{"Id": "q", "Arn": arn}])
         linked.put_events(Entries=[{"Source": "heidi.support", "DetailType": "heidi.support",
                                     "Detail": json.dumps({"caseId": case_id})}])
-        (enriched,) = self.receive(sqs, url, 1)
-        self.assertEqual((enriched["account"], enriched["detail"]), (member, {"caseId": case_id}))
+        self.assertEqual(self.receive(sqs, url, 1), [])
+
+    def test_bus_policy_decides_what_other_accounts_put(self) -> None:
+        member = self.members[2]
+        central = self.server.client("events")
+        bus_arn = central.create_event_bus(Name="policed")["EventBusArn"]
+        sqs, url, arn = self.queue("policed")
+        central.put_rule(Name="all", EventBusName="policed", EventPattern=json.dumps({"account": [member]}))
+        central.put_targets(Rule="all", EventBusName="policed", Targets=[{"Id": "q", "Arn": arn}])
+
+        def put(creds: dict[str, str], source: str) -> dict[str, Any]:
+            events = self.server.client("events", **creds)
+            answer = events.put_events(Entries=[{"Source": source, "DetailType": "Request", "EventBusName": bus_arn,
+                                                 "Detail": json.dumps({"source": source})}])
+            return answer["Entries"][0]
+
+        creds = self.server.assume(member)
+        # No policy: no other account may put, whatever it sends.
+        refused = put(creds, "cima.backfill")
+        self.assertEqual(refused["ErrorCode"], "AccessDeniedException")
+        self.assertIn(f"arn:aws:iam::{member}:root is not authorized to perform: events:PutEvents", refused["ErrorMessage"])
+
+        # Another organization's policy: not this member's.
+        central.put_permission(EventBusName="policed", Policy=json.dumps(org_policy(bus_arn, "o-zzzzzzzzzz")))
+        self.assertEqual(put(creds, "cima.backfill")["ErrorCode"], "AccessDeniedException")
+        central.put_permission(EventBusName="policed", Policy=json.dumps(org_policy(bus_arn, self.org_id)))
+        admitted = put(creds, "cima.backfill")
+        self.assertIn("EventId", admitted)
+        self.assertEqual(put(creds, "heidi.support")["ErrorCode"], "AccessDeniedException")
+        (event,) = self.receive(sqs, url, 1)
+        # The sender's account, as EventBridge stamps it: a member cannot speak for another.
+        self.assertEqual((event["account"], event["source"]), (member, "cima.backfill"))
+        self.assertEqual(self.receive(sqs, url, 1), [])
+
+        # A bus that does not exist is the entry's error, not the call's.
+        gone = self.server.client("events", **creds).put_events(
+            Entries=[{"Source": "cima.backfill", "DetailType": "Request", "Detail": "{}",
+                      "EventBusName": bus_arn.replace("policed", "no-such-bus")}])["Entries"][0]
+        self.assertEqual(gone["ErrorCode"], "ResourceNotFoundException")
 
 
 class AssumeRole(unittest.TestCase):

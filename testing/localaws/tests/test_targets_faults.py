@@ -17,6 +17,15 @@ NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 RECEIVE_ROUNDS = 10
 
 
+def admit(events: Any, bus: str, account: str) -> None:
+    """A bus policy letting `account` put any event on `bus`: the local AWS, like AWS, refuses
+    other accounts' events on a bus whose policy does not admit them."""
+    arn = events.describe_event_bus(Name=bus)["Arn"]
+    events.put_permission(EventBusName=bus, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "Member", "Effect": "Allow", "Principal": {"AWS": account}, "Action": "events:PutEvents",
+        "Resource": arn}]}))
+
+
 def entry(n: int, source: str = "test.faults", bus: str | None = None) -> dict[str, Any]:
     e = {"Source": source, "DetailType": "t", "Detail": json.dumps({"n": n})}
     if bus:
@@ -212,6 +221,7 @@ class Targets(Base):
             self.server.post("/_localaws/events/lambda", {"function_name": "case-enricher", "url": fn.url})
             central = self.server.client("events")
             central.create_event_bus(Name="cima-enrich")
+            admit(central, "cima-enrich", member)
             central.put_rule(Name="enrich", EventBusName="cima-enrich", EventPattern=json.dumps(
                 {"source": ["aws.support"], "detail-type": ["Support Case Update"]}))
             central.put_targets(Rule="enrich", EventBusName="cima-enrich", Targets=[{
@@ -277,6 +287,7 @@ class Targets(Base):
             })
         central = self.server.client("events")
         central.create_event_bus(Name="cima-central")
+        admit(central, "cima-central", member)
         central.put_rule(Name="store", EventBusName="cima-central",
                          EventPattern=json.dumps({"source": [{"prefix": "heidi."}]}))
         central.put_targets(Rule="store", EventBusName="cima-central", Targets=[{

@@ -23,9 +23,15 @@ async fn open_cases(w: &World, n: usize) -> BTreeSet<String> {
     ids.into_iter().collect()
 }
 
+/// A backfill request for `account` as the account itself sends it (the provider, through the
+/// member's access role).
 fn request(account: &str, days: u64) -> Value {
+    request_by(account, account, days)
+}
+
+fn request_by(sender: &str, account: &str, days: u64) -> Value {
     json!({"version": "0", "id": "b1", "source": "cima.backfill", "detail-type": "CIMA Backfill Request",
-           "account": "123456789012", "region": "us-east-1", "time": "2025-01-01T00:00:00Z", "resources": [],
+           "account": sender, "region": "us-east-1", "time": "2025-01-01T00:00:00Z", "resources": [],
            "detail": {"account": account, "days": days}})
 }
 
@@ -38,10 +44,7 @@ async fn backfill_of_120_cases_over_two_invocations_emits_each_once() {
     let w = World::start(1).await;
     let opened = open_cases(&w, 120).await;
     assert_eq!(opened.len(), 120);
-    let enriched = w
-        .aws
-        .capture_events("enriched", &json!({"source": ["heidi.support"]}), Some(&w.member), None)
-        .expect("capture");
+    let enriched = w.enriched_capture("enriched");
     let continuations = w
         .aws
         .capture_events("continuations", &json!({"source": ["cima.backfill"]}), None, Some(CENTRAL_BUS))
@@ -91,10 +94,7 @@ async fn backfill_of_120_cases_over_two_invocations_emits_each_once() {
 async fn a_short_deadline_stops_mid_page_and_the_cursor_resumes_there() {
     let w = World::start(1).await;
     let opened = open_cases(&w, 25).await;
-    let enriched = w
-        .aws
-        .capture_events("enriched", &json!({"source": ["heidi.support"]}), Some(&w.member), None)
-        .expect("capture");
+    let enriched = w.enriched_capture("enriched");
     let enricher = w.enricher(w.config()).await;
     let margin = enricher.config().deadline_margin;
 
@@ -105,7 +105,9 @@ async fn a_short_deadline_stops_mid_page_and_the_cursor_resumes_there() {
     assert_eq!(first["cursor"]["skip"], 10, "{first}");
     assert_eq!(first["cursor"]["nextToken"], Value::Null, "still on the first page");
 
+    // As the enricher puts it on the central bus: from its own account.
     let continuation = json!({"source": "cima.backfill", "detail-type": "CIMA Backfill Request",
+                              "account": w.org.management_account_id,
                               "detail": {"account": w.member, "days": 1, "cursor": first["cursor"]}});
     let second = enricher.handle(invocation(continuation, Duration::from_secs(900))).await.expect("second");
     assert_eq!((second["outcome"].as_str(), second["emitted"].as_u64()), (Some("backfilled"), Some(15)));
@@ -116,7 +118,7 @@ async fn a_short_deadline_stops_mid_page_and_the_cursor_resumes_there() {
 }
 
 #[tokio::test]
-async fn a_continuation_without_a_central_bus_is_a_configuration_error() {
+async fn a_backfill_without_a_central_bus_is_a_configuration_error() {
     let w = World::start(1).await;
     open_cases(&w, 12).await;
     let mut config = w.config();
@@ -130,4 +132,34 @@ async fn a_continuation_without_a_central_bus_is_a_configuration_error() {
         .expect_err("cannot continue");
     assert!(err.to_string().contains("CENTRAL_BUS_NAME"), "{err}");
     assert_eq!(lambda_runtime::Diagnostic::from(err).error_type, "NonRetryable");
+}
+
+#[tokio::test]
+async fn an_account_cannot_ask_for_another_accounts_cases() {
+    let w = World::start(2).await;
+    open_cases(&w, 3).await;
+    let other = w.org.members().map(|a| a.id.clone()).find(|a| *a != w.member).expect("a second member");
+    let enriched = w.enriched_capture("enriched");
+    let enricher = w.enricher(w.config()).await;
+
+    let err = enricher
+        .handle(invocation(request_by(&other, &w.member, 30), Duration::from_secs(60)))
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "rejected event: backfill request for account {} put by account {other}: an account may ask only for its own cases",
+            w.member
+        )
+    );
+    assert_eq!(lambda_runtime::Diagnostic::from(err).error_type, "NonRetryable");
+    assert!(w.aws.drain_events(&enriched, 1).expect("drain").is_empty(), "nothing read, nothing emitted");
+
+    // The account itself may; so may the function's own account (its continuations).
+    let own = enricher.handle(invocation(request(&w.member, 30), Duration::from_secs(60))).await.expect("own");
+    assert_eq!(own["emitted"], 3);
+    let central = request_by(&w.org.management_account_id, &w.member, 30);
+    assert_eq!(enricher.handle(invocation(central, Duration::from_secs(60))).await.expect("central")["emitted"], 3);
+    assert_eq!(w.aws.drain_events(&enriched, 7).expect("drain").len(), 6);
 }

@@ -15,11 +15,14 @@ fn later(t: &str, offset: Duration) -> String {
 }
 
 #[tokio::test]
-async fn enriched_event_lands_on_the_case_accounts_default_bus_with_every_field() {
+async fn enriched_event_lands_on_the_central_bus_with_every_field() {
     let w = World::start(2).await;
-    let capture = w
+    let capture =
+        w.aws.capture_events("captured", &json!({"source": ["aws.support"]}), Some(&w.member), None).expect("capture");
+    let enriched = w.enriched_capture("enriched-all");
+    let member_side = w
         .aws
-        .capture_events("captured", &json!({"source": ["aws.support", "heidi.support"]}), Some(&w.member), None)
+        .capture_events("member-side", &json!({"source": ["heidi.support"]}), Some(&w.member), None)
         .expect("capture");
 
     let support = aws_sdk_support::Client::new(&w.member_config().await);
@@ -52,11 +55,14 @@ async fn enriched_event_lands_on_the_case_accounts_default_bus_with_every_field(
     let answer = enricher.handle(invocation(reply_event.clone(), Duration::from_secs(60))).await.expect("handled");
     assert_eq!(answer["outcome"], "enriched");
 
-    let out = w.aws.drain_events(&capture, 2).expect("drain");
+    let out = w.aws.drain_events(&enriched, 2).expect("drain");
     assert_eq!(out.len(), 1, "exactly one enriched event: {out:?}");
+    assert!(w.aws.drain_events(&member_side, 1).expect("drain").is_empty(), "nothing on the member's bus");
     let e = &out[0];
     assert_eq!((e["source"].as_str(), e["detail-type"].as_str()), (Some("heidi.support"), Some("heidi.support")));
-    assert_eq!(e["account"], w.member.as_str());
+    // Put by the enricher in its own (the central) account; the case's account is in the detail.
+    assert_eq!(e["account"], w.org.management_account_id.as_str());
+    assert_eq!(e["detail"]["accountId"], w.member.as_str());
     let d = &e["detail"];
     let opener = created.submitted_by.clone().expect("submitter");
     let expected = json!({
@@ -89,7 +95,7 @@ async fn enriched_event_lands_on_the_case_accounts_default_bus_with_every_field(
     }
     let per_event = started.elapsed() / rounds;
     assert_eq!(enricher_lookups(&enricher), 1);
-    assert_eq!(w.aws.drain_events(&capture, rounds as usize + 1).expect("drain").len(), rounds as usize);
+    assert_eq!(w.aws.drain_events(&enriched, rounds as usize + 1).expect("drain").len(), rounds as usize);
     #[allow(clippy::print_stderr)] // the measurement is the point; nextest shows it with --no-capture
     {
         eprintln!("case-enricher: {per_event:?} per warm Support Case Update event against moto");
@@ -103,10 +109,7 @@ fn enricher_lookups(e: &case_enricher::Enricher<crate::harness::Counting<case_en
 #[tokio::test]
 async fn a_case_without_an_aws_reply_has_a_null_first_response() {
     let w = World::start(1).await;
-    let capture = w
-        .aws
-        .capture_events("enriched", &json!({"source": ["heidi.support"]}), Some(&w.member), None)
-        .expect("capture");
+    let capture = w.enriched_capture("enriched");
     let support = aws_sdk_support::Client::new(&w.member_config().await);
     let case_id = w.create_case(&support, "Question about quotas").await;
     support.resolve_case().case_id(&case_id).send().await.expect("resolve");
@@ -125,10 +128,7 @@ async fn a_case_without_an_aws_reply_has_a_null_first_response() {
 #[tokio::test]
 async fn account_names_through_the_organizations_role_and_a_missing_name_does_not_block() {
     let w = World::start(1).await;
-    let capture = w
-        .aws
-        .capture_events("enriched", &json!({"source": ["heidi.support"]}), Some(&w.member), None)
-        .expect("capture");
+    let capture = w.enriched_capture("enriched");
     let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                        "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]});
     let params = json!({"RoleName": "CimaOrgReader", "AssumeRolePolicyDocument": trust.to_string()});

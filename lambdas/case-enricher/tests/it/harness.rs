@@ -20,6 +20,8 @@ use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 
 pub const CENTRAL_BUS: &str = "cima-central";
+/// The function as the runtime names it: in the management account, where the central bus is.
+pub const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:case-enricher";
 
 pub struct World {
     pub aws: LocalAws,
@@ -58,6 +60,13 @@ impl World {
     pub async fn enricher(&self, config: Config) -> Enricher<Counting<SdkAws>> {
         let aws = SdkAws::new(self.base.clone(), &config.case_reader_role_name, None).await;
         Enricher::new(Counting::new(aws), config)
+    }
+
+    /// A capture of the enriched events on the central bus, where the enricher puts them.
+    pub fn enriched_capture(&self, name: &str) -> cima_testkit::EventCapture {
+        self.aws
+            .capture_events(name, &serde_json::json!({"source": ["heidi.support"]}), None, Some(CENTRAL_BUS))
+            .expect("capture")
     }
 
     /// SDK configuration acting as OrganizationAccountAccessRole in the member (what a person
@@ -104,6 +113,7 @@ pub async fn sdk_config(endpoint: &str) -> SdkConfig {
 pub fn invocation(payload: Value, budget: Duration) -> LambdaEvent<Value> {
     let mut ctx = Context::default();
     ctx.request_id = "test-request".into();
+    ctx.invoked_function_arn = FUNCTION_ARN.into();
     let deadline = SystemTime::now() + budget;
     ctx.deadline =
         u64::try_from(deadline.duration_since(SystemTime::UNIX_EPOCH).expect("after 1970").as_millis()).expect("fits");
@@ -126,9 +136,6 @@ impl<A> Counting<A> {
 impl<A: Aws> Aws for Counting<A> {
     async fn support(&self, account_id: &str) -> Arc<dyn SupportApi> {
         self.inner.support(account_id).await
-    }
-    async fn account_bus(&self, account_id: &str) -> Arc<dyn EventBus> {
-        self.inner.account_bus(account_id).await
     }
     fn central_bus(&self) -> Arc<dyn EventBus> {
         self.inner.central_bus()

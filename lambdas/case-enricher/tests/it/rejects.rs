@@ -10,10 +10,7 @@ use crate::harness::{Logs, World, invocation};
 #[tokio::test]
 async fn vanished_cases_are_dropped_and_other_shapes_rejected_with_a_log_line() {
     let w = World::start(1).await;
-    let capture = w
-        .aws
-        .capture_events("enriched", &json!({"source": ["heidi.support"]}), Some(&w.member), None)
-        .expect("capture");
+    let capture = w.enriched_capture("enriched");
     let enricher = w.enricher(w.config()).await;
     let (logs, _guard) = Logs::capture();
 

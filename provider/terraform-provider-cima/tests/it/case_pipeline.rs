@@ -64,12 +64,20 @@ fn assert_wired(aws: &LocalAws) {
     let bus = call(aws, "describe_event_bus", json!({"Name": "cima-cases"}));
     let policy: Value = serde_json::from_str(bus["Policy"].as_str().expect("a bus policy")).unwrap();
     assert_eq!(policy["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"], json!(["o-abcdefghij"]));
+    assert_eq!(
+        policy["Statement"][0]["Condition"]["StringEquals"]["events:source"],
+        json!(["aws.support", "cima.backfill"])
+    );
     let enrich = call(aws, "describe_rule", json!({"Name": "cima-cases-enrich", "EventBusName": "cima-cases"}));
     let pattern: Value = serde_json::from_str(enrich["EventPattern"].as_str().unwrap()).unwrap();
     assert_eq!(pattern, json!({"source": ["aws.support"], "detail-type": ["Support Case Update"]}));
     let store = call(aws, "describe_rule", json!({"Name": "cima-cases-store", "EventBusName": "cima-cases"}));
     let pattern: Value = serde_json::from_str(store["EventPattern"].as_str().unwrap()).unwrap();
-    assert_eq!(pattern, json!({"source": ["heidi.support"]}));
+    assert_eq!(
+        pattern,
+        json!({"source": ["heidi.support"], "account": ["123456789012"]}),
+        "the enricher's account only"
+    );
     for (rule, arn) in [("cima-cases-enrich", ENRICHER), ("cima-cases-store", STORE)] {
         let t = call(aws, "list_targets_by_rule", json!({"Rule": rule, "EventBusName": "cima-cases"}));
         let t = &t["Targets"][0];

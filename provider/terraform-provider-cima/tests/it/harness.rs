@@ -19,6 +19,24 @@ pub fn preamble() -> String {
     )
 }
 
+/// The central bus `name` in the management account with the policy `cima_case_pipeline` gives it
+/// (the organization's accounts may put Support's events and backfill requests); its ARN. The
+/// local AWS refuses every other account's events on a bus without one, as AWS does.
+pub fn central_bus(aws: &LocalAws, name: &str, organization_id: &str) -> String {
+    let created =
+        aws.call("events", "create_event_bus", &serde_json::json!({"Name": name}), None).expect("central bus");
+    let arn = created["EventBusArn"].as_str().expect("bus ARN").to_owned();
+    let policy = cima_core::contract::bus_policy(&arn, &[organization_id.to_owned()]);
+    aws.call(
+        "events",
+        "put_permission",
+        &serde_json::json!({"EventBusName": name, "Policy": policy.to_string()}),
+        None,
+    )
+    .expect("bus policy");
+    arn
+}
+
 pub fn workspace(aws: Option<&LocalAws>) -> TfWorkspace {
     let tf = Terraform::locate().expect("terraform (run `cargo xtask setup`)");
     let mut ws = TfWorkspace::new(&tf, provider_binary()).expect("terraform workspace");

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use cima_testkit::{LocalAws, OrgSpec, SeededOrg};
 use serde_json::{Value, json};
 
-use crate::harness::{data_values, preamble, workspace};
+use crate::harness::{central_bus, data_values, preamble, workspace};
 
 const ENRICHER_ROLE: &str = "arn:aws:iam::123456789012:role/cima-enricher";
 const CENTRAL_BUS: &str = "arn:aws:events:us-east-1:123456789012:event-bus/cima-central";
@@ -82,7 +82,7 @@ fn linked_accounts_for_each_drift_import_events_destroy() {
     assert_eq!(members.len(), 30);
 
     // The central side: a bus whose rule hands aws.support events to a queue we can read.
-    call(&aws, None, "events", "create_event_bus", json!({"Name": "cima-central"}));
+    assert_eq!(central_bus(&aws, "cima-central", &org.organization_id), CENTRAL_BUS);
     let queue = call(&aws, None, "sqs", "create_queue", json!({"QueueName": "central-support"}))["QueueUrl"]
         .as_str()
         .unwrap()

@@ -1,5 +1,5 @@
 //! Import of `cima_linked_account` wired with names that are not the defaults (access role,
-//! case-reader role, query role, enriched source), through the real Terraform against a local
+//! case-reader role, query role), through the real Terraform against a local
 //! AWS: the import id carries the names, the imported state equals the one apply wrote, and the
 //! next plan is empty.
 
@@ -18,7 +18,6 @@ fn config(account: &str, organization: &str) -> String {
   account_id            = "{account}"
   access_role_name      = "AcmeAdmin"
   case_reader_role_name = "AcmeCaseReader"
-  enriched_source       = "acme.support"
   central_bus_arn       = "{CENTRAL_BUS}"
   enricher_role_arn     = "{ENRICHER_ROLE}"
   organization_id       = "{organization}"

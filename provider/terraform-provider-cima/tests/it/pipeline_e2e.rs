@@ -68,8 +68,11 @@ fn a_case_opened_in_a_member_lands_enriched_in_the_central_store() {
     assert!(key.starts_with(STORE_PREFIX), "{key}");
     assert_eq!(event["source"], "heidi.support", "{event:#}");
     assert_eq!(event["detail-type"], "heidi.support", "{event:#}");
-    assert_eq!(event["account"], member.as_str(), "the member's account survives both hops: {event:#}");
+    // The enricher put it from the central account; the store's input transformer gives the
+    // record the case's account, as the table and the dashboards read it.
+    assert_eq!(event["account"], member.as_str(), "{event:#}");
     let d: &Value = &event["detail"];
+    assert_eq!(d["accountId"], member.as_str(), "{d:#}");
     assert_eq!(d["subject"], "Checkout latency");
     assert_eq!(d["severityCode"], "urgent");
     assert_eq!(d["severityName"], "Production system down");
@@ -80,6 +83,50 @@ fn a_case_opened_in_a_member_lands_enriched_in_the_central_store() {
     assert!(d["firstResponseTime"].is_null(), "AWS has not answered yet: {d:#}");
     assert!(pipeline.enricher_logs().contains(&case_id), "one log line names the case");
     assert_eq!(pipeline.take_dead_letters(&aws).expect("dead letters"), Vec::<Value>::new(), "nothing failed yet");
+
+    // A member cannot write the store. Its forged record stays on its own bus (only aws.support
+    // is forwarded), the central bus refuses one put there (its policy admits aws.support and
+    // cima.backfill only), and a backfill it asks for another account's cases is refused by the
+    // enricher, which reads nothing: the store holds exactly what it held.
+    let victim = &members[0];
+    let params = json!({"subject": "Billing export late", "communicationBody": "since Monday"});
+    let created = aws.call("support", "create_case", &params, Some(victim)).expect("create case");
+    let victim_case = created["caseId"].as_str().expect("a case id").to_owned();
+    pipeline.wait_for_stored(&aws, &victim_case, Duration::from_secs(60)).expect("the victim's case stored");
+    let before = pipeline.stored_events(&aws).expect("store");
+    let put = |bus: Option<&str>, source: &str, detail_type: &str, detail: &Value| {
+        let mut entry = json!({"Source": source, "DetailType": detail_type, "Detail": detail.to_string()});
+        if let Some(bus) = bus {
+            entry["EventBusName"] = json!(bus);
+        }
+        aws.call("events", "put_events", &json!({"Entries": [entry]}), Some(member)).expect("PutEvents")["Entries"][0]
+            .clone()
+    };
+    let forged = json!({"caseId": victim_case, "subject": "Forged", "status": "resolved", "severityCode": "critical",
+                        "accountId": victim});
+    let own_bus = put(None, "heidi.support", "heidi.support", &forged);
+    assert!(own_bus["EventId"].is_string(), "its own bus takes it: {own_bus:#}");
+    let central = put(Some(&pipeline.bus_arn()), "heidi.support", "heidi.support", &forged);
+    assert_eq!(central["ErrorCode"], "AccessDeniedException", "{central:#}");
+    let backfill = put(
+        Some(&pipeline.bus_arn()),
+        "cima.backfill",
+        "CIMA Backfill Request",
+        &json!({"account": victim, "days": 30}),
+    );
+    assert!(backfill["EventId"].is_string(), "the policy admits a member's backfill request: {backfill:#}");
+    let after = pipeline.stored_events(&aws).expect("store");
+    assert_eq!(after.len(), before.len(), "nothing new in the store: {:#?}", &after[before.len().min(after.len())..]);
+    assert!(after.iter().all(|(_, e)| e["detail"]["subject"] != "Forged"));
+    // The refused request is not lost silently: it waits in the function's dead-letter queue.
+    let letters = pipeline.take_dead_letters(&aws).expect("dead letters");
+    assert_eq!(letters.len(), 1, "{letters:#?}");
+    assert_eq!(
+        (letters[0]["body"]["source"].as_str(), letters[0]["body"]["account"].as_str()),
+        (Some("cima.backfill"), Some(member.as_str()))
+    );
+    let why = letters[0]["attributes"]["ErrorMessage"].as_str().unwrap_or_default();
+    assert!(why.contains("an account may ask only for its own cases"), "{why}");
 
     // A member whose case-reader role was removed by hand: the enricher cannot read its case, so
     // the invocation fails and the event waits in the function's dead-letter queue, never lost.
