@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from moto.organizations import models as org_models
+from localaws.ext_organizations import _find_account
 
 ACTION = "events:PutEvents"
 _ACTIONS = {ACTION.lower(), "events:*", "*"}
@@ -42,14 +42,8 @@ class Sender:
 
 def organization_of(account_id: str) -> str | None:
     """The id of the organization holding `account_id`, or None."""
-    # Plain dict views: moto's own lookups would create empty backends as a side effect.
-    for per_account in dict.values(org_models.organizations_backends):
-        for backend in dict.values(per_account):
-            if backend.org is None:
-                continue
-            if any(a.id == account_id for a in backend.accounts):
-                return backend.org.id
-    return None
+    account = _find_account(account_id)
+    return None if account is None else account.organization_id
 
 
 def refusal(policy: str | None, bus_arn: str, sender: Sender) -> str | None:
