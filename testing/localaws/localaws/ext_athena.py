@@ -15,7 +15,10 @@ results (an empty result unless a test queued one). With this module a query rea
   never read (see `pruned_partitions`).
 * Objects are read from moto's S3 backend in this process (the account of the Athena call),
   turned into typed rows and loaded into a fresh in-memory DuckDB database per query, which is
-  then locked (no file system, network or extension access) before the query text runs.
+  then locked (no file system, network or extension access) before the query text runs. JSON
+  whose columns are strings, arrays of strings and structs of these, with one spelling per key
+  and every value of its column's kind, is read by DuckDB's JSON reader; anything else by the
+  Python SerDe (`json_rows`), which is the reference: both give the same rows.
 * The SQL is Athena's (Trino's) text. Only the Trino functions DuckDB lacks or computes
   differently are rewritten, in DuckDB's own parse tree: `TRINO_FUNCTIONS` is the whole list.
   `?` placeholders are bound to `ExecutionParameters` (Athena's literal forms: `'text'` with ''
@@ -31,9 +34,11 @@ Control endpoints (POST, JSON):
 * `/_localaws/athena/execution` {"query_execution_id", "wait"? (seconds, <= 300)}: waits until the
   query is no longer QUEUED or RUNNING (or the wait is over), then answers {"state", "error",
   "objects_read" (s3:// URLs in read order), "bytes_scanned", "sql" (the text DuckDB ran),
+  "readers" (per table read, "duckdb" when DuckDB's JSON reader turned its objects into rows,
+  "serde" when the Python SerDe did),
   "timings_ms" ({"queued", "running"} and the running time by phase: "list" (the partitions' S3
-  listing), "read" (objects read and turned into rows by the SerDe), "ingest" (the rows into
-  DuckDB), "query", "render" (values as Athena prints them), "write" (the result file), "other"
+  listing), "read" (objects read, and turned into rows when the Python SerDe does it),
+  "ingest" (the rows into DuckDB; the whole parse when DuckDB's JSON reader does it), "query", "render" (values as Athena prints them), "write" (the result file), "other"
   (the rest: parsing and rewriting the SQL, the catalog, pruning); and, once it succeeded, "cpu":
   the worker thread's CPU time, the rest of "running" being a wait for a core or the interpreter)}.
 * `/_localaws/athena/settings` {"timeout"? (seconds per query, 0.05 to 3600)}: answers the settings.
@@ -1204,6 +1209,8 @@ class QueryRun(athena_models.Execution):
         self.completed: float | None = None
         self.objects_read: list[str] = []
         self.bytes_scanned = 0
+        # How each table's objects became rows: "duckdb" (its JSON reader) or "serde" (the reference).
+        self.readers: dict[str, str] = {}
         # Milliseconds per phase of the run (see `_timed`), for the control endpoint.
         self.phases: dict[str, float] = {}
         # CPU time of the worker thread over a successful run: the rest of "running" is waiting
@@ -1322,15 +1329,16 @@ class _timed:
     """Adds the time spent in a `with` block to run.phases[name], so a slow query shows where
     the time went (planning, listing, reading objects, DuckDB, the result file)."""
 
-    def __init__(self, run: QueryRun, name: str):
-        self.run, self.name = run, name
+    def __init__(self, run: QueryRun | None, name: str):
+        self.run, self.name = run, name  # no run: nothing to record (unit tests)
 
     def __enter__(self) -> None:
         self.start = time.perf_counter()
 
     def __exit__(self, *_exc: Any) -> None:
         spent = (time.perf_counter() - self.start) * 1000
-        self.run.phases[self.name] = self.run.phases.get(self.name, 0.0) + spent
+        if self.run is not None:
+            self.run.phases[self.name] = self.run.phases.get(self.name, 0.0) + spent
 
 
 def _execute(run: QueryRun, conn: Any, scratch: str, deadline: float) -> None:
@@ -1401,13 +1409,158 @@ def _execute(run: QueryRun, conn: Any, scratch: str, deadline: float) -> None:
         types = [str(getattr(d[1], "id", d[1])).lower() for d in description]
         run.header = names
         run.column_info = [column_info(n, d[1]) for n, d in zip(names, description)]
-        run.rows = [[render(v, t) for v, t in zip(row, types)] for row in fetched]
+        # Text is shown as it is: most values are, so they skip render's type tests.
+        run.rows = [[v if type(v) is str else render(v, t) for v, t in zip(row, types)] for row in fetched]
     if run.cancel.is_set():
         raise Cancelled()  # stopped while the last statement ran: no result file
     with _timed(run, "write"):
         _write_results(run)
     run.cpu_ms = (time.thread_time() - cpu_started) * 1000
     run.finish("SUCCEEDED")
+
+
+# --- the JSON SerDe in DuckDB ------------------------------------------------------------------
+#
+# `json_rows` is the reference: Python reads each line and coerces each value. For the common case
+# (string, array<string> and struct columns, one spelling per key, every value already of its
+# column's JSON kind) DuckDB's own JSON reader does the same work many times faster; it reads the
+# objects' bytes as written, so nothing here is a second copy of the data. Whenever the data or the
+# table's SerDe settings leave that case, `_json_in_duckdb` declines and the reference runs.
+
+
+def _fast_json_type(t: HiveType) -> bool:
+    if t.is_string():
+        return True
+    if t.kind == "array":
+        return t.args[0].is_string()
+    if t.kind == "struct":
+        return all(_fast_json_type(f) for _, f in t.fields)
+    return False
+
+
+def _fast_json_table(table: Table) -> bool:
+    params = {k.lower(): v for k, v in table.serde_params.items()}
+    return (params.get("case.insensitive", "true").lower() != "false"
+            and params.get("ignore.malformed.json", "false").lower() != "true"
+            and not any(k.startswith("mapping.") for k in params)
+            and all(_fast_json_type(t) for _, t in table.columns))
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _spellings(structure: Any, fields: Any) -> dict[str, tuple[str, Any]] | None:
+    """For each field, the one key that spells it in the data and the structure of its values
+    (as DuckDB's json_group_structure tells it); None when the data needs the reference: two
+    spellings of a field, or a value not of its column's JSON kind."""
+    if not isinstance(structure, dict):
+        return None
+    by_name: dict[str, list[tuple[str, Any]]] = {}
+    for key, sub in structure.items():
+        by_name.setdefault(key.lower(), []).append((key, sub))
+    out = {}
+    for name, t in fields:
+        found = by_name.get(name, [])
+        if len(found) > 1:
+            return None  # the reference keeps the spelling that comes last in each object
+        if not found or found[0][1] == "NULL":
+            continue  # never given a value: NULL
+        key, sub = found[0]
+        if key.startswith(("$", "/")):
+            return None  # DuckDB would read the name as a path
+        if t.is_string():
+            fits = sub == "VARCHAR"
+        elif t.kind == "array":
+            fits = isinstance(sub, list) and len(sub) == 1 and sub[0] in ("VARCHAR", "NULL")
+        else:
+            fits = _spellings(sub, t.fields) is not None
+        if not fits:
+            return None
+        out[name] = (key, sub)
+    return out
+
+
+def _merged(a: Any, b: Any) -> Any:
+    """Two of json_structure's answers as one: a key's kinds merged, "JSON" where they differ."""
+    if a == "NULL" or a == b:
+        return b
+    if b == "NULL":
+        return a
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {**a, **{k: _merged(a[k], v) if k in a else v for k, v in b.items()}}
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b) == 1:
+        return [_merged(a[0], b[0])]
+    return "JSON"
+
+
+def _read_type(t: HiveType, sub: Any) -> str:
+    """The DuckDB type that reads a field under the spellings of its data."""
+    if t.kind != "struct":
+        return duckdb_type(t)
+    spelled = _spellings(sub, t.fields) or {}
+    inner = [f"{quote_ident(key)} {_read_type(f, fsub)}" for name, f in t.fields if name in spelled
+             for key, fsub in [spelled[name]]]
+    return f"STRUCT({', '.join(inner)})" if inner else "JSON"
+
+
+def _renamed(expression: str, t: HiveType, sub: Any) -> str:
+    """The read value under the column's own (lower-case) names."""
+    if t.kind != "struct":
+        return expression
+    spelled = _spellings(sub, t.fields) or {}
+    parts = []
+    for name, f in t.fields:
+        if name in spelled:
+            key, fsub = spelled[name]
+            value = _renamed(f"struct_extract({expression}, {_sql_text(key)})", f, fsub)
+        else:
+            value = f"NULL::{duckdb_type(f)}"
+        parts.append(f"{quote_ident(name)} := {value}")
+    return f"CASE WHEN {expression} IS NULL THEN NULL ELSE struct_pack({', '.join(parts)}) END"
+
+
+def _json_in_duckdb(conn: Any, table: Table, target: str, files: list[tuple[str, dict[str, Any]]],
+                    lines: int) -> bool:
+    """Loads the files (one per partition, its fixed values beside it) into target with DuckDB's
+    JSON reader; False, having loaded nothing, when the data needs the reference SerDe."""
+    import duckdb
+
+    paths = "[" + ", ".join(_sql_text(p) for p, _ in files) + "]"
+    try:
+        # One pass learns every key's spellings and the JSON kinds of its values; a second reads
+        # the rows typed (it refuses an object that repeats a key, as the reference does not).
+        structures = conn.execute(
+            "SELECT json_structure(json), count(*) "
+            f"FROM read_json_objects({paths}, format = 'newline_delimited') GROUP BY ALL").fetchall()
+        structure: Any = "NULL"
+        for each, _ in structures:
+            structure = _merged(structure, json.loads(each))
+        count = sum(n for _, n in structures)
+        spelled = _spellings(structure, table.columns)
+        if spelled is None or count != lines or any(k.lower() == "filename" for k, _ in spelled.values()):
+            return False
+        types = {key: _read_type(t, sub) for name, t in table.columns if name in spelled
+                 for key, sub in [spelled[name]]}
+        keys = table.partition_keys
+        conn.execute("CREATE TEMP TABLE parts (filename VARCHAR" +
+                     "".join(f", {quote_ident(n)} {duckdb_type(t)}" for n, t in keys) + ")")
+        conn.executemany(f"INSERT INTO parts VALUES ({', '.join('?' * (len(keys) + 1))})",
+                         [[p] + [fixed[n] for n, _ in keys] for p, fixed in files])
+        selected = [_renamed(quote_ident(spelled[n][0]), t, spelled[n][1]) if n in spelled
+                    else f"NULL::{duckdb_type(t)}" for n, t in table.columns]
+        selected += [f"parts.{quote_ident(n)}" for n, _ in keys]
+        columns = "{" + ", ".join(f"{_sql_text(k)}: {_sql_text(v)}" for k, v in types.items()) + "}"
+        if not types:
+            columns = "{'filename': 'VARCHAR'}"  # read_json needs a column; this one is never a key here
+        conn.execute(f"INSERT INTO {target} SELECT {', '.join(selected)} FROM read_json({paths}, "
+                     f"format = 'newline_delimited', filename = true, columns = {columns}) "
+                     "JOIN parts USING (filename)")
+        return True
+    except duckdb.Error:
+        return False
+    finally:
+        conn.execute("DROP TABLE IF EXISTS parts")
 
 
 def _load(run: QueryRun, conn: Any, table: Table, partitions: list[Partition], scratch: str, deadline: float) -> None:
@@ -1420,37 +1573,90 @@ def _load(run: QueryRun, conn: Any, table: Table, partitions: list[Partition], s
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {CATALOG}.{quote_ident(table.database)}")
     columns = table.all_columns
     conn.execute(f"CREATE TABLE {target} (" + ", ".join(f"{quote_ident(n)} {duckdb_type(t)}" for n, t in columns) + ")")
-    path = f"{scratch}/{table.database}.{table.name}.{uuid.uuid4().hex}.json"
-    s3 = s3_backends[run.account][get_partition(run.region)]
+    stem = f"{scratch}/{table.database}.{table.name}.{uuid.uuid4().hex}"
+    with _timed(run, "read"):
+        objects = _read_objects(run, table, partitions, deadline)
+        files = _raw_files(stem, objects) if reader is json_rows and _fast_json_table(table) else None
+    if files is not None:
+        paths, lines = files
+        with _timed(run, "ingest"):
+            if not paths or _json_in_duckdb(conn, table, target, paths, lines):
+                run.readers[f"{table.database}.{table.name}"] = "duckdb"
+                return
+    run.readers[f"{table.database}.{table.name}"] = "serde"
+    _load_with_serde(run, conn, table, target, objects, f"{stem}.json")
+
+
+def _load_with_serde(run: QueryRun | None, conn: Any, table: Table, target: str,
+                     objects: list[tuple[dict[str, Any], str, bytes]], path: str) -> None:
+    """The reference: the Python SerDe's rows, as JSON text DuckDB reads with the column types."""
+    reader = SERDES[table.serde]
     rows = 0
     with _timed(run, "read"), open(path, "w", encoding="utf-8") as out:
-        for part in partitions:
-            fixed = {n: _partition_value(v, t) for v, (n, t) in zip(part.values, table.partition_keys)}
-            for bucket, name in part.objects:
-                if run.cancel.is_set():
-                    raise Cancelled()
-                if time.monotonic() >= deadline:
-                    raise QueryError("EXCEEDED_TIME_LIMIT", f"Query exceeded the local time limit of "
-                                     f"{_settings['timeout']:g}s")
-                key = s3.buckets[bucket].keys.get(name) if bucket in s3.buckets else None
-                if key is None or isinstance(key, FakeDeleteMarker):
-                    continue  # deleted since the listing
-                data = key.value
-                run.objects_read.append(f"s3://{bucket}/{name}")
-                run.bytes_scanned += len(data)
-                if run.cutoff and run.bytes_scanned > int(run.cutoff):
-                    raise Cancelled("Bytes scanned limit was exceeded")
-                if name.endswith(".gz"):
-                    data = gzip.decompress(data)
-                for row in reader(data, table, f"s3://{bucket}/{name}"):
-                    row.update(fixed)
-                    out.write(json.dumps(row, ensure_ascii=False, default=str))
-                    out.write("\n")
-                    rows += 1
+        for fixed, source, data in objects:
+            for row in reader(data, table, source):
+                row.update(fixed)
+                out.write(json.dumps(row, ensure_ascii=False, default=str))
+                out.write("\n")
+                rows += 1
     if rows:
-        types = {n: duckdb_type(t) for n, t in columns}
+        types = {n: duckdb_type(t) for n, t in table.all_columns}
         with _timed(run, "ingest"):
             conn.read_json(path, columns=types, format="newline_delimited").insert_into(target)
+
+
+def _read_objects(run: QueryRun, table: Table, partitions: list[Partition],
+                  deadline: float) -> list[tuple[dict[str, Any], str, bytes]]:
+    """Each object of the partitions, once, as (its partition's values, its URL, its bytes)."""
+    s3 = s3_backends[run.account][get_partition(run.region)]
+    out = []
+    for part in partitions:
+        fixed = {n: _partition_value(v, t) for v, (n, t) in zip(part.values, table.partition_keys)}
+        for bucket, name in part.objects:
+            if run.cancel.is_set():
+                raise Cancelled()
+            if time.monotonic() >= deadline:
+                raise QueryError("EXCEEDED_TIME_LIMIT", f"Query exceeded the local time limit of "
+                                 f"{_settings['timeout']:g}s")
+            key = s3.buckets[bucket].keys.get(name) if bucket in s3.buckets else None
+            if key is None or isinstance(key, FakeDeleteMarker):
+                continue  # deleted since the listing
+            data = key.value
+            run.objects_read.append(f"s3://{bucket}/{name}")
+            run.bytes_scanned += len(data)
+            if run.cutoff and run.bytes_scanned > int(run.cutoff):
+                raise Cancelled("Bytes scanned limit was exceeded")
+            if name.endswith(".gz"):
+                data = gzip.decompress(data)
+            out.append((fixed, f"s3://{bucket}/{name}", data))
+    return out
+
+
+def _raw_files(stem: str, objects: list[tuple[dict[str, Any], str, bytes]]) \
+        -> tuple[list[tuple[str, dict[str, Any]]], int] | None:
+    """The objects' bytes as written, one file per partition, and how many lines hold a record;
+    None when some object is not UTF-8 (the reference reads it with replacement characters)."""
+    files: list[tuple[str, dict[str, Any]]] = []
+    lines = 0
+    out = None
+    try:
+        for fixed, _, data in objects:
+            data.decode("utf-8")
+            if not files or files[-1][1] is not fixed:
+                if out is not None:
+                    out.close()
+                files.append((f"{stem}.{len(files)}.json", fixed))
+                out = open(files[-1][0], "wb")
+            out.write(data)
+            if data and not data.endswith(b"\n"):
+                out.write(b"\n")
+            lines += sum(1 for line in data.split(b"\n") if line.strip())
+    except UnicodeDecodeError:
+        return None
+    finally:
+        if out is not None:
+            out.close()
+    return files, lines
 
 
 def _write_results(run: QueryRun) -> None:
@@ -1689,7 +1895,7 @@ def control_execution(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         return 400, {"error": f"wait must be a number from 0 to {MAX_WAIT:g}"}
     run.done.wait(wait)
     return 200, {"state": run.state, "error": run.reason, "objects_read": list(run.objects_read),
-                 "bytes_scanned": run.bytes_scanned, "sql": run.sql,
+                 "bytes_scanned": run.bytes_scanned, "sql": run.sql, "readers": dict(run.readers),
                  "timings_ms": _timings(run)}
 
 

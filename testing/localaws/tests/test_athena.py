@@ -273,6 +273,8 @@ class ContractQuery(AthenaBase):
     def test_latest_row_per_case_joined_with_account_names(self) -> None:
         query_id, execution, info = self.run_query(LATEST_PER_CASE)
         header, rows, columns = self.rows(query_id)
+        # The store's JSON is DuckDB's to read; the inventory's CSV the Python SerDe's.
+        self.assertEqual(info["readers"], {f"{DATABASE}.supportcaseevents": "duckdb", f"{DATABASE}.accountsinfo": "serde"})
         self.assertEqual(header, [
             "caseid", "displayid", "subject", "status", "servicecode", "categorycode", "severitycode",
             "submittedby", "timecreated", "ccemailaddresses", "language", "submittedrole",
@@ -727,6 +729,98 @@ class Pieces(unittest.TestCase):
         self.assertEqual([render(v) for v in (0.1, 2.0, 1e7, 1.5e-4, -3.25e20)], ["0.1", "2.0", "1.0E7", "1.5E-4", "-3.25E20"])
         self.assertEqual(render({"a": [1, None], "b": {"k": "v"}}), "{a=[1, null], b={k=v}}")
         self.assertIsNone(render(None))
+
+
+class JsonReaders(unittest.TestCase):
+    """DuckDB's JSON reader must give exactly the rows of the Python SerDe (the reference), in the
+    same order, or decline and load nothing so that the reference reads the data."""
+
+    TYPE = "struct<caseid:string,cc:array<string>,inner:struct<x:string,y:array<string>>>"
+
+    def setUp(self) -> None:
+        import tempfile
+
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+
+    def table(self, **serde_params: str) -> Any:
+        string = ext_athena.parse_hive_type("string")
+        return ext_athena.Table(
+            database="db", name="t",
+            columns=[("id", string), ("detail-type", string), ("x.y", string),
+                     ("tags", ext_athena.parse_hive_type("array<string>")),
+                     ("detail", ext_athena.parse_hive_type(self.TYPE))],
+            partition_keys=[("day", string), ("n", ext_athena.parse_hive_type("int"))],
+            location="s3://b/p/", serde="org.openx.data.jsonserde.JsonSerDe",
+            serde_params=serde_params, params={})
+
+    def load(self, table: Any, objects: list[tuple[dict[str, Any], bytes]], fast: bool) -> tuple[bool, list[tuple]]:
+        conn = ext_athena.new_connection()
+        self.addCleanup(conn.close)
+        columns = ", ".join(f"{ext_athena.quote_ident(n)} {ext_athena.duckdb_type(t)}" for n, t in table.all_columns)
+        conn.execute(f"CREATE TABLE t ({columns})")
+        listed = [(fixed, f"s3://b/{i}", data) for i, (fixed, data) in enumerate(objects)]
+        stem = os.path.join(self.dir.name, f"{'fast' if fast else 'ref'}{len(os.listdir(self.dir.name))}")
+        if fast:
+            files = ext_athena._raw_files(stem, listed)
+            loaded = files is not None and ext_athena._json_in_duckdb(conn, table, "t", *files)
+        else:
+            ext_athena._load_with_serde(None, conn, table, "t", listed, stem + ".json")
+            loaded = True
+        return loaded, conn.execute("SELECT * FROM t").fetchall()
+
+    def test_the_store_s_shapes_read_alike(self) -> None:
+        day1, day2 = {"day": "2025/01/01", "n": 1}, {"day": "2025/01/02", "n": 2}
+        first = (b'{"Id":"a","detail-type":"heidi.support","x.y":"dot","Tags":["t1",null],'
+                 b'"Detail":{"CaseId":"c-1","CC":["q@example.com"],"Inner":{"X":"\\u00e9 \\"quoted\\" <b>","Y":[]}}}\r\n'
+                 b'\n   \n'
+                 b'{"Id":"b","Detail":null,"Tags":null,"extra":{"ignored":[1,2]}}\n')
+        second = ('{"Id":"c","Detail":{"CaseId":null,"Inner":null}}\n'
+                  '{"Id":"d\u00fc\u65e5","Detail":{"CaseId":"c-4","CC":[],"Inner":{"X":null}},"Tags":[]}').encode()
+        third = b'{"Id":"e","detail-type":null}'
+        objects = [(day1, first), (day1, second), (day2, third)]
+        table = self.table()
+        loaded, fast = self.load(table, objects, fast=True)
+        self.assertTrue(loaded)
+        _, reference = self.load(table, objects, fast=False)
+        self.assertEqual(fast, reference)
+        self.assertEqual([r[0] for r in fast], ["a", "b", "c", "d\u00fc\u65e5", "e"])
+        self.assertEqual(fast[0][4], {"caseid": "c-1", "cc": ["q@example.com"],
+                                      "inner": {"x": '\u00e9 "quoted" <b>', "y": []}})
+        self.assertEqual((fast[0][5], fast[0][6], fast[4][5], fast[4][6]), ("2025/01/01", 1, "2025/01/02", 2))
+
+    def test_what_only_the_reference_reads_is_declined(self) -> None:
+        day = {"day": "2025/01/01", "n": 1}
+        ok = b'{"id":"a","detail":{"caseId":"c"}}\n'
+        cases = {
+            "a number in a string column": b'{"id":7}\n',
+            "an object in a string column": b'{"id":{"a":1}}\n',
+            "two spellings of one key": b'{"Id":"b"}\n',
+            "one object spelling a key twice": b'{"id":"b","ID":"c"}\n',
+            "one object repeating a key": b'{"id":"b","id":"c"}\n',
+            "a nested object repeating a key": b'{"detail":{"caseid":"b","caseid":"c"}}\n',
+            "a number in an array of strings": b'{"tags":["x",2]}\n',
+            "a string where a struct is": b'{"detail":"x"}\n',
+            "an array where an array of strings is not": b'{"detail":{"cc":"x"}}\n',
+            "a line that is not an object": b'["a"]\n',
+            "two objects on one line": b'{"id":"x"}{"id":"y"}\n',
+            "a nested spelling twice": b'{"detail":{"CASEID":"d"}}\n',
+        }
+        table = self.table()
+        for what, data in cases.items():
+            with self.subTest(what):
+                loaded, rows = self.load(table, [(day, ok), (day, data)], fast=True)
+                self.assertFalse(loaded)
+                self.assertEqual(rows, [])
+        # Not UTF-8: the reference reads it with replacement characters.
+        self.assertIsNone(ext_athena._raw_files(os.path.join(self.dir.name, "bad"), [(day, "s3://b/x", b'{"id":"\xff"}\n')]))
+        for params in ({"mapping.id": "other"}, {"case.insensitive": "false"}, {"ignore.malformed.json": "true"}):
+            with self.subTest(params):
+                self.assertFalse(ext_athena._fast_json_table(self.table(**params)))
+        self.assertTrue(ext_athena._fast_json_table(self.table()))
+        numbers = self.table()
+        numbers.columns = numbers.columns + [("count", ext_athena.parse_hive_type("bigint"))]
+        self.assertFalse(ext_athena._fast_json_table(numbers))
 
 
 class DefinitionsMatchTheModule(unittest.TestCase):
