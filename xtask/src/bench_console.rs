@@ -806,7 +806,7 @@ fn report(
         ("the function's handler", Box::new(|r, s| Some(pick(r, s).0.handler_ms))),
         ("· the query, all of it", Box::new(|r, s| pick(r, s).0.athena_ms)),
         (
-            "· · starting it and polling until it succeeded (from 100 ms, doubling to 1 s)",
+            "· · starting it and polling until it succeeded (every quarter of the time waited, 100 ms to 1 s apart)",
             Box::new(|r, s| pick(r, s).0.wait_ms),
         ),
         (

@@ -87,7 +87,10 @@ pub enum QueryError {
     Columns(#[from] MissingColumn),
 }
 
-/// How long to wait between GetQueryExecution calls, and for the whole query.
+/// How long to wait between GetQueryExecution calls, and for the whole query. Each wait is a
+/// quarter of the time waited so far, within `first..=max`: a query that succeeds is seen at most
+/// a quarter of its time late (doubling waits could see a 1.6 s query at 2.5 s), and a slow one
+/// costs a bounded number of calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Polling {
     pub first: Duration,
@@ -120,7 +123,6 @@ pub async fn run(
 ) -> Result<Table, QueryError> {
     let started = tokio::time::Instant::now();
     let id = engine.start(statement).await?;
-    let mut wait = polling.first;
     let location = loop {
         match engine.state(&id).await? {
             ExecutionState::Succeeded { output_location } => break output_location.ok_or(QueryError::NoOutput)?,
@@ -135,8 +137,8 @@ pub async fn run(
             }
             return Err(QueryError::Timeout(polling.deadline));
         }
+        let wait = (elapsed / 4).clamp(polling.first, polling.max);
         tokio::time::sleep(wait.min(polling.deadline - elapsed)).await;
-        wait = (wait * 2).min(polling.max);
     };
     let waited = started.elapsed();
     let bytes = reader
@@ -293,9 +295,21 @@ mod tests {
         let started = tokio::time::Instant::now();
         let table = run(&fake, &fake, &statement(), Polling::default()).await.expect("rows");
         assert_eq!(table.rows, [vec![Some("1".to_owned())]]);
-        // 100 + 200 + 400 + 800 + 1000 + 1000 ms of waiting between seven looks.
-        assert_eq!(started.elapsed(), Duration::from_millis(3500));
+        // 100 ms until a quarter of the time waited is more: 5 × 100, then 500 / 4, between seven looks.
+        assert_eq!(started.elapsed(), Duration::from_millis(625));
         assert_eq!(fake.polls(), 7);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_query_is_polled_a_bounded_number_of_times() {
+        let fake = FakeAthena::new(|_| Outcome::csv("\"x\"\n")).pending_polls(30);
+        let started = tokio::time::Instant::now();
+        run(&fake, &fake, &statement(), Polling::default()).await.expect("rows");
+        // Waits grow with the time waited, up to a second each: the 31st look comes at about
+        // 19.7 s, and the answer is seen at most a quarter of its time late.
+        let elapsed = started.elapsed();
+        assert!(elapsed > Duration::from_secs(19) && elapsed < Duration::from_secs(20), "{elapsed:?}");
+        assert_eq!(fake.polls(), 31);
     }
 
     #[tokio::test(start_paused = true)]
