@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use cima_core::access::{GROUP_OUS_ENV, GroupOus, MAX_ACCOUNTS_ENV};
 use cima_core::contract::DEFAULT_QUERY_ROLE;
 use cima_core::sdk::SdkPolicy;
 
@@ -32,6 +33,10 @@ pub struct Config {
     /// How long after a question arrives the accounts still unread are given up (reported in
     /// `account_errors`), so the answer beats API Gateway's 29 s.
     pub account_deadline: Duration,
+    /// Cognito groups to the OU paths their members may ask about; empty: every account.
+    pub group_ous: GroupOus,
+    /// The most accounts one question may name in `account_ids`.
+    pub max_accounts_per_request: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +76,13 @@ impl Config {
                 DEFAULT_ACCOUNT_DEADLINE.as_secs() as i64,
                 1..=28,
             )? as u64),
+            group_ous: GroupOus::parse(non_empty(GROUP_OUS_ENV).as_deref())
+                .map_err(|e| ConfigError { name: GROUP_OUS_ENV, message: e.to_string() })?,
+            max_accounts_per_request: number(
+                MAX_ACCOUNTS_ENV,
+                crate::MAX_ACCOUNT_IDS as i64,
+                1..=crate::MAX_ACCOUNT_IDS as i64,
+            )? as usize,
             home_region: non_empty("AWS_REGION")
                 .or_else(|| non_empty("AWS_DEFAULT_REGION"))
                 .unwrap_or_else(|| "us-east-1".to_owned()),
@@ -112,5 +124,12 @@ mod tests {
         assert_eq!(Config::from_env(env(&[])).expect_err("no table").name, "HISTORY_TABLE_NAME");
         let e = Config::from_env(env(&[("HISTORY_TABLE_NAME", "h"), ("MAX_CONCURRENCY", "0")])).expect_err("zero");
         assert_eq!(e.name, "MAX_CONCURRENCY");
+        let e = Config::from_env(env(&[("HISTORY_TABLE_NAME", "h"), ("MAX_ACCOUNTS_PER_REQUEST", "1001")]))
+            .expect_err("over the hard limit");
+        assert_eq!(e.name, "MAX_ACCOUNTS_PER_REQUEST");
+        let e = Config::from_env(env(&[("HISTORY_TABLE_NAME", "h"), ("GROUP_OUS", r#"{"web": ["Production"]}"#)]))
+            .expect_err("not a path");
+        assert_eq!(e.name, "GROUP_OUS");
+        assert!(e.message.contains("\"Production\" is not an OU path"), "{}", e.message);
     }
 }

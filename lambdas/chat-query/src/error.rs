@@ -14,6 +14,9 @@ pub enum ApiError {
     NotFound { method: String, path: String },
     #[error("CORS preflight from an origin that is not allowed")]
     OriginNotAllowed,
+    /// The caller may not see what the request names.
+    #[error("{0}")]
+    Forbidden(String),
     /// A call the whole request depends on failed (Organizations, the history table).
     #[error("{what}: {message}")]
     Upstream { what: &'static str, message: String },
@@ -28,7 +31,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => 400,
             ApiError::Unauthorized => 401,
-            ApiError::OriginNotAllowed => 403,
+            ApiError::OriginNotAllowed | ApiError::Forbidden(_) => 403,
             ApiError::NotFound { .. } => 404,
             ApiError::Upstream { .. } => 502,
         }
@@ -39,7 +42,7 @@ impl ApiError {
         let error = match self {
             ApiError::BadRequest { .. } => "bad_request",
             ApiError::Unauthorized => "unauthorized",
-            ApiError::OriginNotAllowed => "forbidden",
+            ApiError::OriginNotAllowed | ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound { .. } => "not_found",
             ApiError::Upstream { .. } => "upstream_error",
         };

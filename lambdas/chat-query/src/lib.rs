@@ -25,6 +25,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use aws_types::SdkConfig;
 use base64::Engine as _;
+use cima_core::access::{self, Accounts, Audit, Scope};
 use cima_core::org::{OrgQuery, OrganizationsApi, SdkOrganizations};
 use cima_core::sdk::one_account;
 use cima_core::sessions::AccountSessions;
@@ -165,18 +166,17 @@ fn route_path(req: &ApiGatewayV2httpRequest) -> String {
     if trimmed.is_empty() { "/".to_owned() } else { trimmed.to_owned() }
 }
 
-/// The verified caller: the JWT `sub` the authorizer put in the request context.
-fn caller(req: &ApiGatewayV2httpRequest) -> Result<String, ApiError> {
-    let sub = req
-        .request_context
-        .authorizer
-        .as_ref()
-        .and_then(|a| a.jwt.as_ref())
-        .and_then(|j| j.claims.get("sub"))
+/// The verified caller: the JWT `sub` the authorizer put in the request context, and the
+/// caller's Cognito groups.
+fn caller(req: &ApiGatewayV2httpRequest) -> Result<(String, Vec<String>), ApiError> {
+    let claims = req.request_context.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|j| &j.claims);
+    let sub = claims
+        .and_then(|c| c.get("sub"))
         .map(|s| s.trim())
         .filter(|s| !s.is_empty() && s.len() <= 256)
         .ok_or(ApiError::Unauthorized)?;
-    Ok(sub.to_owned())
+    let groups = access::groups_from_claim(claims.and_then(|c| c.get("cognito:groups")).map(String::as_str));
+    Ok((sub.to_owned(), groups))
 }
 
 /// Handles one API Gateway request; never fails: every error is an HTTP answer.
@@ -187,7 +187,8 @@ pub async fn handle(app: &App, req: ApiGatewayV2httpRequest) -> HttpResponse {
     let origin = header(&req, "origin").map(str::to_owned);
     let allowed_origin = origin.as_ref().filter(|o| app.config.cors_allowed_origins.iter().any(|a| a == *o)).cloned();
 
-    let (mut response, error) = match route(app, &req, &method, &path, allowed_origin.is_some()).await {
+    let mut audit = Audit::default();
+    let (mut response, error) = match route(app, &req, &method, &path, allowed_origin.is_some(), &mut audit).await {
         Ok(response) => (response, None),
         Err(e) => (HttpResponse::json(e.status(), &e.body()), Some(e)),
     };
@@ -212,6 +213,10 @@ pub async fn handle(app: &App, req: ApiGatewayV2httpRequest) -> HttpResponse {
             tracing::info!(%method, %path, status = response.status_code, ms = started.elapsed().as_millis() as u64, "request done")
         }
     }
+    // A preflight carries no identity and reads nothing: it is not audited.
+    if method != "OPTIONS" {
+        audit.write(&format!("{method} {path}"), response.status_code);
+    }
     response
 }
 
@@ -222,12 +227,31 @@ async fn route(
     method: &str,
     path: &str,
     origin_allowed: bool,
+    audit: &mut Audit,
 ) -> Result<HttpResponse, ApiError> {
     match (method, path) {
         ("OPTIONS", "/query" | "/history") if origin_allowed => Ok(HttpResponse::no_content()),
         ("OPTIONS", "/query" | "/history") => Err(ApiError::OriginNotAllowed),
-        ("POST", "/query") => Ok(HttpResponse::json(200, &query(app, req, &caller(req)?).await?)),
-        ("GET", "/history") => Ok(HttpResponse::json(200, &history(app, req, &caller(req)?).await?)),
+        ("POST", "/query") => {
+            let (user, groups) = caller(req)?;
+            audit.user = Some(user.clone());
+            let scope = app.config.group_ous.scope_for(&groups);
+            audit.scope = Some(scope.clone());
+            if scope.is_nothing() {
+                return Err(ApiError::Forbidden(format!(
+                    "none of the caller's groups ({}) is mapped to an OU of the organization, so no account is \
+                     theirs to ask about; the deployment's group_ous maps Cognito groups to OU paths",
+                    if groups.is_empty() { "none".to_owned() } else { groups.join(", ") }
+                )));
+            }
+            Ok(HttpResponse::json(200, &query(app, req, &user, &scope, audit).await?))
+        }
+        ("GET", "/history") => {
+            // The caller's own questions only: the history is keyed by the verified `sub`.
+            let (user, _) = caller(req)?;
+            audit.user = Some(user.clone());
+            Ok(HttpResponse::json(200, &history(app, req, &user).await?))
+        }
         _ => Err(ApiError::NotFound { method: method.to_owned(), path: path.to_owned() }),
     }
 }
@@ -323,28 +347,44 @@ fn query_id(req: &ApiGatewayV2httpRequest, now_ms: i64) -> String {
     }
 }
 
-/// The accounts to read: the ones given, or every ACTIVE account, narrowed by the question's
+/// The accounts to read: the ones given (each an active account of the organization that the
+/// caller's scope admits), or every active account the scope admits, narrowed by the question's
 /// account filter. Also returns notes for the answer.
 async fn resolve_accounts(
     app: &App,
     given: Option<&[String]>,
     filter: Option<&AccountFilter>,
+    scope: &Scope,
 ) -> Result<(Vec<String>, Vec<String>), ApiError> {
     let mut notes = Vec::new();
-    let needs_org = given.is_none() || matches!(filter, Some(AccountFilter::Name(_)));
-    let org = if needs_org {
-        let q = OrgQuery { read_tags: false, ..OrgQuery::default() };
-        let inventory = cima_core::org::query(app.org.as_ref(), &q, app.config.max_concurrency).await.map_err(|e| {
-            ApiError::Upstream { what: "listing the organization's active accounts", message: e.to_string() }
-        })?;
-        Some(inventory.accounts)
-    } else {
-        None
-    };
-    let mut ids: Vec<String> = match (given, &org) {
-        (Some(ids), _) => ids.to_vec(),
-        (None, Some(accounts)) => accounts.iter().map(|a| a.id.clone()).collect(),
-        (None, None) => Vec::new(),
+    // Given ids are checked against the organization too: a question never reaches an account
+    // that is not the organization's.
+    let q = OrgQuery { read_tags: false, ..OrgQuery::default() };
+    let inventory = cima_core::org::query(app.org.as_ref(), &q, app.config.max_concurrency).await.map_err(|e| {
+        ApiError::Upstream { what: "listing the organization's active accounts", message: e.to_string() }
+    })?;
+    let org = inventory.accounts;
+    let mut ids: Vec<String> = match given {
+        Some(ids) => {
+            let placed: BTreeMap<&str, &str> = org.iter().map(|a| (a.id.as_str(), a.ou_path.as_str())).collect();
+            let unknown: Vec<&str> = ids.iter().map(String::as_str).filter(|id| !placed.contains_key(id)).collect();
+            if !unknown.is_empty() {
+                return Err(ApiError::bad(
+                    "account_ids",
+                    format!("not active accounts of the organization: {}", unknown.join(", ")),
+                ));
+            }
+            let outside: Vec<&str> =
+                ids.iter().map(String::as_str).filter(|id| !scope.admits(Some(placed[id]))).collect();
+            if !outside.is_empty() {
+                return Err(ApiError::Forbidden(format!(
+                    "outside the OUs the caller's groups may see: {}",
+                    outside.join(", ")
+                )));
+            }
+            ids.to_vec()
+        }
+        None => org.iter().filter(|a| scope.admits(Some(&a.ou_path))).map(|a| a.id.clone()).collect(),
     };
     match filter {
         Some(AccountFilter::Id(id)) => {
@@ -355,7 +395,7 @@ async fn resolve_accounts(
         }
         Some(AccountFilter::Name(name)) => {
             let named: BTreeSet<&str> =
-                org.iter().flatten().filter(|a| a.name.eq_ignore_ascii_case(name)).map(|a| a.id.as_str()).collect();
+                org.iter().filter(|a| a.name.eq_ignore_ascii_case(name)).map(|a| a.id.as_str()).collect();
             if named.is_empty() {
                 notes.push(format!("no active account is named {name:?}"));
             }
@@ -366,8 +406,26 @@ async fn resolve_accounts(
     Ok((ids, notes))
 }
 
-async fn query(app: &App, req: &ApiGatewayV2httpRequest, user: &str) -> Result<QueryResponse, ApiError> {
+async fn query(
+    app: &App,
+    req: &ApiGatewayV2httpRequest,
+    user: &str,
+    scope: &Scope,
+    audit: &mut Audit,
+) -> Result<QueryResponse, ApiError> {
     let body = parse_body(req.body.as_deref(), req.is_base64_encoded)?;
+    if let Some(ids) = &body.account_ids {
+        audit.accounts = Accounts::Named(ids.clone());
+        let cap = app.config.max_accounts_per_request;
+        if ids.len() > cap {
+            return Err(ApiError::bad(
+                "account_ids",
+                format!("at most {cap} accounts per request (got {})", ids.len()),
+            ));
+        }
+    } else {
+        audit.accounts = Accounts::InScope;
+    }
     let now = OffsetDateTime::now_utc();
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let query_id = query_id(req, now_ms);
@@ -375,7 +433,7 @@ async fn query(app: &App, req: &ApiGatewayV2httpRequest, user: &str) -> Result<Q
     let deadline = tokio::time::Instant::now() + app.config.account_deadline;
     let parsed = bedrock::parse_question(app.model.as_deref(), &body.query, now).await;
     let (accounts, mut notes) =
-        resolve_accounts(app, body.account_ids.as_deref(), parsed.filters.account.as_ref()).await?;
+        resolve_accounts(app, body.account_ids.as_deref(), parsed.filters.account.as_ref(), scope).await?;
 
     let reader = Reader {
         sessions: &app.sessions,
@@ -757,10 +815,10 @@ mod tests {
     fn routes_drop_the_stage_and_callers_come_from_claims() {
         let req = request(json!({
             "rawPath": "/prod/query/", "requestContext": {"stage": "prod", "http": {"method": "POST"},
-            "authorizer": {"jwt": {"claims": {"sub": "user-1"}, "scopes": null}}}
+            "authorizer": {"jwt": {"claims": {"sub": "user-1", "cognito:groups": "[ops web]"}, "scopes": null}}}
         }));
         assert_eq!(route_path(&req), "/query");
-        assert_eq!(caller(&req).expect("caller"), "user-1");
+        assert_eq!(caller(&req).expect("caller"), ("user-1".to_owned(), vec!["ops".to_owned(), "web".to_owned()]));
         let anonymous = request(json!({"rawPath": "/query", "requestContext": {"http": {"method": "POST"}}}));
         assert_eq!(route_path(&anonymous), "/query");
         assert!(matches!(caller(&anonymous), Err(ApiError::Unauthorized)));

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use cima_core::access::{GROUP_OUS_ENV, GroupOus, MAX_ACCOUNTS_ENV};
 use cima_core::cases::FirstResponseTargets;
 
 pub const DEFAULT_CASES_TABLE: &str = "supportcaseevents";
@@ -22,6 +23,8 @@ pub struct Config {
     pub cache_ttl: Duration,
     pub first_response_targets: FirstResponseTargets,
     pub max_accounts_per_request: usize,
+    /// Cognito groups to the OU paths their members see; empty: everyone sees every account.
+    pub group_ous: GroupOus,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,8 +78,10 @@ impl Config {
             accounts_table: checked("ACCOUNTS_TABLE", Some(DEFAULT_ACCOUNTS_TABLE), is_identifier)?,
             cache_ttl: Duration::from_secs(number("CACHE_TTL_SECONDS", DEFAULT_CACHE_TTL_SECONDS, 0..=86_400)?),
             first_response_targets,
+            group_ous: GroupOus::parse(non_empty(GROUP_OUS_ENV).as_deref())
+                .map_err(|e| ConfigError { name: GROUP_OUS_ENV, message: e.to_string() })?,
             max_accounts_per_request: number(
-                "MAX_ACCOUNTS_PER_REQUEST",
+                MAX_ACCOUNTS_ENV,
                 DEFAULT_MAX_ACCOUNTS_PER_REQUEST as u64,
                 1..=MAX_ACCOUNTS_PER_REQUEST_LIMIT as u64,
             )? as usize,

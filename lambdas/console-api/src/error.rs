@@ -10,6 +10,9 @@ pub enum ApiError {
     BadRequest { field: String, message: String },
     #[error("the request carries no verified identity (JWT claims with a `sub`)")]
     Unauthorized,
+    /// The caller may not see what the request names.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("no route {method} {path}")]
     NoRoute { method: String, path: String },
     #[error("no case {0}")]
@@ -30,6 +33,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => 400,
             ApiError::Unauthorized => 401,
+            ApiError::Forbidden(_) => 403,
             ApiError::NoRoute { .. } | ApiError::NoCase(_) => 404,
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::Upstream { error: QueryError::Timeout(_), .. } => 504,
@@ -42,6 +46,7 @@ impl ApiError {
         let error = match self {
             ApiError::BadRequest { .. } => "bad_request",
             ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::NoRoute { .. } | ApiError::NoCase(_) => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Upstream { error: QueryError::Timeout(_), .. } => "upstream_timeout",

@@ -34,7 +34,8 @@ use std::time::Instant;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use aws_types::SdkConfig;
-use cima_core::cases::{CaseEvent, CaseRecord, order_events, sort_cases, summarize, timeline};
+use cima_core::access::{self, Accounts, Audit, Scope};
+use cima_core::cases::{CaseEvent, CaseFilter, CaseRecord, order_events, sort_cases, summarize, timeline};
 use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -46,6 +47,7 @@ use crate::cache::Cache;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::paging::{MAX_PAGE_BYTES, MAX_PAGE_TOKEN_CHARS};
+use crate::records::InventoryAccount;
 use crate::request::Pairs;
 use crate::sql::{Statement, Tables};
 
@@ -68,6 +70,7 @@ pub struct App {
     polling: Polling,
     cases: Cache<Rows<CaseRecord>>,
     events: Cache<Rows<CaseEvent>>,
+    inventory: Cache<Rows<InventoryAccount>>,
     clock: fn() -> OffsetDateTime,
 }
 
@@ -91,6 +94,7 @@ impl App {
             tables: Tables::new(&config),
             cases: Cache::new(config.cache_ttl),
             events: Cache::new(config.cache_ttl),
+            inventory: Cache::new(config.cache_ttl),
             config,
             engine,
             reader,
@@ -190,16 +194,17 @@ fn route_path(req: &ApiGatewayV2httpRequest) -> String {
     if trimmed.is_empty() { "/".to_owned() } else { trimmed.to_owned() }
 }
 
-/// The verified caller: the JWT `sub` the authorizer put in the request context.
-fn caller(req: &ApiGatewayV2httpRequest) -> Result<&str, ApiError> {
-    req.request_context
-        .authorizer
-        .as_ref()
-        .and_then(|a| a.jwt.as_ref())
-        .and_then(|j| j.claims.get("sub"))
+/// The verified caller: the JWT `sub` the authorizer put in the request context, and the
+/// caller's Cognito groups.
+fn caller(req: &ApiGatewayV2httpRequest) -> Result<(&str, Vec<String>), ApiError> {
+    let claims = req.request_context.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|j| &j.claims);
+    let sub = claims
+        .and_then(|c| c.get("sub"))
         .map(|s| s.trim())
         .filter(|s| !s.is_empty() && s.len() <= 256)
-        .ok_or(ApiError::Unauthorized)
+        .ok_or(ApiError::Unauthorized)?;
+    let groups = access::groups_from_claim(claims.and_then(|c| c.get("cognito:groups")).map(String::as_str));
+    Ok((sub, groups))
 }
 
 /// The query string's pairs: `rawQueryString`, else the parameters API Gateway parsed.
@@ -229,7 +234,8 @@ pub async fn handle(app: &App, req: ApiGatewayV2httpRequest) -> HttpResponse {
     let started = Instant::now();
     let method = req.request_context.http.method.as_str().to_owned();
     let path = route_path(&req);
-    let (response, error) = match route(app, &req, &method, &path).await {
+    let mut audit = Audit::default();
+    let (response, error) = match route(app, &req, &method, &path, &mut audit).await {
         Ok(response) => (response, None),
         Err(e) => {
             let mut response = HttpResponse::json(e.status(), &e.body());
@@ -249,58 +255,112 @@ pub async fn handle(app: &App, req: ApiGatewayV2httpRequest) -> HttpResponse {
             tracing::info!(%method, %path, status = response.status_code, bytes = response.body.len(), ms, "request done")
         }
     }
+    audit.write(&format!("{method} {path}"), response.status_code);
     response
 }
 
-async fn route(app: &App, req: &ApiGatewayV2httpRequest, method: &str, path: &str) -> Result<HttpResponse, ApiError> {
+async fn route(
+    app: &App,
+    req: &ApiGatewayV2httpRequest,
+    method: &str,
+    path: &str,
+    audit: &mut Audit,
+) -> Result<HttpResponse, ApiError> {
     let Some(route) = resolve(path) else {
         return Err(ApiError::NoRoute { method: method.to_owned(), path: path.to_owned() });
     };
     if method != "GET" {
         return Err(ApiError::MethodNotAllowed { method: method.to_owned(), path: path.to_owned() });
     }
-    caller(req)?;
+    let (user, groups) = caller(req)?;
+    audit.user = Some(user.to_owned());
+    let scope = app.config.group_ous.scope_for(&groups);
+    audit.scope = Some(scope.clone());
+    if scope.is_nothing() {
+        return Err(ApiError::Forbidden(format!(
+            "none of the caller's groups ({}) is mapped to an OU of the organization, so no account's cases \
+             are theirs to see; the deployment's group_ous maps Cognito groups to OU paths",
+            if groups.is_empty() { "none".to_owned() } else { groups.join(", ") }
+        )));
+    }
     let pairs = query_pairs(req)?;
     match route {
-        Route::Summary => summary(app, &pairs).await,
-        Route::List => list(app, &pairs).await,
-        Route::Case(id) => case(app, &pairs, &id).await,
+        Route::Summary => summary(app, &pairs, &scope, audit).await,
+        Route::List => list(app, &pairs, &scope, audit).await,
+        Route::Case(id) => case(app, &pairs, &id, &scope, audit).await,
     }
+}
+
+/// Checks the accounts a filter names against the inventory and the caller's scope: an account
+/// that is not the organization's is a 400 naming it, one outside the caller's OUs a 403.
+async fn check_accounts(app: &App, filter: &CaseFilter, scope: &Scope, audit: &mut Audit) -> Result<(), ApiError> {
+    if filter.account_ids.is_empty() {
+        audit.accounts = Accounts::InScope;
+        return Ok(());
+    }
+    audit.accounts = Accounts::Named(filter.account_ids.iter().cloned().collect());
+    let inventory =
+        app.fetch(&app.inventory, sql::inventory(&app.tables), "reading the inventory", records::inventory).await?;
+    let placed: BTreeMap<&str, Option<&str>> =
+        inventory.rows.iter().map(|a| (a.account_id.as_str(), a.ou_path.as_deref())).collect();
+    // No inventory written (cima-central's write_inventory off): nothing to check the ids against.
+    if placed.is_empty() {
+        tracing::warn!("the account inventory is empty: account_id filters are not checked against the organization");
+        return if matches!(scope, Scope::Everything) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("the account inventory is empty, so no account can be placed in an OU".into()))
+        };
+    }
+    let unknown: Vec<&str> =
+        filter.account_ids.iter().map(String::as_str).filter(|id| !placed.contains_key(id)).collect();
+    if !unknown.is_empty() {
+        return Err(ApiError::bad("account_id", format!("not accounts of the organization: {}", unknown.join(", "))));
+    }
+    let outside: Vec<&str> =
+        filter.account_ids.iter().map(String::as_str).filter(|id| !scope.admits(placed[id])).collect();
+    if !outside.is_empty() {
+        return Err(ApiError::Forbidden(format!(
+            "outside the OUs the caller's groups may see: {}",
+            outside.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
     t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339).unwrap_or_default()
 }
 
-async fn summary(app: &App, pairs: &Pairs) -> Result<HttpResponse, ApiError> {
+async fn summary(app: &App, pairs: &Pairs, scope: &Scope, audit: &mut Audit) -> Result<HttpResponse, ApiError> {
     let filter = request::summary_params(pairs, app.config.max_accounts_per_request)?;
-    let data = app
-        .fetch(
-            &app.cases,
-            sql::latest_cases(&app.tables, filter.from, filter.to),
-            "reading the cases",
-            records::case_records,
-        )
-        .await?;
-    let summary =
-        summarize(data.rows.iter().filter(|c| filter.matches(c)), (app.clock)(), &app.config.first_response_targets);
+    let cases = app.fetch(
+        &app.cases,
+        sql::latest_cases(&app.tables, filter.from, filter.to),
+        "reading the cases",
+        records::case_records,
+    );
+    // The inventory is read beside the cases, not before them.
+    let (data, ()) = tokio::try_join!(cases, check_accounts(app, &filter, scope, audit))?;
+    let visible = data.rows.iter().filter(|c| scope.admits(c.ou_path.as_deref()) && filter.matches(c));
+    let summary = summarize(visible, (app.clock)(), &app.config.first_response_targets);
     Ok(HttpResponse::json(200, &SummaryResponse { as_of: rfc3339(data.as_of), summary }))
 }
 
-async fn list(app: &App, pairs: &Pairs) -> Result<HttpResponse, ApiError> {
+async fn list(app: &App, pairs: &Pairs, scope: &Scope, audit: &mut Audit) -> Result<HttpResponse, ApiError> {
     let p = request::list_params(pairs, app.config.max_accounts_per_request)?;
     let fingerprint = paging::fingerprint(&p.filter, &p.sort);
     // A token from other filters is refused before any query runs.
     let offset = p.page_token.as_deref().map(|t| paging::decode(t, &fingerprint)).transpose()?.unwrap_or(0);
-    let data = app
-        .fetch(
-            &app.cases,
-            sql::latest_cases(&app.tables, p.filter.from, p.filter.to),
-            "reading the cases",
-            records::case_records,
-        )
-        .await?;
-    let mut matched: Vec<&CaseRecord> = data.rows.iter().filter(|c| p.filter.matches(c)).collect();
+    let cases = app.fetch(
+        &app.cases,
+        sql::latest_cases(&app.tables, p.filter.from, p.filter.to),
+        "reading the cases",
+        records::case_records,
+    );
+    let (data, ()) = tokio::try_join!(cases, check_accounts(app, &p.filter, scope, audit))?;
+    let mut matched: Vec<&CaseRecord> =
+        data.rows.iter().filter(|c| scope.admits(c.ou_path.as_deref()) && p.filter.matches(c)).collect();
     sort_cases(&mut matched, &p.sort);
     let sort = if p.sort.is_empty() { vec![cima_core::cases::DEFAULT_SORT] } else { p.sort.clone() };
     let sort = sort
@@ -361,7 +421,13 @@ fn case_id(raw: &str) -> Result<&str, ApiError> {
     }
 }
 
-async fn case(app: &App, pairs: &Pairs, raw_id: &str) -> Result<HttpResponse, ApiError> {
+async fn case(
+    app: &App,
+    pairs: &Pairs,
+    raw_id: &str,
+    scope: &Scope,
+    audit: &mut Audit,
+) -> Result<HttpResponse, ApiError> {
     request::no_params(pairs)?;
     let id = case_id(raw_id)?;
     let data =
@@ -369,6 +435,11 @@ async fn case(app: &App, pairs: &Pairs, raw_id: &str) -> Result<HttpResponse, Ap
     let mut events = data.rows.clone();
     order_events(&mut events);
     let Some(latest) = events.last() else { return Err(ApiError::NoCase(id.to_owned())) };
+    audit.accounts = Accounts::Named(vec![latest.case.account_id.clone()]);
+    // A case outside the caller's OUs is answered as one that does not exist: its id says no more.
+    if !scope.admits(latest.case.ou_path.as_deref()) {
+        return Err(ApiError::NoCase(id.to_owned()));
+    }
     let detail = CaseDetail {
         as_of: rfc3339(data.as_of),
         case: CaseRow::new(&latest.case),

@@ -85,6 +85,27 @@ impl Columns {
     }
 }
 
+/// One account of the inventory: its id and OU path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InventoryAccount {
+    pub account_id: String,
+    pub ou_path: Option<String>,
+}
+
+/// The inventory query's rows.
+pub fn inventory(t: Table) -> Result<Vec<InventoryAccount>, MissingColumn> {
+    let id = t.column("account_id").ok_or(MissingColumn("account_id"))?;
+    let ou = t.column("ou_path").ok_or(MissingColumn("ou_path"))?;
+    Ok(t.rows
+        .into_iter()
+        .filter_map(|mut r| {
+            let account_id = r.get_mut(id).and_then(Option::take).filter(|v| !v.is_empty())?;
+            let ou_path = r.get_mut(ou).and_then(Option::take).filter(|v| !v.is_empty());
+            Some(InventoryAccount { account_id, ou_path })
+        })
+        .collect())
+}
+
 /// The latest-cases query's rows; the table is consumed row by row.
 pub fn case_records(t: Table) -> Result<Vec<CaseRecord>, MissingColumn> {
     let columns = Columns::of(&t)?;

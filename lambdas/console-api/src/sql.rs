@@ -106,6 +106,12 @@ pub fn case_events(tables: &Tables, case_id: &str) -> Statement {
     Statement { name: "case events", sql, params: vec![literal(case_id)] }
 }
 
+/// The organization's accounts and where each sits, from the inventory: what a request may name.
+pub fn inventory(tables: &Tables) -> Statement {
+    let sql = format!("SELECT accountid AS account_id, ou_path FROM {accounts}", accounts = tables.accounts);
+    Statement { name: "inventory", sql, params: vec![] }
+}
+
 /// Events one case's timeline reads; a case has a few dozen in a long life.
 pub const MAX_CASE_EVENTS: usize = 1000;
 
@@ -168,5 +174,8 @@ mod tests {
         assert!(!s.sql.contains("DROP"));
         assert!(s.sql.ends_with("WHERE e.detail.caseid = ? ORDER BY e.\"time\" DESC, e.id DESC LIMIT 1000"));
         assert_eq!(literal("it's"), "'it''s'");
+        let i = inventory(&tables());
+        assert_eq!(i.sql, "SELECT accountid AS account_id, ou_path FROM \"cima_db\".\"accountsinfo\"");
+        assert!(i.params.is_empty());
     }
 }

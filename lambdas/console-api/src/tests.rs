@@ -184,7 +184,10 @@ async fn the_summary_is_cima_cores_over_the_filtered_rows() {
     for severity in ["low", "normal", "high", "urgent", "critical"] {
         assert!(body["by_severity"][severity].is_u64(), "{severity}");
     }
-    assert_eq!(fake.started().len(), 1);
+    // The named accounts are checked against the inventory, read beside the cases.
+    let mut names: Vec<&str> = fake.started().iter().map(|s| s.name).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["inventory", "latest cases"]);
 }
 
 #[tokio::test]
@@ -420,4 +423,100 @@ async fn athena_failures_are_502_with_the_engines_reason_and_timeouts_504() {
     assert_eq!(started.elapsed(), Polling::default().deadline);
     assert_eq!((r.status_code, r.body_json()["error"].as_str()), (504, Some("upstream_timeout")), "{}", r.body);
     assert_eq!(slow.stopped().len(), 1);
+}
+
+/// A request as a member of `groups` (the claim in API Gateway's form).
+fn request_as(path: &str, query: &str, groups: &str) -> ApiGatewayV2httpRequest {
+    let mut r = request("GET", path, query, Some("user-2"));
+    if let Some(jwt) = r.request_context.authorizer.as_mut().and_then(|a| a.jwt.as_mut()) {
+        jwt.claims.insert("cognito:groups".into(), groups.into());
+    }
+    r
+}
+
+/// `records` over an app whose inventory lists the three accounts (two in /Sandbox, one in
+/// /Production/Web) and whose groups map as `group_ous`.
+fn scoped_app(group_ous: Option<&str>) -> (App, Arc<FakeAthena>) {
+    let rows = records(9, 0);
+    let csv = result_csv(&rows);
+    let inventory = crate::csv::write(
+        &["account_id", "ou_path"],
+        &[
+            vec![Some("111111111111".into()), Some("/Production/Web".into())],
+            vec![Some("222222222222".into()), Some("/Sandbox".into())],
+            vec![Some("333333333333".into()), Some("/Sandbox".into())],
+        ],
+    );
+    let events = event_csv(&[("e1", rows[0].clone())]);
+    let fake = Arc::new(FakeAthena::new(move |s| match s.name {
+        "latest cases" => Outcome::csv(csv.clone()),
+        "inventory" => Outcome::csv(inventory.clone()),
+        _ => Outcome::csv(events.clone()),
+    }));
+    let group_ous = group_ous.map(str::to_owned);
+    let config = Config::from_env(move |k| match k {
+        "ATHENA_WORKGROUP" => Some("cima".into()),
+        "GLUE_DATABASE" => Some("cima_db".into()),
+        "MAX_ACCOUNTS_PER_REQUEST" => Some("2".into()),
+        "GROUP_OUS" => group_ous.clone(),
+        _ => None,
+    })
+    .expect("config");
+    (App::with_engine(config, fake.clone(), fake.clone()).with_clock(|| NOW), fake)
+}
+
+#[tokio::test]
+async fn only_the_organizations_accounts_and_at_most_the_cap() {
+    let (app, fake) = scoped_app(None);
+    let r = get(&app, "/cases", "account_id=111111111111&account_id=444444444444").await;
+    assert_eq!((r.status_code, field(&r)), (400, "account_id".to_owned()), "{}", r.body);
+    let message = r.body_json()["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("not accounts of the organization: 444444444444"), "{message}");
+    assert!(!message.contains("111111111111"), "{message}");
+    let r =
+        get(&app, "/cases/summary", "account_id=111111111111&account_id=222222222222&account_id=333333333333").await;
+    assert_eq!((r.status_code, field(&r)), (400, "account_id".to_owned()), "{}", r.body);
+    let r = get(&app, "/cases/summary", "account_id=222222222222").await;
+    assert_eq!(r.status_code, 200, "{}", r.body);
+    assert_eq!(r.body_json()["total"], 3);
+    // No account named: no inventory read.
+    let before = fake.started().iter().filter(|s| s.name == "inventory").count();
+    assert_eq!(get(&app, "/cases", "").await.status_code, 200);
+    assert_eq!(fake.started().iter().filter(|s| s.name == "inventory").count(), before);
+}
+
+#[tokio::test]
+async fn a_group_sees_only_its_ous_cases() {
+    let mapping = r#"{"web": ["/Production/Web"], "sandbox": ["/Sandbox"], "empty-ou": ["/Nowhere"]}"#;
+    let (app, _) = scoped_app(Some(mapping));
+    let total = |r: &HttpResponse| r.body_json()["total"].as_u64();
+
+    let web = handle(&app, request_as("/cases/summary", "", "[web]")).await;
+    assert_eq!((web.status_code, total(&web)), (200, Some(3)), "{}", web.body);
+    let accounts = web.body_json()["by_account"].clone();
+    assert_eq!(accounts.as_array().map(Vec::len), Some(1), "{accounts}");
+    assert_eq!(accounts[0]["account_id"], "111111111111");
+    let both = handle(&app, request_as("/cases", "", "[web sandbox]")).await;
+    assert_eq!(total(&both), Some(9));
+    assert_eq!(total(&handle(&app, request_as("/cases", "", "[empty-ou]")).await), Some(0));
+
+    // An account outside the caller's OUs is refused by name; one inside is answered.
+    let r = handle(&app, request_as("/cases", "account_id=222222222222", "[web]")).await;
+    assert_eq!((r.status_code, r.body_json()["error"].as_str()), (403, Some("forbidden")), "{}", r.body);
+    assert!(r.body_json()["message"].as_str().unwrap_or_default().contains("222222222222"));
+    let r = handle(&app, request_as("/cases", "account_id=111111111111", "[web]")).await;
+    assert_eq!((r.status_code, total(&r)), (200, Some(3)));
+
+    // A case of another OU is as unknown as a case that does not exist.
+    let id = records(1, 0).remove(0).case_id;
+    assert_eq!(handle(&app, request_as(&format!("/cases/{id}"), "", "[web]")).await.status_code, 200);
+    let r = handle(&app, request_as(&format!("/cases/{id}"), "", "[sandbox]")).await;
+    assert_eq!((r.status_code, r.body_json()["error"].as_str()), (404, Some("not_found")));
+
+    // Groups that map to nothing see nothing, and are told why.
+    for groups in ["[other]", ""] {
+        let r = handle(&app, request_as("/cases/summary", "", groups)).await;
+        assert_eq!((r.status_code, r.body_json()["error"].as_str()), (403, Some("forbidden")), "{groups}");
+        assert!(r.body_json()["message"].as_str().unwrap_or_default().contains("group_ous"));
+    }
 }

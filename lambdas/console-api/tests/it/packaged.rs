@@ -74,4 +74,26 @@ async fn the_packaged_bootstrap_answers_under_the_runtime_api_emulator() {
     let line = logs.lines().find(|l| l.contains("request done")).unwrap_or_else(|| panic!("no request log\n{logs}"));
     let parsed: Value = serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("{e}: {line}"));
     assert_eq!(parsed["status"], 200, "{line}");
+    // One audit line per request: who, which route, which accounts, what came of it.
+    let audits: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l.trim()).ok())
+        .filter(|l| l["message"] == "audit")
+        .collect();
+    let seen: Vec<(&str, &str, &str, &str, u64)> = audits
+        .iter()
+        .map(|a| {
+            let text = |k: &str| a[k].as_str().unwrap_or("?");
+            (text("user"), text("route"), text("scope"), text("accounts"), a["status"].as_u64().unwrap_or(0))
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("packaged-user", "GET /cases/summary", "all", "in-scope", 200),
+            ("packaged-user", "GET /cases", "all", "in-scope", 200),
+            ("-", "GET /cases", "-", "none", 401),
+        ],
+        "{logs}"
+    );
 }
