@@ -40,15 +40,13 @@ pub fn build(arch: &str) -> Result<Vec<PathBuf>> {
     let root = cima_testkit::repo_root();
     let tools = cima_testkit::create_tools_venv(&root)?;
     let lambda_dir = if arch == "x86_64" { target_dir().join("lambda") } else { target_dir().join("lambda/arm64") };
-    let mut c = cargo();
+    let mut c = cargo(&["lambda", "build"]);
     // cargo-lambda finds zig (python-zig) next to itself on PATH.
     let path = std::env::join_paths(
         std::iter::once(tools.dir().join("bin"))
             .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
     )?;
     c.env("PATH", path).env("CARGO_TARGET_DIR", target_dir()).args([
-        "lambda",
-        "build",
         "--profile",
         "lambda-release",
         "--output-format",

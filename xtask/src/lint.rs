@@ -22,16 +22,8 @@ const SKIP: &[&str] = &[".venv", ".venv-tools", "target", "tools", "testing", ".
 pub fn run() -> Result<()> {
     let root = cima_testkit::repo_root();
     stands_alone(&root)?;
-    sh(crate::cargo().current_dir(&root).args(["fmt", "--all", "--", "--check"]))?;
-    sh(crate::cargo().current_dir(&root).args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--locked",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    sh(crate::cargo(&["fmt"]).current_dir(&root).args(["--all", "--", "--check"]))?;
+    sh(crate::cargo(&["clippy"]).current_dir(&root).args(["--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     let tools = cima_testkit::create_tools_venv(&root)?;
     let terraform = cima_testkit::Terraform::locate()?;
 

@@ -77,10 +77,22 @@ fn sh(cmd: &mut std::process::Command) -> Result<()> {
     Ok(())
 }
 
-fn cargo() -> std::process::Command {
+/// `cargo SUBCOMMAND… --locked` in the repository root: every cargo run xtask makes goes
+/// through here, so none resolves anew or rewrites Cargo.lock. Further arguments follow.
+fn cargo(subcommand: &[&str]) -> std::process::Command {
     let mut c = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    c.current_dir(cima_testkit::repo_root());
+    c.current_dir(cima_testkit::repo_root()).args(cargo_args(subcommand));
     c
+}
+
+/// The arguments [`cargo`] starts with. `fmt` is the one exception: it reads no lock file, and
+/// cargo-fmt refuses `--locked`.
+fn cargo_args<'a>(subcommand: &[&'a str]) -> Vec<&'a str> {
+    let mut args = subcommand.to_vec();
+    if subcommand != ["fmt"] {
+        args.push("--locked");
+    }
+    args
 }
 
 /// The value after `name` in `args`.
@@ -97,12 +109,39 @@ fn target_dir() -> std::path::PathBuf {
 
 /// Builds the provider (debug unless `release`) and returns the binary's path.
 fn build_provider(release: bool) -> Result<std::path::PathBuf> {
-    let mut c = cargo();
-    c.args(["build", "--package", "terraform-provider-cima", "--bin", "terraform-provider-cima"]);
+    let mut c = cargo(&["build"]);
+    c.args(["--package", "terraform-provider-cima", "--bin", "terraform-provider-cima"]);
     if release {
         c.arg("--release");
     }
     sh(&mut c)?;
     let dir = if release { "release" } else { "debug" };
     Ok(target_dir().join(dir).join("terraform-provider-cima"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cargo_run_is_locked() {
+        for subcommand in
+            [&["build"][..], &["test"], &["clippy"], &["nextest", "run"], &["lambda", "build"], &["metadata"]]
+        {
+            let args = cargo_args(subcommand);
+            assert_eq!(&args[..subcommand.len()], subcommand);
+            assert_eq!(args.last(), Some(&"--locked"), "{subcommand:?}");
+        }
+        assert_eq!(cargo_args(&["fmt"]), ["fmt"]);
+        let built: Vec<_> = cargo(&["doc"]).get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        assert_eq!(built, ["doc", "--locked"]);
+    }
+
+    /// The `cargo xtask` alias builds xtask itself: it must not resolve anew either.
+    #[test]
+    fn the_xtask_alias_is_locked() {
+        let config = std::fs::read_to_string(cima_testkit::repo_root().join(".cargo/config.toml")).expect("config");
+        let alias = config.lines().find(|l| l.starts_with("xtask =")).expect("xtask alias");
+        assert!(alias.split_whitespace().any(|w| w == "--locked"), "{alias}");
+    }
 }
