@@ -14,6 +14,7 @@ mod docs;
 mod fuzz;
 mod lambdas;
 mod lint;
+mod lock_python;
 mod setup;
 mod test;
 
@@ -31,6 +32,7 @@ tasks:
   demo           start a local AWS, seed an organization, apply examples/local with the freshly built provider
   lambdas [--arch x86_64|arm64]
                  build every Lambda as bootstrap.zip for provided.al2023 (cargo-lambda, glibc 2.34)
+  lock-python    rewrite the requirements files with the sha256 of every pinned file (needs the network)
   lint           terraform fmt -check, checkov and trivy over the HCL, actionlint over .github/
   docs [--check] regenerate docs/ from the schema the provider serves (--check: fail when stale)
   fuzz [--cases N] [--nightly SECONDS [TARGET...]]
@@ -54,6 +56,7 @@ fn main() -> Result<()> {
         Some("fuzz") => fuzz::run(rest),
         Some("lambdas") => lambdas::run(rest),
         Some("lint") => lint::run(),
+        Some("lock-python") => lock_python::run(),
         Some("bench") => bench::run(rest),
         Some("bench-cases") => bench_cases::run(rest),
         Some("bench-linked") => bench_linked::run(rest),
