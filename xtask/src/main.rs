@@ -15,6 +15,7 @@ mod fuzz;
 mod lambdas;
 mod lint;
 mod lock_python;
+mod sbom;
 mod setup;
 mod test;
 
@@ -31,7 +32,10 @@ tasks:
   console-test   only the browser session against the whole local stack (a part of `test`)
   demo           start a local AWS, seed an organization, apply examples/local with the freshly built provider
   lambdas [--arch x86_64|arm64]
-                 build every Lambda as bootstrap.zip for provided.al2023 (cargo-lambda, glibc 2.34)
+                 build every Lambda as bootstrap.zip for provided.al2023 (cargo-lambda, glibc 2.34), each with
+                 its CycloneDX SBOM beside it (bootstrap.cdx.json)
+  sbom --package NAME --out FILE [--target TRIPLE] [--zip ZIP]
+                 CycloneDX 1.5 SBOM of the crates compiled into NAME for TRIPLE (cargo metadata; builds nothing)
   lock-python    rewrite the requirements files with the sha256 of every pinned file (needs the network)
   lint           terraform fmt -check, checkov and trivy over the HCL, actionlint over .github/
   docs [--check] regenerate docs/ from the schema the provider serves (--check: fail when stale)
@@ -57,6 +61,7 @@ fn main() -> Result<()> {
         Some("lambdas") => lambdas::run(rest),
         Some("lint") => lint::run(),
         Some("lock-python") => lock_python::run(),
+        Some("sbom") => sbom::run(rest),
         Some("bench") => bench::run(rest),
         Some("bench-cases") => bench_cases::run(rest),
         Some("bench-linked") => bench_linked::run(rest),
