@@ -18,6 +18,8 @@ mod lock_python;
 mod sbom;
 mod setup;
 mod test;
+#[cfg(test)]
+mod workflows;
 
 use anyhow::{Result, bail};
 
