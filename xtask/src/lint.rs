@@ -142,6 +142,11 @@ pub fn npm_ci(dir: &Path) -> Result<()> {
         .and_then(|i| Ok(i.modified()? >= std::fs::metadata(&lock)?.modified()?))
         .unwrap_or(false);
     if !fresh {
+        // npm ci checks what the lock lists; this refuses a lock that lists something unhashed.
+        let parsed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&lock)?)
+            .with_context(|| format!("reading {}", lock.display()))?;
+        let problems = lock_problems(&parsed);
+        anyhow::ensure!(problems.is_empty(), "{}: {}", lock.display(), problems.join("; "));
         let home = node_home(&tools)?;
         // The wheel's own bin/npm resolves its modules relative to itself and breaks; npm-cli.js
         // is npm's real entry point.

@@ -286,7 +286,7 @@ mod tests {
             "six==1.17.0\n".to_owned(),
             format!("six>=1.17 {HASH}\n"),
             format!("six {HASH}\n"),
-            format!("six==1.17.0 --hash=sha256:abc\n"),
+            "six==1.17.0 --hash=sha256:abc\n".to_owned(),
             format!("six==1.17.0 --hash=md5:{}\n", "0".repeat(64)),
             format!("--index-url https://example.invalid/simple\nsix==1.17.0 {HASH}\n"),
             format!("-r other.txt\nsix==1.17.0 {HASH}\n"),
