@@ -2,8 +2,8 @@
 //! every distribution file the Python package index publishes for each pinned version, so
 //! `pip install --require-hashes` (cima_testkit's venvs) installs nothing it was not told of.
 //!
-//! Needs the network; the check that every line carries hashes
-//! (`cima_testkit::unhashed_requirements`, a unit test) does not. The pins already written are kept:
+//! Needs the network; the unit test that every line carries hashes (over
+//! `cima_testkit::unhashed_requirements`) does not. The pins already written are kept:
 //! to move one, edit its `==` version and run this again. Each file's leading `#` lines are kept
 //! as its header.
 

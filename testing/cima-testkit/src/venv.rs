@@ -147,8 +147,9 @@ fn pip_install(venv: &Venv, requirements: &Path) -> Result<()> {
 ///
 /// `--require-hashes`: a file whose sha256 is not in the requirements file is refused, and so is
 /// any dependency not pinned there, so dependency resolution stays on (no `--no-deps`): a missing
-/// pin fails the install instead of pulling an unpinned package. `--only-binary :all:`: every
-/// pinned version has a wheel for Linux x86_64 CPython 3.11, so no sdist's build script runs.
+/// pin fails the install instead of pulling an unpinned package. `--only-binary=:all:`: every
+/// pinned version has a wheel for Linux x86_64 CPython 3.11, so no sdist's build script runs (a
+/// new pin without such a wheel fails here, and needs a reason before this is loosened).
 pub(crate) fn pip_install_args() -> [&'static str; 9] {
     [
         "-m",
