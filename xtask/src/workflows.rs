@@ -43,7 +43,10 @@ pub fn environment(job: &str) -> Option<String> {
     if !first.is_empty() {
         return Some(first);
     }
-    lines.find_map(|l| l.trim().strip_prefix("name:").map(|n| n.trim().to_owned()))
+    // Only the keys nested under `environment:`, never a later step's `name:`.
+    lines
+        .take_while(|l| l.starts_with("      "))
+        .find_map(|l| l.trim().strip_prefix("name:").map(|n| n.trim().to_owned()))
 }
 
 /// Shell lines (`run:` values, one-line or block) that run a cargo subcommand which resolves
@@ -166,6 +169,7 @@ mod tests {
         assert_eq!(environment(&jobs[1].1).as_deref(), Some("release"));
         assert_eq!(environment(&jobs[0].1), None);
         assert_eq!(environment("    environment: release\n").as_deref(), Some("release"));
+        assert_eq!(environment("    environment:\n    steps:\n      - name: release\n"), None);
         assert_eq!(unlocked_cargo_lines(workflow), ["cargo build --release", "cargo test"]);
         assert_eq!(unpinned_actions(workflow), ["actions/checkout@v4"]);
     }
