@@ -61,8 +61,7 @@ fn binaries() -> Result<ConsoleBinaries> {
     let provider = crate::build_provider(false)?;
     let packaged = crate::lambdas::FUNCTIONS.iter().all(|f| crate::lambdas::zip_of(f).is_file());
     if !packaged {
-        let mut c = crate::cargo();
-        c.arg("build");
+        let mut c = crate::cargo(&["build"]);
         for f in crate::lambdas::FUNCTIONS {
             c.args(["--package", f]);
         }

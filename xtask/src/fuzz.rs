@@ -44,8 +44,7 @@ pub fn run(args: &[String]) -> Result<()> {
             .collect();
         return nightly(seconds, if named.is_empty() { TARGETS.to_vec() } else { named });
     }
-    let mut c = cargo();
-    c.arg("test");
+    let mut c = cargo(&["test"]);
     for krate in CRATES {
         c.args(["-p", krate]);
     }

@@ -1,6 +1,7 @@
 //! `cargo xtask lambdas [--arch x86_64|arm64]`: every Lambda as `bootstrap` in
 //! `target/lambda/<function>/bootstrap.zip` (arm64: `target/lambda/arm64/<function>/`), for
-//! provided.al2023, built by cargo-lambda (zig as the linker, glibc 2.34 as al2023 has).
+//! provided.al2023, built by cargo-lambda (zig as the linker, glibc 2.34 as al2023 has), and beside
+//! each its CycloneDX SBOM `bootstrap.cdx.json` (crate::sbom).
 
 use std::path::PathBuf;
 
@@ -19,7 +20,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let zips = build(arch)?;
     for zip in zips {
         let size = std::fs::metadata(&zip)?.len();
-        println!("{}  {:.2} MiB", zip.display(), size as f64 / 1_048_576.0);
+        println!("{}  {:.2} MiB  (SBOM: {})", zip.display(), size as f64 / 1_048_576.0, sbom_of(&zip).display());
     }
     Ok(())
 }
@@ -40,15 +41,13 @@ pub fn build(arch: &str) -> Result<Vec<PathBuf>> {
     let root = cima_testkit::repo_root();
     let tools = cima_testkit::create_tools_venv(&root)?;
     let lambda_dir = if arch == "x86_64" { target_dir().join("lambda") } else { target_dir().join("lambda/arm64") };
-    let mut c = cargo();
+    let mut c = cargo(&["lambda", "build"]);
     // cargo-lambda finds zig (python-zig) next to itself on PATH.
     let path = std::env::join_paths(
         std::iter::once(tools.dir().join("bin"))
             .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
     )?;
     c.env("PATH", path).env("CARGO_TARGET_DIR", target_dir()).args([
-        "lambda",
-        "build",
         "--profile",
         "lambda-release",
         "--output-format",
@@ -67,7 +66,17 @@ pub fn build(arch: &str) -> Result<Vec<PathBuf>> {
     if let Some(missing) = zips.iter().find(|z| !z.is_file()) {
         bail!("cargo lambda finished but {} is missing", missing.display());
     }
+    // What each zip holds, for the release beside it (cargo metadata: builds nothing).
+    let metadata = crate::sbom::metadata(triple)?;
+    for (function, zip) in FUNCTIONS.iter().zip(&zips) {
+        crate::sbom::write_beside(&metadata, function, zip, &sbom_of(zip))?;
+    }
     Ok(zips)
+}
+
+/// The CycloneDX SBOM [`build`] writes beside `zip`.
+pub fn sbom_of(zip: &std::path::Path) -> PathBuf {
+    zip.with_file_name("bootstrap.cdx.json")
 }
 
 /// The x86_64 zip of `function`, where [`build`] leaves it.

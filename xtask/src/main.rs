@@ -14,8 +14,12 @@ mod docs;
 mod fuzz;
 mod lambdas;
 mod lint;
+mod lock_python;
+mod sbom;
 mod setup;
 mod test;
+#[cfg(test)]
+mod workflows;
 
 use anyhow::{Result, bail};
 
@@ -30,7 +34,11 @@ tasks:
   console-test   only the browser session against the whole local stack (a part of `test`)
   demo           start a local AWS, seed an organization, apply examples/local with the freshly built provider
   lambdas [--arch x86_64|arm64]
-                 build every Lambda as bootstrap.zip for provided.al2023 (cargo-lambda, glibc 2.34)
+                 build every Lambda as bootstrap.zip for provided.al2023 (cargo-lambda, glibc 2.34), each with
+                 its CycloneDX SBOM beside it (bootstrap.cdx.json)
+  sbom --package NAME --out FILE [--target TRIPLE] [--zip ZIP]
+                 CycloneDX 1.5 SBOM of the crates compiled into NAME for TRIPLE (cargo metadata; builds nothing)
+  lock-python    rewrite the requirements files with the sha256 of every pinned file (needs the network)
   lint           terraform fmt -check, checkov and trivy over the HCL, actionlint over .github/
   docs [--check] regenerate docs/ from the schema the provider serves (--check: fail when stale)
   fuzz [--cases N] [--nightly SECONDS [TARGET...]]
@@ -54,6 +62,8 @@ fn main() -> Result<()> {
         Some("fuzz") => fuzz::run(rest),
         Some("lambdas") => lambdas::run(rest),
         Some("lint") => lint::run(),
+        Some("lock-python") => lock_python::run(),
+        Some("sbom") => sbom::run(rest),
         Some("bench") => bench::run(rest),
         Some("bench-cases") => bench_cases::run(rest),
         Some("bench-linked") => bench_linked::run(rest),
@@ -77,10 +87,22 @@ fn sh(cmd: &mut std::process::Command) -> Result<()> {
     Ok(())
 }
 
-fn cargo() -> std::process::Command {
+/// `cargo SUBCOMMAND… --locked` in the repository root: every cargo run xtask makes goes
+/// through here, so none resolves anew or rewrites Cargo.lock. Further arguments follow.
+fn cargo(subcommand: &[&str]) -> std::process::Command {
     let mut c = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    c.current_dir(cima_testkit::repo_root());
+    c.current_dir(cima_testkit::repo_root()).args(cargo_args(subcommand));
     c
+}
+
+/// The arguments [`cargo`] starts with. `fmt` is the one exception: it reads no lock file, and
+/// cargo-fmt refuses `--locked`.
+fn cargo_args<'a>(subcommand: &[&'a str]) -> Vec<&'a str> {
+    let mut args = subcommand.to_vec();
+    if subcommand != ["fmt"] {
+        args.push("--locked");
+    }
+    args
 }
 
 /// The value after `name` in `args`.
@@ -97,12 +119,39 @@ fn target_dir() -> std::path::PathBuf {
 
 /// Builds the provider (debug unless `release`) and returns the binary's path.
 fn build_provider(release: bool) -> Result<std::path::PathBuf> {
-    let mut c = cargo();
-    c.args(["build", "--package", "terraform-provider-cima", "--bin", "terraform-provider-cima"]);
+    let mut c = cargo(&["build"]);
+    c.args(["--package", "terraform-provider-cima", "--bin", "terraform-provider-cima"]);
     if release {
         c.arg("--release");
     }
     sh(&mut c)?;
     let dir = if release { "release" } else { "debug" };
     Ok(target_dir().join(dir).join("terraform-provider-cima"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cargo_run_is_locked() {
+        for subcommand in
+            [&["build"][..], &["test"], &["clippy"], &["nextest", "run"], &["lambda", "build"], &["metadata"]]
+        {
+            let args = cargo_args(subcommand);
+            assert_eq!(&args[..subcommand.len()], subcommand);
+            assert_eq!(args.last(), Some(&"--locked"), "{subcommand:?}");
+        }
+        assert_eq!(cargo_args(&["fmt"]), ["fmt"]);
+        let built: Vec<_> = cargo(&["doc"]).get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        assert_eq!(built, ["doc", "--locked"]);
+    }
+
+    /// The `cargo xtask` alias builds xtask itself: it must not resolve anew either.
+    #[test]
+    fn the_xtask_alias_is_locked() {
+        let config = std::fs::read_to_string(cima_testkit::repo_root().join(".cargo/config.toml")).expect("config");
+        let alias = config.lines().find(|l| l.starts_with("xtask =")).expect("xtask alias");
+        assert!(alias.split_whitespace().any(|w| w == "--locked"), "{alias}");
+    }
 }

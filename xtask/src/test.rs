@@ -14,20 +14,20 @@ pub fn run(extra: &[String]) -> Result<()> {
     crate::lambdas::build("x86_64")?;
     let nextest =
         std::process::Command::new("cargo").args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success());
-    let mut c = cargo();
+    let mut c = if nextest { cargo(&["nextest", "run"]) } else { cargo(&["test"]) };
     if nextest {
-        c.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
+        c.args(["--workspace", "--no-fail-fast"]);
         if std::env::var_os("CI").is_some() {
             c.args(["--profile", "ci"]);
         }
     } else {
-        c.args(["test", "--workspace", "--no-fail-fast"]);
+        c.args(["--workspace", "--no-fail-fast"]);
     }
     c.args(extra);
     sh(&mut c)?;
     // Doc tests are not run by nextest.
     if nextest {
-        sh(cargo().args(["test", "--workspace", "--doc"]))?;
+        sh(cargo(&["test"]).args(["--workspace", "--doc"]))?;
     }
     let venv = cima_testkit::Venv::locate(&root)?;
     sh(std::process::Command::new(venv.python())

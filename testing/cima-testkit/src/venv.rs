@@ -24,6 +24,8 @@ pub const TERRAFORM_SHIM: &str = "testing/localaws/terraform_shim.py";
 /// Requirements of the build and static-analysis tools (cargo-lambda, checkov, trivy), kept apart
 /// from the moto venv so their pins never have to agree with moto's.
 pub const REQUIREMENTS_TOOLS: &str = "tools/requirements.txt";
+/// Every requirements file pip installs from; each must pass [`unhashed_requirements`].
+pub const REQUIREMENT_FILES: &[&str] = &[REQUIREMENTS, REQUIREMENTS_TERRAFORM, REQUIREMENTS_TOOLS];
 
 pub(crate) const STAMP: &str = "cima-testkit.stamp";
 /// pip may download and build for a while on a cold cache.
@@ -137,8 +139,73 @@ impl Venv {
 
 fn pip_install(venv: &Venv, requirements: &Path) -> Result<()> {
     let mut cmd = Command::new(venv.python());
-    cmd.args(["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet", "-r"]).arg(requirements);
+    cmd.args(pip_install_args()).arg(requirements);
     run_checked(cmd, PIP_TIMEOUT, Group::Inherit).map(drop)
+}
+
+/// pip's arguments before the requirements file's path.
+///
+/// `--require-hashes`: a file whose sha256 is not in the requirements file is refused, and so is
+/// any dependency not pinned there, so dependency resolution stays on (no `--no-deps`): a missing
+/// pin fails the install instead of pulling an unpinned package. `--only-binary=:all:`: every
+/// pinned version has a wheel for Linux x86_64 CPython 3.11, so no sdist's build script runs (a
+/// new pin without such a wheel fails here, and needs a reason before this is loosened).
+pub(crate) fn pip_install_args() -> [&'static str; 9] {
+    [
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--quiet",
+        "--require-hashes",
+        "--only-binary=:all:",
+        "-r",
+    ]
+}
+
+/// The requirements in `text` that are not `name==version` with at least one
+/// `--hash=sha256:<64 hex digits>`, and any pip option line (it could change where packages come
+/// from). Empty when every requirement is pinned and hashed.
+pub fn unhashed_requirements(text: &str) -> Vec<String> {
+    // A requirement spans its `\`-continued lines.
+    let mut logical = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        let line = line.split_once(" #").map_or(line, |(code, _)| code);
+        if line.trim_start().starts_with('#') {
+            continue;
+        }
+        match line.trim_end().strip_suffix('\\') {
+            Some(head) => current.push_str(head),
+            None => {
+                current.push_str(line);
+                logical.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    logical.push(current);
+    logical.into_iter().filter(|l| !l.trim().is_empty()).filter(|l| !is_pinned_and_hashed(l)).collect()
+}
+
+fn is_pinned_and_hashed(requirement: &str) -> bool {
+    let mut words = requirement.split_whitespace();
+    let pinned = words.next().and_then(|spec| spec.split_once("==")).is_some_and(|(name, version)| {
+        let name = name.split_once('[').map_or(name, |(name, _)| name);
+        !name.is_empty()
+            && !name.starts_with('-')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            && !version.is_empty()
+            && version.chars().all(|c| c.is_ascii_alphanumeric() || "._+!-".contains(c))
+    });
+    let mut hashes = 0;
+    for word in words {
+        match word.strip_prefix("--hash=sha256:") {
+            Some(hex) if hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()) => hashes += 1,
+            _ => return false,
+        }
+    }
+    pinned && hashes > 0
 }
 
 fn read(path: &Path) -> Result<String> {
@@ -198,6 +265,45 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const HASH: &str = "--hash=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn every_requirements_file_is_pinned_with_hashes() {
+        let root = crate::repo_root();
+        for file in REQUIREMENT_FILES {
+            let text = fs::read_to_string(root.join(file)).expect("requirements file");
+            assert!(text.contains("==") && text.contains("--hash=sha256:"), "{file} has no hashed requirement");
+            let bad = unhashed_requirements(&text);
+            assert!(bad.is_empty(), "{file}: pin and hash these (cargo xtask lock-python): {bad:#?}");
+        }
+    }
+
+    #[test]
+    fn unhashed_or_loose_requirements_are_reported() {
+        let good = format!("# header\nmoto[server]==5.2.1 \\\n    {HASH} \\\n    {HASH}\nsix==1.17.0 {HASH}\n");
+        assert_eq!(unhashed_requirements(&good), Vec::<String>::new());
+        for bad in [
+            "six==1.17.0\n".to_owned(),
+            format!("six>=1.17 {HASH}\n"),
+            format!("six {HASH}\n"),
+            "six==1.17.0 --hash=sha256:abc\n".to_owned(),
+            format!("six==1.17.0 --hash=md5:{}\n", "0".repeat(64)),
+            format!("--index-url https://example.invalid/simple\nsix==1.17.0 {HASH}\n"),
+            format!("-r other.txt\nsix==1.17.0 {HASH}\n"),
+            format!("six==1.17.0 \\\n    {HASH}\nnew-package==1.0\n"),
+        ] {
+            assert_eq!(unhashed_requirements(&bad).len(), 1, "not caught: {bad:?}");
+        }
+    }
+
+    #[test]
+    fn pip_installs_with_hashes_and_resolves_dependencies() {
+        let args = pip_install_args();
+        assert!(args.contains(&"--require-hashes"));
+        assert!(!args.contains(&"--no-deps"), "a dependency without a pin must fail the install");
+        assert_eq!(args.last(), Some(&"-r"));
+    }
 
     #[test]
     fn fnv_matches_reference_values() {
