@@ -98,9 +98,9 @@ run "policy_documents" {
   assert {
     condition = alltrue([for env in ["dev", "prod"] : anytrue([
       for s in jsondecode(aws_iam_policy.deploy["${env}/guard"].policy).Statement :
-      s.Effect == "Deny" && toset(flatten([s.Resource])) == toset(["*"])
-      && length(setsubtract(toset(["iam:CreateRole", "iam:CreateUser", "iam:PutRolePermissionsBoundary", "iam:PutUserPermissionsBoundary"]), toset(flatten([s.Action])))) == 0
-      && try(s.Condition.StringNotEquals["iam:PermissionsBoundary"] == "arn:aws:iam::123456789012:policy/cima-workload-boundary", false)
+      s.Effect == "Deny" && toset(flatten([s.Resource])) == toset(["*"]) &&
+      length(setsubtract(toset(["iam:CreateRole", "iam:CreateUser", "iam:PutRolePermissionsBoundary", "iam:PutUserPermissionsBoundary"]), toset(flatten([s.Action])))) == 0 &&
+      try(s.Condition.StringNotEquals["iam:PermissionsBoundary"] == "arn:aws:iam::123456789012:policy/cima-workload-boundary", false)
     ])])
     error_message = "A deny stops creating a role or user, or setting a boundary, other than the workload boundary."
   }
@@ -109,8 +109,8 @@ run "policy_documents" {
   assert {
     condition = alltrue([for env in ["dev", "prod"] : anytrue([
       for s in jsondecode(aws_iam_policy.deploy["${env}/guard"].policy).Statement :
-      s.Effect == "Deny" && toset(flatten([s.Resource])) == toset(["*"]) && !can(s.Condition)
-      && length(setsubtract(toset(["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"]), toset(flatten([s.Action])))) == 0
+      s.Effect == "Deny" && toset(flatten([s.Resource])) == toset(["*"]) && !can(s.Condition) &&
+      length(setsubtract(toset(["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"]), toset(flatten([s.Action])))) == 0
     ])])
     error_message = "A deny without condition stops removing any permissions boundary."
   }
@@ -118,8 +118,8 @@ run "policy_documents" {
   assert {
     condition = alltrue([for env in ["dev", "prod"] : anytrue([
       for s in jsondecode(aws_iam_policy.deploy["${env}/guard"].policy).Statement :
-      s.Effect == "Deny" && contains(flatten([s.Resource]), "arn:aws:iam::123456789012:policy/cima-workload-boundary") && !can(s.Condition)
-      && length(setsubtract(toset(["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"]), toset(flatten([s.Action])))) == 0
+      s.Effect == "Deny" && contains(flatten([s.Resource]), "arn:aws:iam::123456789012:policy/cima-workload-boundary") && !can(s.Condition) &&
+      length(setsubtract(toset(["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"]), toset(flatten([s.Action])))) == 0
     ])])
     error_message = "A deny stops editing or deleting the workload boundary policy."
   }
@@ -129,9 +129,9 @@ run "policy_documents" {
   assert {
     condition = alltrue([for env in ["dev", "prod"] : anytrue([
       for s in jsondecode(aws_iam_policy.deploy["${env}/guard"].policy).Statement :
-      s.Effect == "Deny" && !can(s.Condition)
-      && length(setsubtract(toset(flatten([for e in ["dev", "prod"] : ["arn:aws:iam::123456789012:role/github-deploy-${e}", "arn:aws:iam::123456789012:role/github-plan-${e}"]])), toset(flatten([s.Resource])))) == 0
-      && length(setsubtract(toset(["iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRolePermissionsBoundary", "iam:DeleteRole"]), toset(flatten([s.Action])))) == 0
+      s.Effect == "Deny" && !can(s.Condition) &&
+      length(setsubtract(toset(flatten([for e in ["dev", "prod"] : ["arn:aws:iam::123456789012:role/github-deploy-${e}", "arn:aws:iam::123456789012:role/github-plan-${e}"]])), toset(flatten([s.Resource])))) == 0 &&
+      length(setsubtract(toset(["iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRolePermissionsBoundary", "iam:DeleteRole"]), toset(flatten([s.Action])))) == 0
     ])])
     error_message = "A deny stops a deploy role from changing the deploy and plan roles."
   }
@@ -139,8 +139,8 @@ run "policy_documents" {
   assert {
     condition = alltrue([for env in ["dev", "prod"] : anytrue([
       for s in jsondecode(aws_iam_policy.deploy["${env}/guard"].policy).Statement :
-      s.Effect == "Deny" && contains(flatten([s.Action]), "iam:AttachRolePolicy")
-      && try(length(setsubtract(toset(["arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/IAMFullAccess"]), toset(flatten([s.Condition.ArnLike["iam:PolicyARN"]])))) == 0, false)
+      s.Effect == "Deny" && contains(flatten([s.Action]), "iam:AttachRolePolicy") &&
+      try(length(setsubtract(toset(["arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/IAMFullAccess"]), toset(flatten([s.Condition.ArnLike["iam:PolicyARN"]])))) == 0, false)
     ])])
     error_message = "A deny stops attaching AdministratorAccess or IAMFullAccess."
   }
@@ -168,8 +168,8 @@ run "policy_documents" {
   assert {
     condition = alltrue([for env in ["dev", "prod"] : anytrue([
       for s in jsondecode(aws_iam_policy.deploy["${env}/guard"].policy).Statement :
-      s.Effect == "Deny" && contains(flatten([s.Action]), "kms:ScheduleKeyDeletion") && contains(flatten([s.Action]), "kms:PutKeyPolicy")
-      && contains(flatten([s.Resource]), { dev = "arn:aws:kms:us-east-1:123456789012:key/11111111-1111-1111-1111-111111111111", prod = "arn:aws:kms:us-east-1:123456789012:key/33333333-3333-3333-3333-333333333333" }[env])
+      s.Effect == "Deny" && contains(flatten([s.Action]), "kms:ScheduleKeyDeletion") && contains(flatten([s.Action]), "kms:PutKeyPolicy") &&
+      contains(flatten([s.Resource]), { dev = "arn:aws:kms:us-east-1:123456789012:key/11111111-1111-1111-1111-111111111111", prod = "arn:aws:kms:us-east-1:123456789012:key/33333333-3333-3333-3333-333333333333" }[env])
     ])]) && strcontains(aws_iam_policy.deploy["dev/guard"].policy, "key/22222222-2222-2222-2222-222222222222") && strcontains(aws_iam_policy.deploy["dev/guard"].policy, "alias/cima-dev\"")
     error_message = "The state key and the baseline's keys and aliases cannot be managed by a deploy role."
   }
