@@ -196,6 +196,12 @@ run "policy_documents" {
     error_message = "iam:PassRole only on the project's roles, only to named services."
   }
 
+  # IAM refuses a managed policy over 6,144 characters (whitespace aside; these are minified).
+  assert {
+    condition     = alltrue([for p in concat(values(aws_iam_policy.deploy), values(aws_iam_policy.plan), [aws_iam_policy.workload_boundary]) : length(p.policy) <= 6144])
+    error_message = "Every managed policy fits IAM's 6,144-character limit."
+  }
+
   # What the deploy creates is capped: the boundary denies every IAM action.
   assert {
     condition = anytrue([
