@@ -45,6 +45,8 @@ module "cima_central" {
   alarm_emails       = var.alarm_emails
   enable_case_alerts = var.enable_case_alerts
 
+  permissions_boundary_arn = var.permissions_boundary_arn
+
   tags = var.tags
 }
 
@@ -71,6 +73,8 @@ module "chat_api" {
   deletion_protection    = var.deletion_protection
   user_pool_tier         = var.cognito_user_pool_tier
   advanced_security_mode = var.cognito_advanced_security_mode
+
+  permissions_boundary_arn = var.permissions_boundary_arn
 
   tags = var.tags
 }
@@ -110,6 +114,8 @@ module "console" {
   architectures       = var.lambda_architectures
   enable_xray_tracing = var.enable_xray_tracing
   log_retention_days  = var.log_retention_days
+
+  permissions_boundary_arn = var.permissions_boundary_arn
 
   tags = var.tags
 }

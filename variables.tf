@@ -44,6 +44,17 @@ variable "deploy_role_arn" {
   }
 }
 
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of every IAM role the root creates. The deploy role may create roles only with its workload boundary (modules/github-oidc output workload_boundary_arn), so set it wherever the deploy role applies. Null sets none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN."
+  }
+}
+
 variable "organization_role_arn" {
   description = "Role in the management account (or an Organizations delegated administrator) the linking uses: it lists the accounts and assumes member_access_role_name into each. Null: deploy_role_arn."
   type        = string

@@ -11,6 +11,10 @@ organization_id    = "o-a1b2c3d4e5"
 # Both providers assume the environment's deploy role (bootstrap/github-oidc creates it).
 deploy_role_arn = "arn:aws:iam::777777777777:role/github-deploy-prod"
 
+# The deploy role creates roles only with its workload boundary (bootstrap/github-oidc output
+# workload_boundary_arn).
+permissions_boundary_arn = "arn:aws:iam::777777777777:policy/cima-workload-boundary"
+
 # Linking runs in the management account: it lists the organization and assumes
 # OrganizationAccountAccessRole into every member. Only prod links the organization; the
 # member-side roles and rules have fixed names, so one pipeline per organization owns them.

@@ -11,6 +11,10 @@ organization_id    = "o-a1b2c3d4e5"
 # Both providers assume the environment's deploy role (bootstrap/github-oidc creates it).
 deploy_role_arn = "arn:aws:iam::666666666666:role/github-deploy-uat"
 
+# The deploy role creates roles only with its workload boundary (bootstrap/github-oidc output
+# workload_boundary_arn).
+permissions_boundary_arn = "arn:aws:iam::666666666666:policy/cima-workload-boundary"
+
 # Not linked: prod owns the organization-wide wiring. This environment's pipeline is
 # exercised with backfill requests and test events put on its own bus.
 link_accounts = false

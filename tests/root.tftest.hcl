@@ -139,6 +139,12 @@ run "environment" {
     error_message = "The state deploys the environment its tfvars name."
   }
 
+  # The deploy role (modules/github-oidc) creates roles only with its workload boundary.
+  assert {
+    condition     = var.deploy_role_arn == null || var.permissions_boundary_arn == "arn:aws:iam::${var.central_account_id}:policy/cima-workload-boundary"
+    error_message = "An environment deployed by its deploy role passes the deploy role's workload boundary to the roles it creates."
+  }
+
   assert {
     condition     = local.name_prefix == "cima-${var.environment}" && local.enricher_zip_path == "./modules/cima-central/tests/fixtures/bootstrap.zip"
     error_message = "Names carry the environment; relative zip paths resolve against the root."

@@ -5,6 +5,11 @@ data "aws_kms_alias" "state" {
   name = "alias/${var.project}-${var.environment}-tfstate"
 }
 
+# The baseline's general key (CloudTrail, alerts): tagged like the stack's keys, never the deploy's.
+data "aws_kms_alias" "baseline" {
+  name = "alias/${var.project}-${var.environment}"
+}
+
 module "github_oidc" {
   source = "../../modules/github-oidc"
 
@@ -20,6 +25,12 @@ module "github_oidc" {
       state_key_prefix    = var.state_key_prefix
       state_kms_key_arn   = data.aws_kms_alias.state.target_key_arn
       assumable_role_arns = var.organization_role_arn == null ? [] : [var.organization_role_arn]
+      lock_table_name     = var.lock_table_name
+
+      # A refresh reads the console's uploaded assets.
+      plan_object_read_arns  = ["arn:aws:s3:::${var.resource_prefix}-*console-*/*"]
+      protected_kms_key_arns = [data.aws_kms_alias.baseline.target_key_arn]
+      protected_kms_aliases  = ["${var.project}-${var.environment}"]
     }
   }
 }

@@ -68,6 +68,12 @@ variable "state_key_prefix" {
   default     = "cima/"
 }
 
+variable "lock_table_name" {
+  description = "The account's DynamoDB lock table (bootstrap/account-bootstrap output lock_table_name) when the backend locks with it; null: the S3 lock file (use_lockfile)."
+  type        = string
+  default     = null
+}
+
 variable "organization_role_arn" {
   description = "The management account's organization role (bootstrap output organization_deploy_role_arn) the deploy role may chain into; set for the environment that links the organization (prod)."
   type        = string

@@ -19,6 +19,7 @@ module "function" {
   role_description               = "CIMA chat-query: assumes ${var.query_role_name} in member accounts"
   role_policy_name               = "chat-query"
   policy_json                    = data.aws_iam_policy_document.this.json
+  permissions_boundary_arn       = var.permissions_boundary_arn
   tags                           = var.tags
 }
 

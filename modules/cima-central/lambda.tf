@@ -104,6 +104,7 @@ module "enricher" {
   role_description               = "CIMA case enricher: assumes ${var.case_reader_role_name} in linked accounts"
   role_policy_name               = "case-enricher"
   policy_json                    = data.aws_iam_policy_document.enricher.json
+  permissions_boundary_arn       = var.permissions_boundary_arn
   tags                           = var.tags
 }
 

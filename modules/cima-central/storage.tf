@@ -210,10 +210,11 @@ data "aws_iam_policy_document" "firehose_assume" {
 }
 
 resource "aws_iam_role" "firehose" {
-  name               = "${var.name_prefix}-firehose-to-s3"
-  description        = "CIMA: Firehose ${local.stream_name} writes case events to ${local.data_bucket}"
-  assume_role_policy = data.aws_iam_policy_document.firehose_assume.json
-  tags               = var.tags
+  name                 = "${var.name_prefix}-firehose-to-s3"
+  description          = "CIMA: Firehose ${local.stream_name} writes case events to ${local.data_bucket}"
+  assume_role_policy   = data.aws_iam_policy_document.firehose_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 data "aws_iam_policy_document" "firehose" {
@@ -340,10 +341,11 @@ data "aws_iam_policy_document" "events_assume" {
 }
 
 resource "aws_iam_role" "events_to_firehose" {
-  name               = "${var.name_prefix}-events-to-firehose"
-  description        = "CIMA: the central bus's store rule puts enriched events on ${local.stream_name}"
-  assume_role_policy = data.aws_iam_policy_document.events_assume.json
-  tags               = var.tags
+  name                 = "${var.name_prefix}-events-to-firehose"
+  description          = "CIMA: the central bus's store rule puts enriched events on ${local.stream_name}"
+  assume_role_policy   = data.aws_iam_policy_document.events_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 data "aws_iam_policy_document" "events_to_firehose" {

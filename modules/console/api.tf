@@ -36,6 +36,7 @@ module "function" {
   role_description               = "CIMA console-api: queries ${var.glue_database_name} in Athena workgroup ${var.athena_workgroup_name}"
   role_policy_name               = "console-api"
   policy_json                    = data.aws_iam_policy_document.function.json
+  permissions_boundary_arn       = var.permissions_boundary_arn
   tags                           = var.tags
 }
 

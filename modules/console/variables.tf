@@ -13,6 +13,17 @@ variable "name_prefix" {
   }
 }
 
+variable "permissions_boundary_arn" {
+  description = "ARN of the managed policy set as the permissions boundary of every role this module creates (the GitHub deploy roles create roles only with their workload boundary). Null sets none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource, on top of the provider's default_tags."
   type        = map(string)

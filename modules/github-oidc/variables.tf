@@ -59,7 +59,7 @@ variable "thumbprint_list" {
 ################################################################################
 
 variable "environments" {
-  description = "One deploy role per environment (dev, staging, uat, prod), trusted only for repo:<owner>/<repo>:environment:<env>. resource_prefix scopes what the role may manage (the CIMA stack's names start with it); glue_databases names Glue databases outside that prefix (the seed-compatible heididatacollectiondb); assumable_role_arns lists roles the deploy may chain into (the management account's organization role used for linking)."
+  description = "One deploy (apply) role per environment (dev, staging, uat, prod), trusted only for repo:<owner>/<repo>:environment:<env>, and unless create_plan_role is false one plan role trusted only for repo:<owner>/<repo>:pull_request. resource_prefix scopes what the deploy role may manage (the CIMA stack's names start with it); glue_databases names Glue databases outside that prefix (the seed-compatible heididatacollectiondb); assumable_role_arns lists roles the deploy may chain into (the management account's organization role used for linking). lock_table_name null means the backend locks with an S3 lock file (use_lockfile). plan_object_read_arns lists S3 object ARNs (patterns) the plan role may read besides the state (objects the root manages, e.g. the console's assets, which a refresh reads). protected_kms_key_arns lists keys of the account that carry the project tag but are not the deploy's (the account baseline's): the deploy role may not manage them (policy, deletion, grants, tags, aliases), like the state key. protected_kms_aliases names aliases (without alias/) the deploy role may not create, re-point or delete although they match resource_prefix (the baseline's); aliases containing tfstate always are."
   type = map(object({
     resource_prefix         = string
     state_bucket_name       = string
@@ -70,6 +70,11 @@ variable "environments" {
     member_access_role_name = optional(string, "OrganizationAccountAccessRole")
     glue_databases          = optional(list(string), [])
     assumable_role_arns     = optional(list(string), [])
+    create_plan_role        = optional(bool, true)
+    plan_role_name          = optional(string)
+    plan_object_read_arns   = optional(list(string), [])
+    protected_kms_key_arns  = optional(list(string), [])
+    protected_kms_aliases   = optional(list(string), [])
   }))
 
   validation {
@@ -101,6 +106,26 @@ variable "environments" {
     condition     = alltrue([for e in values(var.environments) : e.role_name == null || can(regex("^[\\w+=,.@-]{1,64}$", e.role_name))])
     error_message = "role_name must be a valid IAM role name."
   }
+
+  validation {
+    condition     = alltrue([for e in values(var.environments) : e.plan_role_name == null || can(regex("^[\\w+=,.@-]{1,64}$", e.plan_role_name))])
+    error_message = "plan_role_name must be a valid IAM role name."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for e in values(var.environments) : [for a in e.plan_object_read_arns : can(regex("^arn:aws[a-z-]*:s3:::[^/]+/.+$", a))]]))
+    error_message = "plan_object_read_arns must be S3 object ARNs (arn:aws:s3:::bucket/key, wildcards allowed)."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for e in values(var.environments) : [for k in e.protected_kms_key_arns : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", k))]]))
+    error_message = "protected_kms_key_arns must be KMS key ARNs."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for e in values(var.environments) : [for a in e.protected_kms_aliases : can(regex("^[A-Za-z0-9/_-]{1,250}$", a)) && !startswith(a, "alias/")]]))
+    error_message = "protected_kms_aliases must be alias names without the alias/ prefix."
+  }
 }
 
 variable "max_session_duration" {
@@ -122,6 +147,34 @@ variable "permissions_boundary_arn" {
   validation {
     condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/", var.permissions_boundary_arn))
     error_message = "permissions_boundary_arn must be an IAM policy ARN."
+  }
+}
+
+variable "workload_boundary_name" {
+  description = "Name of the managed policy this module creates as the permissions boundary of every role the deploy roles create: they may create or change a role only with this boundary, and neither remove it nor edit the policy."
+  type        = string
+  default     = "cima-workload-boundary"
+
+  validation {
+    condition     = can(regex("^[\\w+=,.@-]{1,128}$", var.workload_boundary_name))
+    error_message = "workload_boundary_name must be a valid IAM policy name."
+  }
+}
+
+variable "project_tag" {
+  description = "The tag that marks the project's KMS keys: the deploy role creates keys only with it and manages or uses only keys that carry it (the repo root's provider default_tags set Project = cima)."
+  type = object({
+    key   = string
+    value = string
+  })
+  default = {
+    key   = "Project"
+    value = "cima"
+  }
+
+  validation {
+    condition     = length(var.project_tag.key) > 0 && length(var.project_tag.value) > 0 && !startswith(lower(var.project_tag.key), "aws:")
+    error_message = "project_tag needs a non-empty key (not aws:...) and value."
   }
 }
 

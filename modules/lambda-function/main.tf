@@ -83,6 +83,7 @@ resource "aws_iam_role" "this" {
   description          = var.role_description
   assume_role_policy   = data.aws_iam_policy_document.assume.json
   max_session_duration = 3600
+  permissions_boundary = var.permissions_boundary_arn
   tags                 = var.tags
 }
 

@@ -129,6 +129,17 @@ variable "policy_json" {
   type        = string
 }
 
+variable "permissions_boundary_arn" {
+  description = "ARN of the managed policy set as the permissions boundary of the function's role (the GitHub deploy roles create roles only with their workload boundary). Null sets none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN."
+  }
+}
+
 variable "tags" {
   description = "Tags on the function, its role and its log group, on top of the provider's default_tags."
   type        = map(string)

@@ -192,6 +192,12 @@ run "external_key_topic_and_case_alerts" {
     create_accounts_inventory = false
     organizations_role_arn    = "arn:aws:iam::999999999999:role/CimaOrganizationsReader"
     architectures             = ["arm64"]
+    permissions_boundary_arn  = "arn:aws:iam::111111111111:policy/cima-workload-boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.firehose.permissions_boundary == "arn:aws:iam::111111111111:policy/cima-workload-boundary" && aws_iam_role.events_to_firehose.permissions_boundary == "arn:aws:iam::111111111111:policy/cima-workload-boundary"
+    error_message = "The given permissions boundary is on every role the module creates (the deploy role creates roles only with it)."
   }
 
   assert {

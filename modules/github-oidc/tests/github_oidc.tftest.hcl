@@ -58,8 +58,18 @@ run "defaults" {
   }
 
   assert {
-    condition     = length(aws_iam_role_policy_attachment.deploy) == 8
-    error_message = "Four deploy policies per role."
+    condition     = length(aws_iam_role_policy_attachment.deploy) == 10
+    error_message = "Five deploy policies per role (state, read, compute, data, guard)."
+  }
+
+  assert {
+    condition     = aws_iam_role.plan["dev"].name == "github-plan-dev" && length(aws_iam_role_policy_attachment.plan_read) == 2 && length(aws_iam_role_policy_attachment.plan_state) == 2
+    error_message = "A plan role per environment, with the read policy and its own state policy."
+  }
+
+  assert {
+    condition     = aws_iam_policy.workload_boundary.name == "cima-workload-boundary"
+    error_message = "The workload boundary policy is created with its default name."
   }
 
   assert {
@@ -120,5 +130,5 @@ run "missing_provider_arn_rejected" {
     create_oidc_provider = false
   }
 
-  expect_failures = [aws_iam_role.this]
+  expect_failures = [aws_iam_role.this, aws_iam_role.plan]
 }

@@ -42,6 +42,11 @@ run "defaults" {
   }
 
   assert {
+    condition     = aws_iam_role.this.permissions_boundary == null
+    error_message = "No permissions boundary unless one is given."
+  }
+
+  assert {
     condition     = jsondecode(data.aws_iam_policy_document.logs.json).Statement[0].Resource == "${aws_cloudwatch_log_group.this.arn}:*"
     error_message = "The role may write to the function's own log group only."
   }
@@ -66,6 +71,12 @@ run "arm64_dead_letters_and_tracing" {
     enable_xray_tracing            = true
     reserved_concurrent_executions = 5
     log_retention_days             = 30
+    permissions_boundary_arn       = "arn:aws:iam::123456789012:policy/cima-workload-boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.this.permissions_boundary == "arn:aws:iam::123456789012:policy/cima-workload-boundary"
+    error_message = "The given permissions boundary is on the function's role (the deploy role creates roles only with it)."
   }
 
   assert {

@@ -54,6 +54,77 @@ fn readme_deploy_steps_are_the_workflow_commands() {
     }
 }
 
+/// The text of one job of a workflow: from its `  <name>:` line to the next line at the jobs'
+/// indentation (the next job, or the comment above it).
+fn job<'a>(workflow: &'a str, name: &str) -> &'a str {
+    let jobs = workflow.split("\njobs:\n").nth(1).expect("a jobs: section");
+    let start = jobs
+        .find(&format!("\n  {name}:\n"))
+        .map(|i| i + 1)
+        .or_else(|| jobs.starts_with(&format!("  {name}:\n")).then_some(0));
+    let start = start.unwrap_or_else(|| panic!("deploy.yml has no job {name}"));
+    let rest = &jobs[start..];
+    let end = rest.char_indices().skip(1).find_map(|(i, _)| {
+        let line = &rest[i..];
+        (rest.as_bytes()[i - 1] == b'\n' && line.starts_with("  ") && !line.starts_with("   ")).then_some(i)
+    });
+    &rest[..end.unwrap_or(rest.len())]
+}
+
+/// Pull-request code never runs with a role that applies: the pull-request plan declares no
+/// environment (its token's subject is `...:pull_request`, which only the plan roles trust) and
+/// assumes the plan role; the jobs that assume the deploy role run on pushes and dispatches only
+/// and declare the environment, whose protection rules gate them. No other job gets a token.
+#[test]
+fn pull_requests_plan_with_the_plan_role_and_only_environments_apply() {
+    let deploy =
+        std::fs::read_to_string(support::repo_root().join(".github/workflows/deploy.yml")).expect("deploy.yml");
+
+    let pr = job(&deploy, "plan-pr");
+    assert!(pr.contains("    if: github.event_name == 'pull_request'\n"), "plan-pr runs for pull requests only:\n{pr}");
+    assert!(
+        !pr.contains("    environment:"),
+        "plan-pr must not declare an environment (its subject would be the deploy role's):\n{pr}"
+    );
+    assert!(
+        pr.contains("PLAN_ROLE_ARN: ${{ fromJSON(vars.AWS_PLAN_ROLE_ARNS)[needs.target.outputs.environment] }}"),
+        "{pr}"
+    );
+    assert!(pr.contains("role-to-assume: ${{ env.PLAN_ROLE_ARN }}"), "plan-pr assumes the plan role:\n{pr}");
+    assert!(
+        pr.contains("-var=\"deploy_role_arn=${PLAN_ROLE_ARN}\""),
+        "the root's providers re-assume the plan role, not the deploy role:\n{pr}"
+    );
+    assert!(!pr.contains("AWS_ROLE_ARN }}"), "plan-pr never names the deploy role:\n{pr}");
+
+    for name in ["plan", "apply"] {
+        let j = job(&deploy, name);
+        assert!(
+            j.contains("    if: github.event_name == 'push' || github.event_name == 'workflow_dispatch'\n"),
+            "{name} never runs for a pull request:\n{j}"
+        );
+        assert!(
+            j.contains("    environment:\n      name: ${{ needs.target.outputs.environment }}\n"),
+            "{name} declares the environment:\n{j}"
+        );
+        assert!(
+            j.contains("role-to-assume: ${{ vars.AWS_ROLE_ARN }}"),
+            "{name} assumes the environment's deploy role:\n{j}"
+        );
+    }
+
+    let with_token: Vec<&str> = deploy
+        .split("\njobs:\n")
+        .nth(1)
+        .expect("jobs")
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   ") && !l.starts_with("  #") && l.ends_with(':'))
+        .map(|l| l.trim().trim_end_matches(':'))
+        .filter(|name| job(&deploy, name).contains("id-token: write"))
+        .collect();
+    assert_eq!(with_token, ["plan-pr", "plan", "apply"], "only the plan and apply jobs get an OIDC token");
+}
+
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
@@ -149,6 +220,13 @@ fn every_environment_initialises_its_backend_with_the_readme_command() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cuts_a_workflow_into_jobs() {
+        let wf = "on: push\njobs:\n  a:\n    if: x\n  # b's reason\n  b:\n    steps:\n      - run: y\n";
+        assert_eq!(job(wf, "a"), "  a:\n    if: x\n");
+        assert_eq!(job(wf, "b"), "  b:\n    steps:\n      - run: y\n");
+    }
 
     #[test]
     fn reads_the_deploy_block_and_settings() {
