@@ -642,7 +642,8 @@ fn source_state() -> String {
             .args(args)
             .output()
             .ok()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            // Only the end: porcelain lines start with a space when the index is clean.
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim_end().to_owned())
             .unwrap_or_default()
     };
     let commit = git(&["rev-parse", "--short", "HEAD"]);
