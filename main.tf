@@ -67,6 +67,7 @@ module "chat_api" {
   bedrock_model_id     = var.bedrock_model_id
 
   organizations_role_arn = var.organizations_reader_role_arn
+  group_ous              = var.group_ous
   enable_xray_tracing    = var.enable_xray_tracing
   log_level              = var.lambda_log_level
   log_retention_days     = var.log_retention_days
@@ -95,6 +96,7 @@ module "console" {
   cloudfront_log_bucket = var.console_cloudfront_log_bucket
   access_log_bucket     = var.access_log_bucket
   force_destroy         = var.force_destroy
+  group_ous             = var.group_ous
 
   # The chat API's user pool, HTTP API and JWT authorizer.
   user_pool_id      = module.chat_api[0].user_pool_id

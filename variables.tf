@@ -454,3 +454,10 @@ variable "console_cloudfront_log_bucket" {
   type        = string
   default     = null
 }
+
+variable "group_ous" {
+  description = "Cognito groups of the chat's user pool to the OU paths their members may see through the chat and the console, such as { \"support-web\" = [\"/Production/Web\"] } (each path with the OUs below it; \"/\" is every account); a user in no mapped group then sees nothing. Empty (the default): every signed-in user sees every account. The modules validate it."
+  type        = map(list(string))
+  default     = {}
+  nullable    = false
+}

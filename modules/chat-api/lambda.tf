@@ -54,8 +54,10 @@ locals {
       MAX_CONCURRENCY          = tostring(var.max_concurrency)
       ACCOUNT_DEADLINE_SECONDS = tostring(var.account_deadline_seconds)
       HISTORY_TTL_DAYS         = tostring(var.history_ttl_days)
+      MAX_ACCOUNTS_PER_REQUEST = tostring(var.max_accounts_per_request)
       RUST_LOG                 = var.log_level
     },
+    length(var.group_ous) == 0 ? {} : { GROUP_OUS = jsonencode(var.group_ous) },
     var.bedrock_model_id == null ? {} : { BEDROCK_MODEL_ID = var.bedrock_model_id },
     var.organizations_role_arn == null ? {} : { ORGANIZATIONS_ROLE_ARN = var.organizations_role_arn },
   )

@@ -4,15 +4,18 @@
 
 locals {
   # console-api's contract: exactly these variables.
-  function_environment = {
-    ATHENA_WORKGROUP         = var.athena_workgroup_name
-    GLUE_DATABASE            = var.glue_database_name
-    CASES_TABLE              = var.cases_table
-    ACCOUNTS_TABLE           = var.accounts_table
-    CACHE_TTL_SECONDS        = tostring(var.cache_ttl_seconds)
-    FIRST_RESPONSE_TARGETS   = jsonencode(var.first_response_target_minutes)
-    MAX_ACCOUNTS_PER_REQUEST = tostring(var.max_accounts_per_request)
-  }
+  function_environment = merge(
+    {
+      ATHENA_WORKGROUP         = var.athena_workgroup_name
+      GLUE_DATABASE            = var.glue_database_name
+      CASES_TABLE              = var.cases_table
+      ACCOUNTS_TABLE           = var.accounts_table
+      CACHE_TTL_SECONDS        = tostring(var.cache_ttl_seconds)
+      FIRST_RESPONSE_TARGETS   = jsonencode(var.first_response_target_minutes)
+      MAX_ACCOUNTS_PER_REQUEST = tostring(var.max_accounts_per_request)
+    },
+    length(var.group_ous) == 0 ? {} : { GROUP_OUS = jsonencode(var.group_ous) },
+  )
 
   workgroup_arn = "arn:${local.partition}:athena:${local.region}:${local.account_id}:workgroup/${var.athena_workgroup_name}"
   glue_arn      = "arn:${local.partition}:glue:${local.region}:${local.account_id}"

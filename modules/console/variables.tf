@@ -489,3 +489,25 @@ variable "kms_key_arn" {
     error_message = "kms_key_arn must be a KMS key ARN."
   }
 }
+
+variable "group_ous" {
+  description = "Cognito groups to the OU paths their members may see (GROUP_OUS), such as { \"support-web\" = [\"/Production/Web\"] }: a caller then sees only the accounts under their groups' OUs (each path with the OUs below it; \"/\" is every account), and a caller in no mapped group sees nothing. Empty (the default): every signed-in user sees every account."
+  type        = map(list(string))
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for g in keys(var.group_ous) : length(g) >= 1 && length(g) <= 128 && !can(regex("\\s", g))])
+    error_message = "group_ous keys must be Cognito group names: 1 to 128 characters, no spaces."
+  }
+
+  validation {
+    condition     = alltrue([for paths in values(var.group_ous) : length(paths) > 0])
+    error_message = "Every group in group_ous must list at least one OU path; leave a group out to give it nothing."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for paths in values(var.group_ous) : [for p in paths : can(regex("^/([^/]+(/[^/]+)*/?)?$", p)) && length(p) <= 1024]]))
+    error_message = "group_ous paths must be OU paths: \"/\" (the whole organization) or \"/Production/Web\" (an OU and those below it), no empty part, at most 1024 characters."
+  }
+}

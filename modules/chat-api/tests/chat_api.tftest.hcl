@@ -99,7 +99,7 @@ run "defaults" {
   }
 
   assert {
-    condition     = module.function.environment_variables["HISTORY_TABLE_NAME"] == "cima-chat-query-history" && !contains(keys(module.function.environment_variables), "BEDROCK_MODEL_ID")
+    condition     = module.function.environment_variables["HISTORY_TABLE_NAME"] == "cima-chat-query-history" && !contains(keys(module.function.environment_variables), "BEDROCK_MODEL_ID") && !contains(keys(module.function.environment_variables), "GROUP_OUS") && module.function.environment_variables["MAX_ACCOUNTS_PER_REQUEST"] == "1000"
     error_message = "History table named; no Bedrock model unless given."
   }
 }
@@ -194,5 +194,38 @@ run "rejects_bad_audience" {
 
   expect_failures = [
     var.extra_jwt_audiences,
+  ]
+}
+
+run "group_ous_and_the_account_cap_reach_the_function" {
+  command = plan
+
+  variables {
+    group_ous = {
+      support-web = ["/Production/Web"]
+    }
+    max_accounts_per_request = 50
+  }
+
+  assert {
+    condition     = jsondecode(module.function.environment_variables["GROUP_OUS"]) == { support-web = ["/Production/Web"] } && module.function.environment_variables["MAX_ACCOUNTS_PER_REQUEST"] == "50"
+    error_message = "The mapping and the cap reach chat-query as GROUP_OUS and MAX_ACCOUNTS_PER_REQUEST."
+  }
+}
+
+run "rejects_bad_group_ous_and_caps" {
+  command = plan
+
+  variables {
+    group_ous = {
+      "two words" = ["/"]
+      empty       = []
+    }
+    max_accounts_per_request = 0
+  }
+
+  expect_failures = [
+    var.group_ous,
+    var.max_accounts_per_request,
   ]
 }

@@ -461,3 +461,33 @@ run "rejects_tokens_outliving_the_refresh_token" {
     aws_cognito_user_pool_client.this,
   ]
 }
+
+run "group_ous_reach_the_function" {
+  command = plan
+
+  variables {
+    group_ous = {
+      support-web = ["/Production/Web"]
+      security    = ["/Security", "/"]
+    }
+  }
+
+  assert {
+    condition     = jsondecode(module.function.environment_variables["GROUP_OUS"]) == { support-web = ["/Production/Web"], security = ["/Security", "/"] }
+    error_message = "The mapping reaches console-api as GROUP_OUS, as given."
+  }
+}
+
+run "rejects_bad_group_ous" {
+  command = plan
+
+  variables {
+    group_ous = {
+      web = ["Production/Web", "/a//b"]
+    }
+  }
+
+  expect_failures = [
+    var.group_ous,
+  ]
+}

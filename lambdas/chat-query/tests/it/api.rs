@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chat_query::bedrock::BedrockModel;
-use cima_testkit::MANAGEMENT_ACCOUNT_ID;
+use cima_testkit::{MANAGEMENT_ACCOUNT_ID, OrgSpec, ResourceSpec, seed_resources};
 use serde_json::{Value, json};
 
 use crate::harness::{Local, Request, TABLE, get_history, post_query, sdk_config};
@@ -246,4 +246,48 @@ async fn an_unusable_model_falls_back_to_the_deterministic_parser() {
     assert_eq!(parsed["source"], "deterministic");
     assert!(parsed["notes"].to_string().contains("no answer within 400 ms"), "{parsed}");
     assert!(took < Duration::from_secs(20), "took {took:?}");
+}
+
+#[tokio::test]
+async fn questions_see_only_the_organizations_accounts_in_the_callers_ous() {
+    let local = Local::start().await;
+    let org = local.aws.seed_org(&OrgSpec { accounts: 8, seed: 3, suspended: 0 }).expect("org");
+    seed_resources(&local.aws, &ResourceSpec { seed: 3, ..ResourceSpec::default() }).expect("resources");
+    // The OU of the first member below the root, and every account under it.
+    let ou = org.accounts.iter().map(|a| a.ou_path.clone()).find(|p| p != "/").expect("a member in an OU");
+    let under = |p: &str| p == ou || p.starts_with(&format!("{ou}/"));
+    let mine: Vec<String> = org.accounts.iter().filter(|a| under(&a.ou_path)).map(|a| a.id.clone()).collect();
+    let other = org.accounts.iter().find(|a| !under(&a.ou_path)).expect("an account elsewhere").id.clone();
+    let mapping = json!({ "team": [ou] }).to_string();
+    let app = local.app(&[("GROUP_OUS", mapping.as_str()), ("MAX_ACCOUNTS_PER_REQUEST", "2")]).await;
+    let ask = |body: Value, groups: &str| Request { groups: Some(groups.into()), ..post_query("auditor", body) };
+
+    // Only the organization's accounts, named.
+    let resp = ask(json!({"query": "list buckets", "account_ids": ["999999999999", mine[0]]}), "[team]").send(&app).await;
+    assert_eq!((resp.status_code, field(&resp.body_json())), (400, "account_ids"), "{}", resp.body);
+    let message = resp.body_json()["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("999999999999") && !message.contains(&mine[0]), "{message}");
+    // At most the cap.
+    let three = json!({"query": "list buckets", "account_ids": ["111111111111", "222222222222", "333333333333"]});
+    let resp = ask(three, "[team]").send(&app).await;
+    assert_eq!((resp.status_code, field(&resp.body_json())), (400, "account_ids"), "{}", resp.body);
+
+    // The caller's OUs only: every account under them and no other.
+    let resp = ask(json!({"query": "how many buckets"}), "[team]").send(&app).await;
+    assert_eq!(resp.status_code, 200, "{}", resp.body);
+    let body = resp.body_json();
+    assert_eq!(body["accounts"]["queried"], mine.len(), "{body}");
+    let read: Vec<String> = body["results"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+    assert!(read.iter().all(|a| mine.contains(a)), "{read:?} not all under {ou}: {mine:?}");
+    let resp = ask(json!({"query": "list buckets", "account_ids": [other]}), "[team]").send(&app).await;
+    assert_eq!((resp.status_code, resp.body_json()["error"].as_str()), (403, Some("forbidden")), "{}", resp.body);
+    assert!(resp.body_json()["message"].as_str().unwrap_or_default().contains(&other));
+    let resp = ask(json!({"query": "list buckets", "account_ids": [mine[0]]}), "[team]").send(&app).await;
+    assert_eq!((resp.status_code, resp.body_json()["accounts"]["queried"].as_u64()), (200, Some(1)), "{}", resp.body);
+
+    // A caller in no mapped group reads nothing and is told why; their history still answers.
+    let resp = ask(json!({"query": "how many buckets"}), "[others]").send(&app).await;
+    assert_eq!(resp.status_code, 403, "{}", resp.body);
+    assert!(resp.body_json()["message"].as_str().unwrap_or_default().contains("group_ous"));
+    assert_eq!(get_history("auditor", None).send(&app).await.status_code, 200);
 }

@@ -89,6 +89,8 @@ pub struct Request {
     pub sub: Option<String>,
     pub origin: Option<String>,
     pub query: Vec<(String, String)>,
+    /// The `cognito:groups` claim as API Gateway passes it (`[a b]`).
+    pub groups: Option<String>,
 }
 
 pub fn post_query(sub: &str, body: Value) -> Request {
@@ -99,6 +101,7 @@ pub fn post_query(sub: &str, body: Value) -> Request {
         sub: Some(sub.into()),
         origin: None,
         query: Vec::new(),
+        groups: None,
     }
 }
 
@@ -110,6 +113,7 @@ pub fn get_history(sub: &str, limit: Option<&str>) -> Request {
         sub: Some(sub.into()),
         origin: None,
         query: limit.map(|l| vec![("limit".to_owned(), l.to_owned())]).unwrap_or_default(),
+        groups: None,
     }
 }
 
@@ -130,6 +134,9 @@ impl Request {
         });
         if let Some(sub) = &self.sub {
             context["authorizer"] = json!({"jwt": {"claims": {"sub": sub, "token_use": "access"}, "scopes": null}});
+            if let Some(groups) = &self.groups {
+                context["authorizer"]["jwt"]["claims"]["cognito:groups"] = json!(groups);
+            }
         }
         let mut event = json!({
             "version": "2.0", "routeKey": "$default", "rawPath": self.path, "rawQueryString": raw_query.join("&"),
