@@ -103,9 +103,59 @@ pub fn http_client() -> aws_types::sdk_config::SharedHttpClient {
     aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::AwsLc)).build_https()
 }
 
+/// Log targets whose TRACE output carries request bodies, signed headers and credential
+/// providers (an assume-role external id, session tokens): a Lambda logs them at DEBUG at most.
+/// Prefixes, as `EnvFilter` matches a directive's target.
+const CAPPED_AT_DEBUG: &[&str] = &["aws_", "hyper", "h2", "rustls", "tower", "reqwest"];
+
+/// The `EnvFilter` directives of a Lambda's logs for the level asked (`AWS_LAMBDA_LOG_LEVEL` or
+/// `RUST_LOG`): INFO when none, else as asked except that the SDK and transport crates stop at
+/// DEBUG, whether TRACE was asked for everything or for them by name.
+pub fn lambda_log_directives(asked: &str) -> String {
+    let mut out = Vec::new();
+    let mut trace_everywhere = false;
+    for d in asked.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        match d.rsplit_once('=') {
+            Some((target, level))
+                if level.eq_ignore_ascii_case("trace") && CAPPED_AT_DEBUG.iter().any(|p| target.starts_with(p)) =>
+            {
+                out.push(format!("{target}=debug"));
+            }
+            Some(_) => out.push(d.to_owned()),
+            None => {
+                trace_everywhere |= d.eq_ignore_ascii_case("trace");
+                out.push(d.to_owned());
+            }
+        }
+    }
+    if out.is_empty() {
+        return "info".into();
+    }
+    if trace_everywhere {
+        out.extend(CAPPED_AT_DEBUG.iter().map(|p| format!("{p}=debug")));
+    }
+    out.join(",")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lambda_logs_stop_the_sdk_at_debug_even_at_trace() {
+        assert_eq!(lambda_log_directives(""), "info");
+        assert_eq!(lambda_log_directives(" , "), "info");
+        assert_eq!(lambda_log_directives("DEBUG"), "DEBUG");
+        assert_eq!(
+            lambda_log_directives("TRACE"),
+            "TRACE,aws_=debug,hyper=debug,h2=debug,rustls=debug,tower=debug,reqwest=debug"
+        );
+        assert_eq!(
+            lambda_log_directives("info,aws_config::sts=trace,chat_query=trace"),
+            "info,aws_config::sts=debug,chat_query=trace"
+        );
+        assert_eq!(lambda_log_directives("hyper_util=TRACE"), "hyper_util=debug");
+    }
 
     #[test]
     fn policies_bound_every_attempt_and_ride_out_thirty_percent_faults() {

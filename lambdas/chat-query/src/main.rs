@@ -8,9 +8,11 @@ use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_default();
     tracing_subscriber::fmt()
+        // The SDK's TRACE output carries credentials: it stops at DEBUG whatever is asked.
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
+            tracing_subscriber::EnvFilter::try_new(cima_core::sdk::lambda_log_directives(&level))
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         // CloudWatch shows colour codes literally.
