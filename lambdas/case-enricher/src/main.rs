@@ -12,8 +12,8 @@ fn init_logging() {
     use lambda_runtime::tracing::subscriber::EnvFilter;
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_default();
     // The SDK's TRACE output carries credentials: it stops at DEBUG whatever is asked.
-    let filter = EnvFilter::try_new(cima_core::sdk::lambda_log_directives(&level))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_new(cima_core::sdk::lambda_log_directives(&level)).unwrap_or_else(|_| EnvFilter::new("info"));
     lambda_runtime::tracing::subscriber::fmt()
         .json()
         .with_env_filter(filter)

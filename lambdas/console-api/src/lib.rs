@@ -291,31 +291,41 @@ async fn route(
     }
 }
 
-/// Checks the accounts a filter names against the inventory and the caller's scope: an account
-/// that is not the organization's is a 400 naming it, one outside the caller's OUs a 403.
-async fn check_accounts(app: &App, filter: &CaseFilter, scope: &Scope, audit: &mut Audit) -> Result<(), ApiError> {
+/// The inventory, when the filter names accounts to check (read beside the cases).
+async fn inventory_for(app: &App, filter: &CaseFilter) -> Result<Option<Arc<Rows<InventoryAccount>>>, ApiError> {
     if filter.account_ids.is_empty() {
+        return Ok(None);
+    }
+    let rows =
+        app.fetch(&app.inventory, sql::inventory(&app.tables), "reading the inventory", records::inventory).await?;
+    Ok(Some(rows))
+}
+
+/// Checks the accounts a filter names: each must be an account of the organization (the
+/// inventory's) or one whose cases the store holds (an account that has left keeps its history),
+/// else a 400 naming it; and inside the caller's OUs, else a 403 naming it.
+fn check_accounts(
+    filter: &CaseFilter,
+    scope: &Scope,
+    inventory: Option<&Rows<InventoryAccount>>,
+    cases: &[CaseRecord],
+    audit: &mut Audit,
+) -> Result<(), ApiError> {
+    let Some(inventory) = inventory.filter(|_| !filter.account_ids.is_empty()) else {
         audit.accounts = Accounts::InScope;
         return Ok(());
-    }
+    };
     audit.accounts = Accounts::Named(filter.account_ids.iter().cloned().collect());
-    let inventory =
-        app.fetch(&app.inventory, sql::inventory(&app.tables), "reading the inventory", records::inventory).await?;
-    let placed: BTreeMap<&str, Option<&str>> =
-        inventory.rows.iter().map(|a| (a.account_id.as_str(), a.ou_path.as_deref())).collect();
-    // No inventory written (cima-central's write_inventory off): nothing to check the ids against.
-    if placed.is_empty() {
-        tracing::warn!("the account inventory is empty: account_id filters are not checked against the organization");
-        return if matches!(scope, Scope::Everything) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden("the account inventory is empty, so no account can be placed in an OU".into()))
-        };
-    }
+    let mut placed: BTreeMap<&str, Option<&str>> =
+        cases.iter().map(|c| (c.account_id.as_str(), c.ou_path.as_deref())).collect();
+    placed.extend(inventory.rows.iter().map(|a| (a.account_id.as_str(), a.ou_path.as_deref())));
     let unknown: Vec<&str> =
         filter.account_ids.iter().map(String::as_str).filter(|id| !placed.contains_key(id)).collect();
     if !unknown.is_empty() {
-        return Err(ApiError::bad("account_id", format!("not accounts of the organization: {}", unknown.join(", "))));
+        return Err(ApiError::bad(
+            "account_id",
+            format!("not accounts of the organization, nor of any stored case: {}", unknown.join(", ")),
+        ));
     }
     let outside: Vec<&str> =
         filter.account_ids.iter().map(String::as_str).filter(|id| !scope.admits(placed[id])).collect();
@@ -341,7 +351,8 @@ async fn summary(app: &App, pairs: &Pairs, scope: &Scope, audit: &mut Audit) -> 
         records::case_records,
     );
     // The inventory is read beside the cases, not before them.
-    let (data, ()) = tokio::try_join!(cases, check_accounts(app, &filter, scope, audit))?;
+    let (data, inventory) = tokio::try_join!(cases, inventory_for(app, &filter))?;
+    check_accounts(&filter, scope, inventory.as_deref(), &data.rows, audit)?;
     let visible = data.rows.iter().filter(|c| scope.admits(c.ou_path.as_deref()) && filter.matches(c));
     let summary = summarize(visible, (app.clock)(), &app.config.first_response_targets);
     Ok(HttpResponse::json(200, &SummaryResponse { as_of: rfc3339(data.as_of), summary }))
@@ -358,7 +369,8 @@ async fn list(app: &App, pairs: &Pairs, scope: &Scope, audit: &mut Audit) -> Res
         "reading the cases",
         records::case_records,
     );
-    let (data, ()) = tokio::try_join!(cases, check_accounts(app, &p.filter, scope, audit))?;
+    let (data, inventory) = tokio::try_join!(cases, inventory_for(app, &p.filter))?;
+    check_accounts(&p.filter, scope, inventory.as_deref(), &data.rows, audit)?;
     let mut matched: Vec<&CaseRecord> =
         data.rows.iter().filter(|c| scope.admits(c.ou_path.as_deref()) && p.filter.matches(c)).collect();
     sort_cases(&mut matched, &p.sort);

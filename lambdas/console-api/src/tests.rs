@@ -471,7 +471,7 @@ async fn only_the_organizations_accounts_and_at_most_the_cap() {
     let r = get(&app, "/cases", "account_id=111111111111&account_id=444444444444").await;
     assert_eq!((r.status_code, field(&r)), (400, "account_id".to_owned()), "{}", r.body);
     let message = r.body_json()["message"].as_str().unwrap_or_default().to_owned();
-    assert!(message.contains("not accounts of the organization: 444444444444"), "{message}");
+    assert!(message.contains("not accounts of the organization, nor of any stored case: 444444444444"), "{message}");
     assert!(!message.contains("111111111111"), "{message}");
     let r =
         get(&app, "/cases/summary", "account_id=111111111111&account_id=222222222222&account_id=333333333333").await;

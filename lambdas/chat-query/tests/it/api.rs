@@ -67,13 +67,13 @@ async fn refuses_anonymous_malformed_and_unknown_requests() {
 
 #[tokio::test]
 async fn the_question_is_at_most_500_characters_and_a_failing_account_is_not_a_failure() {
-    let local = Local::start().await;
+    let local = Local::start_in_organization().await;
     let app = local.app(&[]).await;
     let question = |n: usize| {
         let base = "how many running ec2 instances ";
         format!("{base}{}", "x".repeat(n - base.len()))
     };
-    // No organization and no role here: the one account fails, the request does not.
+    // No read-only role here: the one account fails, the request does not.
     let ok = post_query("u", json!({"query": question(500), "account_ids": [MANAGEMENT_ACCOUNT_ID]})).send(&app).await;
     assert_eq!(ok.status_code, 200, "{}", ok.body);
     let body = ok.body_json();
@@ -148,7 +148,7 @@ async fn history_items(app: &chat_query::App, sub: &str, limit: Option<&str>) ->
 
 #[tokio::test]
 async fn history_is_per_user_newest_first_bounded_and_unexpired() {
-    let local = Local::start().await;
+    let local = Local::start_in_organization().await;
     let app = local.app(&[("HISTORY_TTL_DAYS", "30")]).await;
     let ask = |sub: &str, q: &str| post_query(sub, json!({"query": q, "account_ids": [MANAGEMENT_ACCOUNT_ID]}));
 
@@ -217,7 +217,7 @@ async fn history_is_per_user_newest_first_bounded_and_unexpired() {
 
 #[tokio::test]
 async fn an_unusable_model_falls_back_to_the_deterministic_parser() {
-    let local = Local::start().await;
+    let local = Local::start_in_organization().await;
     let question =
         json!({"query": "how many running ec2 instances in eu-west-1", "account_ids": [MANAGEMENT_ACCOUNT_ID]});
 
@@ -263,7 +263,8 @@ async fn questions_see_only_the_organizations_accounts_in_the_callers_ous() {
     let ask = |body: Value, groups: &str| Request { groups: Some(groups.into()), ..post_query("auditor", body) };
 
     // Only the organization's accounts, named.
-    let resp = ask(json!({"query": "list buckets", "account_ids": ["999999999999", mine[0]]}), "[team]").send(&app).await;
+    let resp =
+        ask(json!({"query": "list buckets", "account_ids": ["999999999999", mine[0]]}), "[team]").send(&app).await;
     assert_eq!((resp.status_code, field(&resp.body_json())), (400, "account_ids"), "{}", resp.body);
     let message = resp.body_json()["message"].as_str().unwrap_or_default().to_owned();
     assert!(message.contains("999999999999") && !message.contains(&mine[0]), "{message}");

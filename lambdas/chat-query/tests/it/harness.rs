@@ -36,6 +36,14 @@ impl Local {
         Self::with(LocalAws::start().expect("local AWS starts (run `cargo xtask setup` once)")).await
     }
 
+    /// As [`Local::start`], in an organization whose management account is the caller's and which
+    /// has one member: a question may name only the organization's accounts.
+    pub async fn start_in_organization() -> Local {
+        let local = Self::start().await;
+        local.aws.seed_org(&cima_testkit::OrgSpec { accounts: 1, seed: 1, suspended: 0 }).expect("an organization");
+        local
+    }
+
     /// As [`Local::start`], the server logging every request to `log`.
     pub async fn start_logged(log: &std::path::Path) -> Local {
         let aws = LocalAws::start_with_request_log(&cima_testkit::repo_root(), log)
