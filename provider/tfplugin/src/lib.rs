@@ -29,5 +29,8 @@ pub(crate) mod proto {
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use path::AttributePath;
-pub use provider::{Ctx, DataSource, DynDataSource, DynResource, PlanChanges, Provider, Resource};
+pub use provider::{
+    Ctx, DataSource, DynDataSource, DynEphemeralResource, DynResource, EphemeralResource, Opened, PlanChanges,
+    Provider, Renewed, Resource,
+};
 pub use value::{Encoded, Number, Type, Value};

@@ -82,6 +82,11 @@ pub trait Provider: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// Ephemeral resources (Terraform ≥ 1.10): values Terraform never writes to plan or state.
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeralResource>> {
+        Vec::new()
+    }
+
     /// True lets Terraform reuse the schema it got from another instance of this provider in the
     /// same command instead of asking every instance (GetProviderSchemaOptional), which pays off
     /// when serving the schema is costly.
@@ -189,6 +194,192 @@ pub trait Resource: Send + Sync + 'static {
     /// The default accepts it unchanged, dropping attributes the current schema no longer has.
     fn upgrade_state(&self, _version: i64, state: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
         Ok(state)
+    }
+}
+
+/// What opening an ephemeral resource gives Terraform: the result, when Terraform should renew it
+/// (None: never), and what the provider keeps for renew and close. Terraform holds `private` in
+/// memory for the run only, never in plan or state.
+#[derive(Debug)]
+pub struct Opened<M, P> {
+    pub result: M,
+    pub renew_at: Option<std::time::SystemTime>,
+    pub private: Option<P>,
+}
+
+/// What renewing gives: the next renewal time (None: no more) and the private data from then on.
+#[derive(Debug)]
+pub struct Renewed<P> {
+    pub renew_at: Option<std::time::SystemTime>,
+    pub private: Option<P>,
+}
+
+/// An ephemeral resource on typed models: opened when a run needs its value, renewed at
+/// `renew_at` while the run goes on, closed when the run no longer needs it.
+#[async_trait]
+pub trait EphemeralResource: Send + Sync + 'static {
+    const TYPE_NAME: &'static str;
+    type Model: DeserializeOwned + Serialize + Send + Sync;
+    /// Kept between open, renew and close (as JSON, in Terraform's memory).
+    type Private: DeserializeOwned + Serialize + Send + Sync;
+
+    fn schema(&self) -> Schema;
+
+    /// Checks a configuration whose unknown parts arrive as absent.
+    fn validate(&self, _config: &Self::Model) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    async fn open(
+        &self,
+        ctx: &Ctx,
+        config: Self::Model,
+        diags: &mut Diagnostics,
+    ) -> Result<Opened<Self::Model, Self::Private>, Diagnostics>;
+
+    /// Called at `renew_at`; the default has nothing to renew.
+    async fn renew(
+        &self,
+        _ctx: &Ctx,
+        private: Option<Self::Private>,
+        _diags: &mut Diagnostics,
+    ) -> Result<Renewed<Self::Private>, Diagnostics> {
+        Ok(Renewed { renew_at: None, private })
+    }
+
+    /// Called once Terraform no longer needs the value; the default has nothing to release.
+    async fn close(
+        &self,
+        _ctx: &Ctx,
+        _private: Option<Self::Private>,
+        _diags: &mut Diagnostics,
+    ) -> Result<(), Diagnostics> {
+        Ok(())
+    }
+}
+
+/// An opened ephemeral resource, its types erased: the result, when to renew, the private bytes.
+pub type OpenedValue = (Value, Option<std::time::SystemTime>, Option<Vec<u8>>);
+
+/// An ephemeral resource with its types erased, as the server holds it.
+#[async_trait]
+pub trait DynEphemeralResource: Send + Sync {
+    fn type_name(&self) -> &str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, config: &Value) -> Diagnostics;
+    async fn open(&self, ctx: &Ctx, config: &Value) -> (Option<OpenedValue>, Diagnostics);
+    async fn renew(
+        &self,
+        ctx: &Ctx,
+        private: Option<&[u8]>,
+    ) -> (Option<std::time::SystemTime>, Option<Vec<u8>>, Diagnostics);
+    async fn close(&self, ctx: &Ctx, private: Option<&[u8]>) -> Diagnostics;
+}
+
+fn private_bytes<P: Serialize>(type_name: &str, p: Option<&P>, diags: &mut Diagnostics) -> Option<Vec<u8>> {
+    let p = p?;
+    match serde_json::to_vec(p) {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                "Provider produced invalid private data",
+                format!("{type_name} could not encode its private data: {e}. This is a bug in the provider."),
+            ));
+            None
+        }
+    }
+}
+
+fn private_model<P: DeserializeOwned>(type_name: &str, bytes: Option<&[u8]>) -> Result<Option<P>, Diagnostics> {
+    match bytes.filter(|b| !b.is_empty()) {
+        None => Ok(None),
+        Some(b) => serde_json::from_slice(b).map(Some).map_err(|e| {
+            Diagnostic::error(
+                "Invalid private data",
+                format!("{type_name} could not read the private data Terraform gave back: {e}."),
+            )
+            .into()
+        }),
+    }
+}
+
+#[async_trait]
+impl<T: EphemeralResource> DynEphemeralResource for T {
+    fn type_name(&self) -> &str {
+        T::TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        EphemeralResource::schema(self)
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        match partial_model::<T::Model>(config) {
+            Ok(Some(model)) => EphemeralResource::validate(self, &model),
+            Ok(None) => Diagnostics::new(),
+            Err(e) => e.into(),
+        }
+    }
+
+    async fn open(&self, ctx: &Ctx, config: &Value) -> (Option<OpenedValue>, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let opened = match value::from_value::<T::Model>(config) {
+            Ok(c) => EphemeralResource::open(self, ctx, c, &mut diags).await,
+            Err(e) => Err(e.into()),
+        };
+        match opened {
+            Ok(o) => match value::to_value(&o.result, &EphemeralResource::schema(self).value_type()) {
+                Ok(v) => {
+                    let private = private_bytes(T::TYPE_NAME, o.private.as_ref(), &mut diags);
+                    (Some((v, o.renew_at, private)), diags)
+                }
+                Err(e) => {
+                    diags.push(Diagnostic::error(
+                        "Provider produced an invalid result",
+                        format!("{} could not encode its result: {e}. This is a bug in the provider.", T::TYPE_NAME),
+                    ));
+                    (None, diags)
+                }
+            },
+            Err(e) => {
+                diags.extend(e);
+                (None, diags)
+            }
+        }
+    }
+
+    async fn renew(
+        &self,
+        ctx: &Ctx,
+        private: Option<&[u8]>,
+    ) -> (Option<std::time::SystemTime>, Option<Vec<u8>>, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let renewed = match private_model::<T::Private>(T::TYPE_NAME, private) {
+            Ok(p) => EphemeralResource::renew(self, ctx, p, &mut diags).await,
+            Err(e) => Err(e),
+        };
+        match renewed {
+            Ok(r) => {
+                let private = private_bytes(T::TYPE_NAME, r.private.as_ref(), &mut diags);
+                (r.renew_at, private, diags)
+            }
+            Err(e) => {
+                diags.extend(e);
+                (None, None, diags)
+            }
+        }
+    }
+
+    async fn close(&self, ctx: &Ctx, private: Option<&[u8]>) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        let closed = match private_model::<T::Private>(T::TYPE_NAME, private) {
+            Ok(p) => EphemeralResource::close(self, ctx, p, &mut diags).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = closed {
+            diags.extend(e);
+        }
+        diags
     }
 }
 

@@ -12,7 +12,7 @@ use crate::path::AttributePath;
 use crate::proto::goplugin as gp;
 use crate::proto::health as hp;
 use crate::proto::tfplugin6 as pb;
-use crate::provider::{Ctx, DynDataSource, DynResource, Provider};
+use crate::provider::{Ctx, DynDataSource, DynEphemeralResource, DynResource, Provider};
 use crate::schema::{BlockNesting, Schema};
 use crate::value::{self, Type, Value};
 
@@ -28,6 +28,12 @@ struct ResourceEntry {
     ty: Type,
 }
 
+struct EphemeralEntry {
+    imp: Arc<dyn DynEphemeralResource>,
+    schema: Schema,
+    ty: Type,
+}
+
 pub struct ProviderService<P: Provider> {
     provider: Arc<P>,
     provider_schema: Schema,
@@ -35,6 +41,7 @@ pub struct ProviderService<P: Provider> {
     data_sources: BTreeMap<String, DataSourceEntry>,
     resources: BTreeMap<String, ResourceEntry>,
     functions: BTreeMap<String, crate::function::Function>,
+    ephemeral: BTreeMap<String, EphemeralEntry>,
     stop: CancellationToken,
 }
 
@@ -61,7 +68,25 @@ impl<P: Provider> ProviderService<P> {
             })
             .collect();
         let functions = provider.functions().into_iter().map(|f| (f.name.clone(), f)).collect();
-        Self { provider: Arc::new(provider), provider_schema, provider_type, data_sources, resources, functions, stop }
+        let ephemeral = provider
+            .ephemeral_resources()
+            .into_iter()
+            .map(|imp| {
+                let schema = imp.schema();
+                let ty = schema.value_type();
+                (imp.type_name().to_owned(), EphemeralEntry { imp, schema, ty })
+            })
+            .collect();
+        Self {
+            provider: Arc::new(provider),
+            provider_schema,
+            provider_type,
+            data_sources,
+            resources,
+            functions,
+            ephemeral,
+            stop,
+        }
     }
 
     fn ctx(&self) -> Ctx {
@@ -80,6 +105,16 @@ impl<P: Provider> ProviderService<P> {
         })
     }
 
+    fn ephemeral_resource(&self, name: &str) -> Result<&EphemeralEntry, Diagnostics> {
+        self.ephemeral.get(name).ok_or_else(|| {
+            Diagnostic::error(
+                "Unknown ephemeral resource",
+                format!("This provider has no ephemeral resource named {name:?}."),
+            )
+            .into()
+        })
+    }
+
     pub fn schema_response(&self) -> pb::get_provider_schema::Response {
         pb::get_provider_schema::Response {
             provider: Some(convert::schema(&self.provider_schema)),
@@ -95,6 +130,11 @@ impl<P: Provider> ProviderService<P> {
                 .collect(),
             server_capabilities: Some(capabilities(self.provider.schema_cacheable())),
             functions: self.function_schemas(),
+            ephemeral_resource_schemas: self
+                .ephemeral
+                .iter()
+                .map(|(name, e)| (name.clone(), convert::schema(&e.schema)))
+                .collect(),
             ..Default::default()
         }
     }
@@ -102,6 +142,12 @@ impl<P: Provider> ProviderService<P> {
     fn function_schemas(&self) -> std::collections::HashMap<String, pb::Function> {
         self.functions.iter().map(|(name, f)| (name.clone(), convert::function(f))).collect()
     }
+}
+
+/// A moment as the protocol's Timestamp (seconds and nanoseconds since the Unix epoch).
+fn timestamp(t: std::time::SystemTime) -> pb::Timestamp {
+    let since = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    pb::Timestamp { seconds: i64::try_from(since.as_secs()).unwrap_or(i64::MAX), nanos: since.subsec_nanos() as i32 }
 }
 
 fn capabilities(schema_cacheable: bool) -> pb::ServerCapabilities {
@@ -181,6 +227,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .resources
                 .keys()
                 .map(|n| pb::get_metadata::ResourceMetadata { type_name: n.clone() })
+                .collect(),
+            ephemeral_resources: self
+                .ephemeral
+                .keys()
+                .map(|n| pb::get_metadata::EphemeralMetadata { type_name: n.clone() })
                 .collect(),
             ..Default::default()
         }))
@@ -446,6 +497,82 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             diagnostics: convert::diagnostics(&diags),
             deferred: None,
         }))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        req: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
+        let req = req.into_inner();
+        let diags = match self.ephemeral_resource(&req.type_name) {
+            Ok(e) => match convert::dynamic_from_proto(req.config.as_ref(), &e.ty) {
+                Ok(v) => e.imp.validate(&v),
+                Err(err) => err.into(),
+            },
+            Err(d) => d,
+        };
+        Ok(Response::new(pb::validate_ephemeral_resource_config::Response {
+            diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        req: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
+        let req = req.into_inner();
+        let (opened, mut diags) = match self.ephemeral_resource(&req.type_name) {
+            Ok(e) => match convert::dynamic_from_proto(req.config.as_ref(), &e.ty) {
+                Ok(config) => {
+                    let (opened, diags) = e.imp.open(&self.ctx(), &config).await;
+                    (opened.map(|o| (o, &e.ty)), diags)
+                }
+                Err(err) => (None, err.into()),
+            },
+            Err(d) => (None, d),
+        };
+        let mut response = pb::open_ephemeral_resource::Response::default();
+        if let Some(((result, renew_at, private), ty)) = opened {
+            match convert::dynamic_to_proto(&result, ty) {
+                Ok(v) => {
+                    response.result = Some(v);
+                    response.renew_at = renew_at.map(timestamp);
+                    response.private = private;
+                }
+                Err(e) => diags.push(e.into()),
+            }
+        }
+        tracing::debug!(type_name = %req.type_name, diagnostics = diags.len() as u64, "opened ephemeral resource");
+        response.diagnostics = convert::diagnostics(&diags);
+        Ok(Response::new(response))
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        req: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
+        let req = req.into_inner();
+        let (renew_at, private, diags) = match self.ephemeral_resource(&req.type_name) {
+            Ok(e) => e.imp.renew(&self.ctx(), req.private.as_deref()).await,
+            Err(d) => (None, None, d),
+        };
+        Ok(Response::new(pb::renew_ephemeral_resource::Response {
+            diagnostics: convert::diagnostics(&diags),
+            renew_at: renew_at.map(timestamp),
+            private,
+        }))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        req: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
+        let req = req.into_inner();
+        let diags = match self.ephemeral_resource(&req.type_name) {
+            Ok(e) => e.imp.close(&self.ctx(), req.private.as_deref()).await,
+            Err(d) => d,
+        };
+        Ok(Response::new(pb::close_ephemeral_resource::Response { diagnostics: convert::diagnostics(&diags) }))
     }
 
     async fn get_functions(

@@ -13,7 +13,9 @@ use super::convert;
 use super::grpc::ProviderService;
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::Provider as _;
-use crate::provider::{Ctx, DynDataSource, DynResource, Provider, Resource};
+use crate::provider::{
+    Ctx, DynDataSource, DynEphemeralResource, DynResource, EphemeralResource, Opened, Provider, Renewed, Resource,
+};
 use crate::schema::{Attribute, Block, Schema};
 use crate::{AttributePath, Diagnostic, Diagnostics, Type, Value};
 
@@ -88,6 +90,79 @@ impl Resource for Arc<Widgets> {
     }
 }
 
+/// A token the toy hands out ephemerally; `closed` records the generation each close saw.
+#[derive(Default)]
+struct Tokens {
+    closed: Mutex<Vec<u32>>,
+}
+
+#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
+struct Token {
+    audience: String,
+    value: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct TokenPrivate {
+    generation: u32,
+}
+
+/// When the toy's tokens are due for renewal: a fixed moment, so the answer can be compared.
+const RENEW_AT_SECONDS: u64 = 1_800_000_000;
+
+#[async_trait]
+impl EphemeralResource for Arc<Tokens> {
+    const TYPE_NAME: &'static str = "toy_token";
+    type Model = Token;
+    type Private = TokenPrivate;
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new("A token.")
+                .attribute(Attribute::new("audience", Type::String).required())
+                .attribute(Attribute::new("value", Type::String).computed().sensitive()),
+        )
+    }
+
+    fn validate(&self, config: &Token) -> Diagnostics {
+        if config.audience.is_empty() {
+            return Diagnostic::error("Invalid audience", "empty")
+                .at(AttributePath::root().attribute("audience"))
+                .into();
+        }
+        Diagnostics::new()
+    }
+
+    async fn open(
+        &self,
+        _: &Ctx,
+        config: Token,
+        _: &mut Diagnostics,
+    ) -> Result<Opened<Token, TokenPrivate>, Diagnostics> {
+        let value = Some(format!("t-{}-1", config.audience));
+        Ok(Opened {
+            result: Token { value, ..config },
+            renew_at: Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(RENEW_AT_SECONDS)),
+            private: Some(TokenPrivate { generation: 1 }),
+        })
+    }
+
+    async fn renew(
+        &self,
+        _: &Ctx,
+        private: Option<TokenPrivate>,
+        _: &mut Diagnostics,
+    ) -> Result<Renewed<TokenPrivate>, Diagnostics> {
+        let generation = private.map_or(0, |p| p.generation) + 1;
+        Ok(Renewed { renew_at: None, private: Some(TokenPrivate { generation }) })
+    }
+
+    async fn close(&self, _: &Ctx, private: Option<TokenPrivate>, _: &mut Diagnostics) -> Result<(), Diagnostics> {
+        self.closed.lock().unwrap().push(private.map_or(0, |p| p.generation));
+        Ok(())
+    }
+}
+
 struct Toy(Arc<Widgets>);
 
 #[async_trait]
@@ -105,6 +180,14 @@ impl Provider for Toy {
     fn resources(&self) -> Vec<Arc<dyn DynResource>> {
         vec![Arc::new(self.0.clone())]
     }
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeralResource>> {
+        vec![Arc::new(TOKENS.with(Arc::clone))]
+    }
+}
+
+thread_local! {
+    /// The toy's token store, per test thread, so a test can look at what close saw.
+    static TOKENS: Arc<Tokens> = Arc::new(Tokens::default());
 }
 
 fn ty() -> Type {
@@ -356,4 +439,94 @@ async fn write_only_values_reach_the_resource_and_never_a_plan_or_a_state() {
     assert_eq!(back(read.new_state), state);
     let updated = back(apply(&svc, &state, &state, &config).await.new_state);
     assert_eq!(updated, obj("w", None, Value::string("w-w"), Value::from(2)));
+}
+
+#[tokio::test]
+async fn ephemeral_resources_open_renew_and_close_through_the_protocol() {
+    let svc = ProviderService::new(Toy(Arc::new(Widgets::default())), CancellationToken::new());
+    let schema = svc.schema_response();
+    assert!(
+        schema.ephemeral_resource_schemas.contains_key("toy_token"),
+        "{:?}",
+        schema.ephemeral_resource_schemas.keys()
+    );
+    let meta = svc.get_metadata(Request::new(pb::get_metadata::Request {})).await.unwrap().into_inner();
+    assert_eq!(meta.ephemeral_resources.iter().map(|e| e.type_name.as_str()).collect::<Vec<_>>(), ["toy_token"]);
+    let ty = EphemeralResource::schema(&TOKENS.with(Arc::clone)).value_type();
+    let config = |audience: &str| {
+        let v = Value::object([("audience", Value::string(audience)), ("value", Value::Null)]);
+        Some(convert::dynamic_to_proto(&v, &ty).unwrap())
+    };
+
+    let bad = svc
+        .validate_ephemeral_resource_config(Request::new(pb::validate_ephemeral_resource_config::Request {
+            type_name: "toy_token".into(),
+            config: config(""),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(bad.diagnostics.len(), 1);
+    assert_eq!(
+        bad.diagnostics[0].attribute,
+        Some(convert::path_to_proto(&AttributePath::root().attribute("audience")))
+    );
+
+    let opened = svc
+        .open_ephemeral_resource(Request::new(pb::open_ephemeral_resource::Request {
+            type_name: "toy_token".into(),
+            config: config("ci"),
+            client_capabilities: None,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(opened.diagnostics.is_empty(), "{:?}", opened.diagnostics);
+    let result = convert::dynamic_from_proto(opened.result.as_ref(), &ty).unwrap();
+    assert_eq!(result, Value::object([("audience", Value::string("ci")), ("value", Value::string("t-ci-1"))]));
+    assert_eq!(opened.renew_at.map(|t| (t.seconds, t.nanos)), Some((RENEW_AT_SECONDS as i64, 0)));
+    let private = opened.private.expect("private data");
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&private).unwrap(), serde_json::json!({"generation": 1}));
+
+    let renewed = svc
+        .renew_ephemeral_resource(Request::new(pb::renew_ephemeral_resource::Request {
+            type_name: "toy_token".into(),
+            private: Some(private),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(renewed.diagnostics.is_empty() && renewed.renew_at.is_none());
+    let closed = svc
+        .close_ephemeral_resource(Request::new(pb::close_ephemeral_resource::Request {
+            type_name: "toy_token".into(),
+            private: renewed.private,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(closed.diagnostics.is_empty());
+    assert_eq!(*TOKENS.with(Arc::clone).closed.lock().unwrap(), [2], "close saw the renewed private data");
+
+    // Private data Terraform hands back that the provider cannot read, and an unknown type.
+    let garbled = svc
+        .renew_ephemeral_resource(Request::new(pb::renew_ephemeral_resource::Request {
+            type_name: "toy_token".into(),
+            private: Some(b"not json".to_vec()),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(garbled.diagnostics.first().map(|d| d.summary.as_str()), Some("Invalid private data"));
+    let unknown = svc
+        .open_ephemeral_resource(Request::new(pb::open_ephemeral_resource::Request {
+            type_name: "toy_nope".into(),
+            config: None,
+            client_capabilities: None,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(unknown.result.is_none());
+    assert_eq!(unknown.diagnostics.first().map(|d| d.summary.as_str()), Some("Unknown ephemeral resource"));
 }
