@@ -14,7 +14,7 @@ use cima_core::sessions::AccountSessions;
 use cima_core::support::{SUPPORT_REGION, SdkSupport, SupportApi};
 
 use crate::clients::{AwsAccess, Principal};
-use crate::config::{DEFAULT_MAX_RETRIES, DEFAULT_REGION, ProviderModel, SESSION_NAME};
+use crate::config::{DEFAULT_MAX_RETRIES, DEFAULT_REGION, ProviderModel, SESSION_NAME, Secret};
 use crate::events::{EventsApi, SdkEvents};
 use crate::iam::{IamApi, SdkIam};
 use crate::organizations::{AccountDirectory, SdkAccountDirectory};
@@ -28,6 +28,9 @@ pub struct AwsSettings {
     pub endpoint_url: Option<String>,
     pub max_attempts: u32,
     pub assume_role: Option<(String, Option<String>, String)>,
+    /// Access key, secret key and session token given in the provider block (e.g. a member's
+    /// `cima_member_credentials`), in place of the standard chain.
+    pub static_credentials: Option<(String, Secret, Option<Secret>)>,
 }
 
 impl AwsSettings {
@@ -43,6 +46,10 @@ impl AwsSettings {
                     (arn, a.external_id.clone(), a.session_name.clone().unwrap_or_else(|| SESSION_NAME.to_owned()))
                 })
             }),
+            static_credentials: match (&m.access_key, &m.secret_key) {
+                (Some(key), Some(secret)) => Some((key.clone(), secret.clone(), m.token.clone())),
+                _ => None,
+            },
         }
     }
 }
@@ -58,6 +65,15 @@ pub async fn load(s: &AwsSettings) -> SdkConfig {
     }
     if let Some(e) = &s.endpoint_url {
         loader = loader.endpoint_url(e);
+    }
+    if let Some((key, secret, token)) = &s.static_credentials {
+        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+            key,
+            &secret.0,
+            token.as_ref().map(|t| t.0.clone()),
+            None,
+            "cima-provider-block",
+        ));
     }
     let base = loader.load().await;
     match &s.assume_role {

@@ -25,6 +25,20 @@ pub struct ProviderModel {
     pub member_access_role_name: Option<String>,
     pub max_concurrency: Option<i64>,
     pub max_retries: Option<i64>,
+    pub access_key: Option<String>,
+    pub secret_key: Option<Secret>,
+    pub token: Option<Secret>,
+}
+
+/// A credential from the provider block: deserialized as text, never shown by Debug.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -17,7 +17,7 @@ use crate::events::{Bus, EventsApi, EventsError, Rule, RuleTarget};
 use crate::iam::{IamApi, IamError, Role};
 use crate::organizations::{AccountDirectory, OrganizationsError};
 use crate::s3::{Object, ObjectStore, S3Error};
-use crate::sts::CallerIdentity;
+use crate::sts::{Caller, CallerIdentity, RoleCredentials};
 
 /// The account of the provider's own credentials.
 pub const PROVIDER_ACCOUNT: &str = "123456789012";
@@ -592,11 +592,13 @@ impl SupportApi for FakeSupport {
 
 pub struct FakeSts {
     pub account: Mutex<Result<Option<String>, AwsError>>,
+    /// Accounts whose roles refuse to be assumed.
+    pub refused: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl Default for FakeSts {
     fn default() -> Self {
-        Self { account: Mutex::new(Ok(Some(PROVIDER_ACCOUNT.to_owned()))) }
+        Self { account: Mutex::new(Ok(Some(PROVIDER_ACCOUNT.to_owned()))), refused: Mutex::default() }
     }
 }
 
@@ -604,6 +606,33 @@ impl Default for FakeSts {
 impl CallerIdentity for FakeSts {
     async fn account(&self) -> Result<Option<String>, AwsError> {
         lock(&self.account).clone()
+    }
+
+    async fn caller(&self) -> Result<Caller, AwsError> {
+        let account = lock(&self.account).clone()?.unwrap_or_default();
+        Ok(Caller { arn: format!("arn:aws:iam::{account}:user/provider"), user_id: "AIDAFAKE".into(), account })
+    }
+
+    /// Refuses the role an account's name has been told to refuse; else credentials that name
+    /// the role, lasting as long as asked from the real clock.
+    async fn assume_role(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        session_name: &str,
+        duration_seconds: i32,
+    ) -> Result<RoleCredentials, AwsError> {
+        if lock(&self.refused).contains(account_id) {
+            return Err(AwsError::new("AccessDenied", format!("not authorized to assume {role_name} in {account_id}")));
+        }
+        Ok(RoleCredentials {
+            role_arn: format!("arn:aws:iam::{account_id}:role/{role_name}"),
+            access_key_id: format!("ASIA{account_id}"),
+            secret_access_key: format!("secret-{session_name}"),
+            session_token: format!("token-{account_id}"),
+            expiration: std::time::SystemTime::now()
+                + std::time::Duration::from_secs(u64::try_from(duration_seconds).unwrap_or_default()),
+        })
     }
 }
 

@@ -6,8 +6,10 @@
 mod aws;
 mod clients;
 mod config;
+mod data_source_caller_identity;
 mod data_source_cases;
 mod data_source_org_query;
+mod ephemeral_member_credentials;
 mod events;
 #[cfg(test)]
 mod fakes;

@@ -13,8 +13,10 @@ use crate::config::{
     Configured, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_REGION, MAX_CONCURRENCY_LIMIT, MAX_RETRIES_LIMIT,
     NotConfigured, ProviderData, ProviderModel,
 };
+use crate::data_source_caller_identity::CallerIdentityDataSource;
 use crate::data_source_cases::CasesDataSource;
 use crate::data_source_org_query::OrgQueryDataSource;
+use crate::ephemeral_member_credentials::MemberCredentials;
 use crate::resource_case_pipeline::{CasePipelineDataSource, CasePipelineResource};
 use crate::resource_linked_account::{LinkedAccountDataSource, LinkedAccountResource};
 use crate::resource_org_query::OrgQueryResource;
@@ -58,6 +60,24 @@ fn validate_model(c: &ProviderModel) -> Diagnostics {
             )
             .at(AttributePath::root().attribute("max_retries")),
         );
+    }
+    // A key without its secret (or the other way round) is a mistake, not a half-configured chain.
+    match (&c.access_key, &c.secret_key, &c.token) {
+        (Some(_), None, _) => d.push(
+            Diagnostic::error(
+                "Missing secret_key",
+                "access_key is set without secret_key; give both, or neither to use the standard AWS chain.",
+            )
+            .at(AttributePath::root().attribute("secret_key")),
+        ),
+        (None, Some(_), _) | (None, _, Some(_)) => d.push(
+            Diagnostic::error(
+                "Missing access_key",
+                "secret_key or token is set without access_key; give access_key and secret_key together.",
+            )
+            .at(AttributePath::root().attribute("access_key")),
+        ),
+        _ => {}
     }
     if let Some(r) = &c.region
         && (r.is_empty() || !r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
@@ -109,6 +129,9 @@ impl tfplugin::Provider for CimaProvider {
                 .attribute(Attribute::new("member_access_role_name", Type::String).optional().description(format!("Role assumed in each member account. Default `{DEFAULT_MEMBER_ACCESS_ROLE}`, the role Organizations creates in accounts it creates.")))
                 .attribute(Attribute::new("max_concurrency", Type::Number).optional().description(format!("Most AWS calls or accounts in flight at once, 1 to {MAX_CONCURRENCY_LIMIT}. Default {DEFAULT_MAX_CONCURRENCY}.")))
                 .attribute(Attribute::new("max_retries", Type::Number).optional().description(format!("Retries of a throttled or failed AWS call, with exponential backoff, 0 to {MAX_RETRIES_LIMIT}. Default {DEFAULT_MAX_RETRIES}.")))
+                .attribute(Attribute::new("access_key", Type::String).optional().description("Access key id to call AWS with instead of the standard chain, with `secret_key` (and `token` for temporary credentials), such as a member's `ephemeral.cima_member_credentials`."))
+                .attribute(Attribute::new("secret_key", Type::String).optional().sensitive().description("Secret access key of `access_key`. Sensitive, and never logged."))
+                .attribute(Attribute::new("token", Type::String).optional().sensitive().description("Session token of temporary credentials given with `access_key`. Sensitive, and never logged."))
                 .block(NestedBlock::new(
                     "assume_role",
                     BlockNesting::Single,
@@ -161,6 +184,7 @@ impl tfplugin::Provider for CimaProvider {
             Arc::new(CasesDataSource::new(self.data.clone())),
             Arc::new(CasePipelineDataSource::new(self.data.clone())),
             Arc::new(LinkedAccountDataSource::new(self.data.clone())),
+            Arc::new(CallerIdentityDataSource::new(self.data.clone())),
         ]
     }
 
@@ -174,6 +198,10 @@ impl tfplugin::Provider for CimaProvider {
 
     fn functions(&self) -> Vec<tfplugin::function::Function> {
         vec![crate::function_severity_name::function()]
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn tfplugin::DynEphemeralResource>> {
+        vec![Arc::new(MemberCredentials::new(self.data.clone()))]
     }
 }
 

@@ -4,6 +4,7 @@
 mod case_pipeline;
 mod case_pipeline_drift;
 mod cases;
+mod ephemeral;
 mod faults;
 mod functions;
 mod handshake;
