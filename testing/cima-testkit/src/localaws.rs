@@ -572,11 +572,18 @@ impl LocalAws {
     /// Makes EventBridge deliver events for Lambda function `function_name` (a rule target
     /// `arn:aws:lambda:…:function:<name>`) by POSTing them to
     /// `<invoke_url>/2015-03-31/functions/<name>/invocations`, e.g. a Lambda runtime emulator on
-    /// `http://127.0.0.1:PORT` (`testing/localaws/localaws/ext_targets.py`).
-    pub fn register_lambda_target(&self, function_name: &str, invoke_url: &str) -> Result<serde_json::Value> {
+    /// `http://127.0.0.1:PORT` (`testing/localaws/localaws/ext_targets.py`), each invocation
+    /// given up to `timeout` (at most 300 s): as long as the function's own timeout, since
+    /// EventBridge invokes asynchronously and only the function's timeout ends an invocation.
+    pub fn register_lambda_target(
+        &self,
+        function_name: &str,
+        invoke_url: &str,
+        timeout: Duration,
+    ) -> Result<serde_json::Value> {
         self.control(
             "/_localaws/events/lambda",
-            &serde_json::json!({"function_name": function_name, "url": invoke_url}),
+            &serde_json::json!({"function_name": function_name, "url": invoke_url, "timeout": timeout.as_secs_f64()}),
         )
     }
 

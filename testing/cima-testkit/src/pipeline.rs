@@ -24,6 +24,10 @@ use crate::terraform::{Terraform, TfWorkspace};
 
 /// The function name the enrich rule targets and the emulator serves.
 pub const ENRICHER_FUNCTION: &str = "case-enricher";
+/// How long an invocation of the enricher may run: cima-central's default function timeout.
+/// Under injected faults a backfill takes longer than the local delivery's default 30 s, while
+/// the function itself still finishes.
+const ENRICHER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 /// Firehose's S3 prefix: the seed's layout, which the Glue table's projection reads.
 pub const STORE_PREFIX: &str = "DataCollection-data/heidi.support/";
 const BUS: &str = "cima-cases";
@@ -118,7 +122,7 @@ impl LocalPipeline {
         ];
         let running = emulator.run(enricher, ENRICHER_FUNCTION, &env)?;
         declare_enricher(aws, central_account, &dlq)?;
-        aws.register_lambda_target(ENRICHER_FUNCTION, &emulator.base_url())?;
+        aws.register_lambda_target(ENRICHER_FUNCTION, &emulator.base_url(), ENRICHER_TIMEOUT)?;
 
         let tf = Terraform::locate()?;
         let mut ws = TfWorkspace::with_source(&tf, provider, provider_source)?;
