@@ -48,3 +48,28 @@ fn a_trace_plan_logs_no_external_id_secret_key_or_session_token() {
         assert!(leaks.is_empty(), "the {what} is in the TRACE log:\n{}", leaks.join("\n"));
     }
 }
+
+/// The same scan for credentials given in the provider block itself (`secret_key`, `token`), as a
+/// member's `cima_member_credentials` are: they reach the SDK, never the log.
+#[test]
+fn a_trace_plan_logs_no_secret_key_or_token_given_in_the_provider_block() {
+    const BLOCK_SECRET: &str = "cimaBlockSecret5c2e91";
+    const BLOCK_TOKEN: &str = "cimaBlockToken8a4f03";
+    let aws = LocalAws::start().expect("local AWS");
+    let mut ws = workspace(Some(&aws));
+    let log = ws.dir().join("trace.log");
+    ws.envs([("TF_LOG", "TRACE"), ("TF_LOG_PATH", log.to_str().unwrap())]);
+    let provider = format!(
+        "provider \"cima\" {{\n  access_key = \"AKIACIMABLOCKKEY\"\n  secret_key = \"{BLOCK_SECRET}\"\n  token      = \"{BLOCK_TOKEN}\"\n}}"
+    );
+    let config = preamble().replace("provider \"cima\" {}", &provider) + "data \"cima_caller_identity\" \"me\" {}\n";
+    ws.write("main.tf", &config).unwrap();
+    ws.plan_json().expect("plan at TRACE");
+    let text = std::fs::read_to_string(&log).expect("the TRACE log");
+    // The provider did call AWS with them (STS answered), so the scan below means something.
+    assert!(text.contains("provider.terraform-provider-cima"), "no provider lines in the TRACE log");
+    for (what, secret) in [("secret key", BLOCK_SECRET), ("session token", BLOCK_TOKEN)] {
+        let leaks: Vec<&str> = text.lines().filter(|l| l.contains(secret)).take(3).collect();
+        assert!(leaks.is_empty(), "the {what} is in the TRACE log:\n{}", leaks.join("\n"));
+    }
+}
