@@ -314,11 +314,7 @@ impl<T: EphemeralResource> DynEphemeralResource for T {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        match partial_model::<T::Model>(config) {
-            Ok(Some(model)) => EphemeralResource::validate(self, &model),
-            Ok(None) => Diagnostics::new(),
-            Err(e) => e.into(),
-        }
+        validate_typed::<T::Model>(config, |model| EphemeralResource::validate(self, model))
     }
 
     async fn open(&self, ctx: &Ctx, config: &Value) -> (Option<OpenedValue>, Diagnostics) {
@@ -405,11 +401,7 @@ impl<T: DataSource> DynDataSource for T {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        match partial_model::<T::Model>(config) {
-            Ok(Some(model)) => DataSource::validate(self, &model),
-            Ok(None) => Diagnostics::new(),
-            Err(e) => e.into(),
-        }
+        validate_typed::<T::Model>(config, |model| DataSource::validate(self, model))
     }
 
     async fn read(&self, ctx: &Ctx, config: &Value) -> (Option<Encoded>, Diagnostics) {
@@ -437,6 +429,16 @@ impl<T: DataSource> DynDataSource for T {
                 (None, diags)
             }
         }
+    }
+}
+
+/// The typed checks of a configuration that may hold unknowns: none until the model can be
+/// built (see [`partial_model`]), a known value that does not fit is an error with its path.
+fn validate_typed<M: DeserializeOwned>(config: &Value, check: impl FnOnce(&M) -> Diagnostics) -> Diagnostics {
+    match partial_model::<M>(config) {
+        Ok(Some(model)) => check(&model),
+        Ok(None) => Diagnostics::new(),
+        Err(e) => e.into(),
     }
 }
 
@@ -523,11 +525,7 @@ impl<T: Resource> DynResource for T {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        match partial_model::<T::Model>(config) {
-            Ok(Some(model)) => Resource::validate(self, &model),
-            Ok(None) => Diagnostics::new(),
-            Err(e) => e.into(),
-        }
+        validate_typed::<T::Model>(config, |model| Resource::validate(self, model))
     }
 
     fn requires_replace(&self) -> Vec<AttributePath> {
