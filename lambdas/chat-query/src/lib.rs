@@ -14,6 +14,7 @@ pub mod deadline;
 pub mod error;
 pub mod history;
 pub mod parse;
+pub mod query_protocol;
 pub mod reads;
 
 use std::collections::{BTreeMap, BTreeSet};

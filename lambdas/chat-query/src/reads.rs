@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::parse::{Filters, IamEntity, Parsed, Service, TagFilter};
+use crate::query_protocol::{self, QueryClient};
 
 /// A bound on every pager: a server that keeps answering with new tokens cannot keep us forever.
 const MAX_PAGES: usize = 1000;
@@ -182,50 +183,61 @@ fn region_of(cfg: &SdkConfig) -> String {
 }
 
 async fn ec2(cfg: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> {
-    use aws_sdk_ec2::types::Filter;
-    let client = aws_sdk_ec2::Client::new(cfg);
+    let client = QueryClient::new(cfg, query_protocol::EC2);
     let f = &parsed.filters;
-    let mut filters = Vec::new();
+    let mut filters: Vec<(String, String)> = Vec::new();
     if let Some(state) = &f.state {
-        filters.push(Filter::builder().name("instance-state-name").values(state).build());
+        filters.push(("instance-state-name".to_owned(), state.clone()));
     }
     if let Some(tag) = &f.tag {
         filters.push(match &tag.value {
-            Some(v) => Filter::builder().name(format!("tag:{}", tag.key)).values(v).build(),
-            None => Filter::builder().name("tag-key").values(&tag.key).build(),
+            Some(v) => (format!("tag:{}", tag.key), v.clone()),
+            None => ("tag-key".to_owned(), tag.key.clone()),
         });
     }
+    let mut params: Vec<(String, String)> = vec![("MaxResults".to_owned(), "1000".to_owned())];
+    for (n, (name, value)) in filters.into_iter().enumerate() {
+        params.push((format!("Filter.{}.Name", n + 1), name));
+        params.push((format!("Filter.{}.Value.1", n + 1), value));
+    }
     let region = region_of(cfg);
-    let mut pages = client
-        .describe_instances()
-        .set_filters((!filters.is_empty()).then_some(filters))
-        .max_results(1000)
-        .into_paginator()
-        .send();
     let mut items = Vec::new();
+    let mut token: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let Some(page) = pages.next().await else { break };
-        let page = page.map_err(|e| ReadError::call("DescribeInstances", &e))?;
-        for i in page.reservations().iter().flat_map(|r| r.instances()) {
-            let tags = tags_value(
-                i.tags()
-                    .iter()
-                    .map(|t| (t.key().unwrap_or_default().to_owned(), t.value().unwrap_or_default().to_owned())),
-            );
+        let mut page_params = params.clone();
+        page_params.extend(token.take().map(|t| ("NextToken".to_owned(), t)));
+        let page = client
+            .call("DescribeInstances", &page_params)
+            .await
+            .map_err(|e| ReadError::call("DescribeInstances", &e))?;
+        for i in page.items(&["reservationSet"]).flat_map(|r| r.items(&["instancesSet"])) {
+            let tags = tags_value(i.items(&["tagSet"]).map(|t| {
+                (t.text(&["key"]).unwrap_or_default().to_owned(), t.text(&["value"]).unwrap_or_default().to_owned())
+            }));
             items.push(json!({
                 "service": "ec2",
                 "type": "instance",
-                "id": i.instance_id(),
+                "id": i.text(&["instanceId"]),
                 "name": tags.get("Name"),
                 "region": region,
-                "state": i.state().and_then(|s| s.name()).map(|n| n.as_str()),
-                "instance_type": i.instance_type().map(|t| t.as_str()),
-                "created": dt(i.launch_time()),
+                "state": i.text(&["instanceState", "name"]),
+                "instance_type": i.text(&["instanceType"]),
+                "created": i.text(&["launchTime"]).and_then(normal_time),
                 "tags": tags,
             }));
         }
+        token = page.text(&["nextToken"]).filter(|t| !t.is_empty()).map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
     }
     Ok(items)
+}
+
+/// An answer's timestamp (`2026-01-02T03:04:05.000Z`) as the SDK's `DateTime` formats it, so
+/// every service's `created` reads alike.
+fn normal_time(t: &str) -> Option<String> {
+    aws_smithy_types::DateTime::from_str(t, Format::DateTime).ok().and_then(|d| d.fmt(Format::DateTime).ok())
 }
 
 async fn s3(base: &SdkConfig, parsed: &Parsed) -> Result<Vec<Value>, ReadError> {

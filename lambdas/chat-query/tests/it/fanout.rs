@@ -122,7 +122,32 @@ async fn fan_out_over_30_accounts_with_two_failing() {
             .collect()
     });
     assert!(!want.is_empty());
-    assert_eq!(non_empty(ids(&resp.body_json())), want);
+    let body = resp.body_json();
+    assert_eq!(non_empty(ids(&body)), want);
+    // Each item says what was seeded (read from EC2's XML by query_protocol, not an SDK crate).
+    let seeded: BTreeMap<&str, &cima_testkit::SeededInstance> =
+        res.accounts.iter().flat_map(|a| &a.ec2).map(|i| (i.id.as_str(), i)).collect();
+    for item in body["results"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+        .flat_map(|v| v.as_array().into_iter().flatten())
+    {
+        let s = seeded[item["id"].as_str().expect("id")];
+        assert_eq!(
+            (item["state"].as_str(), item["region"].as_str()),
+            (Some(s.state.as_str()), Some("eu-west-1")),
+            "{item}"
+        );
+        assert_eq!(item["tags"], json!(s.tags), "{item}");
+        assert_eq!(item["name"], json!(s.tags.get("Name")), "{item}");
+        let created = item["created"].as_str().expect("a launch time");
+        assert!(
+            time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339).is_ok(),
+            "{created}"
+        );
+        assert!(item["instance_type"].as_str().is_some_and(|t| t.contains('.')), "{item}");
+    }
 
     // S3 by region (GetBucketLocation), then by tag (GetBucketTagging).
     let resp = ask("which buckets are in eu-west-1?").send(&app).await;
