@@ -13,6 +13,7 @@ mod ephemeral_member_credentials;
 mod events;
 #[cfg(test)]
 mod fakes;
+mod function_case_console_url;
 mod function_severity_name;
 mod iam;
 mod org_query;

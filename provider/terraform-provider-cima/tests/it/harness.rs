@@ -39,7 +39,12 @@ pub fn central_bus(aws: &LocalAws, name: &str, organization_id: &str) -> String 
 
 pub fn workspace(aws: Option<&LocalAws>) -> TfWorkspace {
     let tf = Terraform::locate().expect("terraform (run `cargo xtask setup`)");
-    let mut ws = TfWorkspace::new(&tf, provider_binary()).expect("terraform workspace");
+    workspace_on(&tf, aws)
+}
+
+/// A workspace run by a chosen Terraform (the version matrix: `cima_testkit::TERRAFORM_CORES`).
+pub fn workspace_on(tf: &Terraform, aws: Option<&LocalAws>) -> TfWorkspace {
+    let mut ws = TfWorkspace::new(tf, provider_binary()).expect("terraform workspace");
     match aws {
         Some(aws) => {
             ws.envs(aws.aws_env());

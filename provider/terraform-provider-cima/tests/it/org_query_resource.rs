@@ -2,10 +2,10 @@
 //! create → import-verify → a new label key updated in place → replace → drift (object edited,
 //! organization changed) → destroy.
 
-use cima_testkit::{LocalAws, OrgSpec};
+use cima_testkit::{LocalAws, OrgSpec, Terraform, TerraformCore};
 use serde_json::Value;
 
-use crate::harness::{preamble, workspace};
+use crate::harness::{preamble, workspace, workspace_on};
 
 const BUCKET: &str = "cima-inventory";
 const KEY: &str = "accountsinfo/accounts.csv";
@@ -67,11 +67,38 @@ fn planned_actions(ws: &cima_testkit::TfWorkspace) -> Vec<String> {
         .collect()
 }
 
+/// The lifecycle on the machine's own terraform; without one, the newest core's run below covers it.
 #[test]
+#[allow(clippy::print_stderr, reason = "says why the test did nothing")]
 fn org_query_resource_create_import_update_drift_destroy() {
+    match Terraform::on_path() {
+        Some(tf) => lifecycle(&tf),
+        None => eprintln!("skipped: no terraform on PATH; the lifecycle runs on every core below"),
+    }
+}
+
+/// The same lifecycle on the oldest Terraform the provider supports (1.6.6): protocol 6 before
+/// functions, ephemeral resources and identity; nothing the provider serves beyond it may break it.
+#[test]
+fn org_query_resource_lifecycle_on_the_oldest_terraform() {
+    let tf = Terraform::core(TerraformCore::oldest()).expect("the oldest core (cargo xtask setup)");
+    assert_eq!(tf.version().expect("version"), TerraformCore::oldest().version);
+    lifecycle(&tf);
+}
+
+/// … and on the newest (1.15.5).
+#[test]
+fn org_query_resource_lifecycle_on_the_newest_terraform() {
+    let tf = Terraform::core(TerraformCore::newest()).expect("the newest core (cargo xtask setup)");
+    assert_eq!(tf.version().expect("version"), TerraformCore::newest().version);
+    lifecycle(&tf);
+}
+
+fn lifecycle(tf: &Terraform) {
     let aws = LocalAws::start().expect("local AWS");
     let org = aws.seed_org(&OrgSpec { accounts: 12, seed: 9, suspended: 2 }).expect("seeded org");
     aws.tool("bucket", &[("name", BUCKET)]).unwrap();
+    let workspace = |aws: Option<&LocalAws>| workspace_on(tf, aws);
     let ws = workspace(Some(&aws));
 
     // Create, labelling each account by its env tag.
