@@ -2,7 +2,7 @@
 # `cargo xtask demo` runs it against a local AWS (moto) seeded with an organization; against a real
 # organization, run it with the management account's credentials.
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.6"
 
   required_providers {
     cima = {

@@ -1,7 +1,7 @@
 # The chat API in the central account: HTTP API with a Cognito JWT authorizer, the chat-query
 # Lambda and its history table. Build the Lambda first (`cargo xtask lambdas`).
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.6"
 
   required_providers {
     aws = {

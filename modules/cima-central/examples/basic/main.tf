@@ -3,7 +3,7 @@
 # credentials; the cima provider's credentials must also read the organization (management account
 # or delegated administrator) for the account inventory.
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.6"
 
   required_providers {
     aws = {

@@ -2,7 +2,7 @@
 # central CIMA pipeline with one resource block. Run with the management account's credentials: the
 # cima provider assumes OrganizationAccountAccessRole into each member itself.
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.6"
 
   required_providers {
     cima = {

@@ -194,6 +194,54 @@ fn every_module_example_and_root_validates() {
     runner.finish("init + validate", started);
 }
 
+/// The configurations a user runs `init` in that have no tests of their own (module examples, the
+/// bootstrap roots) validate on the oldest Terraform the provider supports, so every module, used
+/// as a child, works there too; and each states that version as its minimum, as the root states
+/// the one its tests need.
+#[test]
+fn examples_validate_on_the_oldest_terraform_their_required_version_names() {
+    let started = Instant::now();
+    let mut runner = Runner::new();
+    let oldest = cima_testkit::TerraformCore::oldest();
+    let core = Terraform::core(oldest).expect("the oldest core (cargo xtask setup)");
+    let core_dir = core.program().parent().expect("the core's directory").to_owned();
+    // tf-offline runs the first terraform on PATH.
+    let path = std::env::join_paths(
+        std::iter::once(core_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .expect("PATH");
+    let env = [("PATH".to_owned(), path.to_string_lossy().into_owned())];
+    let tested = tested(&runner.root);
+    let minor = oldest.version.rsplit_once('.').map_or(oldest.version, |(minor, _)| minor);
+    let mut stated = Vec::new();
+    for dir in configurations(&runner.root) {
+        let want = if dir == runner.root { ">= 1.7" } else { &format!(">= {minor}") };
+        stated.push((runner.rel(&dir), required_version(&dir), want.to_owned()));
+        if !tested.contains(&dir) {
+            runner.check(
+                &dir,
+                &env,
+                &[args(&["init", "-backend=false", "-no-color"]), args(&["validate", "-no-color"])],
+            );
+        }
+    }
+    let wrong: Vec<_> = stated.iter().filter(|(_, have, want)| have.as_deref() != Some(want.as_str())).collect();
+    assert!(wrong.is_empty(), "required_version (directory, stated, tested): {wrong:#?}");
+    assert!(runner.timings.len() >= 10, "examples found: {}", runner.timings.len());
+    runner.finish(&format!("init + validate on Terraform {}", oldest.version), started);
+}
+
+/// The `required_version` a configuration's `*.tf` files state.
+fn required_version(dir: &Path) -> Option<String> {
+    let files = std::fs::read_dir(dir).ok()?.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".tf"));
+    files.filter_map(|e| std::fs::read_to_string(e.path()).ok()).find_map(|text| {
+        text.lines().find_map(|l| {
+            let value = l.trim().strip_prefix("required_version")?.trim_start().strip_prefix('=')?.trim();
+            Some(value.trim_matches('"').to_owned())
+        })
+    })
+}
+
 /// `init -backend=false` + `terraform test` in each directory, with a local AWS for those using cima.
 fn run_tests(what: &str, select: impl Fn(&Path) -> bool, expect_some: bool) {
     let started = Instant::now();
