@@ -14,8 +14,8 @@ use async_trait::async_trait;
 use cima_core::contract::{self, BUS_POLICY_SID as POLICY_SID, DEFAULT_ENRICHED_SOURCE, support_pattern};
 use cima_core::ids;
 use serde::{Deserialize, Serialize};
-use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, Schema};
-use tfplugin::{AttributePath, Ctx, DataSource, Diagnostic, Diagnostics, PlanChanges, Resource, Type};
+use tfplugin::schema::{Attribute, Block, BlockNesting, IdentityAttribute, IdentitySchema, NestedBlock, Schema};
+use tfplugin::{AttributePath, Ctx, DataSource, Diagnostic, Diagnostics, PlanChanges, Resource, Type, identity_string};
 
 use crate::clients::Principal;
 use crate::config::{Configured, ProviderData};
@@ -645,6 +645,24 @@ impl Resource for CasePipelineResource {
             Ok(())
         })
         .await
+    }
+
+    /// The central bus names the pipeline in the provider's account and region (they are the
+    /// provider block's, so the identity does not repeat them).
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema::new(vec![IdentityAttribute::required(
+            "bus_name",
+            Type::String,
+            "The central event bus the pipeline is built around.",
+        )]))
+    }
+
+    fn identity(&self, state: &CasePipelineModel) -> Option<serde_json::Value> {
+        state.bus_name.as_ref().map(|b| serde_json::json!({ "bus_name": b }))
+    }
+
+    fn import_id(&self, identity: &serde_json::Value) -> Result<String, Diagnostics> {
+        identity_string(identity, "bus_name").map(str::to_owned)
     }
 
     async fn import(&self, _ctx: &Ctx, id: &str, _: &mut Diagnostics) -> Result<CasePipelineModel, Diagnostics> {

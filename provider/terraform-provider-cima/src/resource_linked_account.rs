@@ -25,8 +25,8 @@ use cima_core::ids;
 use cima_core::support::SUPPORT_REGION;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, Schema};
-use tfplugin::{AttributePath, Ctx, DataSource, Diagnostic, Diagnostics, PlanChanges, Resource, Type};
+use tfplugin::schema::{Attribute, Block, BlockNesting, IdentityAttribute, IdentitySchema, NestedBlock, Schema};
+use tfplugin::{AttributePath, Ctx, DataSource, Diagnostic, Diagnostics, PlanChanges, Resource, Type, identity_string};
 
 use crate::clients::Principal;
 use crate::config::{Configured, ProviderData};
@@ -1012,6 +1012,25 @@ impl Resource for LinkedAccountResource {
             }
             Err(e) => Err(member.failed(e)),
         }
+    }
+
+    /// The member account: what `list "cima_linked_account"` finds and `import { identity = … }`
+    /// names. Import by identity reads the wiring under the provider's role names, as an import
+    /// id of the account alone does.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema::new(vec![IdentityAttribute::required(
+            "account_id",
+            Type::String,
+            "The member account the wiring is in (12 digits).",
+        )]))
+    }
+
+    fn identity(&self, state: &LinkedAccountModel) -> Option<serde_json::Value> {
+        state.account_id.as_ref().map(|a| serde_json::json!({ "account_id": a }))
+    }
+
+    fn import_id(&self, identity: &serde_json::Value) -> Result<String, Diagnostics> {
+        identity_string(identity, "account_id").map(str::to_owned)
     }
 
     async fn import(&self, _ctx: &Ctx, id: &str, _: &mut Diagnostics) -> Result<LinkedAccountModel, Diagnostics> {

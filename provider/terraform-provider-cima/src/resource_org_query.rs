@@ -13,8 +13,8 @@ use async_trait::async_trait;
 use cima_core::org::export::{self, Format};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
-use tfplugin::schema::{Attribute, Block, BlockNesting, NestedBlock, Schema};
-use tfplugin::{AttributePath, Ctx, Diagnostic, Diagnostics, PlanChanges, Resource, Type};
+use tfplugin::schema::{Attribute, Block, BlockNesting, IdentityAttribute, IdentitySchema, NestedBlock, Schema};
+use tfplugin::{AttributePath, Ctx, Diagnostic, Diagnostics, PlanChanges, Resource, Type, identity_string};
 
 use crate::config::{Configured, ProviderData};
 use crate::org_query::{AccountModel, Filters, filter_attributes, result_attributes, run_query, validate_filters};
@@ -424,6 +424,22 @@ impl Resource for OrgQueryResource {
                 .map_err(|e| Diagnostics::from(Diagnostic::error("Cannot delete the inventory", e.to_string())))
         })
         .await
+    }
+
+    /// The object the inventory is written to.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema::new(vec![
+            IdentityAttribute::required("bucket", Type::String, "The S3 bucket of the inventory object."),
+            IdentityAttribute::required("key", Type::String, "The inventory object's key."),
+        ]))
+    }
+
+    fn identity(&self, state: &OrgQueryResourceModel) -> Option<serde_json::Value> {
+        state.destination.as_ref().map(|d| serde_json::json!({ "bucket": d.bucket, "key": d.key }))
+    }
+
+    fn import_id(&self, identity: &serde_json::Value) -> Result<String, Diagnostics> {
+        Ok(format!("{}/{}", identity_string(identity, "bucket")?, identity_string(identity, "key")?))
     }
 
     async fn import(&self, _ctx: &Ctx, id: &str, _: &mut Diagnostics) -> Result<OrgQueryResourceModel, Diagnostics> {

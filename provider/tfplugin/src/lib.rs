@@ -31,6 +31,6 @@ pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use path::AttributePath;
 pub use provider::{
     Ctx, DataSource, DynDataSource, DynEphemeralResource, DynResource, EphemeralResource, Opened, PlanChanges,
-    Provider, Renewed, Resource,
+    Provider, Renewed, Resource, identity_string,
 };
 pub use value::{Encoded, Number, Type, Value};

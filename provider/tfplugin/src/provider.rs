@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::path::AttributePath;
-use crate::schema::Schema;
+use crate::schema::{IdentitySchema, Schema};
 use crate::value::{self, Encoded, Value};
 
 /// Per-call context. `StopProvider` cancels it: long-running calls should give up promptly.
@@ -195,6 +195,37 @@ pub trait Resource: Send + Sync + 'static {
     fn upgrade_state(&self, _version: i64, state: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
         Ok(state)
     }
+
+    /// The type's identity (protocol 6.9), when it has one; Terraform before 1.12 never asks.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// The identity of a state, as a JSON object of the identity schema's attributes.
+    fn identity(&self, _state: &Self::Model) -> Option<serde_json::Value> {
+        None
+    }
+
+    /// The import id an identity names: `import { identity = { … } }` then imports as `import`
+    /// does with that id, so both ways of importing give the same state.
+    fn import_id(&self, _identity: &serde_json::Value) -> Result<String, Diagnostics> {
+        Err(Diagnostic::error("Import by identity not supported", format!("{} has no identity.", Self::TYPE_NAME))
+            .into())
+    }
+
+    /// Turns an identity written under identity `version` (as JSON) into the current one's JSON.
+    fn upgrade_identity(&self, _version: i64, identity: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+        Ok(identity)
+    }
+}
+
+/// The string attribute `name` of an identity Terraform sent (`import { identity = … }`), or an
+/// error naming it.
+pub fn identity_string<'a>(identity: &'a serde_json::Value, name: &str) -> Result<&'a str, Diagnostics> {
+    identity.get(name).and_then(serde_json::Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| {
+        Diagnostic::error("Invalid identity", format!("The identity has no {name:?}; it is required for import."))
+            .into()
+    })
 }
 
 /// What opening an ephemeral resource gives Terraform: the result, when Terraform should renew it
@@ -489,6 +520,24 @@ pub trait DynResource: Send + Sync {
     async fn delete(&self, ctx: &Ctx, prior: &Value) -> Diagnostics;
     async fn import(&self, ctx: &Ctx, id: &str) -> (Option<Value>, Diagnostics);
     fn upgrade_state(&self, version: i64, state: serde_json::Value) -> Result<serde_json::Value, Diagnostics>;
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// The identity of a wholly known, non-null state, as JSON.
+    fn identity(&self, _state: &Value) -> Option<serde_json::Value> {
+        None
+    }
+
+    async fn import_identity(&self, _ctx: &Ctx, _identity: &serde_json::Value) -> (Option<Value>, Diagnostics) {
+        let type_name = self.type_name().to_owned();
+        (None, Diagnostic::error("Import by identity not supported", format!("{type_name} has no identity.")).into())
+    }
+
+    fn upgrade_identity(&self, _version: i64, identity: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+        Ok(identity)
+    }
 }
 
 fn encode_result<T: Resource>(
@@ -597,6 +646,28 @@ impl<T: Resource> DynResource for T {
 
     fn upgrade_state(&self, version: i64, state: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
         Resource::upgrade_state(self, version, state)
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Resource::identity_schema(self)
+    }
+
+    fn identity(&self, state: &Value) -> Option<serde_json::Value> {
+        if state.is_null() || !state.is_wholly_known() {
+            return None;
+        }
+        Resource::identity(self, &value::from_value::<T::Model>(state).ok()?)
+    }
+
+    async fn import_identity(&self, ctx: &Ctx, identity: &serde_json::Value) -> (Option<Value>, Diagnostics) {
+        match Resource::import_id(self, identity) {
+            Ok(id) => DynResource::import(self, ctx, &id).await,
+            Err(d) => (None, d),
+        }
+    }
+
+    fn upgrade_identity(&self, version: i64, identity: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+        Resource::upgrade_identity(self, version, identity)
     }
 }
 

@@ -275,6 +275,55 @@ fn each_object(v: crate::value::Value, f: &dyn Fn(crate::value::Value) -> crate:
     }
 }
 
+/// A managed resource's identity (protocol 6.9, Terraform ≥ 1.12): the attributes that name one
+/// object for good, versioned apart from the resource's schema. Terraform keeps it beside the
+/// state, imports by it (`import { identity = { … } }`) and lists by it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdentitySchema {
+    pub version: i64,
+    pub attributes: Vec<IdentityAttribute>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdentityAttribute {
+    pub name: String,
+    pub ty: Type,
+    /// Import by identity needs it.
+    pub required_for_import: bool,
+    /// Import by identity may leave it out (the provider fills it in).
+    pub optional_for_import: bool,
+    pub description: String,
+}
+
+impl IdentitySchema {
+    pub fn new(attributes: Vec<IdentityAttribute>) -> Self {
+        Self { version: 0, attributes }
+    }
+
+    pub fn version(mut self, version: i64) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// The object type identity values have.
+    pub fn value_type(&self) -> Type {
+        Type::object(self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())))
+    }
+}
+
+impl IdentityAttribute {
+    /// An attribute import by identity cannot do without.
+    pub fn required(name: impl Into<String>, ty: Type, description: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ty,
+            required_for_import: true,
+            optional_for_import: false,
+            description: description.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
 

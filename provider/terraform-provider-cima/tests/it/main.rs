@@ -9,6 +9,7 @@ mod faults;
 mod functions;
 mod handshake;
 mod harness;
+mod identity;
 mod interrupt;
 mod linked_account;
 mod linked_account_import;

@@ -141,6 +141,29 @@ fn lifecycle(tf: &Terraform) {
     assert_eq!(state_values(&imported), &v, "import-verify: every attribute matches");
     assert_eq!(planned_actions(&ws2), ["no-op"]);
 
+    // Terraform ≥ 1.12 keeps each state's identity, and imports by it the same state.
+    let version = tf.version().expect("version");
+    let minor: u32 = version.split('.').nth(1).and_then(|m| m.parse().ok()).expect("a version");
+    if minor >= 12 {
+        let identity = serde_json::json!({ "bucket": BUCKET, "key": KEY });
+        let resource = |show: &Value| {
+            show["values"]["root_module"]["resources"]
+                .as_array()
+                .and_then(|r| r.iter().find(|r| r["address"] == "cima_org_query.inventory").cloned())
+                .expect("resource in state")
+        };
+        assert_eq!(resource(&created)["identity"], identity, "Terraform {version}");
+        let ws3 = workspace(Some(&aws));
+        let import = format!(
+            "import {{\n  to       = cima_org_query.inventory\n  identity = {{ bucket = \"{BUCKET}\", key = \"{KEY}\" }}\n}}\n"
+        );
+        ws3.write("main.tf", &(config("csv", "env") + &import)).unwrap();
+        ws3.apply().expect("import by identity");
+        let by_identity = ws3.show_json().unwrap();
+        assert_eq!(state_values(&by_identity), &v, "import by identity: every attribute matches");
+        assert_eq!(resource(&by_identity)["identity"], identity);
+    }
+
     // A new label key rewrites the object where it is: an update, not a replacement.
     ws.write("main.tf", &config("csv", "team")).unwrap();
     assert_eq!(planned_actions(&ws), ["update"]);

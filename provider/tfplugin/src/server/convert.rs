@@ -11,6 +11,23 @@ pub fn schema(s: &Schema) -> pb::Schema {
     pb::Schema { version: s.version, block: Some(block(&s.block, s.version)) }
 }
 
+pub fn identity_schema(s: &crate::schema::IdentitySchema) -> pb::ResourceIdentitySchema {
+    pb::ResourceIdentitySchema {
+        version: s.version,
+        identity_attributes: s
+            .attributes
+            .iter()
+            .map(|a| pb::resource_identity_schema::IdentityAttribute {
+                name: a.name.clone(),
+                r#type: a.ty.to_json(),
+                required_for_import: a.required_for_import,
+                optional_for_import: a.optional_for_import,
+                description: a.description.clone(),
+            })
+            .collect(),
+    }
+}
+
 fn block(b: &Block, version: i64) -> pb::schema::Block {
     pb::schema::Block {
         version,

@@ -13,7 +13,7 @@ use crate::proto::goplugin as gp;
 use crate::proto::health as hp;
 use crate::proto::tfplugin6 as pb;
 use crate::provider::{Ctx, DynDataSource, DynEphemeralResource, DynResource, Provider};
-use crate::schema::{BlockNesting, Schema};
+use crate::schema::{BlockNesting, IdentitySchema, Schema};
 use crate::value::{self, Type, Value};
 
 struct DataSourceEntry {
@@ -26,6 +26,44 @@ struct ResourceEntry {
     imp: Arc<dyn DynResource>,
     schema: Schema,
     ty: Type,
+    /// The identity schema and the type of its values, when the resource has one.
+    identity: Option<(IdentitySchema, Type)>,
+}
+
+impl ResourceEntry {
+    /// The identity of `state` for Terraform, when the resource has one and the state tells it.
+    fn identity_of(&self, state: Option<&Value>, diags: &mut Diagnostics) -> Option<pb::ResourceIdentityData> {
+        let (_, ty) = self.identity.as_ref()?;
+        let json = self.imp.identity(state?)?;
+        let encoded = serde_json::to_vec(&json)
+            .map_err(|e| Diagnostic::error("Invalid identity", e.to_string()).into())
+            .and_then(|bytes| value::json::decode(&bytes, ty).map_err(Diagnostics::from))
+            .and_then(|v| convert::dynamic_to_proto(&v, ty).map_err(Diagnostics::from));
+        match encoded {
+            Ok(data) => Some(pb::ResourceIdentityData { identity_data: Some(data) }),
+            Err(d) => {
+                diags.push(Diagnostic::error(
+                    "Provider produced an invalid identity",
+                    format!("{}: {}. This is a bug in the provider.", self.imp.type_name(), d),
+                ));
+                None
+            }
+        }
+    }
+
+    /// An identity Terraform sent, as JSON.
+    fn identity_json(&self, data: &pb::ResourceIdentityData) -> Result<serde_json::Value, Diagnostics> {
+        let Some((_, ty)) = self.identity.as_ref() else {
+            return Err(Diagnostic::error(
+                "Import by identity not supported",
+                format!("{} has no identity.", self.imp.type_name()),
+            )
+            .into());
+        };
+        let v = convert::dynamic_from_proto(data.identity_data.as_ref(), ty)?;
+        let bytes = value::json::encode(&v, ty)?;
+        serde_json::from_slice(&bytes).map_err(|e| Diagnostic::error("Invalid identity", e.to_string()).into())
+    }
 }
 
 struct EphemeralEntry {
@@ -64,7 +102,11 @@ impl<P: Provider> ProviderService<P> {
             .map(|imp| {
                 let schema = imp.schema();
                 let ty = schema.value_type();
-                (imp.type_name().to_owned(), ResourceEntry { imp, schema, ty })
+                let identity = imp.identity_schema().map(|i| {
+                    let ty = i.value_type();
+                    (i, ty)
+                });
+                (imp.type_name().to_owned(), ResourceEntry { imp, schema, ty, identity })
             })
             .collect();
         let functions = provider.functions().into_iter().map(|f| (f.name.clone(), f)).collect();
@@ -137,6 +179,13 @@ impl<P: Provider> ProviderService<P> {
                 .collect(),
             ..Default::default()
         }
+    }
+
+    fn identity_schemas(&self) -> std::collections::HashMap<String, pb::ResourceIdentitySchema> {
+        self.resources
+            .iter()
+            .filter_map(|(name, e)| e.identity.as_ref().map(|(i, _)| (name.clone(), convert::identity_schema(i))))
+            .collect()
     }
 
     fn function_schemas(&self) -> std::collections::HashMap<String, pb::Function> {
@@ -378,26 +427,72 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }))
     }
 
+    async fn get_resource_identity_schemas(
+        &self,
+        _req: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas: self.identity_schemas(),
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        req: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
+        let req = req.into_inner();
+        let result = (|| -> Result<pb::ResourceIdentityData, Diagnostics> {
+            let e = self.resource(&req.type_name)?;
+            let Some((_, ty)) = e.identity.as_ref() else {
+                return Err(Diagnostic::error(
+                    "Cannot upgrade identity",
+                    format!("{} has no identity.", req.type_name),
+                )
+                .into());
+            };
+            let raw = req.raw_identity.as_ref().map(|r| r.json.as_slice()).unwrap_or_default();
+            let json: serde_json::Value = serde_json::from_slice(raw).map_err(|err| {
+                Diagnostic::error("Cannot upgrade identity", format!("The stored identity is not JSON: {err}"))
+            })?;
+            let upgraded = e.imp.upgrade_identity(req.version, json)?;
+            let bytes = serde_json::to_vec(&upgraded)
+                .map_err(|err| Diagnostic::error("Cannot upgrade identity", err.to_string()))?;
+            let v = value::json::decode(&bytes, ty)?;
+            Ok(pb::ResourceIdentityData { identity_data: Some(convert::dynamic_to_proto(&v, ty)?) })
+        })();
+        let (upgraded_identity, diags) = match result {
+            Ok(i) => (Some(i), Diagnostics::new()),
+            Err(d) => (None, d),
+        };
+        Ok(Response::new(pb::upgrade_resource_identity::Response {
+            upgraded_identity,
+            diagnostics: convert::diagnostics(&diags),
+        }))
+    }
+
     async fn read_resource(
         &self,
         req: Request<pb::read_resource::Request>,
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let req = req.into_inner();
-        let (new_state, diags) = match self.resource(&req.type_name) {
+        let (new_state, new_identity, diags) = match self.resource(&req.type_name) {
             Ok(e) => match convert::dynamic_from_proto(req.current_state.as_ref(), &e.ty) {
                 Ok(state) => {
                     let (v, mut diags) = e.imp.read(&self.ctx(), &state).await;
-                    (encode_state(v, e, &mut diags), diags)
+                    let identity = e.identity_of(v.as_ref(), &mut diags);
+                    (encode_state(v, e, &mut diags), identity, diags)
                 }
-                Err(err) => (None, err.into()),
+                Err(err) => (None, None, err.into()),
             },
-            Err(d) => (None, d),
+            Err(d) => (None, None, d),
         };
         Ok(Response::new(pb::read_resource::Response {
             new_state,
             diagnostics: convert::diagnostics(&diags),
             private: req.private,
             deferred: None,
+            new_identity,
         }))
     }
 
@@ -420,6 +515,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             Ok((p, r)) => (Some(p), r.iter().map(convert::path_to_proto).collect(), Diagnostics::new()),
             Err(d) => (None, Vec::new(), d),
         };
+        // An identity names the object for good: an update keeps the prior one, and a create's
+        // is told by apply (its attributes may still be unknown here).
+        let planned_identity = req.prior_identity.filter(|_| planned_state.is_some());
         Ok(Response::new(pb::plan_resource_change::Response {
             planned_state,
             requires_replace,
@@ -427,6 +525,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             diagnostics: convert::diagnostics(&diags),
             legacy_type_system: false,
             deferred: None,
+            planned_identity,
         }))
     }
 
@@ -435,8 +534,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::apply_resource_change::Request>,
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let req = req.into_inner();
-        let (new_state, diags) = match self.resource(&req.type_name) {
-            Err(d) => (None, d),
+        let (new_state, new_identity, diags) = match self.resource(&req.type_name) {
+            Err(d) => (None, None, d),
             Ok(e) => {
                 let decoded = (|| {
                     Ok::<_, Diagnostics>((
@@ -446,7 +545,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     ))
                 })();
                 match decoded {
-                    Err(d) => (None, d),
+                    Err(d) => (None, None, d),
                     Ok((prior, planned, config)) => {
                         let ctx = self.ctx();
                         let (v, mut diags) = if planned.is_null() {
@@ -458,7 +557,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                         } else {
                             e.imp.update_planned(&ctx, &prior, &planned, &config).await
                         };
-                        (encode_state(v, e, &mut diags), diags)
+                        let identity = e.identity_of(v.as_ref(), &mut diags);
+                        (encode_state(v, e, &mut diags), identity, diags)
                     }
                 }
             }
@@ -468,6 +568,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             private: Vec::new(),
             diagnostics: convert::diagnostics(&diags),
             legacy_type_system: false,
+            new_identity,
         }))
     }
 
@@ -479,13 +580,22 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let (imported, diags) = match self.resource(&req.type_name) {
             Err(d) => (Vec::new(), d),
             Ok(e) => {
-                let (v, mut diags) = e.imp.import(&self.ctx(), &req.id).await;
+                // `import { identity = … }` sends the identity and no id.
+                let (v, mut diags) = match req.identity.as_ref().filter(|_| req.id.is_empty()) {
+                    Some(identity) => match e.identity_json(identity) {
+                        Ok(json) => e.imp.import_identity(&self.ctx(), &json).await,
+                        Err(d) => (None, d),
+                    },
+                    None => e.imp.import(&self.ctx(), &req.id).await,
+                };
+                let identity = e.identity_of(v.as_ref(), &mut diags);
                 let state = encode_state(v, e, &mut diags);
                 let imported = state
                     .map(|state| pb::import_resource_state::ImportedResource {
                         type_name: req.type_name.clone(),
                         state: Some(state),
                         private: Vec::new(),
+                        identity,
                     })
                     .into_iter()
                     .collect();

@@ -16,7 +16,7 @@ use crate::proto::tfplugin6::provider_server::Provider as _;
 use crate::provider::{
     Ctx, DynDataSource, DynEphemeralResource, DynResource, EphemeralResource, Opened, Provider, Renewed, Resource,
 };
-use crate::schema::{Attribute, Block, Schema};
+use crate::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, Schema};
 use crate::{AttributePath, Diagnostic, Diagnostics, Type, Value};
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
@@ -87,6 +87,26 @@ impl Resource for Arc<Widgets> {
 
     async fn import(&self, _: &Ctx, id: &str, _: &mut Diagnostics) -> Result<Widget, Diagnostics> {
         Ok(Widget { id: Some(id.to_owned()), ..Widget::default() })
+    }
+
+    // Version 1; version 0 called the attribute `widget`.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema::new(vec![IdentityAttribute::required("id", Type::String, "The widget's id.")]).version(1))
+    }
+
+    fn identity(&self, state: &Widget) -> Option<serde_json::Value> {
+        state.id.as_ref().map(|id| serde_json::json!({ "id": id }))
+    }
+
+    fn import_id(&self, identity: &serde_json::Value) -> Result<String, Diagnostics> {
+        crate::identity_string(identity, "id").map(str::to_owned)
+    }
+
+    fn upgrade_identity(&self, version: i64, identity: serde_json::Value) -> Result<serde_json::Value, Diagnostics> {
+        match version {
+            0 => Ok(serde_json::json!({ "id": crate::identity_string(&identity, "widget")? })),
+            _ => Ok(identity),
+        }
     }
 }
 
@@ -529,4 +549,96 @@ async fn ephemeral_resources_open_renew_and_close_through_the_protocol() {
         .into_inner();
     assert!(unknown.result.is_none());
     assert_eq!(unknown.diagnostics.first().map(|d| d.summary.as_str()), Some("Unknown ephemeral resource"));
+}
+
+fn identity_value(data: Option<pb::ResourceIdentityData>) -> Value {
+    let data = data.expect("an identity");
+    convert::dynamic_from_proto(data.identity_data.as_ref(), &Type::object([("id", Type::String)])).unwrap()
+}
+
+fn identity_data(id: &str) -> Option<pb::ResourceIdentityData> {
+    let v = Value::object([("id", Value::string(id))]);
+    Some(pb::ResourceIdentityData {
+        identity_data: Some(convert::dynamic_to_proto(&v, &Type::object([("id", Type::String)])).unwrap()),
+    })
+}
+
+#[tokio::test]
+async fn identities_are_told_by_apply_read_and_import_kept_by_plans_and_upgraded() {
+    let store = Arc::new(Widgets::default());
+    let svc = ProviderService::new(Toy(store.clone()), CancellationToken::new());
+    let schemas = svc
+        .get_resource_identity_schemas(Request::new(pb::get_resource_identity_schemas::Request {}))
+        .await
+        .unwrap()
+        .into_inner();
+    let widget = &schemas.identity_schemas["toy_widget"];
+    assert_eq!(widget.version, 1);
+    let attrs: Vec<(&str, bool)> =
+        widget.identity_attributes.iter().map(|a| (a.name.as_str(), a.required_for_import)).collect();
+    assert_eq!(attrs, [("id", true)]);
+    assert_eq!(widget.identity_attributes[0].r#type, b"\"string\"");
+
+    // Create: no identity is planned (apply tells it), apply returns it.
+    let config = obj("a", Some(1), Value::Null, Value::Null);
+    let p = plan(&svc, &Value::Null, &config, &config).await;
+    assert!(p.planned_identity.is_none());
+    let a = apply(&svc, &Value::Null, &back(p.planned_state), &config).await;
+    assert_eq!(identity_value(a.new_identity.clone()), Value::object([("id", Value::string("w-a"))]));
+    let state = back(a.new_state);
+
+    // An update's plan keeps the prior identity; read tells the same.
+    let p = svc
+        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: "toy_widget".into(),
+            prior_state: dv(&state),
+            proposed_new_state: dv(&state),
+            config: dv(&config),
+            prior_identity: a.new_identity.clone(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(p.planned_identity, a.new_identity);
+    let r = svc
+        .read_resource(Request::new(pb::read_resource::Request {
+            type_name: "toy_widget".into(),
+            current_state: dv(&state),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.new_identity, a.new_identity);
+
+    // Import by identity alone (no id): the state and identity of that widget.
+    let imported = svc
+        .import_resource_state(Request::new(pb::import_resource_state::Request {
+            type_name: "toy_widget".into(),
+            identity: identity_data("w-x"),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(imported.diagnostics.is_empty(), "{:?}", imported.diagnostics);
+    let only = &imported.imported_resources[0];
+    assert_eq!(back(only.state.clone()).get_attr("id"), Some(&Value::string("w-x")));
+    assert_eq!(only.identity, identity_data("w-x"));
+
+    // An identity stored under version 0 is upgraded; one that lacks its attribute is an error.
+    let upgrade = |version: i64, json: &str| {
+        svc.upgrade_resource_identity(Request::new(pb::upgrade_resource_identity::Request {
+            type_name: "toy_widget".into(),
+            version,
+            raw_identity: Some(pb::RawState { json: json.as_bytes().to_vec(), ..Default::default() }),
+        }))
+    };
+    let up = upgrade(0, r#"{"widget":"w-a"}"#).await.unwrap().into_inner();
+    assert!(up.diagnostics.is_empty(), "{:?}", up.diagnostics);
+    assert_eq!(identity_value(up.upgraded_identity), Value::object([("id", Value::string("w-a"))]));
+    let bad = upgrade(0, r#"{"id":"w-a"}"#).await.unwrap().into_inner();
+    assert!(bad.upgraded_identity.is_none());
+    assert!(bad.diagnostics[0].detail.contains("\"widget\""), "{:?}", bad.diagnostics);
 }
