@@ -26,11 +26,12 @@ const EXAMPLES_DIR: &str = "examples";
 const HCL_TREES: [&str; 4] = ["modules", "bootstrap", "environments", EXAMPLES_DIR];
 const DEFAULT_REGISTRY: &str = "registry.terraform.io/";
 /// Kinds of schema in `terraform providers schema -json` that this generator documents.
-const DOCUMENTED_KINDS: [&str; 6] = [
+const DOCUMENTED_KINDS: [&str; 7] = [
     "provider",
     "data_source_schemas",
     "resource_schemas",
     "ephemeral_resource_schemas",
+    "list_resource_schemas",
     "functions",
     "resource_identity_schemas",
 ];
@@ -107,6 +108,7 @@ fn render_all(root: &Path, source: &str, schema: &Value) -> Result<BTreeMap<Path
         ("data_source_schemas", "data-sources", "Data Source", "data-source.tf"),
         ("resource_schemas", "resources", "Resource", "resource.tf"),
         ("ephemeral_resource_schemas", "ephemeral-resources", "Ephemeral Resource", "ephemeral-resource.tf"),
+        ("list_resource_schemas", "list-resources", "List Resource", "list-resource.tfquery.hcl"),
     ];
     for (key, dir, label, example_file) in kinds {
         let types = schema[key].as_object().cloned().unwrap_or_default();
@@ -153,7 +155,7 @@ fn render_all(root: &Path, source: &str, schema: &Value) -> Result<BTreeMap<Path
     }
     if !missing.is_empty() {
         bail!(
-            "every data source, resource, ephemeral resource and function the provider serves needs an example for its docs page; missing:\n  {}",
+            "every data source, resource, ephemeral resource, list resource and function the provider serves needs an example for its docs page; missing:\n  {}",
             missing.join("\n  ")
         );
     }

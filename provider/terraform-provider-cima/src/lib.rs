@@ -16,6 +16,7 @@ mod fakes;
 mod function_case_console_url;
 mod function_severity_name;
 mod iam;
+mod list_linked_account;
 mod org_query;
 mod organizations;
 mod provider;

@@ -200,6 +200,10 @@ impl tfplugin::Provider for CimaProvider {
         vec![crate::function_severity_name::function(), crate::function_case_console_url::function()]
     }
 
+    fn list_resources(&self) -> Vec<Arc<dyn tfplugin::list::DynListResource>> {
+        vec![Arc::new(crate::list_linked_account::LinkedAccountList::new(self.data.clone()))]
+    }
+
     fn ephemeral_resources(&self) -> Vec<Arc<dyn tfplugin::DynEphemeralResource>> {
         vec![Arc::new(MemberCredentials::new(self.data.clone()))]
     }

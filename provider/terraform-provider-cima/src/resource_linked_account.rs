@@ -253,7 +253,7 @@ impl MemberError {
 }
 
 /// One member account's clients, acting as its access role.
-struct Member {
+pub(crate) struct Member {
     account: String,
     role: String,
     iam: Arc<dyn IamApi>,
@@ -261,7 +261,7 @@ struct Member {
 }
 
 impl Member {
-    async fn of(c: &Configured, m: &LinkedAccountModel) -> Self {
+    pub(crate) async fn of(c: &Configured, m: &LinkedAccountModel) -> Self {
         let account = m.account();
         let role = m.access_role_name.clone().unwrap_or_else(|| c.member_access_role_name.clone());
         let who = Principal::Member { account: &account, role: &role };
@@ -271,7 +271,7 @@ impl Member {
     }
 
     /// A failed call as Terraform shows it; a refusal names the account and the role used.
-    fn failed(&self, e: MemberError) -> Diagnostics {
+    pub(crate) fn failed(&self, e: MemberError) -> Diagnostics {
         if e.is_access_denied() {
             return Diagnostic::error(
                 format!("Cannot act in account {}", self.account),
@@ -765,7 +765,7 @@ async fn ensure_role(
 }
 
 /// State as found in the account, inputs kept as configured.
-async fn observe(member: &Member, m: LinkedAccountModel) -> Result<LinkedAccountModel, MemberError> {
+pub(crate) async fn observe(member: &Member, m: LinkedAccountModel) -> Result<LinkedAccountModel, MemberError> {
     let i = inspect(member.iam.as_ref(), member.events.as_ref(), &m).await?;
     Ok(LinkedAccountModel {
         id: Some(m.account()),
@@ -1036,23 +1036,11 @@ impl Resource for LinkedAccountResource {
     async fn import(&self, _ctx: &Ctx, id: &str, _: &mut Diagnostics) -> Result<LinkedAccountModel, Diagnostics> {
         let names = parse_import_id(id).map_err(|why| Diagnostic::error("Invalid import id", why))?;
         let c = self.data.get()?;
-        // Everything else comes from what is deployed: the central bus from the rule's target,
-        // the enricher and organization from the case-reader role's trust, the chat API's
-        // principal from the query role's trust.
         let member = Member::of(c, &names).await;
-        let failed = |e: MemberError| member.failed(e);
-        let target = member
-            .events
-            .targets(MEMBER_BUS, FORWARD_RULE)
-            .await
-            .map_err(|e| failed(e.into()))?
-            .into_iter()
-            .find(|t| t.id == FORWARD_TARGET);
-        let dead_letter_queue_arn = target.as_ref().and_then(|t| t.dead_letter_arn.clone());
-        let central = target.map(|t| t.arn);
-        let reader = member.iam.get_role(&names.reader()).await.map_err(|e| failed(e.into()))?;
-        let (Some(central), Some(reader)) = (central, reader) else {
-            return Err(Diagnostic::error(
+        let found = deployed(&member, names.clone()).await.map_err(|e| member.failed(e))?;
+        match found {
+            Some(d) if d.has_rule_target && d.has_reader => Ok(d.model),
+            _ => Err(Diagnostic::error(
                 "Nothing to import",
                 format!(
                     "Account {} has no CIMA forwarding rule or no case-reader role named {:?}.",
@@ -1060,26 +1048,52 @@ impl Resource for LinkedAccountResource {
                     names.reader()
                 ),
             )
-            .into());
-        };
-        let query =
-            member.iam.get_role(&names.query_name()).await.map_err(|e| failed(e.into()))?.map(|q| QueryRoleModel {
-                name: names.query_role.as_ref().and_then(|q| q.name.clone()),
-                trusted_role_arn: trusted_principal(&q.trust),
-                external_id: trust_external_id(&q.trust),
-                ..QueryRoleModel::default()
-            });
-        Ok(LinkedAccountModel {
-            central_bus_arn: Some(central),
-            enricher_role_arn: trusted_principal(&reader.trust),
-            organization_id: trust_organization(&reader.trust),
-            // Deprecated, and nothing in AWS says what it was.
-            enriched_source: None,
-            query_role: query,
-            dead_letter_queue_arn,
-            ..names
-        })
+            .into()),
+        }
     }
+}
+
+/// What of CIMA's wiring an account holds, read back as the inputs that made it.
+pub(crate) struct Deployed {
+    pub model: LinkedAccountModel,
+    /// The forwarding rule has CIMA's target (so the central bus is known).
+    pub has_rule_target: bool,
+    /// The case-reader role exists (so the enricher and organization are known).
+    pub has_reader: bool,
+}
+
+/// Reads the wiring under `names`' role names: the central bus from the forwarding rule's target,
+/// the enricher and organization from the case-reader role's trust, the chat API's principal
+/// from the query role's trust. `None` when the account has none of CIMA's pieces (the rule,
+/// the case-reader role, the events role).
+pub(crate) async fn deployed(member: &Member, names: LinkedAccountModel) -> Result<Option<Deployed>, MemberError> {
+    let rule = member.events.describe_rule(MEMBER_BUS, FORWARD_RULE).await?;
+    let target = match &rule {
+        Some(_) => member.events.targets(MEMBER_BUS, FORWARD_RULE).await?.into_iter().find(|t| t.id == FORWARD_TARGET),
+        None => None,
+    };
+    let reader = member.iam.get_role(&names.reader()).await?;
+    if rule.is_none() && reader.is_none() && member.iam.get_role(EVENTS_ROLE).await?.is_none() {
+        return Ok(None);
+    }
+    let query = member.iam.get_role(&names.query_name()).await?.map(|q| QueryRoleModel {
+        name: names.query_role.as_ref().and_then(|q| q.name.clone()),
+        trusted_role_arn: trusted_principal(&q.trust),
+        external_id: trust_external_id(&q.trust),
+        ..QueryRoleModel::default()
+    });
+    let (has_rule_target, has_reader) = (target.is_some(), reader.is_some());
+    let model = LinkedAccountModel {
+        dead_letter_queue_arn: target.as_ref().and_then(|t| t.dead_letter_arn.clone()),
+        central_bus_arn: target.map(|t| t.arn),
+        enricher_role_arn: reader.as_ref().and_then(|r| trusted_principal(&r.trust)),
+        organization_id: reader.as_ref().and_then(|r| trust_organization(&r.trust)),
+        // Deprecated, and nothing in AWS says what it was.
+        enriched_source: None,
+        query_role: query,
+        ..names
+    };
+    Ok(Some(Deployed { model, has_rule_target, has_reader }))
 }
 
 /// `<account id>` or `<account id>,<name>=<value>,…` with the names the wiring was made with

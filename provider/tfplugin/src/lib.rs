@@ -4,10 +4,12 @@
 //! msgpack value encoding, the go-plugin handshake, mutual TLS and the gRPC server. Provider code
 //! sees only [`Value`], [`schema`] types, [`Diagnostics`] and the [`provider`] traits.
 
+pub mod action;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod diag;
 pub mod function;
+pub mod list;
 pub mod path;
 pub mod provider;
 pub mod schema;

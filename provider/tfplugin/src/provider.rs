@@ -83,6 +83,17 @@ pub trait Provider: Send + Sync + 'static {
     }
 
     /// Ephemeral resources (Terraform ≥ 1.10): values Terraform never writes to plan or state.
+    /// List resources (`terraform query`, Terraform ≥ 1.14), each named after a resource of
+    /// [`Provider::resources`] that has an identity.
+    fn list_resources(&self) -> Vec<Arc<dyn crate::list::DynListResource>> {
+        Vec::new()
+    }
+
+    /// Actions (Terraform ≥ 1.14).
+    fn actions(&self) -> Vec<Arc<dyn crate::action::DynAction>> {
+        Vec::new()
+    }
+
     fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeralResource>> {
         Vec::new()
     }
@@ -465,7 +476,10 @@ impl<T: DataSource> DynDataSource for T {
 
 /// The typed checks of a configuration that may hold unknowns: none until the model can be
 /// built (see [`partial_model`]), a known value that does not fit is an error with its path.
-fn validate_typed<M: DeserializeOwned>(config: &Value, check: impl FnOnce(&M) -> Diagnostics) -> Diagnostics {
+pub(crate) fn validate_typed<M: DeserializeOwned>(
+    config: &Value,
+    check: impl FnOnce(&M) -> Diagnostics,
+) -> Diagnostics {
     match partial_model::<M>(config) {
         Ok(Some(model)) => check(&model),
         Ok(None) => Diagnostics::new(),

@@ -18,6 +18,7 @@ mod org_query;
 mod org_query_resource;
 mod pipeline_e2e;
 mod protocol;
+mod query;
 mod schema;
 mod secrets;
 mod validate;

@@ -7,7 +7,9 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use super::convert;
+use crate::action::DynAction;
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::list::DynListResource;
 use crate::path::AttributePath;
 use crate::proto::goplugin as gp;
 use crate::proto::health as hp;
@@ -33,22 +35,30 @@ struct ResourceEntry {
 impl ResourceEntry {
     /// The identity of `state` for Terraform, when the resource has one and the state tells it.
     fn identity_of(&self, state: Option<&Value>, diags: &mut Diagnostics) -> Option<pb::ResourceIdentityData> {
-        let (_, ty) = self.identity.as_ref()?;
+        self.identity.as_ref()?;
         let json = self.imp.identity(state?)?;
-        let encoded = serde_json::to_vec(&json)
-            .map_err(|e| Diagnostic::error("Invalid identity", e.to_string()).into())
-            .and_then(|bytes| value::json::decode(&bytes, ty).map_err(Diagnostics::from))
-            .and_then(|v| convert::dynamic_to_proto(&v, ty).map_err(Diagnostics::from));
-        match encoded {
-            Ok(data) => Some(pb::ResourceIdentityData { identity_data: Some(data) }),
+        match self.encode_identity(&json) {
+            Ok(data) => Some(data),
             Err(d) => {
-                diags.push(Diagnostic::error(
-                    "Provider produced an invalid identity",
-                    format!("{}: {}. This is a bug in the provider.", self.imp.type_name(), d),
-                ));
+                diags.extend(d);
                 None
             }
         }
+    }
+
+    /// An identity (JSON of the identity schema's attributes) as Terraform reads it.
+    fn encode_identity(&self, json: &serde_json::Value) -> Result<pb::ResourceIdentityData, Diagnostics> {
+        let invalid = |why: String| {
+            Diagnostics::from(Diagnostic::error(
+                "Provider produced an invalid identity",
+                format!("{}: {why}. This is a bug in the provider.", self.imp.type_name()),
+            ))
+        };
+        let Some((_, ty)) = self.identity.as_ref() else { return Err(invalid("the type has no identity".into())) };
+        let bytes = serde_json::to_vec(json).map_err(|e| invalid(e.to_string()))?;
+        let v = value::json::decode(&bytes, ty).map_err(|e| invalid(e.to_string()))?;
+        let data = convert::dynamic_to_proto(&v, ty).map_err(|e| invalid(e.to_string()))?;
+        Ok(pb::ResourceIdentityData { identity_data: Some(data) })
     }
 
     /// An identity Terraform sent, as JSON.
@@ -66,6 +76,19 @@ impl ResourceEntry {
     }
 }
 
+struct ListEntry {
+    imp: Arc<dyn DynListResource>,
+    schema: Schema,
+    /// The `list` block as Terraform sends it: `config`, `include_resource`, `limit`.
+    block_ty: Type,
+}
+
+struct ActionEntry {
+    imp: Arc<dyn DynAction>,
+    schema: Schema,
+    ty: Type,
+}
+
 struct EphemeralEntry {
     imp: Arc<dyn DynEphemeralResource>,
     schema: Schema,
@@ -80,6 +103,8 @@ pub struct ProviderService<P: Provider> {
     resources: BTreeMap<String, ResourceEntry>,
     functions: BTreeMap<String, crate::function::Function>,
     ephemeral: BTreeMap<String, EphemeralEntry>,
+    lists: BTreeMap<String, ListEntry>,
+    actions: BTreeMap<String, ActionEntry>,
     stop: CancellationToken,
 }
 
@@ -110,6 +135,28 @@ impl<P: Provider> ProviderService<P> {
             })
             .collect();
         let functions = provider.functions().into_iter().map(|f| (f.name.clone(), f)).collect();
+        let lists = provider
+            .list_resources()
+            .into_iter()
+            .map(|imp| {
+                let schema = imp.schema();
+                let block_ty = Type::object([
+                    ("config", schema.value_type()),
+                    ("include_resource", Type::Bool),
+                    ("limit", Type::Number),
+                ]);
+                (imp.type_name().to_owned(), ListEntry { imp, schema, block_ty })
+            })
+            .collect();
+        let actions = provider
+            .actions()
+            .into_iter()
+            .map(|imp| {
+                let schema = imp.schema();
+                let ty = schema.value_type();
+                (imp.type_name().to_owned(), ActionEntry { imp, schema, ty })
+            })
+            .collect();
         let ephemeral = provider
             .ephemeral_resources()
             .into_iter()
@@ -127,6 +174,8 @@ impl<P: Provider> ProviderService<P> {
             resources,
             functions,
             ephemeral,
+            lists,
+            actions,
             stop,
         }
     }
@@ -145,6 +194,80 @@ impl<P: Provider> ProviderService<P> {
         self.resources.get(name).ok_or_else(|| {
             Diagnostic::error("Unknown resource type", format!("This provider has no resource named {name:?}.")).into()
         })
+    }
+
+    fn list_resource(&self, name: &str) -> Result<&ListEntry, Diagnostics> {
+        self.lists.get(name).ok_or_else(|| {
+            Diagnostic::error("Unknown list resource", format!("This provider has no list resource named {name:?}."))
+                .into()
+        })
+    }
+
+    fn action(&self, name: &str) -> Result<&ActionEntry, Diagnostics> {
+        self.actions.get(name).ok_or_else(|| {
+            Diagnostic::error("Unknown action", format!("This provider has no action named {name:?}.")).into()
+        })
+    }
+
+    /// The `config` object of a `list` block as Terraform sends it (the whole block; a bare
+    /// `config` object is accepted too).
+    fn list_config(&self, e: &ListEntry, config: Option<&pb::DynamicValue>) -> Result<Value, Diagnostics> {
+        match convert::dynamic_from_proto(config, &e.block_ty) {
+            Ok(block) => Ok(block.get_attr("config").cloned().unwrap_or(Value::Null)),
+            Err(first) => convert::dynamic_from_proto(config, &e.schema.value_type()).map_err(|_| first.into()),
+        }
+    }
+
+    /// Every event of one `ListResource` call: one per object found, then the warnings (or the
+    /// error) on an event of their own, after the objects, so Terraform keeps every object.
+    async fn list_events(&self, req: &pb::list_resource::Request) -> Vec<pb::list_resource::Event> {
+        let only = |d: Diagnostics| {
+            vec![pb::list_resource::Event { diagnostic: convert::diagnostics(&d), ..Default::default() }]
+        };
+        let (list, resource) = match (self.list_resource(&req.type_name), self.resource(&req.type_name)) {
+            (Ok(l), Ok(r)) if r.identity.is_some() => (l, r),
+            (Err(d), _) | (_, Err(d)) => return only(d),
+            (Ok(_), Ok(_)) => {
+                return only(
+                    Diagnostic::error(
+                        "List resource without identity",
+                        format!(
+                            "{} has no identity, so it cannot be listed. This is a bug in the provider.",
+                            req.type_name
+                        ),
+                    )
+                    .into(),
+                );
+            }
+        };
+        let config = match self.list_config(list, req.config.as_ref()) {
+            Ok(c) => c,
+            Err(d) => return only(d),
+        };
+        let limit = usize::try_from(req.limit).ok().filter(|l| *l > 0).unwrap_or(usize::MAX);
+        let (found, mut diags) =
+            list.imp.list(&self.ctx(), &config, req.include_resource_object, limit, &resource.ty).await;
+        let mut events = Vec::with_capacity(found.len() + 1);
+        for item in found {
+            let identity = match resource.encode_identity(&item.identity) {
+                Ok(i) => i,
+                Err(d) => {
+                    diags.extend(d);
+                    continue;
+                }
+            };
+            let resource_object = item.resource.and_then(|v| encode_state(Some(v), resource, &mut diags));
+            events.push(pb::list_resource::Event {
+                identity: Some(identity),
+                display_name: item.display_name,
+                resource_object,
+                diagnostic: Vec::new(),
+            });
+        }
+        if !diags.is_empty() {
+            events.extend(only(diags));
+        }
+        events
     }
 
     fn ephemeral_resource(&self, name: &str) -> Result<&EphemeralEntry, Diagnostics> {
@@ -176,6 +299,16 @@ impl<P: Provider> ProviderService<P> {
                 .ephemeral
                 .iter()
                 .map(|(name, e)| (name.clone(), convert::schema(&e.schema)))
+                .collect(),
+            list_resource_schemas: self
+                .lists
+                .iter()
+                .map(|(name, e)| (name.clone(), convert::schema(&e.schema)))
+                .collect(),
+            action_schemas: self
+                .actions
+                .iter()
+                .map(|(name, e)| (name.clone(), pb::ActionSchema { schema: Some(convert::schema(&e.schema)) }))
                 .collect(),
             ..Default::default()
         }
@@ -282,6 +415,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .keys()
                 .map(|n| pb::get_metadata::EphemeralMetadata { type_name: n.clone() })
                 .collect(),
+            list_resources: self
+                .lists
+                .keys()
+                .map(|n| pb::get_metadata::ListResourceMetadata { type_name: n.clone() })
+                .collect(),
+            actions: self.actions.keys().map(|n| pb::get_metadata::ActionMetadata { type_name: n.clone() }).collect(),
             ..Default::default()
         }))
     }
@@ -683,6 +822,92 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             Err(d) => d,
         };
         Ok(Response::new(pb::close_ephemeral_resource::Response { diagnostics: convert::diagnostics(&diags) }))
+    }
+
+    async fn list_resource(
+        &self,
+        req: Request<pb::list_resource::Request>,
+    ) -> Result<Response<tonic::codegen::BoxStream<pb::list_resource::Event>>, Status> {
+        let events = self.list_events(&req.into_inner()).await;
+        Ok(Response::new(Box::pin(futures::stream::iter(events.into_iter().map(Ok)))))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        req: Request<pb::validate_list_resource_config::Request>,
+    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+        let req = req.into_inner();
+        let diags = match self.list_resource(&req.type_name) {
+            Ok(e) => match self.list_config(e, req.config.as_ref()) {
+                Ok(config) => e.imp.validate(&config),
+                Err(d) => d,
+            },
+            Err(d) => d,
+        };
+        Ok(Response::new(pb::validate_list_resource_config::Response { diagnostics: convert::diagnostics(&diags) }))
+    }
+
+    async fn validate_action_config(
+        &self,
+        req: Request<pb::validate_action_config::Request>,
+    ) -> Result<Response<pb::validate_action_config::Response>, Status> {
+        let req = req.into_inner();
+        let diags = match self.action(&req.type_name) {
+            Ok(e) => match convert::dynamic_from_proto(req.config.as_ref(), &e.ty) {
+                Ok(v) => e.imp.validate(&v),
+                Err(err) => err.into(),
+            },
+            Err(d) => d,
+        };
+        Ok(Response::new(pb::validate_action_config::Response { diagnostics: convert::diagnostics(&diags) }))
+    }
+
+    async fn plan_action(
+        &self,
+        req: Request<pb::plan_action::Request>,
+    ) -> Result<Response<pb::plan_action::Response>, Status> {
+        let req = req.into_inner();
+        let diags = match self.action(&req.action_type) {
+            Ok(e) => match convert::dynamic_from_proto(req.config.as_ref(), &e.ty) {
+                Ok(v) => e.imp.plan(&self.ctx(), &v).await,
+                Err(err) => err.into(),
+            },
+            Err(d) => d,
+        };
+        Ok(Response::new(pb::plan_action::Response { diagnostics: convert::diagnostics(&diags), deferred: None }))
+    }
+
+    /// Progress lines stream out while the action runs; the last event says how it ended.
+    async fn invoke_action(
+        &self,
+        req: Request<pb::invoke_action::Request>,
+    ) -> Result<Response<tonic::codegen::BoxStream<pb::invoke_action::Event>>, Status> {
+        use pb::invoke_action::event::{Completed, Progress as ProgressEvent, Type as EventType};
+        let req = req.into_inner();
+        let completed = |d: &Diagnostics| pb::invoke_action::Event {
+            r#type: Some(EventType::Completed(Completed { diagnostics: convert::diagnostics(d) })),
+        };
+        let prepared = self.action(&req.action_type).and_then(|e| {
+            let config = convert::dynamic_from_proto(req.config.as_ref(), &e.ty)?;
+            Ok((e.imp.clone(), config))
+        });
+        let (imp, config) = match prepared {
+            Ok(p) => p,
+            Err(d) => return Ok(Response::new(Box::pin(futures::stream::iter([Ok(completed(&d))])))),
+        };
+        let ctx = self.ctx();
+        let (progress, lines) = crate::action::Progress::channel();
+        let run = tokio::spawn(async move { imp.invoke(&ctx, &config, &progress).await });
+        let progress = tokio_stream::wrappers::UnboundedReceiverStream::new(lines).map(|message| {
+            Ok(pb::invoke_action::Event { r#type: Some(EventType::Progress(ProgressEvent { message })) })
+        });
+        let done = futures::stream::once(async move {
+            let diags = run.await.unwrap_or_else(|e| {
+                Diagnostic::error("The action failed", format!("It stopped unexpectedly: {e}")).into()
+            });
+            Ok(completed(&diags))
+        });
+        Ok(Response::new(Box::pin(progress.chain(done))))
     }
 
     async fn get_functions(
