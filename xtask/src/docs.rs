@@ -26,12 +26,13 @@ const EXAMPLES_DIR: &str = "examples";
 const HCL_TREES: [&str; 4] = ["modules", "bootstrap", "environments", EXAMPLES_DIR];
 const DEFAULT_REGISTRY: &str = "registry.terraform.io/";
 /// Kinds of schema in `terraform providers schema -json` that this generator documents.
-const DOCUMENTED_KINDS: [&str; 7] = [
+const DOCUMENTED_KINDS: [&str; 8] = [
     "provider",
     "data_source_schemas",
     "resource_schemas",
     "ephemeral_resource_schemas",
     "list_resource_schemas",
+    "action_schemas",
     "functions",
     "resource_identity_schemas",
 ];
@@ -109,6 +110,7 @@ fn render_all(root: &Path, source: &str, schema: &Value) -> Result<BTreeMap<Path
         ("resource_schemas", "resources", "Resource", "resource.tf"),
         ("ephemeral_resource_schemas", "ephemeral-resources", "Ephemeral Resource", "ephemeral-resource.tf"),
         ("list_resource_schemas", "list-resources", "List Resource", "list-resource.tfquery.hcl"),
+        ("action_schemas", "actions", "Action", "action.tf"),
     ];
     for (key, dir, label, example_file) in kinds {
         let types = schema[key].as_object().cloned().unwrap_or_default();
@@ -155,7 +157,7 @@ fn render_all(root: &Path, source: &str, schema: &Value) -> Result<BTreeMap<Path
     }
     if !missing.is_empty() {
         bail!(
-            "every data source, resource, ephemeral resource, list resource and function the provider serves needs an example for its docs page; missing:\n  {}",
+            "every data source, resource, ephemeral resource, list resource, action and function the provider serves needs an example for its docs page; missing:\n  {}",
             missing.join("\n  ")
         );
     }

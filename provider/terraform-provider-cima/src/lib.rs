@@ -3,6 +3,7 @@
 //! (`data_source_<name>.rs`, `resource_<name>.rs`) or function (`function_<name>.rs`), registered
 //! in `provider`.
 
+mod action_backfill;
 mod aws;
 mod clients;
 mod config;

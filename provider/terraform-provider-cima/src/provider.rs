@@ -204,6 +204,10 @@ impl tfplugin::Provider for CimaProvider {
         vec![Arc::new(crate::list_linked_account::LinkedAccountList::new(self.data.clone()))]
     }
 
+    fn actions(&self) -> Vec<Arc<dyn tfplugin::action::DynAction>> {
+        vec![Arc::new(crate::action_backfill::BackfillAction::new(self.data.clone()))]
+    }
+
     fn ephemeral_resources(&self) -> Vec<Arc<dyn tfplugin::DynEphemeralResource>> {
         vec![Arc::new(MemberCredentials::new(self.data.clone()))]
     }

@@ -785,7 +785,7 @@ pub(crate) async fn observe(member: &Member, m: LinkedAccountModel) -> Result<Li
 /// Asks the enricher, through the central bus, to read the account's recent cases. Sent as the
 /// member itself (through its access role): EventBridge stamps the sender's account on the event,
 /// and the enricher backfills only the account a request comes from.
-async fn request_backfill(c: &Configured, m: &LinkedAccountModel, days: u64) -> Result<(), Diagnostics> {
+pub(crate) async fn request_backfill(c: &Configured, m: &LinkedAccountModel, days: u64) -> Result<(), Diagnostics> {
     let failed = |detail: String| Diagnostic::error("Cannot request the backfill", detail);
     let request = BackfillRequest::new(m.account(), days)
         .map_err(|e| failed(e.to_string()).at(AttributePath::root().attribute("backfill_days")))?;

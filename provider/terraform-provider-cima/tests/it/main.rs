@@ -1,6 +1,7 @@
 //! Integration tests of the provider binary: the go-plugin handshake and mutual TLS on the real
 //! process, and acceptance tests that drive the real Terraform against a local AWS (moto).
 
+mod action;
 mod case_pipeline;
 mod case_pipeline_drift;
 mod cases;
