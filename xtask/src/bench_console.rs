@@ -813,7 +813,7 @@ fn report(
         ("the function's handler", Box::new(|r, s| Some(pick(r, s).0.handler_ms))),
         ("· the query, all of it", Box::new(|r, s| pick(r, s).0.athena_ms)),
         (
-            "· · starting it and polling until it succeeded (every quarter of the time waited, 100 ms to 1 s apart)",
+            "· · starting it and polling until it succeeded (every eighth of the time waited, 100 ms to 0.5 s apart)",
             Box::new(|r, s| pick(r, s).0.wait_ms),
         ),
         (
@@ -832,7 +832,7 @@ fn report(
         ("engine: queued", Box::new(|r, s| pick(r, s).1.timings.get("queued").copied())),
         ("engine: running", Box::new(|r, s| pick(r, s).1.timings.get("running").copied())),
         (
-            "engine: CPU time of its thread meanwhile (the rest is waiting for a core or for Python's lock)",
+            "engine: CPU time of its worker thread meanwhile (DuckDB's second thread not counted)",
             Box::new(|r, s| pick(r, s).1.timings.get("cpu").copied()),
         ),
         ("engine: listing the partitions' objects", Box::new(|r, s| pick(r, s).1.timings.get("list").copied())),
@@ -916,8 +916,8 @@ fn report(
          {own:.0} ms is everything else the call does (the authorizer and the emulator, GetObject, the CSV parse, \
          the summary, the JSON), which {} the 2 s goal on its own. Of the engine's time, {:.2} s is reading the \
          objects and {:.2} s loading their {} events into DuckDB ({reader}: {:.1} µs per event), and {:.2} s \
-         the query; its thread had {:.2} s of CPU in its {:.2} s of running, the rest being a wait for \
-         a core or for Python's lock. Athena reads JSON with its own engine: this bench measures the function and the page \
+         the query; its worker thread had {:.2} s of CPU in its {:.2} s of running (DuckDB runs a second \
+         thread beside it, not counted there, on the machine's other core). Athena reads JSON with its own engine: this bench measures the function and the page \
          against the local one, not how long Athena takes over the same store. The page draws its tiles when \
          the summary answers, so a load that waits for a query takes that query's time and more.\n",
         med(summary_cold.clone()) / 1000.0,

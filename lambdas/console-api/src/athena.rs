@@ -87,10 +87,11 @@ pub enum QueryError {
     Columns(#[from] MissingColumn),
 }
 
-/// How long to wait between GetQueryExecution calls, and for the whole query. Each wait is a
-/// quarter of the time waited so far, within `first..=max`: a query that succeeds is seen at most
-/// a quarter of its time late (doubling waits could see a 1.6 s query at 2.5 s), and a slow one
-/// costs a bounded number of calls.
+/// How long to wait between GetQueryExecution calls, and for the whole query. Each wait is an
+/// eighth of the time waited so far, within `first..=max`: a query that succeeds is seen at most
+/// an eighth of its time late (a quarter left a 2.4 s query seen 0.6 s late on average in
+/// bench/console.md; doubling waits could see a 1.6 s query at 2.5 s), and a query that runs into
+/// the 25 s deadline costs 64 calls, well within GetQueryExecution's rate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Polling {
     pub first: Duration,
@@ -103,7 +104,7 @@ impl Default for Polling {
     fn default() -> Self {
         Polling {
             first: Duration::from_millis(100),
-            max: Duration::from_millis(1000),
+            max: Duration::from_millis(500),
             deadline: Duration::from_secs(25),
         }
     }
@@ -137,7 +138,7 @@ pub async fn run(
             }
             return Err(QueryError::Timeout(polling.deadline));
         }
-        let wait = (elapsed / 4).clamp(polling.first, polling.max);
+        let wait = (elapsed / 8).clamp(polling.first, polling.max);
         tokio::time::sleep(wait.min(polling.deadline - elapsed)).await;
     };
     let waited = started.elapsed();
@@ -295,8 +296,8 @@ mod tests {
         let started = tokio::time::Instant::now();
         let table = run(&fake, &fake, &statement(), Polling::default()).await.expect("rows");
         assert_eq!(table.rows, [vec![Some("1".to_owned())]]);
-        // 100 ms until a quarter of the time waited is more: 5 × 100, then 500 / 4, between seven looks.
-        assert_eq!(started.elapsed(), Duration::from_millis(625));
+        // 100 ms until an eighth of the time waited is more: six waits of 100 ms between seven looks.
+        assert_eq!(started.elapsed(), Duration::from_millis(600));
         assert_eq!(fake.polls(), 7);
     }
 
@@ -305,10 +306,10 @@ mod tests {
         let fake = FakeAthena::new(|_| Outcome::csv("\"x\"\n")).pending_polls(30);
         let started = tokio::time::Instant::now();
         run(&fake, &fake, &statement(), Polling::default()).await.expect("rows");
-        // Waits grow with the time waited, up to a second each: the 31st look comes at about
-        // 19.7 s, and the answer is seen at most a quarter of its time late.
+        // Waits grow with the time waited, up to half a second each: the 31st look comes at
+        // about 8.2 s, and the answer is seen at most an eighth of its time late.
         let elapsed = started.elapsed();
-        assert!(elapsed > Duration::from_secs(19) && elapsed < Duration::from_secs(20), "{elapsed:?}");
+        assert!(elapsed > Duration::from_secs(8) && elapsed < Duration::from_millis(8300), "{elapsed:?}");
         assert_eq!(fake.polls(), 31);
     }
 

@@ -40,7 +40,7 @@ Control endpoints (POST, JSON):
   listing), "read" (objects read, and turned into rows when the Python SerDe does it),
   "ingest" (the rows into DuckDB; the whole parse when DuckDB's JSON reader does it), "query", "render" (values as Athena prints them), "write" (the result file), "other"
   (the rest: parsing and rewriting the SQL, the catalog, pruning); and, once it succeeded, "cpu":
-  the worker thread's CPU time, the rest of "running" being a wait for a core or the interpreter)}.
+  the worker thread's CPU time (DuckDB's second thread not counted))}.
 * `/_localaws/athena/settings` {"timeout"? (seconds per query, 0.05 to 3600)}: answers the settings.
 
 `/moto-api/reset` forgets executions and restores the settings; queued queries are dropped.
@@ -89,7 +89,8 @@ SESSION_SETTINGS = (
     ("autoload_known_extensions", False),
     ("allow_community_extensions", False),
     ("TimeZone", "UTC"),
-    ("threads", 1),
+    # Two: DuckDB reads a table's objects (and parses their JSON) on both of a small machine's cores.
+    ("threads", 2),
     ("memory_limit", "1GB"),
     # Trino divides integers as integers (7 / 2 = 3) and puts NULLs last in either direction.
     ("integer_division", True),
