@@ -203,6 +203,102 @@ impl Provider for Toy {
     fn ephemeral_resources(&self) -> Vec<Arc<dyn DynEphemeralResource>> {
         vec![Arc::new(TOKENS.with(Arc::clone))]
     }
+    fn list_resources(&self) -> Vec<Arc<dyn crate::list::DynListResource>> {
+        vec![Arc::new(WidgetList(self.0.clone()))]
+    }
+    fn actions(&self) -> Vec<Arc<dyn crate::action::DynAction>> {
+        vec![Arc::new(Shout)]
+    }
+}
+
+/// Lists the stored widgets whose name starts with `prefix`; one named `hidden` cannot be looked at.
+struct WidgetList(Arc<Widgets>);
+
+#[derive(Debug, Deserialize)]
+struct ListFilter {
+    prefix: Option<String>,
+}
+
+#[async_trait]
+impl crate::list::ListResource for WidgetList {
+    const TYPE_NAME: &'static str = "toy_widget";
+    type Config = ListFilter;
+    type Model = Widget;
+
+    fn schema(&self) -> Schema {
+        Schema::new(Block::new("Widgets.").attribute(Attribute::new("prefix", Type::String).optional()))
+    }
+
+    fn validate(&self, config: &ListFilter) -> Diagnostics {
+        match &config.prefix {
+            Some(p) if p.is_empty() => {
+                Diagnostic::error("Invalid prefix", "empty").at(AttributePath::root().attribute("prefix")).into()
+            }
+            _ => Diagnostics::new(),
+        }
+    }
+
+    async fn list(
+        &self,
+        _: &Ctx,
+        config: ListFilter,
+        include_resource: bool,
+        _limit: usize,
+        diags: &mut Diagnostics,
+    ) -> Result<Vec<crate::list::Listed<Widget>>, Diagnostics> {
+        let mut out = Vec::new();
+        for w in self.0.0.lock().unwrap().values() {
+            if w.name == "hidden" {
+                diags.push(Diagnostic::warning("Widget not looked at", format!("{:?} hides", w.id)));
+                continue;
+            }
+            if config.prefix.as_deref().is_none_or(|p| w.name.starts_with(p)) {
+                out.push(crate::list::Listed {
+                    identity: serde_json::json!({ "id": w.id }),
+                    display_name: w.name.clone(),
+                    resource: include_resource.then(|| w.clone()),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Says "shout N" `times` times, then fails on `times = 3`.
+struct Shout;
+
+#[derive(Debug, Deserialize)]
+struct ShoutConfig {
+    times: i64,
+}
+
+#[async_trait]
+impl crate::action::Action for Shout {
+    const TYPE_NAME: &'static str = "toy_shout";
+    type Config = ShoutConfig;
+
+    fn schema(&self) -> Schema {
+        Schema::new(Block::new("Shouts.").attribute(Attribute::new("times", Type::Number).required()))
+    }
+
+    fn validate(&self, config: &ShoutConfig) -> Diagnostics {
+        if config.times < 1 {
+            return Diagnostic::error("Invalid times", "at least 1")
+                .at(AttributePath::root().attribute("times"))
+                .into();
+        }
+        Diagnostics::new()
+    }
+
+    async fn invoke(&self, _: &Ctx, config: ShoutConfig, progress: &crate::action::Progress) -> Diagnostics {
+        for i in 1..=config.times {
+            progress.say(format!("shout {i}"));
+        }
+        if config.times == 3 {
+            return Diagnostic::error("Hoarse", "three is too many").into();
+        }
+        Diagnostics::new()
+    }
 }
 
 thread_local! {
@@ -641,4 +737,118 @@ async fn identities_are_told_by_apply_read_and_import_kept_by_plans_and_upgraded
     let bad = upgrade(0, r#"{"id":"w-a"}"#).await.unwrap().into_inner();
     assert!(bad.upgraded_identity.is_none());
     assert!(bad.diagnostics[0].detail.contains("\"widget\""), "{:?}", bad.diagnostics);
+}
+
+fn list_request(prefix: Option<&str>, include: bool, limit: i64) -> pb::list_resource::Request {
+    let config_ty = Type::object([("prefix", Type::String)]);
+    let block_ty = Type::object([("config", config_ty), ("include_resource", Type::Bool), ("limit", Type::Number)]);
+    let block = Value::object([
+        ("config", Value::object([("prefix", prefix.map(Value::string).unwrap_or(Value::Null))])),
+        ("include_resource", Value::Bool(include)),
+        ("limit", Value::from(limit)),
+    ]);
+    pb::list_resource::Request {
+        type_name: "toy_widget".into(),
+        config: Some(convert::dynamic_to_proto(&block, &block_ty).unwrap()),
+        include_resource_object: include,
+        limit,
+    }
+}
+
+#[tokio::test]
+async fn list_events_name_each_object_by_identity_and_put_warnings_last() {
+    use futures::StreamExt as _;
+    let store = Arc::new(Widgets::default());
+    for name in ["apple", "hidden", "avocado", "banana"] {
+        let w = Widget { name: name.into(), id: Some(format!("w-{name}")), ..Widget::default() };
+        store.0.lock().unwrap().insert(w.id.clone().unwrap(), w);
+    }
+    let svc = ProviderService::new(Toy(store.clone()), CancellationToken::new());
+    assert!(svc.schema_response().list_resource_schemas.contains_key("toy_widget"));
+
+    let events: Vec<pb::list_resource::Event> = svc
+        .list_resource(Request::new(list_request(Some("a"), true, 100)))
+        .await
+        .unwrap()
+        .into_inner()
+        .map(|e| e.unwrap())
+        .collect()
+        .await;
+    let names: Vec<&str> = events.iter().map(|e| e.display_name.as_str()).collect();
+    assert_eq!(names, ["apple", "avocado", ""], "objects first, the warning on an event of its own last");
+    assert_eq!(events[0].identity, identity_data("w-apple"));
+    assert_eq!(back(events[0].resource_object.clone()).get_attr("name"), Some(&Value::string("apple")));
+    assert!(events[2].identity.is_none() && events[2].diagnostic[0].summary == "Widget not looked at");
+
+    // Without include_resource no state is sent; the limit bounds the objects.
+    let events: Vec<pb::list_resource::Event> = svc
+        .list_resource(Request::new(list_request(None, false, 2)))
+        .await
+        .unwrap()
+        .into_inner()
+        .map(|e| e.unwrap())
+        .collect()
+        .await;
+    let found: Vec<&pb::list_resource::Event> = events.iter().filter(|e| e.identity.is_some()).collect();
+    assert_eq!(found.len(), 2);
+    assert!(found.iter().all(|e| e.resource_object.is_none()));
+
+    let mut bad = list_request(Some(""), false, 1);
+    let v = svc
+        .validate_list_resource_config(Request::new(pb::validate_list_resource_config::Request {
+            type_name: "toy_widget".into(),
+            config: bad.config.take(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(v.diagnostics[0].summary, "Invalid prefix");
+}
+
+#[tokio::test]
+async fn actions_stream_their_progress_then_how_they_ended() {
+    use futures::StreamExt as _;
+    use pb::invoke_action::event::Type as E;
+    let svc = ProviderService::new(Toy(Arc::new(Widgets::default())), CancellationToken::new());
+    assert!(svc.schema_response().action_schemas.contains_key("toy_shout"));
+    let ty = Type::object([("times", Type::Number)]);
+    let config = |n: i64| Some(convert::dynamic_to_proto(&Value::object([("times", Value::from(n))]), &ty).unwrap());
+    let invoke = |n: i64| {
+        svc.invoke_action(Request::new(pb::invoke_action::Request {
+            action_type: "toy_shout".into(),
+            config: config(n),
+            ..Default::default()
+        }))
+    };
+    let said = |events: &[pb::invoke_action::Event]| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| match &e.r#type {
+                Some(E::Progress(p)) => p.message.clone(),
+                Some(E::Completed(c)) => format!("completed {}", c.diagnostics.len()),
+                None => "none".into(),
+            })
+            .collect()
+    };
+    let events: Vec<_> = invoke(2).await.unwrap().into_inner().map(|e| e.unwrap()).collect().await;
+    assert_eq!(said(&events), ["shout 1", "shout 2", "completed 0"]);
+    let events: Vec<_> = invoke(3).await.unwrap().into_inner().map(|e| e.unwrap()).collect().await;
+    assert_eq!(said(&events), ["shout 1", "shout 2", "shout 3", "completed 1"]);
+
+    let v = svc
+        .validate_action_config(Request::new(pb::validate_action_config::Request {
+            type_name: "toy_shout".into(),
+            config: config(0),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(v.diagnostics[0].summary, "Invalid times");
+    let unknown = svc
+        .plan_action(Request::new(pb::plan_action::Request { action_type: "toy_nope".into(), ..Default::default() }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(unknown.diagnostics[0].summary, "Unknown action");
 }
