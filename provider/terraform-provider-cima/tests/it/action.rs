@@ -4,10 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use cima_testkit::{LocalAws, OrgSpec, Terraform, TerraformCore};
+use cima_testkit::{LocalAws, OrgSpec};
 use serde_json::{Value, json};
 
-use crate::harness::{central_bus, preamble, workspace_on};
+use crate::harness::{central_bus, newest, preamble, workspace_on};
 
 const ENRICHER_ROLE: &str = "arn:aws:iam::123456789012:role/cima-enricher";
 
@@ -36,7 +36,7 @@ fn requests(aws: &LocalAws, queue: &str, want: usize) -> Vec<Value> {
 
 #[test]
 fn backfill_requests_reach_the_central_bus_on_demand_and_after_a_link() {
-    let tf = Terraform::core(TerraformCore::newest()).expect("the newest core (cargo xtask setup)");
+    let tf = newest();
     let aws = LocalAws::start().expect("local AWS");
     let org = aws.seed_org(&OrgSpec { accounts: 3, seed: 91, suspended: 0 }).expect("org");
     let members: Vec<String> = org.members().filter(|a| a.status == "ACTIVE").map(|a| a.id.clone()).collect();
@@ -125,7 +125,7 @@ resource "cima_linked_account" "one" {{
 /// The registry example is a valid configuration beside the pipeline it names.
 #[test]
 fn the_action_example_validates() {
-    let tf = Terraform::core(TerraformCore::newest()).expect("the newest core (cargo xtask setup)");
+    let tf = newest();
     let examples = cima_testkit::repo_root().join("examples");
     let read = |rel: &str| std::fs::read_to_string(examples.join(rel)).expect(rel);
     let ws = workspace_on(&tf, None);

@@ -4,14 +4,14 @@
 
 use cima_testkit::{LocalAws, OrgSpec};
 
-use crate::harness::{preamble, workspace};
+use crate::harness::{newest, preamble, workspace_on};
 
 #[test]
 fn member_credentials_act_in_the_member_and_never_reach_the_state() {
     let aws = LocalAws::start().expect("local AWS");
     let org = aws.seed_org(&OrgSpec { accounts: 2, seed: 23, suspended: 0 }).expect("org");
     let member = org.members().next().expect("a member").id.clone();
-    let ws = workspace(Some(&aws));
+    let ws = workspace_on(&newest(), Some(&aws));
     let config = preamble()
         + &format!(
             r#"ephemeral "cima_member_credentials" "member" {{

@@ -1,11 +1,11 @@
 //! Provider-defined functions through the real Terraform (≥ 1.8): `provider::cima::…` in a
 //! configuration, with no AWS at all.
 
-use crate::harness::{preamble, workspace};
+use crate::harness::{newest, preamble, workspace_on};
 
 #[test]
 fn severity_name_names_every_code_and_refuses_others_at_the_argument() {
-    let ws = workspace(None);
+    let ws = workspace_on(&newest(), None);
     let config = preamble()
         + r#"output "names" {
   value = { for c in ["low", "normal", "high", "urgent", "critical"] : c => provider::cima::severity_name(c) }
@@ -41,7 +41,7 @@ fn function_examples_validate() {
     let root = cima_testkit::repo_root();
     for function in ["severity_name", "case_console_url"] {
         let example = std::fs::read_to_string(root.join(format!("examples/functions/{function}/function.tf"))).unwrap();
-        let ws = workspace(None);
+        let ws = workspace_on(&newest(), None);
         ws.write("main.tf", &(preamble() + &example)).unwrap();
         let v = ws.validate_json().unwrap();
         assert_eq!(v["valid"], true, "{function}: {v:#}");
@@ -50,7 +50,7 @@ fn function_examples_validate() {
 
 #[test]
 fn case_console_url_links_a_display_id_and_refuses_the_api_case_id_at_the_argument() {
-    let ws = workspace(None);
+    let ws = workspace_on(&newest(), None);
     let config = preamble()
         + r#"output "link" {
   value = provider::cima::case_console_url("12345678901", "111122223333")

@@ -42,6 +42,13 @@ pub fn workspace(aws: Option<&LocalAws>) -> TfWorkspace {
     workspace_on(&tf, aws)
 }
 
+/// The newest Terraform core, for features newer than the oldest Terraform the provider supports
+/// (functions 1.8, ephemeral resources 1.10, identity 1.12, `terraform query` and actions 1.14):
+/// their tests run on every machine, whatever its own terraform is.
+pub fn newest() -> Terraform {
+    Terraform::core(cima_testkit::TerraformCore::newest()).expect("the newest Terraform core (cargo xtask setup)")
+}
+
 /// A workspace run by a chosen Terraform (the version matrix: `cima_testkit::TERRAFORM_CORES`).
 pub fn workspace_on(tf: &Terraform, aws: Option<&LocalAws>) -> TfWorkspace {
     let mut ws = TfWorkspace::new(tf, provider_binary()).expect("terraform workspace");

@@ -2,10 +2,10 @@
 //! ≥ 1.12, so the machine's own terraform may not have it): every state carries its identity,
 //! and `import { identity = { … } }` adopts a wired account as an import id does.
 
-use cima_testkit::{LocalAws, OrgSpec, Terraform, TerraformCore, TfWorkspace};
+use cima_testkit::{LocalAws, OrgSpec, TfWorkspace};
 use serde_json::{Value, json};
 
-use crate::harness::{preamble, workspace_on};
+use crate::harness::{newest, preamble, workspace_on};
 
 const ENRICHER_ROLE: &str = "arn:aws:iam::123456789012:role/cima-enricher";
 const CENTRAL_BUS: &str = "arn:aws:events:us-east-1:123456789012:event-bus/cima-central";
@@ -39,7 +39,7 @@ fn plan_summary(ws: &TfWorkspace) -> String {
 
 #[test]
 fn a_wired_account_imports_by_its_identity() {
-    let tf = Terraform::core(TerraformCore::newest()).expect("the newest core (cargo xtask setup)");
+    let tf = newest();
     let aws = LocalAws::start().expect("local AWS");
     let org = aws.seed_org(&OrgSpec { accounts: 2, seed: 71, suspended: 0 }).expect("org");
     let member = org.members().next().expect("a member").id.clone();
@@ -80,7 +80,7 @@ fn a_wired_account_imports_by_its_identity() {
 /// and an identity without the attributes the resource needs is refused by Terraform.
 #[test]
 fn import_by_identity_examples_validate() {
-    let tf = Terraform::core(TerraformCore::newest()).expect("the newest core (cargo xtask setup)");
+    let tf = newest();
     let examples = cima_testkit::repo_root().join("examples/resources");
     for resource in ["cima_linked_account", "cima_case_pipeline", "cima_org_query"] {
         let read = |file: &str| std::fs::read_to_string(examples.join(resource).join(file)).expect(file);

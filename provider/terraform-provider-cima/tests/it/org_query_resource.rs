@@ -5,7 +5,7 @@
 use cima_testkit::{LocalAws, OrgSpec, Terraform, TerraformCore};
 use serde_json::Value;
 
-use crate::harness::{preamble, workspace, workspace_on};
+use crate::harness::{newest, preamble, workspace, workspace_on};
 
 const BUCKET: &str = "cima-inventory";
 const KEY: &str = "accountsinfo/accounts.csv";
@@ -89,7 +89,7 @@ fn org_query_resource_lifecycle_on_the_oldest_terraform() {
 /// … and on the newest (1.15.5).
 #[test]
 fn org_query_resource_lifecycle_on_the_newest_terraform() {
-    let tf = Terraform::core(TerraformCore::newest()).expect("the newest core (cargo xtask setup)");
+    let tf = newest();
     assert_eq!(tf.version().expect("version"), TerraformCore::newest().version);
     lifecycle(&tf);
 }

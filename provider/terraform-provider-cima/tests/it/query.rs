@@ -5,10 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use cima_testkit::{LocalAws, OrgSpec, Terraform, TerraformCore, TfWorkspace};
+use cima_testkit::{LocalAws, OrgSpec, TfWorkspace};
 use serde_json::{Value, json};
 
-use crate::harness::{preamble, workspace_on};
+use crate::harness::{newest, preamble, workspace_on};
 
 const ENRICHER_ROLE: &str = "arn:aws:iam::123456789012:role/cima-enricher";
 const CENTRAL_BUS: &str = "arn:aws:events:us-east-1:123456789012:event-bus/cima-central";
@@ -50,7 +50,7 @@ fn query(ws: &TfWorkspace, extra: &[&str]) -> (std::collections::BTreeMap<String
 
 #[test]
 fn query_finds_every_wired_account_and_generates_their_import() {
-    let tf = Terraform::core(TerraformCore::newest()).expect("the newest core (cargo xtask setup)");
+    let tf = newest();
     let aws = LocalAws::start().expect("local AWS");
     let org = aws.seed_org(&OrgSpec { accounts: 6, seed: 83, suspended: 0 }).expect("org");
     let members: Vec<_> = org.members().filter(|a| a.status == "ACTIVE").collect();

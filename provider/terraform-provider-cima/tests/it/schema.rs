@@ -2,14 +2,11 @@
 //! to an attribute, flag or description shows up in review. Read by the newest Terraform core,
 //! whatever terraform the machine has: older ones leave out kinds they do not know (identities).
 
-use cima_testkit::{Terraform, TerraformCore};
-
-use crate::harness::{preamble, workspace_on};
+use crate::harness::{newest, preamble, workspace_on};
 
 #[test]
 fn served_schema_snapshot() {
-    let tf = Terraform::core(TerraformCore::newest()).expect("the newest core (cargo xtask setup)");
-    let ws = workspace_on(&tf, None);
+    let ws = workspace_on(&newest(), None);
     ws.write("main.tf", &preamble()).unwrap();
     let out = ws.run_ok(["providers", "schema", "-json"]).expect("providers schema");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
