@@ -14,6 +14,11 @@ pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Why `s` is not an account id, as the provider's diagnostics say it; `None` when it is one.
+pub fn account_id_problem(s: &str) -> Option<String> {
+    (!is_account_id(s)).then(|| format!("{s:?} is not a 12-digit AWS account id."))
+}
+
 /// `r-` followed by 4 to 32 lowercase letters or digits.
 pub fn is_root_id(s: &str) -> bool {
     s.strip_prefix("r-").is_some_and(|rest| len_in(rest, 4, 32) && all_lower_alnum(rest))

@@ -119,10 +119,9 @@ pub fn validate_cases(c: &CasesModel) -> Diagnostics {
     let mut d = Diagnostics::new();
     let root = AttributePath::root();
     for (i, id) in c.account_ids.iter().flatten().enumerate() {
-        if !ids::is_account_id(id) {
+        if let Some(p) = ids::account_id_problem(id) {
             d.push(
-                Diagnostic::error("Invalid account id", format!("{id:?} is not a 12-digit AWS account id."))
-                    .at(root.clone().attribute("account_ids").index(i as i64)),
+                Diagnostic::error("Invalid account id", p).at(root.clone().attribute("account_ids").index(i as i64)),
             );
         }
     }

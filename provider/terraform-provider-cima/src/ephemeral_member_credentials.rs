@@ -91,14 +91,8 @@ impl EphemeralResource for MemberCredentials {
     fn validate(&self, c: &MemberCredentialsModel) -> Diagnostics {
         let root = AttributePath::root();
         let mut d = Diagnostics::new();
-        if !c.account_id.is_empty() && !ids::is_account_id(&c.account_id) {
-            d.push(
-                Diagnostic::error(
-                    "Invalid account id",
-                    format!("{:?} is not a 12-digit AWS account id.", c.account_id),
-                )
-                .at(root.clone().attribute("account_id")),
-            );
+        if let Some(p) = Some(&c.account_id).filter(|a| !a.is_empty()).and_then(|a| ids::account_id_problem(a)) {
+            d.push(Diagnostic::error("Invalid account id", p).at(root.clone().attribute("account_id")));
         }
         if let Some(problem) = c.role_name.as_deref().and_then(ids::role_name_problem) {
             d.push(Diagnostic::error("Invalid role name", problem).at(root.clone().attribute("role_name")));

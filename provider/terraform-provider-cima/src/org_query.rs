@@ -156,11 +156,8 @@ pub fn validate_filters(c: &Filters) -> Diagnostics {
         [("include_account_ids", &c.include_account_ids), ("exclude_account_ids", &c.exclude_account_ids)]
     {
         for id in set.iter().flatten() {
-            if !ids::is_account_id(id) {
-                d.push(
-                    Diagnostic::error("Invalid account id", format!("{id:?} is not a 12-digit AWS account id."))
-                        .at(root.clone().attribute(attr)),
-                );
+            if let Some(p) = ids::account_id_problem(id) {
+                d.push(Diagnostic::error("Invalid account id", p).at(root.clone().attribute(attr)));
             }
         }
     }

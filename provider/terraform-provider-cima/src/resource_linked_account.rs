@@ -513,13 +513,8 @@ fn parse_duration(s: &str) -> Option<Duration> {
 pub fn validate_linked(c: &LinkedAccountModel) -> Diagnostics {
     let mut d = Diagnostics::new();
     let root = AttributePath::root();
-    if let Some(a) = &c.account_id
-        && !ids::is_account_id(a)
-    {
-        d.push(
-            Diagnostic::error("Invalid account id", format!("{a:?} is not a 12-digit AWS account id."))
-                .at(root.clone().attribute("account_id")),
-        );
+    if let Some(p) = c.account_id.as_deref().and_then(ids::account_id_problem) {
+        d.push(Diagnostic::error("Invalid account id", p).at(root.clone().attribute("account_id")));
     }
     if let Some(o) = &c.organization_id
         && !ids::is_organization_id(o)
