@@ -9,6 +9,10 @@
 #   provider wires each member account), on the role itself (the root's providers re-assume it) and
 #   on assumable_role_arns. KMS key ids are generated too: key rights hold only on keys that carry
 #   the project tag (var.project_tag), which kms:CreateKey must set;
+# - console: what the console adds (enable_console): its CloudFront distribution, origin access
+#   control and response headers policy (generated ids: this account's, nothing else in
+#   CloudFront), the managed login's branding on the user pools, and access logging on the
+#   project's buckets;
 # - guard: explicit denies that hold whatever else gets attached: no role or user without the
 #   workload boundary, no removing or editing it, no changing the deploy and plan roles or their
 #   policies, no attaching AWS's administrator policies, no touching the baseline's keys.
@@ -25,6 +29,7 @@ locals {
       "${env}/read"    = { env = env, part = "read", json = data.aws_iam_policy_document.read[env].minified_json }
       "${env}/compute" = { env = env, part = "compute", json = data.aws_iam_policy_document.compute[env].minified_json }
       "${env}/data"    = { env = env, part = "data", json = data.aws_iam_policy_document.data[env].minified_json }
+      "${env}/console" = { env = env, part = "console", json = data.aws_iam_policy_document.console[env].minified_json }
       "${env}/guard"   = { env = env, part = "guard", json = data.aws_iam_policy_document.guard[env].minified_json }
     }
   ]...)
@@ -75,8 +80,11 @@ data "aws_iam_policy_document" "read" {
     actions = [
       "apigateway:GET",
       "athena:GetWorkGroup", "athena:ListTagsForResource", "athena:ListWorkGroups",
+      "cloudfront:GetDistribution", "cloudfront:GetDistributionConfig", "cloudfront:GetOriginAccessControl",
+      "cloudfront:GetResponseHeadersPolicy", "cloudfront:ListTagsForResource",
       "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource",
       "cognito-idp:DescribeUserPool", "cognito-idp:DescribeUserPoolClient", "cognito-idp:DescribeUserPoolDomain",
+      "cognito-idp:DescribeManagedLoginBranding", "cognito-idp:DescribeManagedLoginBrandingByClient",
       "cognito-idp:GetUserPoolMfaConfig", "cognito-idp:ListTagsForResource", "cognito-idp:ListUserPoolClients", "cognito-idp:ListUserPools",
       "dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:ListTagsOfResource",
       "events:DescribeEventBus", "events:DescribeRule", "events:ListEventBuses", "events:ListRules", "events:ListTagsForResource", "events:ListTargetsByRule",
@@ -358,6 +366,39 @@ data "aws_iam_policy_document" "data" {
       "arn:${local.partition}:iam::*:role/${each.value.member_access_role_name}",
       "arn:${local.partition}:iam::${local.account_id}:role/${each.value.role_name}",
     ], each.value.assumable_role_arns)
+  }
+}
+
+data "aws_iam_policy_document" "console" {
+  for_each = local.roles
+
+  statement {
+    sid = "ConsoleDistribution"
+    actions = [
+      "cloudfront:CreateDistribution", "cloudfront:CreateOriginAccessControl", "cloudfront:CreateResponseHeadersPolicy",
+      "cloudfront:DeleteDistribution", "cloudfront:DeleteOriginAccessControl", "cloudfront:DeleteResponseHeadersPolicy",
+      "cloudfront:TagResource", "cloudfront:UntagResource", "cloudfront:UpdateDistribution",
+      "cloudfront:UpdateOriginAccessControl", "cloudfront:UpdateResponseHeadersPolicy",
+    ]
+    resources = [
+      "arn:${local.partition}:cloudfront::${local.account_id}:distribution/*",
+      "arn:${local.partition}:cloudfront::${local.account_id}:origin-access-control/*",
+      "arn:${local.partition}:cloudfront::${local.account_id}:response-headers-policy/*",
+    ]
+  }
+
+  statement {
+    sid = "ManagedLoginBranding"
+    actions = [
+      "cognito-idp:CreateManagedLoginBranding", "cognito-idp:DeleteManagedLoginBranding", "cognito-idp:UpdateManagedLoginBranding",
+    ]
+    resources = ["arn:${local.partition}:cognito-idp:${local.region}:${local.account_id}:userpool/*"]
+  }
+
+  statement {
+    sid       = "BucketAccessLogs"
+    actions   = ["s3:PutBucketLogging"]
+    resources = ["arn:${local.partition}:s3:::${each.value.resource_prefix}-*"]
   }
 }
 

@@ -58,8 +58,8 @@ run "defaults" {
   }
 
   assert {
-    condition     = length(aws_iam_role_policy_attachment.deploy) == 10
-    error_message = "Five deploy policies per role (state, read, compute, data, guard)."
+    condition     = length(aws_iam_role_policy_attachment.deploy) == 12
+    error_message = "Six deploy policies per role (state, read, compute, data, console, guard)."
   }
 
   assert {

@@ -196,6 +196,22 @@ run "policy_documents" {
     error_message = "iam:PassRole only on the project's roles, only to named services."
   }
 
+  # The console deploys (enable_console): CloudFront writes only on this account's distributions,
+  # origin access controls and response headers policies, and the plan role can refresh them.
+  assert {
+    condition = alltrue(flatten([for env in ["dev", "prod"] : [
+      for s in jsondecode(aws_iam_policy.deploy["${env}/console"].policy).Statement :
+      alltrue([for r in flatten([s.Resource]) : can(regex("^arn:aws:cloudfront::123456789012:(distribution|origin-access-control|response-headers-policy)/\\*$", r))])
+      if anytrue([for a in flatten([s.Action]) : startswith(a, "cloudfront:")])
+    ]])) && alltrue([for env in ["dev", "prod"] : length(setsubtract(toset(["cloudfront:CreateDistribution", "cloudfront:UpdateDistribution", "cloudfront:CreateOriginAccessControl", "cloudfront:CreateResponseHeadersPolicy", "cognito-idp:CreateManagedLoginBranding", "s3:PutBucketLogging"]), toset(flatten([for s in jsondecode(aws_iam_policy.deploy["${env}/console"].policy).Statement : flatten([s.Action])])))) == 0])
+    error_message = "The deploy role can deploy the console, and its CloudFront rights are this account's console pieces only."
+  }
+
+  assert {
+    condition     = alltrue([for env in ["dev", "prod"] : strcontains(aws_iam_policy.deploy["${env}/read"].policy, "cloudfront:GetDistribution") && strcontains(aws_iam_policy.deploy["${env}/read"].policy, "cognito-idp:DescribeManagedLoginBranding")])
+    error_message = "Refresh (the plan role too) reads the console's distribution and branding."
+  }
+
   # IAM refuses a managed policy over 6,144 characters (whitespace aside; these are minified).
   assert {
     condition     = alltrue([for p in concat(values(aws_iam_policy.deploy), values(aws_iam_policy.plan), [aws_iam_policy.workload_boundary]) : length(p.policy) <= 6144])
