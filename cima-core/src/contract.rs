@@ -33,6 +33,29 @@ pub const DEFAULT_ENRICHED_DETAIL_TYPE: &str = "heidi.support";
 pub const DEFAULT_CASE_READER_ROLE: &str = "CimaCaseReaderRole";
 /// The chat API's read-only role in each member account.
 pub const DEFAULT_QUERY_ROLE: &str = "ChatSystemReadOnlyRole";
+/// What that role may do: exactly the calls chat-query makes in a member account (chat-query's
+/// `reads` tests hold its calls to this list, and this list to its calls), and nothing that reads
+/// data: no S3 object, no secret, no function code (`lambda:GetFunction` hands out a link to it).
+pub const QUERY_ROLE_ACTIONS: [&str; 18] = [
+    "autoscaling:DescribeAutoScalingGroups",
+    "cloudformation:DescribeStacks",
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:ListTagsForResource",
+    "ec2:DescribeInstances",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeTags",
+    "iam:ListRoleTags",
+    "iam:ListRoles",
+    "iam:ListUserTags",
+    "iam:ListUsers",
+    "lambda:ListFunctions",
+    "lambda:ListTags",
+    "rds:DescribeDBInstances",
+    "s3:GetBucketLocation",
+    "s3:GetBucketTagging",
+    "s3:ListAllMyBuckets",
+    "support:DescribeCases",
+];
 /// The role Organizations creates in every account it creates: how the provider reaches members.
 pub const DEFAULT_MEMBER_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
 /// The role a member's forward rule uses to put events on the central bus.

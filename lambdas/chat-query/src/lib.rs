@@ -582,6 +582,15 @@ pub fn aggregate(
     s
 }
 
+/// How the answer words a state before the items' noun: "3 firing CloudWatch alarms".
+fn state_adjective(state: &str) -> String {
+    match state {
+        "alarm" => "firing".to_owned(),
+        "ok" => "OK".to_owned(),
+        other => other.replace('_', "-"),
+    }
+}
+
 /// "12 running EC2 instances tagged env=prod in eu-west-1 across 5 of 30 accounts; 2 accounts failed."
 pub fn answer_text(parsed: &Parsed, s: &Summary, queried: usize, notes: &[String]) -> String {
     if queried == 0 {
@@ -595,13 +604,12 @@ pub fn answer_text(parsed: &Parsed, s: &Summary, queried: usize, notes: &[String
         .map(|sv| {
             let n = s.counts.get(sv.as_str()).copied().unwrap_or(0);
             let mut adjectives = Vec::new();
-            match sv {
-                Service::Ec2 | Service::Rds => adjectives.extend(f.state.clone()),
-                Service::Support => {
-                    adjectives.extend(f.status.clone());
-                    adjectives.extend(f.severity.clone());
-                }
-                _ => {}
+            if *sv == Service::Support {
+                adjectives.extend(f.status.clone());
+                adjectives.extend(f.severity.clone());
+            }
+            if let Some(state) = f.state.as_deref().filter(|s| sv.takes_state(s)) {
+                adjectives.push(state_adjective(state));
             }
             let mut noun = sv.noun(n).to_owned();
             if *sv == Service::Iam {

@@ -54,6 +54,13 @@ pub struct QueryService {
 }
 
 pub const EC2: QueryService = QueryService { name: "ec2", version: "2016-11-15" };
+pub const CLOUDFORMATION: QueryService = QueryService { name: "cloudformation", version: "2010-05-15" };
+/// Application, Network and Gateway load balancers.
+pub const ELB: QueryService = QueryService { name: "elasticloadbalancing", version: "2015-12-01" };
+/// Classic load balancers: the same endpoint, an older API version.
+pub const ELB_CLASSIC: QueryService = QueryService { name: "elasticloadbalancing", version: "2012-06-01" };
+pub const AUTOSCALING: QueryService = QueryService { name: "autoscaling", version: "2011-01-01" };
+pub const CLOUDWATCH: QueryService = QueryService { name: "monitoring", version: "2010-08-01" };
 
 /// A failed call: AWS's code and message when the service answered, else what went wrong on the way.
 #[derive(Debug, thiserror::Error)]

@@ -18,7 +18,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use cima_core::contract::{
     BACKFILL_DETAIL_TYPE, BACKFILL_SOURCE, BackfillRequest, DEFAULT_CASE_READER_ROLE, DEFAULT_ENRICHED_SOURCE,
-    DEFAULT_QUERY_ROLE, EVENTS_ROLE, FORWARD_RULE, FORWARD_TARGET, MAX_BACKFILL_DAYS, SUPPORT_SOURCE,
+    DEFAULT_QUERY_ROLE, EVENTS_ROLE, FORWARD_RULE, FORWARD_TARGET, MAX_BACKFILL_DAYS, QUERY_ROLE_ACTIONS,
+    SUPPORT_SOURCE,
 };
 use cima_core::errors::AwsError;
 use cima_core::ids;
@@ -43,38 +44,6 @@ const WIRED: &str = "wired";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 const FORWARD_MAX_EVENT_AGE_SECONDS: i64 = 86_400;
 const FORWARD_MAX_RETRY_ATTEMPTS: i64 = 185;
-
-/// The chat API's read-only access: these Describe/List/Get families and nothing broader.
-const QUERY_ACTIONS: [&str; 28] = [
-    "ec2:Describe*",
-    "s3:GetBucket*",
-    "s3:ListBucket*",
-    "s3:ListAllMyBuckets",
-    "rds:Describe*",
-    "lambda:List*",
-    "lambda:Get*",
-    "cloudwatch:GetMetricStatistics",
-    "cloudwatch:ListMetrics",
-    "cloudwatch:GetMetricData",
-    "config:GetResourceConfigHistory",
-    "config:ListDiscoveredResources",
-    "config:GetComplianceDetailsByResource",
-    "ce:GetCostAndUsage",
-    "ce:GetUsageReport",
-    "ce:GetReservationCoverage",
-    "iam:GetRole",
-    "iam:ListRoles",
-    "iam:GetPolicy",
-    "iam:ListPolicies",
-    "cloudformation:DescribeStacks",
-    "cloudformation:ListStacks",
-    "elasticloadbalancing:Describe*",
-    "autoscaling:Describe*",
-    "route53:List*",
-    "route53:Get*",
-    "support:DescribeCases",
-    "support:DescribeCommunications",
-];
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct QueryRoleModel {
@@ -172,7 +141,7 @@ pub fn query_trust(trusted: &str, external_id: Option<&str>) -> serde_json::Valu
 }
 
 pub fn query_policy() -> serde_json::Value {
-    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": QUERY_ACTIONS, "Resource": "*"}]})
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": QUERY_ROLE_ACTIONS, "Resource": "*"}]})
 }
 
 /// IAM may return `Statement` as an object or an array, and `Action` as a string or a list:
@@ -1943,7 +1912,7 @@ mod tests {
 
     #[test]
     fn query_policy_has_no_wildcard_service() {
-        for a in QUERY_ACTIONS {
+        for a in QUERY_ROLE_ACTIONS {
             let (service, action) = a.split_once(':').unwrap();
             assert!(service != "*" && action != "*", "{a}");
             assert!(["Describe", "List", "Get"].iter().any(|p| action.starts_with(p)), "{a}");

@@ -1,4 +1,5 @@
-//! Resources the chat-query Lambda reads (EC2, S3, RDS, Lambda, IAM) seeded into accounts of a
+//! Resources the chat-query Lambda reads (EC2, S3, RDS, Lambda, IAM, CloudFormation, load
+//! balancers, Auto Scaling, CloudWatch alarms) seeded into accounts of a
 //! [`LocalAws`] organization by `python -m localaws.seed_resources`, and their ground truth.
 
 use std::collections::BTreeMap;
@@ -74,6 +75,49 @@ pub struct SeededAccountResources {
     pub lambda: Vec<SeededFunction>,
     pub iam_roles: Vec<String>,
     pub iam_users: Vec<String>,
+    pub cloudformation: Vec<SeededStack>,
+    /// Application and Classic load balancers.
+    pub elb: Vec<SeededLoadBalancer>,
+    pub autoscaling: Vec<SeededGroup>,
+    pub cloudwatch: Vec<SeededAlarm>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeededStack {
+    pub name: String,
+    pub region: String,
+    /// CloudFormation's StackStatus (`CREATE_COMPLETE`, `ROLLBACK_COMPLETE`, …).
+    pub status: String,
+    /// The last drift detection's StackDriftStatus; `NOT_CHECKED` when none ran.
+    pub drift: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeededLoadBalancer {
+    pub name: String,
+    pub region: String,
+    /// `application`, `network`, `gateway` or `classic`.
+    pub kind: String,
+    /// Elastic Load Balancing v2's state code; `None` for a Classic one.
+    pub state: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeededGroup {
+    pub name: String,
+    pub region: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeededAlarm {
+    pub name: String,
+    pub region: String,
+    /// `ALARM`, `OK` or `INSUFFICIENT_DATA`.
+    pub state: String,
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

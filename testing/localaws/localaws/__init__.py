@@ -17,6 +17,7 @@ EXTENSIONS = (
     "localaws.ext_support",
     "localaws.ext_athena",
     "localaws.ext_cognito",
+    "localaws.ext_cloudformation",
 )
 
 # Prefix of the control endpoints the extensions add; never a path AWS itself uses.

@@ -13,13 +13,21 @@ follow from the seed and the account ID:
 - S3 buckets, some in the second region, some tagged `env`;
 - RDS DB instances (postgres) in the first region, tagged `env`;
 - Lambda functions in the first region (with an execution role `cq-lambda-exec`), tagged `env`;
-- IAM users, tagged `env`.
+- IAM users, tagged `env`;
+- CloudFormation stacks in the first region, tagged `env`, some failed (ROLLBACK_COMPLETE or
+  UPDATE_ROLLBACK_FAILED, set through ext_cloudformation, as moto never fails a stack) and some drifted;
+- load balancers in the first region: Application ones and Classic ones, tagged `env`;
+- Auto Scaling groups in the first region (no instances, so EC2's counts stay the seed's), tagged `env`;
+- CloudWatch metric alarms in the first region, tagged `env`, some in ALARM, some OK, the rest
+  INSUFFICIENT_DATA.
 
 It prints the truth as JSON, read back from the APIs in each account (so it also holds what
 moto or Organizations created on their own, e.g. OrganizationAccountAccessRole):
 `seed`, `role_name`, `regions`, `accounts` (`account_id`, `reader_role` (null where skipped),
 `ec2` [{id, region, state, tags}], `s3` [{name, region, tags}], `rds` [{id, region, status,
-tags}], `lambda` [{name, region, tags}], `iam_roles` [names], `iam_users` [names]).
+tags}], `lambda` [{name, region, tags}], `iam_roles` [names], `iam_users` [names],
+`cloudformation` [{name, region, status, drift, tags}], `elb` [{name, region, kind, state, tags}],
+`autoscaling` [{name, region, tags}], `cloudwatch` [{name, region, state, tags}]).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import io
 import json
 import random
 import sys
+import urllib.request
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -36,6 +45,7 @@ from typing import Any
 import boto3
 import botocore.config
 
+from localaws import CONTROL_PREFIX
 from localaws.seed_cases import default_accounts
 
 ACCESS_KEY = "testing"
@@ -50,9 +60,16 @@ WORKERS = 6
 MAX_PAGES = 1000
 
 _CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 3})
-_READ_ONLY_ACTIONS = ["ec2:Describe*", "s3:ListAllMyBuckets", "s3:GetBucketLocation", "s3:GetBucketTagging",
-                      "rds:DescribeDBInstances", "lambda:ListFunctions", "lambda:ListTags", "iam:ListRoles",
-                      "iam:ListUsers", "iam:ListRoleTags", "iam:ListUserTags", "support:DescribeCases"]
+# What cima_linked_account grants the role (cima-core's QUERY_ROLE_ACTIONS); moto does not enforce it.
+_READ_ONLY_ACTIONS = ["autoscaling:DescribeAutoScalingGroups", "cloudformation:DescribeStacks",
+                      "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "ec2:DescribeInstances",
+                      "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags",
+                      "iam:ListRoleTags", "iam:ListRoles", "iam:ListUserTags", "iam:ListUsers", "lambda:ListFunctions",
+                      "lambda:ListTags", "rds:DescribeDBInstances", "s3:GetBucketLocation", "s3:GetBucketTagging",
+                      "s3:ListAllMyBuckets", "support:DescribeCases"]
+_STACK_TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+_FAILED_STACK = (("ROLLBACK_COMPLETE", "The following resource(s) failed to create: [Topic]."),
+                 ("UPDATE_ROLLBACK_FAILED", "The following resource(s) failed to update: [Topic]."))
 
 
 def _zip() -> bytes:
@@ -162,6 +179,62 @@ def seed_account(endpoint: str, seed: int, account_id: str, management_id: str, 
                 Code={"ZipFile": code}, Tags={"env": rng.choice(("prod", "dev"))})
     for index in range(rng.randint(0, 2)):
         iam.create_user(UserName=f"cq-user-{index}", Tags=[{"Key": "env", "Value": rng.choice(("prod", "dev"))}])
+    _seed_operations(endpoint, client, rng, account_id, home)
+
+
+def _env(rng: random.Random) -> list[dict[str, str]]:
+    return [{"Key": "env", "Value": rng.choice(("prod", "dev"))}]
+
+
+def _control(endpoint: str, path: str, body: dict[str, Any]) -> None:
+    request = urllib.request.Request(endpoint.rstrip("/") + CONTROL_PREFIX + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        answer.read()
+
+
+def _seed_operations(endpoint: str, client: _Clients, rng: random.Random, account_id: str, home: str) -> None:
+    """Stacks, load balancers, Auto Scaling groups and alarms in the home region."""
+    cfn = client("cloudformation", home)
+    for index in range(rng.randint(0, 3)):
+        name = f"cq-stack-{index}"
+        cfn.create_stack(StackName=name, TemplateBody=_STACK_TEMPLATE, Tags=_env(rng))
+        outcome: dict[str, Any] = {}
+        if rng.random() < 0.35:
+            outcome["status"], outcome["status_reason"] = rng.choice(_FAILED_STACK)
+        if rng.random() < 0.3:
+            outcome["drift"] = "DRIFTED"
+        if outcome:
+            _control(endpoint, "cloudformation/stack-outcome",
+                     {"account_id": account_id, "region": home, "stack_name": name, **outcome})
+    if rng.random() < 0.5:
+        ec2 = client("ec2", home)
+        subnets = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
+        client("elbv2", home).create_load_balancer(
+            Name=f"cq-alb-{account_id}", Subnets=[s["SubnetId"] for s in subnets[:2]], Tags=_env(rng))
+    if rng.random() < 0.4:
+        client("elb", home).create_load_balancer(
+            LoadBalancerName=f"cq-clb-{account_id}", AvailabilityZones=[f"{home}a"], Tags=_env(rng),
+            Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}])
+    groups = rng.randint(0, 2)
+    if groups:
+        scaling = client("autoscaling", home)
+        scaling.create_launch_configuration(LaunchConfigurationName="cq-launch", ImageId=IMAGE_ID,
+                                            InstanceType="t3.micro")
+        for index in range(groups):
+            tags = [{**t, "PropagateAtLaunch": True} for t in _env(rng)]
+            scaling.create_auto_scaling_group(
+                AutoScalingGroupName=f"cq-asg-{index}", LaunchConfigurationName="cq-launch", MinSize=0, MaxSize=2,
+                DesiredCapacity=0, AvailabilityZones=[f"{home}a"], Tags=tags)
+    cloudwatch = client("cloudwatch", home)
+    for index in range(rng.randint(0, 3)):
+        name = f"cq-alarm-{index}"
+        cloudwatch.put_metric_alarm(
+            AlarmName=name, MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average", Period=300,
+            EvaluationPeriods=1, Threshold=80.0, ComparisonOperator="GreaterThanThreshold", Tags=_env(rng))
+        state = rng.choice(("ALARM", "OK", None))
+        if state:
+            cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason="seeded by localaws")
 
 
 def read_truth(endpoint: str, account_id: str, management_id: str, regions: list[str],
@@ -197,8 +270,41 @@ def read_truth(endpoint: str, account_id: str, management_id: str, regions: list
     iam = client("iam")
     roles = [r["RoleName"] for r in _pages(iam.list_roles, "Roles", "Marker", "Marker")]
     users = [u["UserName"] for u in _pages(iam.list_users, "Users", "Marker", "Marker")]
-    return {"account_id": account_id, "reader_role": role_name, "ec2": ec2_items, "s3": buckets, "rds": rds_items,
-            "lambda": lambda_items, "iam_roles": sorted(roles), "iam_users": sorted(users)}
+    truth = {"account_id": account_id, "reader_role": role_name, "ec2": ec2_items, "s3": buckets, "rds": rds_items,
+             "lambda": lambda_items, "iam_roles": sorted(roles), "iam_users": sorted(users)}
+    truth.update(_operations_truth(client, regions))
+    return truth
+
+
+def _operations_truth(client: _Clients, regions: list[str]) -> dict[str, list[dict[str, Any]]]:
+    truth: dict[str, list[dict[str, Any]]] = {"cloudformation": [], "elb": [], "autoscaling": [], "cloudwatch": []}
+    for region in regions:
+        cfn = client("cloudformation", region)
+        for s in _pages(cfn.describe_stacks, "Stacks", "NextToken", "NextToken"):
+            truth["cloudformation"].append({
+                "name": s["StackName"], "region": region, "status": s["StackStatus"],
+                "drift": s.get("DriftInformation", {}).get("StackDriftStatus", "NOT_CHECKED"),
+                "tags": _tags(s.get("Tags"))})
+        elbv2 = client("elbv2", region)
+        for lb in _pages(elbv2.describe_load_balancers, "LoadBalancers", "Marker", "NextMarker"):
+            tags = elbv2.describe_tags(ResourceArns=[lb["LoadBalancerArn"]])["TagDescriptions"][0].get("Tags")
+            truth["elb"].append({"name": lb["LoadBalancerName"], "region": region, "kind": lb["Type"],
+                                 "state": lb["State"]["Code"], "tags": _tags(tags)})
+        elb = client("elb", region)
+        for lb in _pages(elb.describe_load_balancers, "LoadBalancerDescriptions", "Marker", "NextMarker"):
+            tags = elb.describe_tags(LoadBalancerNames=[lb["LoadBalancerName"]])["TagDescriptions"][0].get("Tags")
+            truth["elb"].append({"name": lb["LoadBalancerName"], "region": region, "kind": "classic",
+                                 "state": None, "tags": _tags(tags)})
+        scaling = client("autoscaling", region)
+        for g in _pages(scaling.describe_auto_scaling_groups, "AutoScalingGroups", "NextToken", "NextToken"):
+            truth["autoscaling"].append({"name": g["AutoScalingGroupName"], "region": region,
+                                         "tags": _tags(g.get("Tags"))})
+        cloudwatch = client("cloudwatch", region)
+        for a in _pages(cloudwatch.describe_alarms, "MetricAlarms", "NextToken", "NextToken"):
+            tags = cloudwatch.list_tags_for_resource(ResourceARN=a["AlarmArn"]).get("Tags")
+            truth["cloudwatch"].append({"name": a["AlarmName"], "region": region, "state": a["StateValue"],
+                                        "tags": _tags(tags)})
+    return truth
 
 
 def seed_resources(endpoint: str, seed: int, accounts: list[str] | None = None, role_name: str = DEFAULT_ROLE,

@@ -1,4 +1,4 @@
-//! Filters named by a word or a phrase: region, Support severity, case status, instance state.
+//! Filters named by a word or a phrase: region, Support severity, case status, the items' state.
 
 use super::words::Words;
 use super::{OPEN_STATUS, Parsed, Service, first_wins, is_region, is_severity};
@@ -135,21 +135,59 @@ pub(super) fn status(q: &mut Words, p: &mut Parsed) {
         .map(str::to_owned);
 }
 
-/// EC2 instance state or RDS DB instance status; `pending` is not one in "pending customer
-/// action".
-pub(super) fn state(q: &mut Words, p: &mut Parsed) {
+/// Phrases that name a state, with it: a firing alarm, alarms short of data, a half-working
+/// load balancer.
+const STATE_PHRASES: [(&str, &str); 5] = [
+    ("in alarm", "alarm"),
+    ("insufficient data", "insufficient_data"),
+    ("insufficient-data", "insufficient_data"),
+    ("insufficient_data", "insufficient_data"),
+    ("active impaired", "active_impaired"),
+];
+
+/// The state a word names: an EC2 instance state or RDS DB instance status (`pending` is not one
+/// in "pending customer action"), a stack's `failed` or `drifted`, a load balancer's state, an
+/// alarm's. `ok` and `active` are states only in a question about alarms or load balancers.
+fn state_word(q: &Words, p: &Parsed, i: usize) -> Option<&'static str> {
     let pending_customer = p.filters.status.as_deref() == Some("pending-customer-action");
-    let mut states: Vec<String> = Vec::new();
+    Some(match q.low(i) {
+        "running" => "running",
+        "stopped" => "stopped",
+        "stopping" => "stopping",
+        "terminated" => "terminated",
+        "shutting-down" => "shutting-down",
+        "available" => "available",
+        "pending" if q.next(i) != "customer" && !pending_customer => "pending",
+        "failed" | "failing" | "broken" => "failed",
+        "drifted" | "drifting" => "drifted",
+        "firing" | "alarming" | "triggered" => "alarm",
+        "provisioning" => "provisioning",
+        "ok" if p.services.contains(&Service::CloudWatch) => "ok",
+        "active" if p.services.contains(&Service::Elb) => "active",
+        _ => return None,
+    })
+}
+
+/// The items' state, from a phrase or a word; the one named first in the question wins.
+pub(super) fn state(q: &mut Words, p: &mut Parsed) {
+    // (byte offset in the question's text, state)
+    let mut found: Vec<(usize, &str)> =
+        STATE_PHRASES.iter().filter_map(|(phrase, state)| Some((q.text.find(phrase)?, *state))).collect();
+    let phrases: Vec<usize> = found.iter().map(|(at, _)| *at).collect();
+    let mut offset = 0;
     for i in 0..q.len() {
-        let w = q.low(i);
-        let state = match w {
-            "running" | "stopped" | "stopping" | "terminated" | "shutting-down" | "available" => true,
-            "pending" => q.next(i) != "customer" && !pending_customer,
-            _ => false,
-        };
-        if state && !states.iter().any(|s| s == w) {
-            states.push(w.to_owned());
+        // A phrase's first word is not also a state of its own ("active impaired").
+        if let Some(s) = state_word(q, p, i).filter(|_| !phrases.contains(&offset)) {
+            found.push((offset, s));
             q.used[i] = true;
+        }
+        offset += q.low(i).len() + 1;
+    }
+    found.sort();
+    let mut states: Vec<String> = Vec::new();
+    for (_, s) in found {
+        if !states.iter().any(|have| have == s) {
+            states.push(s.to_owned());
         }
     }
     p.filters.state = first_wins(states, &mut p.notes, |s| format!("several states named; only {s} is used"));
@@ -248,7 +286,20 @@ mod tests {
             ("running or stopped", Some("running"), &["several states named; only running is used"]),
             ("running, running", Some("running"), &[]),
             ("list instances", None, &[]),
+            ("which stacks failed?", Some("failed"), &[]),
+            ("failed cloudformation stacks", Some("failed"), &[]),
+            ("drifted stacks", Some("drifted"), &[]),
+            ("which alarms are firing", Some("alarm"), &[]),
+            ("alarms in alarm", Some("alarm"), &[]),
+            ("triggered alerts", Some("alarm"), &[]),
+            ("alarms with insufficient data", Some("insufficient_data"), &[]),
+            ("ok alarms", Some("ok"), &[]),
+            ("ok, list the buckets", None, &[]),
+            ("active load balancers", Some("active"), &[]),
+            ("load balancers that are active impaired", Some("active_impaired"), &[]),
+            ("active instances", None, &[]),
+            ("provisioning albs", Some("provisioning"), &[]),
         ];
-        check(rows, &[status, state], |p| p.filters.state.as_deref());
+        check(rows, &[services, status, state], |p| p.filters.state.as_deref());
     }
 }

@@ -4,13 +4,14 @@
 //! dropped; every rule has its own table test beside it:
 //!
 //! - `services`: intent (list or count), the services named, the services inferred from filters;
-//! - `filters`: region, Support severity, case status, instance state;
+//! - `filters`: region, Support severity, case status, the items' state;
 //! - `names`: tag and account (the value after a keyword, or a bare `key=value` / account id);
 //! - `dates`: the creation-time window.
 //!
 //! Defaults, chosen so a vague question still gets a bounded, useful answer:
 //! - no service word: services are inferred from the filters (a severity or case status means
-//!   Support cases, an instance state means EC2, `available` means RDS); with no hint either, every
+//!   Support cases, an instance state means EC2, `available` means RDS, `firing` alarms, `failed`
+//!   stacks and load balancers); with no hint either, every
 //!   service is read, and `notes` says so. Refusing would make "what is tagged env=prod?" fail.
 //! - intent is `list` unless the question asks for a number ("how many", "count", "number of").
 //! - one value per filter: the first one in the question wins, and `notes` names the ignored ones.
@@ -43,11 +44,26 @@ pub enum Service {
     Lambda,
     Iam,
     Support,
+    CloudFormation,
+    /// Elastic Load Balancing: Application, Network and Gateway load balancers, and Classic ones.
+    Elb,
+    AutoScaling,
+    CloudWatch,
 }
 
 impl Service {
-    pub const ALL: [Service; 6] =
-        [Service::Ec2, Service::S3, Service::Rds, Service::Lambda, Service::Iam, Service::Support];
+    pub const ALL: [Service; 10] = [
+        Service::Ec2,
+        Service::S3,
+        Service::Rds,
+        Service::Lambda,
+        Service::Iam,
+        Service::Support,
+        Service::CloudFormation,
+        Service::Elb,
+        Service::AutoScaling,
+        Service::CloudWatch,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -57,6 +73,10 @@ impl Service {
             Service::Lambda => "lambda",
             Service::Iam => "iam",
             Service::Support => "support",
+            Service::CloudFormation => "cloudformation",
+            Service::Elb => "elb",
+            Service::AutoScaling => "autoscaling",
+            Service::CloudWatch => "cloudwatch",
         }
     }
 
@@ -76,7 +96,31 @@ impl Service {
             Service::Iam => "IAM roles and users",
             Service::Support if one => "Support case",
             Service::Support => "Support cases",
+            Service::CloudFormation if one => "CloudFormation stack",
+            Service::CloudFormation => "CloudFormation stacks",
+            Service::Elb if one => "load balancer",
+            Service::Elb => "load balancers",
+            Service::AutoScaling if one => "Auto Scaling group",
+            Service::AutoScaling => "Auto Scaling groups",
+            Service::CloudWatch if one => "CloudWatch alarm",
+            Service::CloudWatch => "CloudWatch alarms",
         }
+    }
+
+    /// The states a question may filter this service's items by (see [`Filters::state`]).
+    pub fn states(self) -> &'static [&'static str] {
+        match self {
+            Service::Ec2 | Service::Rds => &INSTANCE_STATES,
+            Service::CloudFormation => &STACK_STATES,
+            Service::Elb => &LOAD_BALANCER_STATES,
+            Service::CloudWatch => &ALARM_STATES,
+            Service::S3 | Service::Lambda | Service::Iam | Service::Support | Service::AutoScaling => &[],
+        }
+    }
+
+    /// Whether `state` filters this service's items; other services ignore it (and `notes` says so).
+    pub fn takes_state(self, state: &str) -> bool {
+        self.states().contains(&state)
     }
 }
 
@@ -135,7 +179,8 @@ pub struct Filters {
     /// Support severity code (low, normal, high, urgent, critical).
     #[serde(default)]
     pub severity: Option<String>,
-    /// EC2 instance state or RDS DB instance status.
+    /// A state of the services' items: an EC2 instance state or RDS DB instance status, a stack's
+    /// `failed` or `drifted`, a load balancer's state, an alarm's state ([`Service::states`]).
     #[serde(default)]
     pub state: Option<String>,
     /// Support case status, or `open` for every status but resolved.
@@ -168,14 +213,34 @@ pub struct Parsed {
     pub source: Source,
 }
 
-pub const EC2_STATES: [&str; 6] = ["pending", "running", "shutting-down", "terminated", "stopping", "stopped"];
-/// RDS statuses the parser knows beyond the EC2 ones.
-pub const RDS_STATES: [&str; 4] = ["available", "creating", "deleting", "modifying"];
+/// EC2 instance states, then the RDS statuses the parser knows beyond them. Both instance services
+/// take every one: an EC2 word maps onto RDS (`running` is `available`), and an RDS status asked
+/// of EC2 instances matches none.
+pub const INSTANCE_STATES: [&str; 10] = [
+    "pending",
+    "running",
+    "shutting-down",
+    "terminated",
+    "stopping",
+    "stopped",
+    "available",
+    "creating",
+    "deleting",
+    "modifying",
+];
+/// `failed`: a stack whose last operation failed (a status ending in `_FAILED`, or
+/// `ROLLBACK_COMPLETE`, a create that failed and was rolled back); `drifted`: its last drift
+/// detection found drift.
+pub const STACK_STATES: [&str; 2] = ["failed", "drifted"];
+/// Elastic Load Balancing v2's state codes (Classic load balancers have none and match none).
+pub const LOAD_BALANCER_STATES: [&str; 4] = ["active", "active_impaired", "provisioning", "failed"];
+/// CloudWatch's alarm states, lower case (`alarm` is a firing alarm).
+pub const ALARM_STATES: [&str; 3] = ["alarm", "ok", "insufficient_data"];
 pub const OPEN_STATUS: &str = "open";
 
-/// An EC2 instance state or an RDS DB instance status.
+/// A state some service's items can be in ([`Service::states`]).
 pub fn is_state(s: &str) -> bool {
-    EC2_STATES.contains(&s) || RDS_STATES.contains(&s)
+    Service::ALL.iter().any(|sv| sv.takes_state(s))
 }
 
 /// A Support case status, or `open`.
@@ -317,7 +382,7 @@ impl Parsed {
         if let Some(s) = &f.state
             && !is_state(s)
         {
-            return Err(invalid("filters.state", format!("{s:?} is not an instance state")));
+            return Err(invalid("filters.state", format!("{s:?} is not a state of any service's items")));
         }
         if let Some(s) = &f.severity
             && !is_severity(s)

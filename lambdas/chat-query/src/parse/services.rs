@@ -2,7 +2,7 @@
 //! filters imply when it names none.
 
 use super::words::Words;
-use super::{IamEntity, Intent, Parsed, Service};
+use super::{INSTANCE_STATES, IamEntity, Intent, Parsed, Service};
 
 /// `count` when the question asks for a number, else `list`.
 pub(super) fn intent(q: &mut Words, p: &mut Parsed) {
@@ -20,6 +20,12 @@ fn is_db_word(w: &str) -> bool {
 /// The service `word` names (`prev` is the word before it).
 fn service_of(word: &str, prev: &str) -> Option<Service> {
     Some(match word {
+        "cloudformation" | "cfn" | "stack" | "stacks" => Service::CloudFormation,
+        "elb" | "elbs" | "alb" | "albs" | "nlb" | "nlbs" | "balancer" | "balancers" | "loadbalancer"
+        | "loadbalancers" => Service::Elb,
+        // "scaling groups", "auto scaling"; a bare "group" is too common ("security groups").
+        "autoscaling" | "asg" | "asgs" | "scaling" => Service::AutoScaling,
+        "cloudwatch" | "alarm" | "alarms" | "alert" | "alerts" => Service::CloudWatch,
         "ec2" | "vm" | "vms" | "server" | "servers" | "machine" | "machines" => Service::Ec2,
         // "db instances" are RDS only, never also EC2.
         "instance" | "instances" if is_db_word(prev) => Service::Rds,
@@ -43,6 +49,19 @@ pub(super) fn services(q: &mut Words, p: &mut Parsed) {
         users |= matches!(q.low(i), "user" | "users");
         p.services.push(service);
         q.used[i] = true;
+        // The other words of "load balancers" and "auto scaling groups" are taken with it, so no
+        // later rule reads them as a name.
+        if matches!(q.low(i), "balancer" | "balancers") && q.prev(i) == "load" {
+            q.used[i - 1] = true;
+        }
+        if q.low(i) == "scaling" {
+            if i > 0 && q.prev(i) == "auto" {
+                q.used[i - 1] = true;
+            }
+            if matches!(q.next(i), "group" | "groups") {
+                q.used[i + 1] = true;
+            }
+        }
     }
     if roles != users {
         p.filters.iam_entity = Some(if roles { IamEntity::Role } else { IamEntity::User });
@@ -50,30 +69,41 @@ pub(super) fn services(q: &mut Words, p: &mut Parsed) {
 }
 
 /// With no service named: the services the filters apply to (severity or status → Support,
-/// `available` → RDS, another state → EC2), else every service. Then notes on filters that do
-/// not apply to any service read.
+/// `available` → RDS, another instance state → EC2, any other state → the services whose items
+/// have it), else every service. Then notes on filters that do not apply to any service read.
 pub(super) fn inferred_services(_: &mut Words, p: &mut Parsed) {
     let f = &p.filters;
     let for_cases = f.severity.is_some() || f.status.is_some();
+    let state = f.state.as_deref();
     if p.services.is_empty() {
         if for_cases {
             p.services.push(Service::Support);
         }
-        match f.state.as_deref() {
+        match state {
             Some("available") => p.services.push(Service::Rds),
-            Some(_) => p.services.push(Service::Ec2),
+            Some(s) if INSTANCE_STATES.contains(&s) => p.services.push(Service::Ec2),
+            Some(s) => p.services.extend(Service::ALL.into_iter().filter(|sv| sv.takes_state(s))),
             None => {}
         }
         if p.services.is_empty() {
             p.services.extend(Service::ALL);
-            p.notes.push("no service named: every service is read (ec2, s3, rds, lambda, iam, support)".to_owned());
+            let names: Vec<&str> = Service::ALL.iter().map(|s| s.as_str()).collect();
+            p.notes.push(format!("no service named: every service is read ({})", names.join(", ")));
         }
     }
     if for_cases && !p.services.contains(&Service::Support) {
         p.notes.push("severity and status apply to Support cases only".to_owned());
     }
-    if f.state.is_some() && !p.services.contains(&Service::Ec2) && !p.services.contains(&Service::Rds) {
-        p.notes.push("state applies to EC2 and RDS instances only".to_owned());
+    if let Some(s) = state
+        && !p.services.iter().any(|sv| sv.takes_state(s))
+    {
+        p.notes.push(if INSTANCE_STATES.contains(&s) {
+            "state applies to EC2 and RDS instances only".to_owned()
+        } else {
+            let takers: Vec<&str> =
+                Service::ALL.into_iter().filter(|sv| sv.takes_state(s)).map(|sv| sv.noun(2)).collect();
+            format!("state {s} applies to {} only", takers.join(" and "))
+        });
     }
 }
 
@@ -126,6 +156,18 @@ mod tests {
             ("show support cases", &[Support], None),
             ("list my tickets", &[Support], None),
             ("count lambda functions and rds instances", &[Rds, Lambda], None),
+            ("which stacks failed?", &[CloudFormation], None),
+            ("list cloudformation stacks", &[CloudFormation], None),
+            ("how many CFN stacks", &[CloudFormation], None),
+            ("list load balancers", &[Elb], None),
+            ("how many ALBs and NLBs", &[Elb], None),
+            ("classic ELBs in eu-west-1", &[Elb], None),
+            ("list auto scaling groups", &[AutoScaling], None),
+            ("how many ASGs", &[AutoScaling], None),
+            ("scaling groups tagged env=prod", &[AutoScaling], None),
+            ("which alarms are firing?", &[CloudWatch], None),
+            ("cloudwatch alerts", &[CloudWatch], None),
+            ("security groups", &[], None),
             ("hello there", &[], None),
         ];
         for (question, want, entity) in rows {
@@ -137,7 +179,8 @@ mod tests {
     #[test]
     fn inferred_services_table() {
         use Service::*;
-        let every = "no service named: every service is read (ec2, s3, rds, lambda, iam, support)";
+        let every = "no service named: every service is read \
+                     (ec2, s3, rds, lambda, iam, support, cloudformation, elb, autoscaling, cloudwatch)";
         let cases_only = "severity and status apply to Support cases only";
         let instances_only = "state applies to EC2 and RDS instances only";
         #[rustfmt::skip]
@@ -154,6 +197,12 @@ mod tests {
             ("critical severity buckets", &[S3], &[cases_only]),
             ("running buckets", &[S3], &[instances_only]),
             ("running ec2 instances", &[Ec2], &[]),
+            ("what is firing?", &[CloudWatch], &[]),
+            ("what failed", &[CloudFormation, Elb], &[]),
+            ("anything drifted?", &[CloudFormation], &[]),
+            ("drifted buckets", &[S3], &["state drifted applies to CloudFormation stacks only"]),
+            ("firing alarms and failed stacks", &[CloudFormation, CloudWatch],
+             &["several states named; only alarm is used"]),
         ];
         for (question, want, notes) in rows {
             let p = parse(question, NOW);

@@ -229,15 +229,106 @@ async fn fan_out_over_30_accounts_with_two_failing() {
     let resolved = cases.cases().filter(|c| c.status == "resolved").count();
     assert_eq!(resp.body_json()["counts"]["support"], json!(resolved), "{}", resp.body);
 
+    // The operations services, read with query_protocol: each list exactly the seeded items in
+    // the function's region, each count the seeded number.
+    let home = |region: &str| region == "us-east-1";
+    let failed_stack = |s: &cima_testkit::SeededStack| s.status.ends_with("_FAILED") || s.status == "ROLLBACK_COMPLETE";
+    let resp = ask("which CloudFormation stacks failed?").send(&app).await;
+    let want = truth(&res, &failing, |a| {
+        a.cloudformation.iter().filter(|s| home(&s.region) && failed_stack(s)).map(|s| s.name.clone()).collect()
+    });
+    assert!(!want.is_empty(), "the seed fails some stacks");
+    let body = resp.body_json();
+    assert_eq!(non_empty(ids(&body)), want, "{body}");
+    let failed: usize = want.values().map(BTreeSet::len).sum();
+    assert_eq!(
+        body["answer"],
+        format!("{failed} failed CloudFormation stacks across {} of 30 accounts; 2 accounts failed.", want.len())
+    );
+    for item in body["results"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+        .flat_map(|v| v.as_array().into_iter().flatten())
+    {
+        assert!(item["state"].as_str().is_some_and(|s| s.ends_with("_FAILED") || s == "ROLLBACK_COMPLETE"), "{item}");
+    }
+    let drifted = res
+        .accounts
+        .iter()
+        .filter(|a| !failing.contains(&a.account_id))
+        .flat_map(|a| &a.cloudformation)
+        .filter(|s| home(&s.region) && s.drift == "DRIFTED")
+        .count();
+    assert!(drifted > 0);
+    let resp = ask("how many stacks have drifted?").send(&app).await;
+    assert_eq!(resp.body_json()["counts"], json!({"cloudformation": drifted}), "{}", resp.body);
+
+    // Load balancers of both kinds, by tag (DescribeTags of each API version).
+    let resp = ask("list load balancers tagged env=prod").send(&app).await;
+    let want = truth(&res, &failing, |a| {
+        a.elb
+            .iter()
+            .filter(|l| home(&l.region) && l.tags.get("env").map(String::as_str) == Some("prod"))
+            .map(|l| l.name.clone())
+            .collect()
+    });
+    let body = resp.body_json();
+    assert_eq!(non_empty(ids(&body)), want, "{body}");
+    let kinds: BTreeSet<&str> = body["results"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+        .flat_map(|v| v.as_array().into_iter().flatten())
+        .filter_map(|i| i["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, BTreeSet::from(["application", "classic"]), "{body}");
+    let balancers: usize = res.accounts.iter().filter(|a| !failing.contains(&a.account_id)).map(|a| a.elb.len()).sum();
+    let resp = ask("how many load balancers are there").send(&app).await;
+    assert_eq!(resp.body_json()["counts"], json!({"elb": balancers}), "{}", resp.body);
+
+    // Auto Scaling groups, counted and by tag.
+    let groups: usize =
+        res.accounts.iter().filter(|a| !failing.contains(&a.account_id)).map(|a| a.autoscaling.len()).sum();
+    assert!(groups > 0);
+    let resp = ask("count auto scaling groups").send(&app).await;
+    assert_eq!(resp.body_json()["counts"], json!({"autoscaling": groups}), "{}", resp.body);
+    let resp = ask("list ASGs tagged env=dev").send(&app).await;
+    let want = truth(&res, &failing, |a| {
+        a.autoscaling
+            .iter()
+            .filter(|g| g.tags.get("env").map(String::as_str) == Some("dev"))
+            .map(|g| g.name.clone())
+            .collect()
+    });
+    assert_eq!(non_empty(ids(&resp.body_json())), want, "{}", resp.body);
+
+    // Firing alarms (DescribeAlarms filters the state), then alarms by tag (ListTagsForResource).
+    let resp = ask("which alarms are firing?").send(&app).await;
+    let want = truth(&res, &failing, |a| {
+        a.cloudwatch.iter().filter(|x| home(&x.region) && x.state == "ALARM").map(|x| x.name.clone()).collect()
+    });
+    assert!(!want.is_empty());
+    assert_eq!(non_empty(ids(&resp.body_json())), want, "{}", resp.body);
+    let resp = ask("how many cloudwatch alarms are tagged env=prod").send(&app).await;
+    let prod_alarms = res
+        .accounts
+        .iter()
+        .filter(|a| !failing.contains(&a.account_id))
+        .flat_map(|a| &a.cloudwatch)
+        .filter(|x| x.tags.get("env").map(String::as_str) == Some("prod"))
+        .count();
+    assert_eq!(resp.body_json()["counts"], json!({"cloudwatch": prod_alarms}), "{}", resp.body);
+
     // Every service, every account: what a vague question costs.
     let started = Instant::now();
     let resp = ask("what is tagged env=prod?").send(&app).await;
     let everything = started.elapsed();
     assert_eq!(resp.status_code, 200);
-    assert_eq!(resp.body_json()["parsed"]["services"].as_array().map(Vec::len), Some(6));
+    assert_eq!(resp.body_json()["parsed"]["services"].as_array().map(Vec::len), Some(10));
     eprintln!(
         "timing over 30 accounts against moto: first query (AssumeRole for each account, EC2) {:?}; \
-         warm EC2 list {:?}; all six services with tag filters {:?}",
+         warm EC2 list {:?}; all ten services with tag filters {:?}",
         cold, warm, everything
     );
 }
