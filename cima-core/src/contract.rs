@@ -36,7 +36,7 @@ pub const DEFAULT_QUERY_ROLE: &str = "ChatSystemReadOnlyRole";
 /// What that role may do: exactly the calls chat-query makes in a member account (chat-query's
 /// `reads` tests hold its calls to this list, and this list to its calls), and nothing that reads
 /// data: no S3 object, no secret, no function code (`lambda:GetFunction` hands out a link to it).
-pub const QUERY_ROLE_ACTIONS: [&str; 18] = [
+pub const QUERY_ROLE_ACTIONS: [&str; 20] = [
     "autoscaling:DescribeAutoScalingGroups",
     "cloudformation:DescribeStacks",
     "cloudwatch:DescribeAlarms",
@@ -51,6 +51,8 @@ pub const QUERY_ROLE_ACTIONS: [&str; 18] = [
     "lambda:ListFunctions",
     "lambda:ListTags",
     "rds:DescribeDBInstances",
+    "route53:ListHostedZones",
+    "route53:ListTagsForResource",
     "s3:GetBucketLocation",
     "s3:GetBucketTagging",
     "s3:ListAllMyBuckets",

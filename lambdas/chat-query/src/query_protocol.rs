@@ -1,6 +1,7 @@
-//! AWS's Query protocol (EC2's dialect, and `awsQuery`): a form-encoded POST signed with SigV4,
-//! answered in XML. chat-query makes a handful of read calls in this protocol; one small client
-//! serves them all instead of a generated SDK crate per service. `aws-sdk-ec2` alone (one call,
+//! AWS's Query protocol (EC2's dialect, and `awsQuery`: a form-encoded POST answered in XML), and
+//! its two siblings chat-query needs, REST-XML GETs (Route 53) and JSON 1.1 (Cost Explorer), all
+//! signed with SigV4. chat-query makes a handful of read calls in these protocols; one small
+//! client serves them all instead of a generated SDK crate per service. `aws-sdk-ec2` alone (one call,
 //! DescribeInstances) was the longest crate of every build: 7.8 min optimised before fat LTO, 4 min
 //! in the test build (bench/README.md, "Build: the Lambda zips").
 //!
@@ -46,21 +47,46 @@ const RETRYABLE_CODES: &[&str] = &[
     "ServiceUnavailable",
 ];
 
-/// A service spoken in the Query protocol: its signing name (also its endpoint prefix) and API version.
+/// A service: its signing name (also its endpoint prefix), API version (the Query protocol sends
+/// it; the JSON protocol's target prefix takes its place) and whether one global endpoint serves it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueryService {
     pub name: &'static str,
     pub version: &'static str,
+    /// Served at `https://{name}.amazonaws.com` and signed for us-east-1, whatever the session's region.
+    pub global: bool,
 }
 
-pub const EC2: QueryService = QueryService { name: "ec2", version: "2016-11-15" };
-pub const CLOUDFORMATION: QueryService = QueryService { name: "cloudformation", version: "2010-05-15" };
+const fn regional(name: &'static str, version: &'static str) -> QueryService {
+    QueryService { name, version, global: false }
+}
+
+pub const EC2: QueryService = regional("ec2", "2016-11-15");
+pub const CLOUDFORMATION: QueryService = regional("cloudformation", "2010-05-15");
 /// Application, Network and Gateway load balancers.
-pub const ELB: QueryService = QueryService { name: "elasticloadbalancing", version: "2015-12-01" };
+pub const ELB: QueryService = regional("elasticloadbalancing", "2015-12-01");
 /// Classic load balancers: the same endpoint, an older API version.
-pub const ELB_CLASSIC: QueryService = QueryService { name: "elasticloadbalancing", version: "2012-06-01" };
-pub const AUTOSCALING: QueryService = QueryService { name: "autoscaling", version: "2011-01-01" };
-pub const CLOUDWATCH: QueryService = QueryService { name: "monitoring", version: "2010-08-01" };
+pub const ELB_CLASSIC: QueryService = regional("elasticloadbalancing", "2012-06-01");
+pub const AUTOSCALING: QueryService = regional("autoscaling", "2011-01-01");
+pub const CLOUDWATCH: QueryService = regional("monitoring", "2010-08-01");
+/// REST-XML: paths name the API version.
+pub const ROUTE53: QueryService = QueryService { name: "route53", version: "2013-04-01", global: true };
+/// JSON 1.1: the version is the target prefix's.
+pub const COST_EXPLORER: QueryService = regional("ce", "AWSInsightsIndexService");
+
+/// Where each global service is signed.
+const GLOBAL_REGION: &str = "us-east-1";
+
+/// One request as the three protocols shape it.
+struct Shape<'a> {
+    method: &'static str,
+    /// The path and query string, from the leading `/`.
+    path: &'a str,
+    content_type: Option<&'static str>,
+    /// JSON 1.1's `X-Amz-Target`.
+    target: Option<String>,
+    body: &'a str,
+}
 
 /// A failed call: AWS's code and message when the service answered, else what went wrong on the way.
 #[derive(Debug, thiserror::Error)]
@@ -155,14 +181,16 @@ impl QueryClient {
         let region = sdk.region().map(|r| r.as_ref().to_owned()).unwrap_or_default();
         let endpoint = match sdk.endpoint_url() {
             Some(url) => url.trim_end_matches('/').to_owned(),
+            None if service.global => format!("https://{}.{}", service.name, dns_suffix(&region)),
             None => format!("https://{}.{region}.{}", service.name, dns_suffix(&region)),
         };
         let connect_timeout = sdk.timeout_config().and_then(|t| t.connect_timeout());
         Self { service, sdk: sdk.clone(), endpoint, http: connector(connect_timeout) }
     }
 
-    /// Calls `action` with `params` (already flattened: `Filter.1.Name`, …), retrying as the
-    /// session's retry configuration says, and returns the answer's root element.
+    /// Calls `action` with `params` (already flattened: `Filter.1.Name`, …) in the Query
+    /// protocol, retrying as the session's retry configuration says, and returns the answer's
+    /// root element.
     pub async fn call(&self, action: &str, params: &[(String, String)]) -> Result<Element, QueryError> {
         let mut body = form_urlencoded::Serializer::new(String::new());
         body.append_pair("Action", action).append_pair("Version", self.service.version);
@@ -170,6 +198,41 @@ impl QueryClient {
             body.append_pair(k, v);
         }
         let body = body.finish();
+        let shape = Shape {
+            method: "POST",
+            path: "/",
+            content_type: Some("application/x-www-form-urlencoded; charset=utf-8"),
+            target: None,
+            body: &body,
+        };
+        self.with_retries(action, &shape, xml_answer).await
+    }
+
+    /// GETs `path` (from `/`, with its query string) of a REST-XML service such as Route 53.
+    pub async fn get(&self, operation: &str, path: &str) -> Result<Element, QueryError> {
+        let shape = Shape { method: "GET", path, content_type: None, target: None, body: "" };
+        self.with_retries(operation, &shape, xml_answer).await
+    }
+
+    /// Calls `operation` of a JSON 1.1 service (its target prefix is the service's `version`).
+    pub async fn json(&self, operation: &str, input: &serde_json::Value) -> Result<serde_json::Value, QueryError> {
+        let body = input.to_string();
+        let shape = Shape {
+            method: "POST",
+            path: "/",
+            content_type: Some("application/x-amz-json-1.1"),
+            target: Some(format!("{}.{operation}", self.service.version)),
+            body: &body,
+        };
+        self.with_retries(operation, &shape, json_answer).await
+    }
+
+    async fn with_retries<T>(
+        &self,
+        operation: &str,
+        shape: &Shape<'_>,
+        answer: fn(u16, &str) -> Result<T, QueryError>,
+    ) -> Result<T, QueryError> {
         let retry = self.sdk.retry_config();
         let max_attempts = retry.map_or(3, |r| r.max_attempts()).max(1);
         let initial_backoff = retry.map_or(Duration::from_secs(1), |r| r.initial_backoff());
@@ -178,7 +241,7 @@ impl QueryClient {
         let invocation = format!("{:032x}", fastrand::u128(..));
         let mut attempt = 1;
         loop {
-            let sent = self.attempt(&body, &invocation, attempt, max_attempts);
+            let sent = self.attempt(shape, &invocation, attempt, max_attempts, answer);
             let result = match attempt_timeout {
                 Some(t) => tokio::time::timeout(t, sent).await.unwrap_or_else(|_| {
                     Err(QueryError::transport(format!("no answer within {t:?} (attempt timeout)")))
@@ -188,7 +251,7 @@ impl QueryClient {
             match result {
                 Err(e) if e.is_retryable() && attempt < max_attempts => {
                     let ceiling = initial_backoff.saturating_mul(1 << (attempt - 1).min(16)).min(max_backoff);
-                    tracing::debug!(service = self.service.name, action, attempt, error = %e, "retrying");
+                    tracing::debug!(service = self.service.name, operation, attempt, error = %e, "retrying");
                     tokio::time::sleep(ceiling.mul_f64(fastrand::f64())).await;
                     attempt += 1;
                 }
@@ -197,13 +260,14 @@ impl QueryClient {
         }
     }
 
-    async fn attempt(
+    async fn attempt<T>(
         &self,
-        body: &str,
+        shape: &Shape<'_>,
         invocation: &str,
         attempt: u32,
         max_attempts: u32,
-    ) -> Result<Element, QueryError> {
+        answer: fn(u16, &str) -> Result<T, QueryError>,
+    ) -> Result<T, QueryError> {
         let provider =
             self.sdk.credentials_provider().ok_or_else(|| QueryError::transport("the session has no credentials"))?;
         let credentials = provider
@@ -211,7 +275,10 @@ impl QueryClient {
             .await
             .map_err(|e| QueryError::transport(cima_core::errors::aws_message(&e)))?;
         let identity = credentials.into();
-        let region = self.sdk.region().map(|r| r.as_ref().to_owned()).unwrap_or_default();
+        let region = match self.service.global {
+            true => GLOBAL_REGION.to_owned(),
+            false => self.sdk.region().map(|r| r.as_ref().to_owned()).unwrap_or_default(),
+        };
         let params = aws_sigv4::sign::v4::SigningParams::builder()
             .identity(&identity)
             .region(&region)
@@ -221,22 +288,25 @@ impl QueryClient {
             .build()
             .map_err(|e| QueryError::transport(format!("cannot sign: {e}")))?
             .into();
-        let uri = format!("{}/", self.endpoint);
+        let uri = format!("{}{}", self.endpoint, shape.path);
         let host = host_of(&uri);
         let request_header = format!("attempt={attempt}; max={max_attempts}");
-        let headers = [
-            ("content-type", "application/x-www-form-urlencoded; charset=utf-8"),
-            ("host", host),
-            ("amz-sdk-invocation-id", invocation),
-            ("amz-sdk-request", request_header.as_str()),
-        ];
-        let signable =
-            SignableRequest::new("POST", uri.as_str(), headers.iter().copied(), SignableBody::Bytes(body.as_bytes()))
-                .map_err(|e| QueryError::transport(format!("cannot sign: {e}")))?;
+        let mut headers =
+            vec![("host", host), ("amz-sdk-invocation-id", invocation), ("amz-sdk-request", request_header.as_str())];
+        headers.extend(shape.content_type.map(|c| ("content-type", c)));
+        headers.extend(shape.target.as_deref().map(|t| ("x-amz-target", t)));
+        let body = shape.body;
+        let signable = SignableRequest::new(
+            shape.method,
+            uri.as_str(),
+            headers.iter().copied(),
+            SignableBody::Bytes(body.as_bytes()),
+        )
+        .map_err(|e| QueryError::transport(format!("cannot sign: {e}")))?;
         let (instructions, _) =
             sign(signable, &params).map_err(|e| QueryError::transport(format!("cannot sign: {e}")))?.into_parts();
         let mut request = HttpRequest::new(SdkBody::from(body.to_owned()));
-        request.set_method("POST").map_err(|e| QueryError::transport(e.to_string()))?;
+        request.set_method(shape.method).map_err(|e| QueryError::transport(e.to_string()))?;
         request.set_uri(uri.as_str()).map_err(|e| QueryError::transport(e.to_string()))?;
         for (name, value) in headers.iter().filter(|(n, _)| *n != "host").copied().chain(instructions.headers()) {
             request.headers_mut().insert(name.to_owned(), value.to_owned());
@@ -249,19 +319,37 @@ impl QueryClient {
             .await
             .map_err(|e| QueryError::transport(format!("reading the answer: {e}")))?
             .into_bytes();
-        let text = String::from_utf8_lossy(&bytes);
-        let root = Element::parse(&text);
-        if (200..300).contains(&status) {
-            return root.map_err(|e| QueryError::transport(format!("unreadable answer: {e}")));
-        }
-        // EC2: <Response><Errors><Error><Code>; awsQuery: <ErrorResponse><Error><Code>.
-        let error = root.ok().and_then(|r| r.find(&["Errors", "Error"]).or_else(|| r.find(&["Error"])).cloned());
-        Err(QueryError::service(
-            status,
-            error.as_ref().and_then(|e| e.text(&["Code"])).map(str::to_owned),
-            error.as_ref().and_then(|e| e.text(&["Message"])).map(str::to_owned),
-        ))
+        answer(status, &String::from_utf8_lossy(&bytes))
     }
+}
+
+/// An XML answer's root element, or the error it carries.
+fn xml_answer(status: u16, text: &str) -> Result<Element, QueryError> {
+    let root = Element::parse(text);
+    if (200..300).contains(&status) {
+        return root.map_err(|e| QueryError::transport(format!("unreadable answer: {e}")));
+    }
+    // EC2: <Response><Errors><Error><Code>; awsQuery and REST-XML: <ErrorResponse><Error><Code>.
+    let error = root.ok().and_then(|r| r.find(&["Errors", "Error"]).or_else(|| r.find(&["Error"])).cloned());
+    Err(QueryError::service(
+        status,
+        error.as_ref().and_then(|e| e.text(&["Code"])).map(str::to_owned),
+        error.as_ref().and_then(|e| e.text(&["Message"])).map(str::to_owned),
+    ))
+}
+
+/// A JSON answer, or the error it carries: the code is `__type` without its namespace
+/// (`com.amazon.coral.service#AccessDeniedException`), the message `message` or `Message`.
+fn json_answer(status: u16, text: &str) -> Result<serde_json::Value, QueryError> {
+    let parsed = serde_json::from_str::<serde_json::Value>(text);
+    if (200..300).contains(&status) {
+        return parsed.map_err(|e| QueryError::transport(format!("unreadable answer: {e}")));
+    }
+    let body = parsed.unwrap_or_default();
+    let field = |k: &str| body.get(k).and_then(serde_json::Value::as_str);
+    let code = field("__type").map(|t| t.rsplit('#').next().unwrap_or(t).to_owned());
+    let message = field("message").or_else(|| field("Message")).map(str::to_owned);
+    Err(QueryError::service(status, code, message))
 }
 
 fn dns_suffix(region: &str) -> &'static str {
@@ -457,7 +545,21 @@ mod tests {
     }
 
     #[test]
+    fn json_errors_lose_their_namespace() {
+        let e = json_answer(400, r#"{"__type":"com.amazon.coral.service#AccessDeniedException","Message":"no"}"#)
+            .expect_err("an error");
+        assert_eq!((e.code(), e.message()), (Some("AccessDeniedException"), Some("no")));
+        let e = json_answer(400, r#"{"__type":"ThrottlingException","message":"slow down"}"#).expect_err("an error");
+        assert!(e.is_retryable());
+        assert_eq!(json_answer(500, "<html>").expect_err("an error").to_string(), "HTTP 500");
+        assert_eq!(json_answer(200, r#"{"a":1}"#).expect("an answer")["a"], 1);
+        assert!(json_answer(200, "{").is_err());
+    }
+
+    #[test]
     fn endpoints_follow_the_partition_unless_overridden() {
+        let global = SdkConfig::builder().region(aws_types::region::Region::new("eu-west-1")).build();
+        assert_eq!(QueryClient::new(&global, ROUTE53).endpoint, "https://route53.amazonaws.com");
         let sdk = |region: &str| SdkConfig::builder().region(aws_types::region::Region::new(region.to_owned())).build();
         assert_eq!(QueryClient::new(&sdk("eu-west-1"), EC2).endpoint, "https://ec2.eu-west-1.amazonaws.com");
         assert_eq!(QueryClient::new(&sdk("cn-north-1"), EC2).endpoint, "https://ec2.cn-north-1.amazonaws.com.cn");

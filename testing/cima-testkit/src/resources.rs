@@ -1,5 +1,5 @@
 //! Resources the chat-query Lambda reads (EC2, S3, RDS, Lambda, IAM, CloudFormation, load
-//! balancers, Auto Scaling, CloudWatch alarms) seeded into accounts of a
+//! balancers, Auto Scaling, CloudWatch alarms, Route 53) seeded into accounts of a
 //! [`LocalAws`] organization by `python -m localaws.seed_resources`, and their ground truth.
 
 use std::collections::BTreeMap;
@@ -80,6 +80,17 @@ pub struct SeededAccountResources {
     pub elb: Vec<SeededLoadBalancer>,
     pub autoscaling: Vec<SeededGroup>,
     pub cloudwatch: Vec<SeededAlarm>,
+    pub route53: Vec<SeededZone>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeededZone {
+    /// Without the `/hostedzone/` prefix.
+    pub id: String,
+    pub name: String,
+    /// Route 53's ResourceRecordSetCount: the seeded A records plus the zone's SOA and NS.
+    pub record_count: u64,
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -19,7 +19,8 @@ follow from the seed and the account ID:
 - load balancers in the first region: Application ones and Classic ones, tagged `env`;
 - Auto Scaling groups in the first region (no instances, so EC2's counts stay the seed's), tagged `env`;
 - CloudWatch metric alarms in the first region, tagged `env`, some in ALARM, some OK, the rest
-  INSUFFICIENT_DATA.
+  INSUFFICIENT_DATA;
+- Route 53 public hosted zones (`<account>-<n>.cq.example.`) with a few A records, tagged `env`.
 
 It prints the truth as JSON, read back from the APIs in each account (so it also holds what
 moto or Organizations created on their own, e.g. OrganizationAccountAccessRole):
@@ -27,7 +28,8 @@ moto or Organizations created on their own, e.g. OrganizationAccountAccessRole):
 `ec2` [{id, region, state, tags}], `s3` [{name, region, tags}], `rds` [{id, region, status,
 tags}], `lambda` [{name, region, tags}], `iam_roles` [names], `iam_users` [names],
 `cloudformation` [{name, region, status, drift, tags}], `elb` [{name, region, kind, state, tags}],
-`autoscaling` [{name, region, tags}], `cloudwatch` [{name, region, state, tags}]).
+`autoscaling` [{name, region, tags}], `cloudwatch` [{name, region, state, tags}], `route53` [{id, name,
+record_count, tags}]).
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ _READ_ONLY_ACTIONS = ["autoscaling:DescribeAutoScalingGroups", "cloudformation:D
                       "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "ec2:DescribeInstances",
                       "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags",
                       "iam:ListRoleTags", "iam:ListRoles", "iam:ListUserTags", "iam:ListUsers", "lambda:ListFunctions",
-                      "lambda:ListTags", "rds:DescribeDBInstances", "s3:GetBucketLocation", "s3:GetBucketTagging",
+                      "lambda:ListTags", "rds:DescribeDBInstances", "route53:ListHostedZones",
+                      "route53:ListTagsForResource", "s3:GetBucketLocation", "s3:GetBucketTagging",
                       "s3:ListAllMyBuckets", "support:DescribeCases"]
 _STACK_TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
 _FAILED_STACK = (("ROLLBACK_COMPLETE", "The following resource(s) failed to create: [Topic]."),
@@ -235,6 +238,16 @@ def _seed_operations(endpoint: str, client: _Clients, rng: random.Random, accoun
         state = rng.choice(("ALARM", "OK", None))
         if state:
             cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason="seeded by localaws")
+    route53 = client("route53")
+    for index in range(rng.randint(0, 2)):
+        name = f"{account_id}-{index}.cq.example."
+        zone = route53.create_hosted_zone(Name=name, CallerReference=f"cq-{account_id}-{index}")["HostedZone"]
+        zone_id = zone["Id"].rsplit("/", 1)[-1]
+        changes = [{"Action": "CREATE", "ResourceRecordSet": {
+            "Name": f"host{n}.{name}", "Type": "A", "TTL": 300, "ResourceRecords": [{"Value": f"10.0.0.{n + 1}"}]}}
+            for n in range(rng.randint(1, 4))]
+        route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
+        route53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zone_id, AddTags=_env(rng))
 
 
 def read_truth(endpoint: str, account_id: str, management_id: str, regions: list[str],
@@ -277,7 +290,14 @@ def read_truth(endpoint: str, account_id: str, management_id: str, regions: list
 
 
 def _operations_truth(client: _Clients, regions: list[str]) -> dict[str, list[dict[str, Any]]]:
-    truth: dict[str, list[dict[str, Any]]] = {"cloudformation": [], "elb": [], "autoscaling": [], "cloudwatch": []}
+    truth: dict[str, list[dict[str, Any]]] = {"cloudformation": [], "elb": [], "autoscaling": [], "cloudwatch": [],
+                                              "route53": []}
+    route53 = client("route53")
+    for z in _pages(route53.list_hosted_zones, "HostedZones", "Marker", "NextMarker"):
+        zone_id = z["Id"].rsplit("/", 1)[-1]
+        tags = route53.list_tags_for_resource(ResourceType="hostedzone", ResourceId=zone_id)["ResourceTagSet"]
+        truth["route53"].append({"id": zone_id, "name": z["Name"], "record_count": z["ResourceRecordSetCount"],
+                                 "tags": _tags(tags.get("Tags"))})
     for region in regions:
         cfn = client("cloudformation", region)
         for s in _pages(cfn.describe_stacks, "Stacks", "NextToken", "NextToken"):

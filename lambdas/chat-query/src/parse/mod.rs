@@ -49,10 +49,11 @@ pub enum Service {
     Elb,
     AutoScaling,
     CloudWatch,
+    Route53,
 }
 
 impl Service {
-    pub const ALL: [Service; 10] = [
+    pub const ALL: [Service; 11] = [
         Service::Ec2,
         Service::S3,
         Service::Rds,
@@ -63,6 +64,7 @@ impl Service {
         Service::Elb,
         Service::AutoScaling,
         Service::CloudWatch,
+        Service::Route53,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +79,7 @@ impl Service {
             Service::Elb => "elb",
             Service::AutoScaling => "autoscaling",
             Service::CloudWatch => "cloudwatch",
+            Service::Route53 => "route53",
         }
     }
 
@@ -104,6 +107,8 @@ impl Service {
             Service::AutoScaling => "Auto Scaling groups",
             Service::CloudWatch if one => "CloudWatch alarm",
             Service::CloudWatch => "CloudWatch alarms",
+            Service::Route53 if one => "Route 53 hosted zone",
+            Service::Route53 => "Route 53 hosted zones",
         }
     }
 
@@ -114,7 +119,12 @@ impl Service {
             Service::CloudFormation => &STACK_STATES,
             Service::Elb => &LOAD_BALANCER_STATES,
             Service::CloudWatch => &ALARM_STATES,
-            Service::S3 | Service::Lambda | Service::Iam | Service::Support | Service::AutoScaling => &[],
+            Service::S3
+            | Service::Lambda
+            | Service::Iam
+            | Service::Support
+            | Service::AutoScaling
+            | Service::Route53 => &[],
         }
     }
 

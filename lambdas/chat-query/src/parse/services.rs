@@ -26,6 +26,8 @@ fn service_of(word: &str, prev: &str) -> Option<Service> {
         // "scaling groups", "auto scaling"; a bare "group" is too common ("security groups").
         "autoscaling" | "asg" | "asgs" | "scaling" => Service::AutoScaling,
         "cloudwatch" | "alarm" | "alarms" | "alert" | "alerts" => Service::CloudWatch,
+        "route53" | "dns" | "zone" | "zones" => Service::Route53,
+        "53" if prev == "route" => Service::Route53,
         "ec2" | "vm" | "vms" | "server" | "servers" | "machine" | "machines" => Service::Ec2,
         // "db instances" are RDS only, never also EC2.
         "instance" | "instances" if is_db_word(prev) => Service::Rds,
@@ -52,6 +54,9 @@ pub(super) fn services(q: &mut Words, p: &mut Parsed) {
         // The other words of "load balancers" and "auto scaling groups" are taken with it, so no
         // later rule reads them as a name.
         if matches!(q.low(i), "balancer" | "balancers") && q.prev(i) == "load" {
+            q.used[i - 1] = true;
+        }
+        if q.low(i) == "53" {
             q.used[i - 1] = true;
         }
         if q.low(i) == "scaling" {
@@ -168,6 +173,9 @@ mod tests {
             ("which alarms are firing?", &[CloudWatch], None),
             ("cloudwatch alerts", &[CloudWatch], None),
             ("security groups", &[], None),
+            ("list route53 hosted zones", &[Route53], None),
+            ("how many DNS zones", &[Route53], None),
+            ("route 53 zones tagged env=prod", &[Route53], None),
             ("hello there", &[], None),
         ];
         for (question, want, entity) in rows {
@@ -180,7 +188,7 @@ mod tests {
     fn inferred_services_table() {
         use Service::*;
         let every = "no service named: every service is read \
-                     (ec2, s3, rds, lambda, iam, support, cloudformation, elb, autoscaling, cloudwatch)";
+                     (ec2, s3, rds, lambda, iam, support, cloudformation, elb, autoscaling, cloudwatch, route53)";
         let cases_only = "severity and status apply to Support cases only";
         let instances_only = "state applies to EC2 and RDS instances only";
         #[rustfmt::skip]

@@ -23,6 +23,7 @@ mod alarms;
 mod balancers;
 mod scaling;
 mod stacks;
+mod zones;
 
 /// A bound on every pager: a server that keeps answering with new tokens cannot keep us forever.
 const MAX_PAGES: usize = 1000;
@@ -168,6 +169,7 @@ impl Reader<'_> {
                     Service::Elb => balancers::load_balancers(&cfg, parsed).await,
                     Service::AutoScaling => scaling::groups(&cfg, parsed).await,
                     Service::CloudWatch => alarms::alarms(&cfg, parsed).await,
+                    Service::Route53 => zones::hosted_zones(base, parsed).await,
                 };
                 (*service, out.map(|items| items.into_iter().filter(|i| window.contains(i)).collect::<Vec<_>>()))
             }
@@ -274,10 +276,11 @@ async fn query_pages(
     Ok(())
 }
 
-/// The `<member>`s of an awsQuery tag list (`Key`, `Value`) as a tags object.
+/// A tag list's entries (`Key`, `Value`; awsQuery's `<member>`s, REST-XML's `<Tag>`s) as a tags object.
 fn member_tags(e: &Element, path: &[&str]) -> Value {
+    let entries = e.find(path).map(|l| l.children.as_slice()).unwrap_or_default();
     tags_value(
-        e.items(path).map(|t| {
+        entries.iter().map(|t| {
             (t.text(&["Key"]).unwrap_or_default().to_owned(), t.text(&["Value"]).unwrap_or_default().to_owned())
         }),
     )
@@ -574,12 +577,13 @@ mod tests {
         use std::collections::BTreeSet;
 
         // Each file with the service prefix of every call it makes (mod.rs makes several services').
-        let sources: [(&str, Option<&str>); 5] = [
+        let sources: [(&str, Option<&str>); 6] = [
             (include_str!("mod.rs"), None),
             (include_str!("stacks.rs"), Some("cloudformation")),
             (include_str!("balancers.rs"), Some("elasticloadbalancing")),
             (include_str!("scaling.rs"), Some("autoscaling")),
             (include_str!("alarms.rs"), Some("cloudwatch")),
+            (include_str!("zones.rs"), Some("route53")),
         ];
         let granted = &cima_core::contract::QUERY_ROLE_ACTIONS;
         for (source, prefix) in sources.iter().filter_map(|(s, p)| Some((s, (*p)?))) {

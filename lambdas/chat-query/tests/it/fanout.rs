@@ -320,15 +320,47 @@ async fn fan_out_over_30_accounts_with_two_failing() {
         .count();
     assert_eq!(resp.body_json()["counts"], json!({"cloudwatch": prod_alarms}), "{}", resp.body);
 
+    // Route 53 (global, REST-XML): every zone with its record count, then by tag.
+    let resp = ask("list route 53 hosted zones").send(&app).await;
+    let body = resp.body_json();
+    let want = truth(&res, &failing, |a| a.route53.iter().map(|z| z.id.clone()).collect());
+    assert!(!want.is_empty());
+    assert_eq!(non_empty(ids(&body)), want, "{body}");
+    let seeded: BTreeMap<&str, &cima_testkit::SeededZone> =
+        res.accounts.iter().flat_map(|a| &a.route53).map(|z| (z.id.as_str(), z)).collect();
+    for item in body["results"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+        .flat_map(|v| v.as_array().into_iter().flatten())
+    {
+        let z = seeded[item["id"].as_str().expect("id")];
+        assert_eq!(
+            (item["name"].as_str(), item["record_count"].as_u64()),
+            (Some(z.name.as_str()), Some(z.record_count)),
+            "{item}"
+        );
+        assert!(z.record_count >= 3, "SOA, NS and at least one A record: {z:?}");
+    }
+    let resp = ask("dns zones tagged env=dev").send(&app).await;
+    let want = truth(&res, &failing, |a| {
+        a.route53
+            .iter()
+            .filter(|z| z.tags.get("env").map(String::as_str) == Some("dev"))
+            .map(|z| z.id.clone())
+            .collect()
+    });
+    assert_eq!(non_empty(ids(&resp.body_json())), want, "{}", resp.body);
+
     // Every service, every account: what a vague question costs.
     let started = Instant::now();
     let resp = ask("what is tagged env=prod?").send(&app).await;
     let everything = started.elapsed();
     assert_eq!(resp.status_code, 200);
-    assert_eq!(resp.body_json()["parsed"]["services"].as_array().map(Vec::len), Some(10));
+    assert_eq!(resp.body_json()["parsed"]["services"].as_array().map(Vec::len), Some(11));
     eprintln!(
         "timing over 30 accounts against moto: first query (AssumeRole for each account, EC2) {:?}; \
-         warm EC2 list {:?}; all ten services with tag filters {:?}",
+         warm EC2 list {:?}; all eleven services with tag filters {:?}",
         cold, warm, everything
     );
 }
