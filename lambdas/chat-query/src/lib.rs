@@ -348,15 +348,24 @@ fn query_id(req: &ApiGatewayV2httpRequest, now_ms: i64) -> String {
     }
 }
 
+/// The accounts to read and what the organization calls them.
+struct Resolved {
+    ids: Vec<String>,
+    /// Every active account's name, by id.
+    names: BTreeMap<String, String>,
+    /// Notes for the answer.
+    notes: Vec<String>,
+}
+
 /// The accounts to read: the ones given (each an active account of the organization that the
 /// caller's scope admits), or every active account the scope admits, narrowed by the question's
-/// account filter. Also returns notes for the answer.
+/// account filter.
 async fn resolve_accounts(
     app: &App,
     given: Option<&[String]>,
     filter: Option<&AccountFilter>,
     scope: &Scope,
-) -> Result<(Vec<String>, Vec<String>), ApiError> {
+) -> Result<Resolved, ApiError> {
     let mut notes = Vec::new();
     // Given ids are checked against the organization too: a question never reaches an account
     // that is not the organization's.
@@ -404,7 +413,8 @@ async fn resolve_accounts(
         }
         None => {}
     }
-    Ok((ids, notes))
+    let names = org.into_iter().map(|a| (a.id, a.name)).collect();
+    Ok(Resolved { ids, names, notes })
 }
 
 async fn query(
@@ -433,7 +443,7 @@ async fn query(
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + app.config.account_deadline;
     let parsed = bedrock::parse_question(app.model.as_deref(), &body.query, now).await;
-    let (accounts, mut notes) =
+    let Resolved { ids: accounts, names, mut notes } =
         resolve_accounts(app, body.account_ids.as_deref(), parsed.filters.account.as_ref(), scope).await?;
 
     let reader = Reader {
@@ -450,7 +460,11 @@ async fn query(
 
     let summary = aggregate(&parsed, outcomes);
     notes.extend(parsed.notes.iter().cloned());
-    let answer = answer_text(&parsed, &summary, accounts.len(), &notes);
+    let mut answer = answer_text(&parsed, &summary, accounts.len(), &notes);
+    if let Some(most) = most_items(&summary, &names) {
+        answer.push(' ');
+        answer.push_str(&most);
+    }
 
     let mut warnings = Vec::new();
     let entry = Entry {
@@ -503,6 +517,8 @@ pub struct Summary {
     pub counts: BTreeMap<&'static str, usize>,
     pub total: usize,
     pub accounts_with_items: usize,
+    /// Items found per account (before the listing's bound).
+    pub per_account: BTreeMap<String, usize>,
     /// Accounts that could not be read at all (the role could not be assumed).
     pub failed_accounts: BTreeSet<String>,
     /// Accounts where at least one service failed.
@@ -550,6 +566,7 @@ pub fn aggregate(
                 s.total += n;
                 if n > 0 {
                     s.accounts_with_items += 1;
+                    s.per_account.insert(account.clone(), n);
                 }
                 for (service, c) in &per_service {
                     *s.counts.entry(service).or_default() += c;
@@ -589,6 +606,23 @@ fn state_adjective(state: &str) -> String {
         "ok" => "OK".to_owned(),
         other => other.replace('_', "-"),
     }
+}
+
+/// "Most: Prod (5), Data (3), Log Archive (2)." — the accounts with the most items (at most
+/// three, by name where the organization gives one), when more than one account has any.
+pub fn most_items(s: &Summary, names: &BTreeMap<String, String>) -> Option<String> {
+    if s.per_account.len() < 2 {
+        return None;
+    }
+    let mut ranked: Vec<(&String, &usize)> = s.per_account.iter().collect();
+    // Most first; ties in account order, so the same answer reads the same.
+    ranked.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let top: Vec<String> = ranked
+        .into_iter()
+        .take(3)
+        .map(|(id, n)| format!("{} ({n})", names.get(id).filter(|n| !n.is_empty()).unwrap_or(id)))
+        .collect();
+    Some(format!("Most: {}.", top.join(", ")))
 }
 
 /// "12 running EC2 instances tagged env=prod in eu-west-1 across 5 of 30 accounts; 2 accounts failed."
@@ -743,6 +777,18 @@ mod tests {
             answer_text(&two, &Summary::default(), 0, &["no active account is named \"x\"".into()]),
             "No accounts to query: no active account is named \"x\"."
         );
+    }
+
+    #[test]
+    fn the_answer_names_the_accounts_with_the_most() {
+        let mut s = Summary::default();
+        assert_eq!(most_items(&s, &BTreeMap::new()), None);
+        s.per_account.insert("111111111111".into(), 2);
+        assert_eq!(most_items(&s, &BTreeMap::new()), None, "one account: nothing to rank");
+        s.per_account.extend([("222222222222".into(), 5), ("333333333333".into(), 2), ("444444444444".into(), 1)]);
+        let names =
+            BTreeMap::from([("222222222222".to_owned(), "Prod".to_owned()), ("333333333333".into(), String::new())]);
+        assert_eq!(most_items(&s, &names).as_deref(), Some("Most: Prod (5), 111111111111 (2), 333333333333 (2)."));
     }
 
     #[test]

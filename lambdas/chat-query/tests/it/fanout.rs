@@ -42,6 +42,18 @@ where
         .collect()
 }
 
+/// "Most: <name> (n), …": the three accounts with the most items by the seed, by name.
+fn most(per_account: &BTreeMap<String, usize>, org: &cima_testkit::SeededOrg) -> String {
+    let mut ranked: Vec<(&String, &usize)> = per_account.iter().filter(|(_, n)| **n > 0).collect();
+    ranked.sort_by_key(|(id, n)| (std::cmp::Reverse(**n), (*id).clone()));
+    let named: Vec<String> = ranked
+        .iter()
+        .take(3)
+        .map(|(id, n)| format!("{} ({n})", org.account(id).map_or(id.as_str(), |a| a.name.as_str())))
+        .collect();
+    format!("Most: {}.", named.join(", "))
+}
+
 #[tokio::test]
 #[allow(clippy::print_stderr, reason = "prints the per-query timings the report quotes (`--no-capture`)")]
 async fn fan_out_over_30_accounts_with_two_failing() {
@@ -103,9 +115,20 @@ async fn fan_out_over_30_accounts_with_two_failing() {
         .map(|(_, v)| v[0]["count"].as_u64().unwrap_or(0) as usize)
         .sum();
     assert_eq!(per_account, running);
+    let running_per_account: BTreeMap<String, usize> = res
+        .accounts
+        .iter()
+        .filter(|a| !failing.contains(&a.account_id))
+        .map(|a| {
+            (a.account_id.clone(), a.ec2.iter().filter(|i| i.region == "us-east-1" && i.state == "running").count())
+        })
+        .collect();
     assert_eq!(
         body["answer"],
-        format!("{running} running EC2 instances across {with_running} of 30 accounts; 2 accounts failed."),
+        format!(
+            "{running} running EC2 instances across {with_running} of 30 accounts; 2 accounts failed. {}",
+            most(&running_per_account, &org)
+        ),
     );
     assert_eq!(body["accounts"], json!({"queried": 30, "with_results": with_running, "failed": 2}));
 
@@ -241,9 +264,14 @@ async fn fan_out_over_30_accounts_with_two_failing() {
     let body = resp.body_json();
     assert_eq!(non_empty(ids(&body)), want, "{body}");
     let failed: usize = want.values().map(BTreeSet::len).sum();
+    let per_account: BTreeMap<String, usize> = want.iter().map(|(a, v)| (a.clone(), v.len())).collect();
     assert_eq!(
         body["answer"],
-        format!("{failed} failed CloudFormation stacks across {} of 30 accounts; 2 accounts failed.", want.len())
+        format!(
+            "{failed} failed CloudFormation stacks across {} of 30 accounts; 2 accounts failed. {}",
+            want.len(),
+            most(&per_account, &org)
+        )
     );
     for item in body["results"]
         .as_object()
