@@ -333,6 +333,12 @@ async function pureRenderers(page, base) {
     const chat = r.renderChatAnswer({ answer: 'x', results: { 111111111111: [{ count: 2, service: 'ec2' }] } }, { 111111111111: 'prod' });
     out.chatCounts = Array.from(chat.querySelectorAll('tbody td'), (td) => td.textContent);
     out.chatLabel = chat.querySelector('h5').firstChild.textContent;
+    const mixed = r.renderChatAnswer({ answer: 'x', results: { 111111111111: [
+      { service: 'cloudformation', id: 'web', state: 'ROLLBACK_COMPLETE', tags: { env: 'prod', team: xssSubject } },
+      { service: 'cloudwatch', id: 'cpu', state: 'ALARM', tags: {} }] } });
+    out.chatGroups = Array.from(mixed.querySelectorAll('.result-service'), (g) => [g.querySelector('h6').firstChild.textContent,
+      Array.from(g.querySelectorAll('thead th'), (th) => th.textContent).join('|'), Array.from(g.querySelectorAll('tbody td'), (td) => td.textContent).join('|')]);
+    out.chatGroupElements = mixed.querySelectorAll('.result-service img, .result-service b').length;
 
     out.pure = document.body.innerHTML === bodyBefore
       && r.renderTiles({ total: 1 }).outerHTML === r.renderTiles({ total: 1 }).outerHTML;
@@ -358,6 +364,10 @@ async function pureRenderers(page, base) {
   assert(JSON.stringify(result.timeline) === JSON.stringify(['Opened · —', 'Resolved · —']), `timeline order: ${result.timeline}`);
   assert(JSON.stringify(result.chatCounts) === JSON.stringify(['2', 'ec2']), `count results: ${result.chatCounts}`);
   assert(result.chatLabel === 'prod (111111111111)', `account label: ${result.chatLabel}`);
+  assert(JSON.stringify(result.chatGroups) === JSON.stringify([
+    ['CloudFormation stacks', 'service|id|state|tags', `cloudformation|web|ROLLBACK_COMPLETE|env=prod, team=${xss}`],
+    ['CloudWatch alarms', 'service|id|state|tags', 'cloudwatch|cpu|ALARM|—']]) && result.chatGroupElements === 0,
+  `chat tables per service: ${JSON.stringify(result.chatGroups)}`);
   assert(result.pure, 'a renderer touched the document or answered differently for the same input');
   return { checked: Object.keys(result).length };
 }

@@ -357,6 +357,23 @@ export function renderTimeline(detail) {
 
 // --- chat ---------------------------------------------------------------------------------------
 
+/** What the chat calls a service's items, as its answer's `service` names them. */
+const SERVICE_ITEMS = {
+  ec2: 'EC2 instances', s3: 'S3 buckets', rds: 'RDS DB instances', lambda: 'Lambda functions',
+  iam: 'IAM roles and users', support: 'Support cases', cloudformation: 'CloudFormation stacks',
+  elb: 'Load balancers', autoscaling: 'Auto Scaling groups', cloudwatch: 'CloudWatch alarms',
+  route53: 'Route 53 hosted zones',
+};
+
+/** A cell: tags ({key: value}) as "key=value, …", anything else as text. */
+function cell(v) {
+  if (v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')) {
+    const pairs = Object.entries(v).map(([k, x]) => `${k}=${x}`);
+    return pairs.length ? pairs.join(', ') : DASH;
+  }
+  return text(v);
+}
+
 function itemsTable(items, caption) {
   const rows = items.filter((i) => i && typeof i === 'object' && !Array.isArray(i));
   const columns = [];
@@ -364,7 +381,24 @@ function itemsTable(items, caption) {
   return h('table', { class: 'data' },
     h('caption', { class: 'visually-hidden' }, caption),
     h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c.replace(/_/g, ' '))))),
-    h('tbody', {}, rows.map((row) => h('tr', {}, columns.map((c) => h('td', {}, text(row[c])))))));
+    h('tbody', {}, rows.map((row) => h('tr', {}, columns.map((c) => h('td', {}, cell(row[c])))))));
+}
+
+/** One account's items: a table per service, so each has its own columns. */
+function accountTables(list, label) {
+  const groups = new Map();
+  for (const item of list) {
+    const service = item && typeof item.service === 'string' ? item.service : '';
+    if (!groups.has(service)) groups.set(service, []);
+    groups.get(service).push(item);
+  }
+  if (groups.size < 2) return [itemsTable(list, label)];
+  return Array.from(groups, ([service, items]) => {
+    const name = SERVICE_ITEMS[service] || service || 'Other';
+    return h('div', { class: 'result-service' },
+      h('h6', {}, name, h('span', { class: 'sub' }, ` ${fmtNum(items.length)}`)),
+      itemsTable(items, `${name} of ${label}`));
+  });
 }
 
 /** POST /query's answer. accountNames: {account_id: name} to label results. */
@@ -389,7 +423,7 @@ export function renderChatAnswer(response, accountNames = {}) {
       // Focusable, so a keyboard can scroll a wide table.
       parts.push(h('section', { class: 'result', tabindex: '0', 'aria-label': `Results of ${nameOf(account)}` },
         h('h5', {}, nameOf(account), h('span', { class: 'sub' }, `${fmtNum(list.length)} ${list.length === 1 ? 'row' : 'rows'}`)),
-        list.length ? itemsTable(list, `Results of ${nameOf(account)}`) : empty('Nothing found.')));
+        ...(list.length ? accountTables(list, `Results of ${nameOf(account)}`) : [empty('Nothing found.')])));
     }
   }
   if (r.truncated) parts.push(h('p', { class: 'muted' }, 'The list was cut short; ask a narrower question for the rest.'));
