@@ -33,7 +33,10 @@ pub const DEFAULT_ENRICHED_DETAIL_TYPE: &str = "heidi.support";
 pub const DEFAULT_CASE_READER_ROLE: &str = "CimaCaseReaderRole";
 /// The chat API's read-only role in each member account.
 pub const DEFAULT_QUERY_ROLE: &str = "ChatSystemReadOnlyRole";
-/// What that role may do: exactly the calls chat-query makes in a member account (chat-query's
+/// What chat-query's own role may do in the management account to answer about spend: Cost
+/// Explorer's one grouped call (modules/chat-api grants it when the function runs there).
+pub const COST_ACTIONS: [&str; 1] = ["ce:GetCostAndUsage"];
+/// What the member role may do: exactly the calls chat-query makes in a member account (chat-query's
 /// `reads` tests hold its calls to this list, and this list to its calls), and nothing that reads
 /// data: no S3 object, no secret, no function code (`lambda:GetFunction` hands out a link to it).
 pub const QUERY_ROLE_ACTIONS: [&str; 20] = [

@@ -113,6 +113,18 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # The same account reads the organization's spend: Cost Explorer in the management account
+  # sees every member's (with an organizations role, that role needs ce:GetCostAndUsage too).
+  dynamic "statement" {
+    for_each = var.organizations_role_arn == null ? [1] : []
+
+    content {
+      sid       = "Spend"
+      actions   = ["ce:GetCostAndUsage"]
+      resources = ["*"] # GetCostAndUsage has no resource-level permissions
+    }
+  }
+
   dynamic "statement" {
     for_each = var.bedrock_model_id == null ? [] : [1]
 

@@ -52,6 +52,10 @@ pub fn announce(console: &LocalConsole) -> Result<()> {
         console.truth.total,
         console.truth.accounts.len()
     );
+    eprintln!(
+        "xtask: the chat's spend answers (\"what did each account spend this month?\") come from results seeded \
+         into the local Cost Explorer: moto keeps no costs"
+    );
     Ok(())
 }
 

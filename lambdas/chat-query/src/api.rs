@@ -26,12 +26,27 @@ pub struct QueryResponse {
     pub query_id: String,
     /// Per account read: its items (list) or its count per service (count).
     pub results: BTreeMap<String, AccountResults>,
+    /// What the accounts spent, when the question asked (its rows are in `results`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spend: Option<SpendTotal>,
     /// Only when a list was cut at [`crate::MAX_RESULT_ITEMS`] items.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
     /// What went wrong around the answer (the history not written).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+/// `spend`: the total over the accounts read, and where it came from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SpendTotal {
+    pub metric: &'static str,
+    /// The period's first day, and the day after its last.
+    pub since: String,
+    pub source: &'static str,
+    pub total: f64,
+    pub unit: String,
+    pub until: String,
 }
 
 /// One entry of `account_errors`.
@@ -143,6 +158,7 @@ mod tests {
                     AccountResults::Counts(vec![ServiceCount { count: 2, service: Service::Ec2 }]),
                 ),
             ]),
+            spend: None,
             truncated: true,
             warnings: vec!["the query was not saved to the history: PutItem: boom".into()],
         }

@@ -57,6 +57,8 @@ const SESSION_NAME: &str = "cima-chat-query";
 pub struct App {
     config: Config,
     sessions: AccountSessions,
+    /// The account that reads the organization (and, in Cost Explorer, its spend).
+    management: SdkConfig,
     org: Box<dyn OrganizationsApi>,
     history: History,
     model: Option<Box<dyn QuestionModel>>,
@@ -90,8 +92,12 @@ impl App {
         });
         // The organization and the history table are one account each: adaptive retries there;
         // member accounts' reads keep the standard mode (see `cima_core::sdk`).
+        // Cost Explorer's one endpoint is in us-east-1.
+        let management =
+            one_account(&org_config).into_builder().region(aws_types::region::Region::new("us-east-1")).build();
         App {
             org: Box::new(SdkOrganizations::new(aws_sdk_organizations::Client::new(&one_account(&org_config)))),
+            management,
             history: History::new(aws_sdk_dynamodb::Client::new(&one_account(&sdk)), &config.history_table),
             sessions: AccountSessions::new(sdk, SESSION_NAME),
             model,
@@ -451,14 +457,34 @@ async fn query(
         role_name: &app.config.query_role_name,
         home_region: &app.config.home_region,
     };
-    let outcomes =
+    // Spend alone needs no account's role: Cost Explorer answers for all of them at once.
+    let mut outcomes = if parsed.services == [Service::Cost] {
+        accounts.iter().map(|a| (a.clone(), Ok(reads::AccountOutcome::default()))).collect()
+    } else {
         deadline::read_until(&accounts, app.config.max_concurrency, deadline, app.config.account_deadline, |account| {
             let (reader, parsed) = (&reader, &parsed);
             async move { reader.read_account(&account, parsed).await }
         })
-        .await;
+        .await
+    };
+    let mut warnings = Vec::new();
+    let mut spend = None;
+    if parsed.services.contains(&Service::Cost) {
+        match reads::cost::spend(&app.management, &parsed, &accounts, now).await {
+            Ok(mut s) => {
+                for (account, outcome) in &mut outcomes {
+                    if let (Ok(o), Some(rows)) = (outcome, s.rows.remove(account.as_str())) {
+                        o.items.extend(rows);
+                    }
+                }
+                spend = Some(s);
+            }
+            Err(e) => warnings.push(format!("spend could not be read: {e}")),
+        }
+    }
 
-    let summary = aggregate(&parsed, outcomes);
+    let mut summary = aggregate(&parsed, outcomes);
+    summary.spend = spend;
     notes.extend(parsed.notes.iter().cloned());
     let mut answer = answer_text(&parsed, &summary, accounts.len(), &notes);
     if let Some(most) = most_items(&summary, &names) {
@@ -466,7 +492,6 @@ async fn query(
         answer.push_str(&most);
     }
 
-    let mut warnings = Vec::new();
     let entry = Entry {
         user_id: user,
         timestamp_ms: now_ms,
@@ -504,6 +529,14 @@ async fn query(
         parsed,
         query_id,
         results: summary.results,
+        spend: summary.spend.as_ref().map(|sp| api::SpendTotal {
+            metric: reads::cost::METRIC,
+            since: sp.since.clone(),
+            source: "Cost Explorer",
+            total: reads::cost::cents(sp.total),
+            unit: sp.unit.clone(),
+            until: sp.until.clone(),
+        }),
         truncated: summary.truncated,
         warnings,
     })
@@ -519,6 +552,8 @@ pub struct Summary {
     pub accounts_with_items: usize,
     /// Items found per account (before the listing's bound).
     pub per_account: BTreeMap<String, usize>,
+    /// What the accounts spent, when the question asked.
+    pub spend: Option<reads::cost::Spend>,
     /// Accounts that could not be read at all (the role could not be assumed).
     pub failed_accounts: BTreeSet<String>,
     /// Accounts where at least one service failed.
@@ -583,7 +618,7 @@ pub fn aggregate(
                             })
                             .collect(),
                     ),
-                    Intent::List => {
+                    Intent::List | Intent::Sum => {
                         let room = MAX_RESULT_ITEMS.saturating_sub(shown);
                         if n > room {
                             s.truncated = true;
@@ -610,17 +645,24 @@ fn state_adjective(state: &str) -> String {
 
 /// "Most: Prod (5), Data (3), Log Archive (2)." — the accounts with the most items (at most
 /// three, by name where the organization gives one), when more than one account has any.
+/// With spend, the accounts that spent the most: "Most: Prod (USD 500.00), …".
 pub fn most_items(s: &Summary, names: &BTreeMap<String, String>) -> Option<String> {
-    if s.per_account.len() < 2 {
+    // (account, what ranks it, how it reads)
+    let mut ranked: Vec<(&String, f64, String)> = match &s.spend {
+        Some(sp) if sp.per_account.len() == s.per_account.len() => {
+            sp.per_account.iter().map(|(a, v)| (a, *v, format!("{} {:.2}", sp.unit, reads::cost::cents(*v)))).collect()
+        }
+        _ => s.per_account.iter().map(|(a, n)| (a, *n as f64, n.to_string())).collect(),
+    };
+    if ranked.len() < 2 {
         return None;
     }
-    let mut ranked: Vec<(&String, &usize)> = s.per_account.iter().collect();
     // Most first; ties in account order, so the same answer reads the same.
-    ranked.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     let top: Vec<String> = ranked
         .into_iter()
         .take(3)
-        .map(|(id, n)| format!("{} ({n})", names.get(id).filter(|n| !n.is_empty()).unwrap_or(id)))
+        .map(|(id, _, shown)| format!("{} ({shown})", names.get(id).filter(|n| !n.is_empty()).unwrap_or(id)))
         .collect();
     Some(format!("Most: {}.", top.join(", ")))
 }
@@ -644,6 +686,15 @@ pub fn answer_text(parsed: &Parsed, s: &Summary, queried: usize, notes: &[String
             }
             if let Some(state) = f.state.as_deref().filter(|s| sv.takes_state(s)) {
                 adjectives.push(state_adjective(state));
+            }
+            if let (Service::Cost, Some(sp)) = (sv, &s.spend) {
+                let unit = if sp.unit.is_empty() { "USD" } else { sp.unit.as_str() };
+                return format!(
+                    "{unit} {:.2} spent from {} up to {}",
+                    reads::cost::cents(sp.total),
+                    sp.since,
+                    sp.until
+                );
             }
             let mut noun = sv.noun(n).to_owned();
             if *sv == Service::Iam {
@@ -674,7 +725,8 @@ pub fn answer_text(parsed: &Parsed, s: &Summary, queried: usize, notes: &[String
     if let Some(r) = &f.region {
         qualifiers.push(format!("in {r}"));
     }
-    if let Some(tr) = &f.time_range {
+    // Spend names its own period.
+    if let Some(tr) = f.time_range.as_ref().filter(|_| parsed.services != [Service::Cost]) {
         match (&tr.since, &tr.until) {
             (Some(a), Some(b)) => qualifiers.push(format!("created from {a} to {b}")),
             (Some(a), None) => qualifiers.push(format!("created since {a}")),

@@ -39,6 +39,11 @@ run "defaults" {
   command = apply
 
   assert {
+    condition     = contains(flatten([for s in data.aws_iam_policy_document.this.statement : s.actions]), "ce:GetCostAndUsage") && length([for s in data.aws_iam_policy_document.this.statement : s if contains(s.actions, "ce:GetCostAndUsage")]) == 1 && [for s in data.aws_iam_policy_document.this.statement : s.actions if contains(s.actions, "ce:GetCostAndUsage")][0] == toset(["ce:GetCostAndUsage"])
+    error_message = "In the management account the function's role reads the organization's spend, with Cost Explorer's one call and nothing more."
+  }
+
+  assert {
     condition     = aws_apigatewayv2_api.this.protocol_type == "HTTP" && aws_apigatewayv2_api.this.cors_configuration[0].allow_origins == toset(["https://chat.example.com", "http://localhost:5173"])
     error_message = "An HTTP API whose CORS allows exactly the given origins."
   }
@@ -135,6 +140,11 @@ run "bedrock_and_external_key" {
   assert {
     condition     = module.function.environment_variables["BEDROCK_MODEL_ID"] == "us.anthropic.claude-3-haiku-20240307-v1:0" && module.function.environment_variables["ORGANIZATIONS_ROLE_ARN"] == "arn:aws:iam::999999999999:role/CimaOrganizationsReader"
     error_message = "Model id and organizations role reach the function."
+  }
+
+  assert {
+    condition     = !contains(flatten([for s in data.aws_iam_policy_document.this.statement : s.actions]), "ce:GetCostAndUsage") && !contains(flatten([for s in data.aws_iam_policy_document.this.statement : s.actions]), "organizations:ListAccounts")
+    error_message = "Outside the management account the function's own role reads neither the organization nor its spend."
   }
 
   assert {

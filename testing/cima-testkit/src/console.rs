@@ -205,6 +205,7 @@ impl LocalConsole {
             skip_role: Vec::new(),
         })?;
         let resources = seed_resources(&aws, &ResourceSpec { seed: spec.seed, ..ResourceSpec::default() })?;
+        aws.queue_cost_and_usage(&demo_spend(&members))?;
         progress(&format!(
             "seeded organization {} with {} members and {} Support cases",
             org.organization_id,
@@ -659,6 +660,29 @@ fn string(answer: &Value, key: &str, operation: &str) -> Result<String> {
 
 fn stack_error(detail: &str) -> Error {
     Error::Console(detail.to_owned())
+}
+
+/// How many spend questions the demo answers: moto answers each distinct Cost Explorer request
+/// with the next queued result, and keeps no costs of its own.
+const DEMO_SPEND_ANSWERS: usize = 20;
+
+/// Spend for the demo's chat: each member's cost per service, the same amounts for every
+/// question (derived from the account id), grouped by account and service.
+fn demo_spend(members: &[String]) -> Vec<serde_json::Value> {
+    const SERVICES: [&str; 3] =
+        ["Amazon Elastic Compute Cloud - Compute", "Amazon Simple Storage Service", "AWS Lambda"];
+    let groups: Vec<serde_json::Value> = members
+        .iter()
+        .flat_map(|id| {
+            let base: u64 = id.bytes().map(|b| u64::from(b - b'0')).sum();
+            SERVICES.iter().enumerate().map(move |(n, service)| {
+                let amount = format!("{}.{:02}", base * (9 - 3 * n as u64), (base * 7 + n as u64) % 100);
+                serde_json::json!({"Keys": [id, service], "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}})
+            })
+        })
+        .collect();
+    let result = serde_json::json!({"ResultsByTime": [{"Groups": groups, "Estimated": false}]});
+    vec![result; DEMO_SPEND_ANSWERS]
 }
 
 #[cfg(test)]

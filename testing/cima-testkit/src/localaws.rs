@@ -427,6 +427,14 @@ impl LocalAws {
         serde_json::from_str(&answer).map_err(|source| Error::Json { what: format!("answer of {path}"), source })
     }
 
+    /// Queues Cost Explorer answers: moto's GetCostAndUsage answers each distinct request with
+    /// the next of `results` (each `{"ResultsByTime": […]}`), and the same request again with the
+    /// same one; once they run out, with nothing. moto keeps no costs of its own.
+    pub fn queue_cost_and_usage(&self, results: &[serde_json::Value]) -> Result<()> {
+        let body = serde_json::json!({ "results": results });
+        self.post("/moto-api/static/ce/cost-and-usage-results", body.to_string().as_bytes()).map(drop)
+    }
+
     /// Runs one of the seeding tool's out-of-band commands (`bucket`, `put-object`,
     /// `get-object`, `move-account`, `truth`) against this server and returns its JSON answer
     /// (bulk uploads: [`LocalAws::put_objects`]).

@@ -156,8 +156,22 @@ fn span_back(q: &Words, i: usize, w: &mut Window) -> usize {
 pub(super) fn time_range(q: &mut Words, p: &mut Parsed) {
     let mut w = Window::default();
     let mut i = 0;
+    // Spend is billed by calendar month: "last month" of a bill is the month before this one,
+    // not the past 30 days.
+    let billing = p.services == [super::Service::Cost];
     while i < q.len() {
-        i += phrase_at(q, i, &mut w, &mut p.notes) + 1;
+        let month_before = billing && matches!(q.low(i), "last" | "previous") && q.next(i) == "month";
+        let today = q.now.replace_time(Time::MIDNIGHT);
+        let this_month = today.replace_day(1).ok();
+        i += match (month_before, this_month) {
+            (true, Some(first)) => {
+                let before = first - Duration::days(1);
+                w.since = before.replace_day(1).ok();
+                w.until = Some(first);
+                1
+            }
+            _ => phrase_at(q, i, &mut w, &mut p.notes),
+        } + 1;
     }
     if let (Some(s), Some(u)) = (w.since, w.until)
         && s >= u

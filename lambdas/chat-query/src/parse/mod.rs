@@ -50,10 +50,28 @@ pub enum Service {
     AutoScaling,
     CloudWatch,
     Route53,
+    /// Spend from Cost Explorer in the management account: one grouped call, never a fan-out.
+    Cost,
 }
 
 impl Service {
-    pub const ALL: [Service; 11] = [
+    pub const ALL: [Service; 12] = [
+        Service::Ec2,
+        Service::S3,
+        Service::Rds,
+        Service::Lambda,
+        Service::Iam,
+        Service::Support,
+        Service::CloudFormation,
+        Service::Elb,
+        Service::AutoScaling,
+        Service::CloudWatch,
+        Service::Route53,
+        Service::Cost,
+    ];
+    /// What a question that names no service reads: every service with resources in the accounts
+    /// (spend is asked for by name).
+    pub const RESOURCES: [Service; 11] = [
         Service::Ec2,
         Service::S3,
         Service::Rds,
@@ -80,6 +98,7 @@ impl Service {
             Service::AutoScaling => "autoscaling",
             Service::CloudWatch => "cloudwatch",
             Service::Route53 => "route53",
+            Service::Cost => "cost",
         }
     }
 
@@ -109,6 +128,8 @@ impl Service {
             Service::CloudWatch => "CloudWatch alarms",
             Service::Route53 if one => "Route 53 hosted zone",
             Service::Route53 => "Route 53 hosted zones",
+            Service::Cost if one => "cost row",
+            Service::Cost => "cost rows",
         }
     }
 
@@ -124,7 +145,8 @@ impl Service {
             | Service::Iam
             | Service::Support
             | Service::AutoScaling
-            | Service::Route53 => &[],
+            | Service::Route53
+            | Service::Cost => &[],
         }
     }
 
@@ -140,6 +162,16 @@ pub enum Intent {
     #[default]
     List,
     Count,
+    /// Spend added up (cost only).
+    Sum,
+}
+
+/// How spend is broken down: per account (the default), or per account and service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupBy {
+    Account,
+    Service,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,6 +213,10 @@ pub enum IamEntity {
 pub struct Filters {
     #[serde(default)]
     pub account: Option<AccountFilter>,
+    /// How spend is broken down (cost only; absent from questions that do not set it, so every
+    /// other answer keeps its shape).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_by: Option<GroupBy>,
     /// Only IAM roles or only IAM users (both when absent).
     #[serde(default)]
     pub iam_entity: Option<IamEntity>,
@@ -286,9 +322,10 @@ type Rule = fn(&mut Words, &mut Parsed);
 /// is a severity only next to a Support word; `pending` is not a state once the status is
 /// `pending-customer-action`; tags and account names skip words already taken), and `notes` lists
 /// what each says in this order.
-const RULES: [Rule; 10] = [
+const RULES: [Rule; 11] = [
     services::intent,
     services::services,
+    services::group_by,
     filters::region,
     filters::severity,
     filters::status,
@@ -382,6 +419,9 @@ impl Parsed {
         let unique: BTreeSet<_> = self.services.iter().collect();
         if unique.len() != self.services.len() {
             return Err(invalid("services", "a service is listed twice"));
+        }
+        if self.intent == Intent::Sum && self.services != [Service::Cost] {
+            return Err(invalid("intent", "sum is for cost alone"));
         }
         let f = &self.filters;
         if let Some(r) = &f.region

@@ -2,7 +2,7 @@
 //! filters imply when it names none.
 
 use super::words::Words;
-use super::{INSTANCE_STATES, IamEntity, Intent, Parsed, Service};
+use super::{GroupBy, INSTANCE_STATES, IamEntity, Intent, Parsed, Service};
 
 /// `count` when the question asks for a number, else `list`.
 pub(super) fn intent(q: &mut Words, p: &mut Parsed) {
@@ -27,6 +27,7 @@ fn service_of(word: &str, prev: &str) -> Option<Service> {
         "autoscaling" | "asg" | "asgs" | "scaling" => Service::AutoScaling,
         "cloudwatch" | "alarm" | "alarms" | "alert" | "alerts" => Service::CloudWatch,
         "route53" | "dns" | "zone" | "zones" => Service::Route53,
+        "cost" | "costs" | "spend" | "spent" | "spending" | "bill" | "billing" | "billed" | "charges" => Service::Cost,
         "53" if prev == "route" => Service::Route53,
         "ec2" | "vm" | "vms" | "server" | "servers" | "machine" | "machines" => Service::Ec2,
         // "db instances" are RDS only, never also EC2.
@@ -71,6 +72,25 @@ pub(super) fn services(q: &mut Words, p: &mut Parsed) {
     if roles != users {
         p.filters.iam_entity = Some(if roles { IamEntity::Role } else { IamEntity::User });
     }
+    // Spend is added up, however it is asked for ("how much", "total", "list the costs").
+    if p.services == [Service::Cost] {
+        p.intent = Intent::Sum;
+    }
+}
+
+/// For spend: per service when the question says so ("per service", "by service", "each
+/// service", "which services"), else per account.
+pub(super) fn group_by(q: &mut Words, p: &mut Parsed) {
+    if !p.services.contains(&Service::Cost) {
+        return;
+    }
+    for i in 0..q.len() {
+        if matches!(q.low(i), "service" | "services") && matches!(q.prev(i), "per" | "by" | "each" | "which" | "every")
+        {
+            p.filters.group_by = Some(GroupBy::Service);
+            q.used[i] = true;
+        }
+    }
 }
 
 /// With no service named: the services the filters apply to (severity or status → Support,
@@ -91,8 +111,8 @@ pub(super) fn inferred_services(_: &mut Words, p: &mut Parsed) {
             None => {}
         }
         if p.services.is_empty() {
-            p.services.extend(Service::ALL);
-            let names: Vec<&str> = Service::ALL.iter().map(|s| s.as_str()).collect();
+            p.services.extend(Service::RESOURCES);
+            let names: Vec<&str> = Service::RESOURCES.iter().map(|s| s.as_str()).collect();
             p.notes.push(format!("no service named: every service is read ({})", names.join(", ")));
         }
     }
@@ -176,6 +196,10 @@ mod tests {
             ("list route53 hosted zones", &[Route53], None),
             ("how many DNS zones", &[Route53], None),
             ("route 53 zones tagged env=prod", &[Route53], None),
+            ("what did each account spend last month?", &[Cost], None),
+            ("how much did we spend", &[Cost], None),
+            ("cost per service", &[Cost], None),
+            ("show the bill", &[Cost], None),
             ("hello there", &[], None),
         ];
         for (question, want, entity) in rows {
@@ -200,8 +224,8 @@ mod tests {
             ("available databases", &[Rds], &[]),
             ("anything available", &[Rds], &[]),
             ("open and stopped", &[Ec2, Support], &[]),
-            ("hello", &Service::ALL, &[every]),
-            ("what is tagged env=prod?", &Service::ALL, &[every]),
+            ("hello", &Service::RESOURCES, &[every]),
+            ("what is tagged env=prod?", &Service::RESOURCES, &[every]),
             ("critical severity buckets", &[S3], &[cases_only]),
             ("running buckets", &[S3], &[instances_only]),
             ("running ec2 instances", &[Ec2], &[]),

@@ -21,6 +21,7 @@ use crate::query_protocol::{self, Element, QueryClient};
 
 mod alarms;
 mod balancers;
+pub mod cost;
 mod scaling;
 mod stacks;
 mod zones;
@@ -170,6 +171,8 @@ impl Reader<'_> {
                     Service::AutoScaling => scaling::groups(&cfg, parsed).await,
                     Service::CloudWatch => alarms::alarms(&cfg, parsed).await,
                     Service::Route53 => zones::hosted_zones(base, parsed).await,
+                    // Read once for every account, in the management account (`cost`).
+                    Service::Cost => Ok(Vec::new()),
                 };
                 (*service, out.map(|items| items.into_iter().filter(|i| window.contains(i)).collect::<Vec<_>>()))
             }
@@ -599,6 +602,13 @@ mod tests {
         let granted: BTreeSet<String> =
             granted.iter().map(|a| a.split_once(':').map_or(*a, |(_, op)| op).to_owned()).collect();
         assert_eq!(called, granted);
+        // Spend is read in the management account by the function's own role, never by the
+        // member role: exactly Cost Explorer's call, which the member role does not have.
+        let spend: BTreeSet<String> =
+            operations(include_str!("cost.rs")).into_iter().map(|op| format!("ce:{op}")).collect();
+        let allowed: BTreeSet<String> = cima_core::contract::COST_ACTIONS.iter().map(|a| (*a).to_owned()).collect();
+        assert_eq!(spend, allowed);
+        assert!(!granted.iter().any(|a| spend.contains(&format!("ce:{a}"))));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! with API Gateway payload 2.0 events, every AWS call it makes goes to the server on 127.0.0.1.
 
 mod api;
+mod cost;
 mod fanout;
 mod faults;
 mod harness;
