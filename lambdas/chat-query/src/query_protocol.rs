@@ -73,6 +73,7 @@ pub const CLOUDWATCH: QueryService = regional("monitoring", "2010-08-01");
 pub const ROUTE53: QueryService = QueryService { name: "route53", version: "2013-04-01", global: true };
 /// JSON 1.1: the version is the target prefix's.
 pub const COST_EXPLORER: QueryService = regional("ce", "AWSInsightsIndexService");
+pub const CONFIG: QueryService = regional("config", "StarlingDoveService");
 
 /// Where each global service is signed.
 const GLOBAL_REGION: &str = "us-east-1";

@@ -1,5 +1,5 @@
 //! Resources the chat-query Lambda reads (EC2, S3, RDS, Lambda, IAM, CloudFormation, load
-//! balancers, Auto Scaling, CloudWatch alarms, Route 53) seeded into accounts of a
+//! balancers, Auto Scaling, CloudWatch alarms, Route 53, AWS Config) seeded into accounts of a
 //! [`LocalAws`] organization by `python -m localaws.seed_resources`, and their ground truth.
 
 use std::collections::BTreeMap;
@@ -81,6 +81,17 @@ pub struct SeededAccountResources {
     pub autoscaling: Vec<SeededGroup>,
     pub cloudwatch: Vec<SeededAlarm>,
     pub route53: Vec<SeededZone>,
+    pub config: Vec<SeededRule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeededRule {
+    pub name: String,
+    pub region: String,
+    /// `COMPLIANT`, `NON_COMPLIANT` or `INSUFFICIENT_DATA`.
+    pub compliance: String,
+    /// `<resource type>/<resource id>`, sorted.
+    pub non_compliant: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -18,6 +18,7 @@ EXTENSIONS = (
     "localaws.ext_athena",
     "localaws.ext_cognito",
     "localaws.ext_cloudformation",
+    "localaws.ext_config",
 )
 
 # Prefix of the control endpoints the extensions add; never a path AWS itself uses.

@@ -20,7 +20,10 @@ follow from the seed and the account ID:
 - Auto Scaling groups in the first region (no instances, so EC2's counts stay the seed's), tagged `env`;
 - CloudWatch metric alarms in the first region, tagged `env`, some in ALARM, some OK, the rest
   INSUFFICIENT_DATA;
-- Route 53 public hosted zones (`<account>-<n>.cq.example.`) with a few A records, tagged `env`.
+- Route 53 public hosted zones (`<account>-<n>.cq.example.`) with a few A records, tagged `env`;
+- AWS Config rules in the first region over the account's buckets and instances there, each
+  resource evaluated COMPLIANT or NON_COMPLIANT (reported through ext_config, as moto evaluates
+  nothing); a rule may have nothing to evaluate (INSUFFICIENT_DATA).
 
 It prints the truth as JSON, read back from the APIs in each account (so it also holds what
 moto or Organizations created on their own, e.g. OrganizationAccountAccessRole):
@@ -29,7 +32,7 @@ moto or Organizations created on their own, e.g. OrganizationAccountAccessRole):
 tags}], `lambda` [{name, region, tags}], `iam_roles` [names], `iam_users` [names],
 `cloudformation` [{name, region, status, drift, tags}], `elb` [{name, region, kind, state, tags}],
 `autoscaling` [{name, region, tags}], `cloudwatch` [{name, region, state, tags}], `route53` [{id, name,
-record_count, tags}]).
+record_count, tags}], `config` [{name, region, compliance, non_compliant ["<type>/<id>"]}]).
 """
 
 from __future__ import annotations
@@ -64,7 +67,9 @@ MAX_PAGES = 1000
 _CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 3})
 # What cima_linked_account grants the role (cima-core's QUERY_ROLE_ACTIONS); moto does not enforce it.
 _READ_ONLY_ACTIONS = ["autoscaling:DescribeAutoScalingGroups", "cloudformation:DescribeStacks",
-                      "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "ec2:DescribeInstances",
+                      "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource",
+                      "config:DescribeComplianceByConfigRule", "config:GetComplianceDetailsByConfigRule",
+                      "ec2:DescribeInstances",
                       "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags",
                       "iam:ListRoleTags", "iam:ListRoles", "iam:ListUserTags", "iam:ListUsers", "lambda:ListFunctions",
                       "lambda:ListTags", "rds:DescribeDBInstances", "route53:ListHostedZones",
@@ -248,6 +253,38 @@ def _seed_operations(endpoint: str, client: _Clients, rng: random.Random, accoun
             for n in range(rng.randint(1, 4))]
         route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
         route53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zone_id, AddTags=_env(rng))
+    _seed_config(endpoint, client, rng, account_id, home)
+
+
+# (rule, managed rule it stands for, its parameters, resource type it evaluates)
+_CONFIG_RULES = (("cq-s3-versioning", "S3_BUCKET_VERSIONING_ENABLED", None, "AWS::S3::Bucket"),
+                 ("cq-ec2-required-tags", "REQUIRED_TAGS", {"tag1Key": "team"}, "AWS::EC2::Instance"))
+
+
+def _seed_config(endpoint: str, client: _Clients, rng: random.Random, account_id: str, home: str) -> None:
+    """Config rules over the account's buckets and instances in the home region, evaluated."""
+    if rng.random() < 0.3:
+        return
+    config = client("config", home)
+    s3 = client("s3", home)
+    in_scope = {
+        "AWS::S3::Bucket": [b["Name"] for b in s3.list_buckets().get("Buckets", [])
+                            if (s3.get_bucket_location(Bucket=b["Name"]).get("LocationConstraint") or "us-east-1") == home],
+        "AWS::EC2::Instance": [i["InstanceId"] for r in client("ec2", home).describe_instances()["Reservations"]
+                               for i in r["Instances"]],
+    }
+    for name, source, parameters, resource_type in _CONFIG_RULES:
+        rule: dict[str, Any] = {"ConfigRuleName": name, "Source": {"Owner": "AWS", "SourceIdentifier": source},
+                                "Scope": {"ComplianceResourceTypes": [resource_type]}}
+        if parameters:
+            rule["InputParameters"] = json.dumps(parameters)
+        config.put_config_rule(ConfigRule=rule)
+        evaluations = [{"resource_type": resource_type, "resource_id": r,
+                        "compliance": "NON_COMPLIANT" if rng.random() < 0.5 else "COMPLIANT"}
+                       for r in in_scope[resource_type]]
+        if evaluations:
+            _control(endpoint, "config/evaluations",
+                     {"account_id": account_id, "region": home, "rule": name, "evaluations": evaluations})
 
 
 def read_truth(endpoint: str, account_id: str, management_id: str, regions: list[str],
@@ -291,7 +328,7 @@ def read_truth(endpoint: str, account_id: str, management_id: str, regions: list
 
 def _operations_truth(client: _Clients, regions: list[str]) -> dict[str, list[dict[str, Any]]]:
     truth: dict[str, list[dict[str, Any]]] = {"cloudformation": [], "elb": [], "autoscaling": [], "cloudwatch": [],
-                                              "route53": []}
+                                              "route53": [], "config": []}
     route53 = client("route53")
     for z in _pages(route53.list_hosted_zones, "HostedZones", "Marker", "NextMarker"):
         zone_id = z["Id"].rsplit("/", 1)[-1]
@@ -319,6 +356,14 @@ def _operations_truth(client: _Clients, regions: list[str]) -> dict[str, list[di
         for g in _pages(scaling.describe_auto_scaling_groups, "AutoScalingGroups", "NextToken", "NextToken"):
             truth["autoscaling"].append({"name": g["AutoScalingGroupName"], "region": region,
                                          "tags": _tags(g.get("Tags"))})
+        config = client("config", region)
+        for rule in config.describe_compliance_by_config_rule().get("ComplianceByConfigRules", []):
+            details = config.get_compliance_details_by_config_rule(
+                ConfigRuleName=rule["ConfigRuleName"], ComplianceTypes=["NON_COMPLIANT"], Limit=100)
+            truth["config"].append({
+                "name": rule["ConfigRuleName"], "region": region, "compliance": rule["Compliance"]["ComplianceType"],
+                "non_compliant": sorted(f"{q['ResourceType']}/{q['ResourceId']}" for q in (
+                    d["EvaluationResultIdentifier"]["EvaluationResultQualifier"] for d in details["EvaluationResults"]))})
         cloudwatch = client("cloudwatch", region)
         for a in _pages(cloudwatch.describe_alarms, "MetricAlarms", "NextToken", "NextToken"):
             tags = cloudwatch.list_tags_for_resource(ResourceARN=a["AlarmArn"]).get("Tags")

@@ -137,7 +137,8 @@ pub(super) fn status(q: &mut Words, p: &mut Parsed) {
 
 /// Phrases that name a state, with it: a firing alarm, alarms short of data, a half-working
 /// load balancer.
-const STATE_PHRASES: [(&str, &str); 5] = [
+const STATE_PHRASES: [(&str, &str); 6] = [
+    ("not compliant", "non_compliant"),
     ("in alarm", "alarm"),
     ("insufficient data", "insufficient_data"),
     ("insufficient-data", "insufficient_data"),
@@ -163,6 +164,8 @@ fn state_word(q: &Words, p: &Parsed, i: usize) -> Option<&'static str> {
         "firing" | "alarming" | "triggered" => "alarm",
         "provisioning" => "provisioning",
         "ok" if p.services.contains(&Service::CloudWatch) => "ok",
+        "non-compliant" | "noncompliant" | "non_compliant" => "non_compliant",
+        "compliant" if p.services.contains(&Service::Config) && q.prev(i) != "not" => "compliant",
         "active" if p.services.contains(&Service::Elb) => "active",
         _ => return None,
     })
@@ -299,6 +302,10 @@ mod tests {
             ("load balancers that are active impaired", Some("active_impaired"), &[]),
             ("active instances", None, &[]),
             ("provisioning albs", Some("provisioning"), &[]),
+            ("which config rules are non-compliant", Some("non_compliant"), &[]),
+            ("rules that are not compliant", Some("non_compliant"), &[]),
+            ("compliant config rules", Some("compliant"), &[]),
+            ("compliant buckets", None, &[]),
         ];
         check(rows, &[services, status, state], |p| p.filters.state.as_deref());
     }

@@ -50,12 +50,14 @@ pub enum Service {
     AutoScaling,
     CloudWatch,
     Route53,
+    /// AWS Config rules and their compliance.
+    Config,
     /// Spend from Cost Explorer in the management account: one grouped call, never a fan-out.
     Cost,
 }
 
 impl Service {
-    pub const ALL: [Service; 12] = [
+    pub const ALL: [Service; 13] = [
         Service::Ec2,
         Service::S3,
         Service::Rds,
@@ -67,11 +69,12 @@ impl Service {
         Service::AutoScaling,
         Service::CloudWatch,
         Service::Route53,
+        Service::Config,
         Service::Cost,
     ];
     /// What a question that names no service reads: every service with resources in the accounts
     /// (spend is asked for by name).
-    pub const RESOURCES: [Service; 11] = [
+    pub const RESOURCES: [Service; 12] = [
         Service::Ec2,
         Service::S3,
         Service::Rds,
@@ -83,6 +86,7 @@ impl Service {
         Service::AutoScaling,
         Service::CloudWatch,
         Service::Route53,
+        Service::Config,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +102,7 @@ impl Service {
             Service::AutoScaling => "autoscaling",
             Service::CloudWatch => "cloudwatch",
             Service::Route53 => "route53",
+            Service::Config => "config",
             Service::Cost => "cost",
         }
     }
@@ -128,6 +133,8 @@ impl Service {
             Service::CloudWatch => "CloudWatch alarms",
             Service::Route53 if one => "Route 53 hosted zone",
             Service::Route53 => "Route 53 hosted zones",
+            Service::Config if one => "AWS Config rule",
+            Service::Config => "AWS Config rules",
             Service::Cost if one => "cost row",
             Service::Cost => "cost rows",
         }
@@ -140,6 +147,7 @@ impl Service {
             Service::CloudFormation => &STACK_STATES,
             Service::Elb => &LOAD_BALANCER_STATES,
             Service::CloudWatch => &ALARM_STATES,
+            Service::Config => &COMPLIANCE_STATES,
             Service::S3
             | Service::Lambda
             | Service::Iam
@@ -282,6 +290,8 @@ pub const STACK_STATES: [&str; 2] = ["failed", "drifted"];
 pub const LOAD_BALANCER_STATES: [&str; 4] = ["active", "active_impaired", "provisioning", "failed"];
 /// CloudWatch's alarm states, lower case (`alarm` is a firing alarm).
 pub const ALARM_STATES: [&str; 3] = ["alarm", "ok", "insufficient_data"];
+/// A Config rule's compliance, lower case.
+pub const COMPLIANCE_STATES: [&str; 3] = ["compliant", "non_compliant", "insufficient_data"];
 pub const OPEN_STATUS: &str = "open";
 
 /// A state some service's items can be in ([`Service::states`]).

@@ -27,6 +27,7 @@ fn service_of(word: &str, prev: &str) -> Option<Service> {
         "autoscaling" | "asg" | "asgs" | "scaling" => Service::AutoScaling,
         "cloudwatch" | "alarm" | "alarms" | "alert" | "alerts" => Service::CloudWatch,
         "route53" | "dns" | "zone" | "zones" => Service::Route53,
+        "config" | "compliance" | "rule" | "rules" => Service::Config,
         "cost" | "costs" | "spend" | "spent" | "spending" | "bill" | "billing" | "billed" | "charges" => Service::Cost,
         "53" if prev == "route" => Service::Route53,
         "ec2" | "vm" | "vms" | "server" | "servers" | "machine" | "machines" => Service::Ec2,
@@ -200,6 +201,8 @@ mod tests {
             ("how much did we spend", &[Cost], None),
             ("cost per service", &[Cost], None),
             ("show the bill", &[Cost], None),
+            ("which config rules are non-compliant", &[Config], None),
+            ("compliance by rule", &[Config], None),
             ("hello there", &[], None),
         ];
         for (question, want, entity) in rows {
@@ -212,7 +215,7 @@ mod tests {
     fn inferred_services_table() {
         use Service::*;
         let every = "no service named: every service is read \
-                     (ec2, s3, rds, lambda, iam, support, cloudformation, elb, autoscaling, cloudwatch, route53)";
+                     (ec2, s3, rds, lambda, iam, support, cloudformation, elb, autoscaling, cloudwatch, route53, config)";
         let cases_only = "severity and status apply to Support cases only";
         let instances_only = "state applies to EC2 and RDS instances only";
         #[rustfmt::skip]
@@ -232,6 +235,7 @@ mod tests {
             ("what is firing?", &[CloudWatch], &[]),
             ("what failed", &[CloudFormation, Elb], &[]),
             ("anything drifted?", &[CloudFormation], &[]),
+            ("what is non-compliant?", &[Config], &[]),
             ("drifted buckets", &[S3], &["state drifted applies to CloudFormation stacks only"]),
             ("firing alarms and failed stacks", &[CloudFormation, CloudWatch],
              &["several states named; only alarm is used"]),

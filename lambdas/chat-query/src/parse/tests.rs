@@ -16,7 +16,7 @@ fn set_filters(f: &Filters) -> Value {
 }
 
 /// Every service, as a question that names none reads them.
-const EVERY: &str = "ec2,s3,rds,lambda,iam,support,cloudformation,elb,autoscaling,cloudwatch,route53";
+const EVERY: &str = "ec2,s3,rds,lambda,iam,support,cloudformation,elb,autoscaling,cloudwatch,route53,config";
 
 /// (question, services, intent, filters that are set)
 #[rustfmt::skip]
@@ -119,6 +119,9 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Value)> {
         ("alarms with insufficient data", "cloudwatch", "list", json!({"state": "insufficient_data"})),
         ("what is firing?", "cloudwatch", "list", json!({"state": "alarm"})),
         ("list route 53 hosted zones", "route53", "list", json!({})),
+        ("which config rules are non-compliant?", "config", "list", json!({"state": "non_compliant"})),
+        ("how many noncompliant rules in eu-west-1", "config", "count", json!({"state": "non_compliant", "region": "eu-west-1"})),
+        ("list AWS Config compliance", "config", "list", json!({})),
         ("what did each account spend last month?", "cost", "sum",
          json!({"time_range": {"since": "2026-10-01T00:00:00Z", "until": "2026-11-01T00:00:00Z"}})),
         ("how much did we spend per service this month", "cost", "sum",

@@ -21,6 +21,7 @@ use crate::query_protocol::{self, Element, QueryClient};
 
 mod alarms;
 mod balancers;
+mod compliance;
 pub mod cost;
 mod scaling;
 mod stacks;
@@ -171,6 +172,7 @@ impl Reader<'_> {
                     Service::AutoScaling => scaling::groups(&cfg, parsed).await,
                     Service::CloudWatch => alarms::alarms(&cfg, parsed).await,
                     Service::Route53 => zones::hosted_zones(base, parsed).await,
+                    Service::Config => compliance::rules(&cfg, parsed).await,
                     // Read once for every account, in the management account (`cost`).
                     Service::Cost => Ok(Vec::new()),
                 };
@@ -580,13 +582,14 @@ mod tests {
         use std::collections::BTreeSet;
 
         // Each file with the service prefix of every call it makes (mod.rs makes several services').
-        let sources: [(&str, Option<&str>); 6] = [
+        let sources: [(&str, Option<&str>); 7] = [
             (include_str!("mod.rs"), None),
             (include_str!("stacks.rs"), Some("cloudformation")),
             (include_str!("balancers.rs"), Some("elasticloadbalancing")),
             (include_str!("scaling.rs"), Some("autoscaling")),
             (include_str!("alarms.rs"), Some("cloudwatch")),
             (include_str!("zones.rs"), Some("route53")),
+            (include_str!("compliance.rs"), Some("config")),
         ];
         let granted = &cima_core::contract::QUERY_ROLE_ACTIONS;
         for (source, prefix) in sources.iter().filter_map(|(s, p)| Some((s, (*p)?))) {

@@ -380,15 +380,36 @@ async fn fan_out_over_30_accounts_with_two_failing() {
     });
     assert_eq!(non_empty(ids(&resp.body_json())), want, "{}", resp.body);
 
+    // AWS Config: the non-compliant rules (filtered on the server), each naming its resources.
+    let resp = ask("which config rules are non-compliant?").send(&app).await;
+    let body = resp.body_json();
+    let want = truth(&res, &failing, |a| {
+        a.config.iter().filter(|r| home(&r.region) && r.compliance == "NON_COMPLIANT").map(|r| r.name.clone()).collect()
+    });
+    assert!(!want.is_empty(), "the seed makes some rules non-compliant");
+    assert_eq!(non_empty(ids(&body)), want, "{body}");
+    for (account, items) in body["results"].as_object().into_iter().flatten() {
+        let seeded = res.account(account).expect("a seeded account");
+        for item in items.as_array().into_iter().flatten() {
+            let rule =
+                seeded.config.iter().find(|r| Some(r.name.as_str()) == item["id"].as_str()).expect("a seeded rule");
+            assert_eq!(item["non_compliant_resources"], json!(rule.non_compliant), "{item}");
+            assert_eq!(item["non_compliant"], json!(rule.non_compliant.len()), "{item}");
+        }
+    }
+    let rules: usize = res.accounts.iter().filter(|a| !failing.contains(&a.account_id)).map(|a| a.config.len()).sum();
+    let resp = ask("how many config rules are there").send(&app).await;
+    assert_eq!(resp.body_json()["counts"], json!({"config": rules}), "{}", resp.body);
+
     // Every service, every account: what a vague question costs.
     let started = Instant::now();
     let resp = ask("what is tagged env=prod?").send(&app).await;
     let everything = started.elapsed();
     assert_eq!(resp.status_code, 200);
-    assert_eq!(resp.body_json()["parsed"]["services"].as_array().map(Vec::len), Some(11));
+    assert_eq!(resp.body_json()["parsed"]["services"].as_array().map(Vec::len), Some(12));
     eprintln!(
         "timing over 30 accounts against moto: first query (AssumeRole for each account, EC2) {:?}; \
-         warm EC2 list {:?}; all eleven services with tag filters {:?}",
+         warm EC2 list {:?}; all twelve services with tag filters {:?}",
         cold, warm, everything
     );
 }
