@@ -39,10 +39,11 @@ pub const COST_ACTIONS: [&str; 1] = ["ce:GetCostAndUsage"];
 /// What the member role may do: exactly the calls chat-query makes in a member account (chat-query's
 /// `reads` tests hold its calls to this list, and this list to its calls), and nothing that reads
 /// data: no S3 object, no secret, no function code (`lambda:GetFunction` hands out a link to it).
-pub const QUERY_ROLE_ACTIONS: [&str; 22] = [
+pub const QUERY_ROLE_ACTIONS: [&str; 23] = [
     "autoscaling:DescribeAutoScalingGroups",
     "cloudformation:DescribeStacks",
     "cloudwatch:DescribeAlarms",
+    "cloudwatch:GetMetricStatistics",
     "cloudwatch:ListTagsForResource",
     "config:DescribeComplianceByConfigRule",
     "config:GetComplianceDetailsByConfigRule",

@@ -362,7 +362,7 @@ const SERVICE_ITEMS = {
   ec2: 'EC2 instances', s3: 'S3 buckets', rds: 'RDS DB instances', lambda: 'Lambda functions',
   iam: 'IAM roles and users', support: 'Support cases', cloudformation: 'CloudFormation stacks',
   elb: 'Load balancers', autoscaling: 'Auto Scaling groups', cloudwatch: 'CloudWatch alarms',
-  route53: 'Route 53 hosted zones',
+  route53: 'Route 53 hosted zones', config: 'AWS Config rules', cost: 'Spend',
 };
 
 /** A cell: tags ({key: value}) as "key=value, …", anything else as text. */

@@ -643,6 +643,54 @@ fn state_adjective(state: &str) -> String {
     }
 }
 
+/// "The average CPUUtilization of InstanceId i-… was 41.25 Percent over 12 datapoints from … to …
+/// (in 111111111111)."
+fn metric_text(m: &parse::MetricFilter, s: &Summary, queried: usize) -> String {
+    let found: Vec<(&String, &Value)> = s
+        .results
+        .iter()
+        .filter_map(|(a, r)| match r {
+            AccountResults::Items(items) => items.iter().find(|i| i["type"] == "metric").map(|i| (a, i)),
+            AccountResults::Counts(_) => None,
+        })
+        .collect();
+    let what = format!("{} {} of {} {}", m.statistic.to_ascii_lowercase(), m.name, m.dimension, m.resource);
+    let mut text = match found.as_slice() {
+        [] => format!("No datapoints of {what} in any of {queried} accounts"),
+        [(account, i), ..] => {
+            let value = i["value"].as_f64().unwrap_or_default();
+            let unit = i["unit"].as_str().filter(|u| *u != "None").map(|u| format!(" {u}")).unwrap_or_default();
+            format!(
+                "The {what} was {value:.2}{unit} over {} datapoints from {} to {} (in {account})",
+                i["datapoints"],
+                i["since"].as_str().unwrap_or_default(),
+                i["until"].as_str().unwrap_or_default()
+            )
+        }
+    };
+    if found.len() > 1 {
+        text.push_str(&format!("; {} accounts have a resource by that name", found.len()));
+    }
+    text.push_str(&failures(s));
+    text.push('.');
+    text
+}
+
+/// "; 2 accounts failed; 1 account answered only in part", or nothing when all answered.
+fn failures(s: &Summary) -> String {
+    let plural = |n: usize| if n == 1 { "account" } else { "accounts" };
+    let mut text = String::new();
+    let failed = s.failed_accounts.len();
+    if failed > 0 {
+        text.push_str(&format!("; {failed} {} failed", plural(failed)));
+    }
+    let partial = s.partial_accounts.difference(&s.failed_accounts).count();
+    if partial > 0 {
+        text.push_str(&format!("; {partial} {} answered only in part", plural(partial)));
+    }
+    text
+}
+
 /// "Most: Prod (5), Data (3), Log Archive (2)." — the accounts with the most items (at most
 /// three, by name where the organization gives one), when more than one account has any.
 /// With spend, the accounts that spent the most: "Most: Prod (USD 500.00), …".
@@ -674,6 +722,9 @@ pub fn answer_text(parsed: &Parsed, s: &Summary, queried: usize, notes: &[String
         return format!("No accounts to query{why}.");
     }
     let f = &parsed.filters;
+    if let Some(m) = &f.metric {
+        return metric_text(m, s, queried);
+    }
     let parts: Vec<String> = parsed
         .services
         .iter()
@@ -737,14 +788,7 @@ pub fn answer_text(parsed: &Parsed, s: &Summary, queried: usize, notes: &[String
     let q = if qualifiers.is_empty() { String::new() } else { format!(" {}", qualifiers.join(" ")) };
     let plural = |n: usize| if n == 1 { "account" } else { "accounts" };
     let mut text = format!("{listed}{q} across {} of {queried} {}", s.accounts_with_items, plural(queried));
-    let failed = s.failed_accounts.len();
-    if failed > 0 {
-        text.push_str(&format!("; {failed} {} failed", plural(failed)));
-    }
-    let partial = s.partial_accounts.difference(&s.failed_accounts).count();
-    if partial > 0 {
-        text.push_str(&format!("; {partial} {} answered only in part", plural(partial)));
-    }
+    text.push_str(&failures(s));
     if s.truncated {
         text.push_str(&format!(" (the first {MAX_RESULT_ITEMS} items are listed)"));
     }
@@ -828,6 +872,21 @@ mod tests {
         assert_eq!(
             answer_text(&two, &Summary::default(), 0, &["no active account is named \"x\"".into()]),
             "No accounts to query: no active account is named \"x\"."
+        );
+        let cpu = parse("max cpu of i-1234abcd", now);
+        let mut s = Summary::default();
+        assert_eq!(
+            answer_text(&cpu, &s, 3, &[]),
+            "No datapoints of maximum CPUUtilization of InstanceId i-1234abcd in any of 3 accounts."
+        );
+        let point = serde_json::json!({"type": "metric", "value": 97.5, "unit": "Percent", "datapoints": 12,
+            "since": "2026-11-22T18:30:00Z", "until": "2026-11-23T18:30:00Z"});
+        s.results.insert("111111111111".into(), AccountResults::Items(vec![point]));
+        s.failed_accounts.insert("2".into());
+        assert_eq!(
+            answer_text(&cpu, &s, 3, &[]),
+            "The maximum CPUUtilization of InstanceId i-1234abcd was 97.50 Percent over 12 datapoints from \
+             2026-11-22T18:30:00Z to 2026-11-23T18:30:00Z (in 111111111111); 1 account failed."
         );
     }
 

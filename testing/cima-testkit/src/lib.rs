@@ -75,8 +75,8 @@ pub use localaws::{
 pub use pipeline::{ENRICHER_FUNCTION, LocalPipeline, PipelineSpec, STORE_PREFIX};
 pub use resources::{
     CHAT_QUERY_ROLE, ResourceSpec, SeededAccountResources, SeededAlarm, SeededBucket, SeededDbInstance, SeededFunction,
-    SeededGroup, SeededInstance, SeededLoadBalancer, SeededResources, SeededRule, SeededStack, SeededZone,
-    seed_resources,
+    SeededGroup, SeededInstance, SeededLoadBalancer, SeededMetric, SeededResources, SeededRule, SeededStack,
+    SeededZone, seed_resources,
 };
 pub use static_site::{StaticSite, StaticSiteBuilder, content_security_policy};
 pub use terraform::{

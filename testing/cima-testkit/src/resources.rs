@@ -49,7 +49,8 @@ fn resource_args(spec: &ResourceSpec) -> Vec<String> {
     args
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+// Not `Eq`: a metric's figures are floating point.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct SeededResources {
     pub seed: u64,
     pub role_name: String,
@@ -64,7 +65,7 @@ impl SeededResources {
 }
 
 /// Everything one account holds after seeding, read back from the APIs.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct SeededAccountResources {
     pub account_id: String,
     /// `None` where [`ResourceSpec::skip_role`] left the role out.
@@ -82,6 +83,25 @@ pub struct SeededAccountResources {
     pub cloudwatch: Vec<SeededAlarm>,
     pub route53: Vec<SeededZone>,
     pub config: Vec<SeededRule>,
+    /// CloudWatch metric data seeded for instances and functions in the first region.
+    pub metrics: Vec<SeededMetric>,
+}
+
+/// One metric of one resource over the last 24 hours, as CloudWatch summed it up.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SeededMetric {
+    /// `AWS/EC2`, `AWS/Lambda`.
+    pub namespace: String,
+    /// `CPUUtilization`, `Invocations`.
+    pub name: String,
+    /// `InstanceId`, `FunctionName`.
+    pub dimension: String,
+    pub resource: String,
+    pub region: String,
+    pub sum: f64,
+    pub samples: f64,
+    pub maximum: f64,
+    pub minimum: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

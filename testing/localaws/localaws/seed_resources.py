@@ -21,6 +21,8 @@ follow from the seed and the account ID:
 - CloudWatch metric alarms in the first region, tagged `env`, some in ALARM, some OK, the rest
   INSUFFICIENT_DATA;
 - Route 53 public hosted zones (`<account>-<n>.cq.example.`) with a few A records, tagged `env`;
+- CloudWatch metric data in the first region, for the last two hours: CPUUtilization of each
+  instance and Invocations of each function, a few datapoints each;
 - AWS Config rules in the first region over the account's buckets and instances there, each
   resource evaluated COMPLIANT or NON_COMPLIANT (reported through ext_config, as moto evaluates
   nothing); a rule may have nothing to evaluate (INSUFFICIENT_DATA).
@@ -32,7 +34,8 @@ moto or Organizations created on their own, e.g. OrganizationAccountAccessRole):
 tags}], `lambda` [{name, region, tags}], `iam_roles` [names], `iam_users` [names],
 `cloudformation` [{name, region, status, drift, tags}], `elb` [{name, region, kind, state, tags}],
 `autoscaling` [{name, region, tags}], `cloudwatch` [{name, region, state, tags}], `route53` [{id, name,
-record_count, tags}], `config` [{name, region, compliance, non_compliant ["<type>/<id>"]}]).
+record_count, tags}], `config` [{name, region, compliance, non_compliant ["<type>/<id>"]}], `metrics`
+[{namespace, name, dimension, resource, region, sum, samples, maximum, minimum}] over the last 24 hours).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ import sys
 import urllib.request
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
@@ -67,7 +71,8 @@ MAX_PAGES = 1000
 _CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 3})
 # What cima_linked_account grants the role (cima-core's QUERY_ROLE_ACTIONS); moto does not enforce it.
 _READ_ONLY_ACTIONS = ["autoscaling:DescribeAutoScalingGroups", "cloudformation:DescribeStacks",
-                      "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource",
+                      "cloudwatch:DescribeAlarms", "cloudwatch:GetMetricStatistics",
+                      "cloudwatch:ListTagsForResource",
                       "config:DescribeComplianceByConfigRule", "config:GetComplianceDetailsByConfigRule",
                       "ec2:DescribeInstances",
                       "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags",
@@ -253,7 +258,33 @@ def _seed_operations(endpoint: str, client: _Clients, rng: random.Random, accoun
             for n in range(rng.randint(1, 4))]
         route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
         route53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zone_id, AddTags=_env(rng))
+    _seed_metrics(client, rng, home)
     _seed_config(endpoint, client, rng, account_id, home)
+
+
+# (namespace, dimension, metric) seeded for each instance and each function in the home region.
+_SEEDED_METRICS = (("AWS/EC2", "InstanceId", "CPUUtilization", "Percent"),
+                   ("AWS/Lambda", "FunctionName", "Invocations", "Count"))
+
+
+def _metric_resources(client: _Clients, home: str) -> dict[str, list[str]]:
+    reservations = client("ec2", home).describe_instances()["Reservations"]
+    return {"InstanceId": [i["InstanceId"] for r in reservations for i in r["Instances"]],
+            "FunctionName": [f["FunctionName"] for f in client("lambda", home).list_functions()["Functions"]]}
+
+
+def _seed_metrics(client: _Clients, rng: random.Random, home: str) -> None:
+    """A few datapoints (some periods with several samples) in the last two hours: inside any "last day"."""
+    cloudwatch = client("cloudwatch", home)
+    now = datetime.now(timezone.utc)
+    resources = _metric_resources(client, home)
+    for namespace, dimension, name, unit in _SEEDED_METRICS:
+        for resource in resources[dimension]:
+            data = [{"MetricName": name, "Dimensions": [{"Name": dimension, "Value": resource}], "Unit": unit,
+                     "Timestamp": now - timedelta(minutes=10 * k + rng.randint(0, 5)),
+                     "Value": float(rng.randint(0, 100)) if unit == "Percent" else float(rng.randint(0, 40))}
+                    for k in range(1, rng.randint(2, 9))]
+            cloudwatch.put_metric_data(Namespace=namespace, MetricData=data)
 
 
 # (rule, managed rule it stands for, its parameters, resource type it evaluates)
@@ -328,7 +359,7 @@ def read_truth(endpoint: str, account_id: str, management_id: str, regions: list
 
 def _operations_truth(client: _Clients, regions: list[str]) -> dict[str, list[dict[str, Any]]]:
     truth: dict[str, list[dict[str, Any]]] = {"cloudformation": [], "elb": [], "autoscaling": [], "cloudwatch": [],
-                                              "route53": [], "config": []}
+                                              "route53": [], "config": [], "metrics": []}
     route53 = client("route53")
     for z in _pages(route53.list_hosted_zones, "HostedZones", "Marker", "NextMarker"):
         zone_id = z["Id"].rsplit("/", 1)[-1]
@@ -369,7 +400,28 @@ def _operations_truth(client: _Clients, regions: list[str]) -> dict[str, list[di
             tags = cloudwatch.list_tags_for_resource(ResourceARN=a["AlarmArn"]).get("Tags")
             truth["cloudwatch"].append({"name": a["AlarmName"], "region": region, "state": a["StateValue"],
                                         "tags": _tags(tags)})
+        truth["metrics"].extend(_metrics_truth(client, region))
     return truth
+
+
+def _metrics_truth(client: _Clients, region: str) -> list[dict[str, Any]]:
+    """Each seeded metric over the last 24 hours, in one period."""
+    cloudwatch = client("cloudwatch", region)
+    until = datetime.now(timezone.utc)
+    found = []
+    for namespace, dimension, name, _ in _SEEDED_METRICS:
+        for resource in _metric_resources(client, region)[dimension]:
+            points = cloudwatch.get_metric_statistics(
+                Namespace=namespace, MetricName=name, Dimensions=[{"Name": dimension, "Value": resource}],
+                StartTime=until - timedelta(hours=24), EndTime=until, Period=86400,
+                Statistics=["Sum", "SampleCount", "Maximum", "Minimum"])["Datapoints"]
+            if points:
+                found.append({"namespace": namespace, "name": name, "dimension": dimension, "resource": resource,
+                              "region": region, "sum": sum(p["Sum"] for p in points),
+                              "samples": sum(p["SampleCount"] for p in points),
+                              "maximum": max(p["Maximum"] for p in points),
+                              "minimum": min(p["Minimum"] for p in points)})
+    return found
 
 
 def seed_resources(endpoint: str, seed: int, accounts: list[str] | None = None, role_name: str = DEFAULT_ROLE,

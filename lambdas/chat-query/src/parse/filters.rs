@@ -26,7 +26,11 @@ const PLACES: [(&str, &str); 16] = [
 /// A region code, or a place such as Ireland.
 pub(super) fn region(q: &mut Words, p: &mut Parsed) {
     let mut regions: Vec<String> = Vec::new();
+    // Skips words taken already: "function cq-fn-0" names a function, not a region.
     for i in 0..q.len() {
+        if q.used[i] {
+            continue;
+        }
         let low = q.low(i);
         let code = if is_region(low) { Some(low) } else { PLACES.iter().find(|(p, _)| *p == low).map(|(_, c)| *c) };
         if let Some(code) = code {

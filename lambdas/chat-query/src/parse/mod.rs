@@ -21,6 +21,7 @@ mod filters;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+mod metrics;
 mod names;
 #[cfg(test)]
 mod properties;
@@ -174,6 +175,38 @@ pub enum Intent {
     Sum,
 }
 
+/// A CloudWatch metric of one named resource, summarised over the time range (the last 24 hours
+/// unless the question names one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricFilter {
+    /// CloudWatch's namespace and metric name, one of [`METRICS`]: `AWS/EC2`, `CPUUtilization`.
+    pub namespace: String,
+    pub name: String,
+    /// The dimension that names the resource (`InstanceId`, `FunctionName`,
+    /// `DBInstanceIdentifier`) and its value.
+    pub dimension: String,
+    pub resource: String,
+    /// `Average`, `Maximum`, `Minimum` or `Sum`.
+    pub statistic: String,
+}
+
+/// The metrics a question may ask for: (namespace, resource dimension, metric name).
+pub const METRICS: [(&str, &str, &str); 11] = [
+    ("AWS/EC2", "InstanceId", "CPUUtilization"),
+    ("AWS/EC2", "InstanceId", "NetworkIn"),
+    ("AWS/EC2", "InstanceId", "NetworkOut"),
+    ("AWS/RDS", "DBInstanceIdentifier", "CPUUtilization"),
+    ("AWS/RDS", "DBInstanceIdentifier", "DatabaseConnections"),
+    ("AWS/RDS", "DBInstanceIdentifier", "FreeStorageSpace"),
+    ("AWS/Lambda", "FunctionName", "Invocations"),
+    ("AWS/Lambda", "FunctionName", "Errors"),
+    ("AWS/Lambda", "FunctionName", "Duration"),
+    ("AWS/Lambda", "FunctionName", "Throttles"),
+    ("AWS/Lambda", "FunctionName", "ConcurrentExecutions"),
+];
+pub const STATISTICS: [&str; 4] = ["Average", "Maximum", "Minimum", "Sum"];
+
 /// How spend is broken down: per account (the default), or per account and service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -228,6 +261,9 @@ pub struct Filters {
     /// Only IAM roles or only IAM users (both when absent).
     #[serde(default)]
     pub iam_entity: Option<IamEntity>,
+    /// A metric of one resource instead of the alarms (CloudWatch only; absent unless asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<MetricFilter>,
     #[serde(default)]
     pub region: Option<String>,
     /// Support severity code (low, normal, high, urgent, critical).
@@ -332,10 +368,11 @@ type Rule = fn(&mut Words, &mut Parsed);
 /// is a severity only next to a Support word; `pending` is not a state once the status is
 /// `pending-customer-action`; tags and account names skip words already taken), and `notes` lists
 /// what each says in this order.
-const RULES: [Rule; 11] = [
+const RULES: [Rule; 12] = [
     services::intent,
     services::services,
     services::group_by,
+    metrics::metric,
     filters::region,
     filters::severity,
     filters::status,
@@ -368,6 +405,7 @@ fn drop_invalid(p: &mut Parsed, now: OffsetDateTime) {
             Some("state") => ("state", f.state.take().is_some()),
             Some("severity") => ("severity", f.severity.take().is_some()),
             Some("status") => ("status", f.status.take().is_some()),
+            Some("metric") => ("metric", f.metric.take().is_some()),
             // `services`: the rules always name at least one, each once.
             _ => ("", false),
         };
@@ -432,6 +470,23 @@ impl Parsed {
         }
         if self.intent == Intent::Sum && self.services != [Service::Cost] {
             return Err(invalid("intent", "sum is for cost alone"));
+        }
+        if let Some(m) = &self.filters.metric {
+            if self.services != [Service::CloudWatch] {
+                return Err(invalid("filters.metric", "a metric is asked of cloudwatch alone"));
+            }
+            if !METRICS.contains(&(m.namespace.as_str(), m.dimension.as_str(), m.name.as_str())) {
+                return Err(invalid(
+                    "filters.metric",
+                    format!("{} {} of {} is not a metric the chat reads", m.namespace, m.name, m.dimension),
+                ));
+            }
+            if !STATISTICS.contains(&m.statistic.as_str()) {
+                return Err(invalid("filters.metric.statistic", format!("one of {}", STATISTICS.join(", "))));
+            }
+            if m.resource.is_empty() || m.resource.chars().count() > 255 {
+                return Err(invalid("filters.metric.resource", "1 to 255 characters"));
+            }
         }
         let f = &self.filters;
         if let Some(r) = &f.region

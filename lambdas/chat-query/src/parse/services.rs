@@ -18,7 +18,7 @@ fn is_db_word(w: &str) -> bool {
 }
 
 /// The service `word` names (`prev` is the word before it).
-fn service_of(word: &str, prev: &str) -> Option<Service> {
+pub(super) fn service_of(word: &str, prev: &str) -> Option<Service> {
     Some(match word {
         "cloudformation" | "cfn" | "stack" | "stacks" => Service::CloudFormation,
         "elb" | "elbs" | "alb" | "albs" | "nlb" | "nlbs" | "balancer" | "balancers" | "loadbalancer"
@@ -92,6 +92,10 @@ pub(super) fn group_by(q: &mut Words, p: &mut Parsed) {
             q.used[i] = true;
         }
     }
+    let per = if p.filters.group_by == Some(GroupBy::Service) { "account and service" } else { "account" };
+    p.notes.push(format!(
+        "spend is Cost Explorer's unblended cost per {per}, over the time range's days (this month so far when none is named)"
+    ));
 }
 
 /// With no service named: the services the filters apply to (severity or status → Support,

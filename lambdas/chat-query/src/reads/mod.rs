@@ -23,6 +23,7 @@ mod alarms;
 mod balancers;
 mod compliance;
 pub mod cost;
+mod metrics;
 mod scaling;
 mod stacks;
 mod zones;
@@ -155,7 +156,8 @@ impl Reader<'_> {
         }
         let region = parsed.filters.region.clone().unwrap_or_else(|| self.home_region.to_owned());
         let in_region = |r: &str| base.clone().into_builder().region(Region::new(r.to_owned())).build();
-        let window = Window::of(parsed);
+        // A metric's time range chose its datapoints; it has no creation time to filter.
+        let window = if parsed.filters.metric.is_some() { Window::default() } else { Window::of(parsed) };
         let reads = parsed.services.iter().map(|service| {
             let (base, region, window) = (&base, region.clone(), window);
             let cfg = in_region(&region);
@@ -170,7 +172,10 @@ impl Reader<'_> {
                     Service::CloudFormation => stacks::stacks(&cfg, parsed).await,
                     Service::Elb => balancers::load_balancers(&cfg, parsed).await,
                     Service::AutoScaling => scaling::groups(&cfg, parsed).await,
-                    Service::CloudWatch => alarms::alarms(&cfg, parsed).await,
+                    Service::CloudWatch => match &parsed.filters.metric {
+                        Some(m) => metrics::statistics(&cfg, parsed, m).await,
+                        None => alarms::alarms(&cfg, parsed).await,
+                    },
                     Service::Route53 => zones::hosted_zones(base, parsed).await,
                     Service::Config => compliance::rules(&cfg, parsed).await,
                     // Read once for every account, in the management account (`cost`).
@@ -582,12 +587,13 @@ mod tests {
         use std::collections::BTreeSet;
 
         // Each file with the service prefix of every call it makes (mod.rs makes several services').
-        let sources: [(&str, Option<&str>); 7] = [
+        let sources: [(&str, Option<&str>); 8] = [
             (include_str!("mod.rs"), None),
             (include_str!("stacks.rs"), Some("cloudformation")),
             (include_str!("balancers.rs"), Some("elasticloadbalancing")),
             (include_str!("scaling.rs"), Some("autoscaling")),
             (include_str!("alarms.rs"), Some("cloudwatch")),
+            (include_str!("metrics.rs"), Some("cloudwatch")),
             (include_str!("zones.rs"), Some("route53")),
             (include_str!("compliance.rs"), Some("config")),
         ];

@@ -401,6 +401,48 @@ async fn fan_out_over_30_accounts_with_two_failing() {
     let resp = ask("how many config rules are there").send(&app).await;
     assert_eq!(resp.body_json()["counts"], json!({"config": rules}), "{}", resp.body);
 
+    // CloudWatch metrics of one named resource: an instance's average CPU (all samples' sum over
+    // their count, whatever the periods) and a function's peak invocations, in the one account
+    // that has it; every other account answers with no datapoints.
+    let cpu = res
+        .accounts
+        .iter()
+        .filter(|a| !failing.contains(&a.account_id))
+        .find_map(|a| a.metrics.iter().find(|m| m.name == "CPUUtilization").map(|m| (a, m)))
+        .expect("the seed gives some instance CPU data");
+    let invocations = res
+        .accounts
+        .iter()
+        .filter(|a| !failing.contains(&a.account_id))
+        .find_map(|a| a.metrics.iter().find(|m| m.name == "Invocations").map(|m| (a, m)))
+        .expect("the seed gives some function invocations");
+    for (question, (account, metric), want) in [
+        (format!("average cpu of instance {} over the last day", cpu.1.resource), cpu, cpu.1.sum / cpu.1.samples),
+        (
+            format!("max invocations of function {} in {}", invocations.1.resource, invocations.0.account_id),
+            invocations,
+            invocations.1.maximum,
+        ),
+    ] {
+        let resp = ask(&question).send(&app).await;
+        let body = resp.body_json();
+        let hits: Vec<(&String, &Value)> = body["results"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .flat_map(|(a, items)| items.as_array().into_iter().flatten().map(move |i| (a, i)))
+            .collect();
+        // A function's name recurs in other accounts; the question named the account.
+        let hits: Vec<_> = hits.into_iter().filter(|(a, _)| **a == account.account_id).collect();
+        assert_eq!(hits.len(), 1, "{question}: {body}");
+        let item = hits[0].1;
+        assert_eq!(item["metric"], json!(metric.name), "{item}");
+        assert_eq!(item["id"], json!(metric.resource), "{item}");
+        let got = item["value"].as_f64().expect("a value");
+        assert!((got - want).abs() < 1e-9, "{question}: {got} != {want}: {body}");
+        assert!(body["answer"].as_str().is_some_and(|a| a.contains(&format!("{want:.2}"))), "{body}");
+    }
+
     // Every service, every account: what a vague question costs.
     let started = Instant::now();
     let resp = ask("what is tagged env=prod?").send(&app).await;
