@@ -379,6 +379,9 @@ async fn fan_out_over_30_accounts_with_two_failing() {
             .collect()
     });
     assert_eq!(non_empty(ids(&resp.body_json())), want, "{}", resp.body);
+    let zones: usize = res.accounts.iter().filter(|a| !failing.contains(&a.account_id)).map(|a| a.route53.len()).sum();
+    let resp = ask("how many hosted zones do we have").send(&app).await;
+    assert_eq!(resp.body_json()["counts"], json!({"route53": zones}), "{}", resp.body);
 
     // AWS Config: the non-compliant rules (filtered on the server), each naming its resources.
     let resp = ask("which config rules are non-compliant?").send(&app).await;
