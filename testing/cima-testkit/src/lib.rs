@@ -43,6 +43,7 @@ mod lambda;
 mod localaws;
 mod pipeline;
 mod process;
+mod replay;
 mod resources;
 mod server;
 mod static_site;
@@ -73,6 +74,7 @@ pub use localaws::{
     SeededCommunication, SeededOrg, SeededOu, TEST_KEY, tally,
 };
 pub use pipeline::{ENRICHER_FUNCTION, LocalPipeline, PipelineSpec, STORE_PREFIX};
+pub use replay::{READY_PREFIX as REPLAY_READY_PREFIX, ReplayBackend, ReplayStats};
 pub use resources::{
     CHAT_QUERY_ROLE, ResourceSpec, SeededAccountResources, SeededAlarm, SeededBucket, SeededDbInstance, SeededFunction,
     SeededGroup, SeededInstance, SeededLoadBalancer, SeededMetric, SeededResources, SeededRule, SeededStack,

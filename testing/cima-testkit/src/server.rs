@@ -23,11 +23,20 @@ pub(crate) struct Limits {
     pub max_connections: usize,
     /// Per read or write on a connection (a silent client cannot hold a thread longer).
     pub io_timeout: Duration,
+    /// Requests one connection may carry (keep-alive when more than 1; a client's
+    /// `Connection: close` or HTTP/1.0 still ends it after its request).
+    pub requests_per_connection: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_head: 16 << 10, max_body: 1 << 20, max_connections: 64, io_timeout: Duration::from_secs(30) }
+        Limits {
+            max_head: 16 << 10,
+            max_body: 1 << 20,
+            max_connections: 64,
+            io_timeout: Duration::from_secs(30),
+            requests_per_connection: 1,
+        }
     }
 }
 
@@ -229,7 +238,7 @@ fn accept_loop(
         };
         let Some(registration) = registration else {
             let mut stream = stream;
-            let _ = write_response(&mut stream, &Response::message(503, "Service Unavailable"), false);
+            let _ = write_response(&mut stream, &Response::message(503, "Service Unavailable"), false, false);
             continue;
         };
         let handler = Arc::clone(handler);
@@ -247,13 +256,25 @@ fn serve_connection(stream: TcpStream, limits: Limits, handler: &Handler) {
         return;
     };
     let mut reader = BufReader::new(stream);
-    let (response, head_only) = match read_request(&mut reader, &mut writer, (peer, local), limits) {
-        Ok(request) => (handler(&request), request.method == "HEAD"),
-        Err(ReadError::Closed) => return,
-        Err(ReadError::Answer(response)) => (response, false),
-    };
-    let _ = write_response(&mut writer, &response, head_only);
+    for served in 1..=limits.requests_per_connection.max(1) {
+        let (response, head_only, again) = match read_request(&mut reader, &mut writer, (peer, local), limits) {
+            Ok(request) => (handler(&request), request.method == "HEAD", keeps_alive(&request)),
+            Err(ReadError::Closed) => return,
+            Err(ReadError::Answer(response)) => (response, false, false),
+        };
+        let again = again && served < limits.requests_per_connection;
+        if write_response(&mut writer, &response, head_only, again).is_err() || !again {
+            break;
+        }
+    }
     let _ = writer.shutdown(Shutdown::Write);
+}
+
+/// Whether the client lets the connection carry another request.
+fn keeps_alive(request: &Request) -> bool {
+    let close =
+        request.header("connection").is_some_and(|c| c.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
+    request.version == "HTTP/1.1" && !close
 }
 
 /// Why no request came out of a connection.
@@ -411,13 +432,18 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-fn write_response(stream: &mut TcpStream, response: &Response, head_only: bool) -> std::io::Result<()> {
-    stream.write_all(&encode_response(response, head_only, SystemTime::now()))?;
+fn write_response(
+    stream: &mut TcpStream,
+    response: &Response,
+    head_only: bool,
+    keep_alive: bool,
+) -> std::io::Result<()> {
+    stream.write_all(&encode_response(response, head_only, keep_alive, SystemTime::now()))?;
     stream.flush()
 }
 
 /// The bytes of `response` on the wire.
-fn encode_response(response: &Response, head_only: bool, now: SystemTime) -> Vec<u8> {
+fn encode_response(response: &Response, head_only: bool, keep_alive: bool, now: SystemTime) -> Vec<u8> {
     let mut head = format!("HTTP/1.1 {} {}\r\n", response.status, reason(response.status));
     for (name, value) in &response.headers {
         // Framing is the server's alone; a handler's copy would contradict it.
@@ -430,9 +456,10 @@ fn encode_response(response: &Response, head_only: bool, now: SystemTime) -> Vec
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str(&format!(
-        "date: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        "date: {}\r\ncontent-length: {}\r\nconnection: {}\r\n\r\n",
         crate::time::http_date(now),
-        response.body.len()
+        response.body.len(),
+        if keep_alive { "keep-alive" } else { "close" }
     ));
     let mut bytes = head.into_bytes();
     if !head_only {
@@ -597,9 +624,28 @@ mod tests {
     }
 
     #[test]
+    fn keep_alive_serves_requests_in_turn_up_to_the_bound() {
+        let two = Limits { requests_per_connection: 2, ..Limits::default() };
+        let three = b"GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\n\r\n";
+        let answer = exchange(two, three);
+        assert_eq!(answer.matches("HTTP/1.1 200 OK").count(), 2, "{answer}");
+        assert!(answer.contains("GET /1 - 0") && answer.contains("GET /2 - 0") && !answer.contains("/3"), "{answer}");
+        let (first, second) = answer.split_once("GET /1 - 0").expect("first answer");
+        assert!(first.contains("connection: keep-alive\r\n") && second.contains("connection: close\r\n"), "{answer}");
+        // The client's close, and HTTP/1.0, end the connection after their request.
+        let closing = exchange(two, b"GET /1 HTTP/1.1\r\nConnection: close\r\n\r\nGET /2 HTTP/1.1\r\n\r\n");
+        assert_eq!(closing.matches("HTTP/1.1 200 OK").count(), 1, "{closing}");
+        let old = exchange(two, b"GET /1 HTTP/1.0\r\n\r\nGET /2 HTTP/1.1\r\n\r\n");
+        assert_eq!(old.matches("HTTP/1.1 200 OK").count(), 1, "{old}");
+        // The default stays one request per connection.
+        let one = exchange(Limits::default(), three);
+        assert_eq!(one.matches("HTTP/1.1 200 OK").count(), 1, "{one}");
+    }
+
+    #[test]
     fn header_values_cannot_split_the_answer() {
         let response = Response::new(200).header("x-a", "a\r\nset-cookie: evil");
-        let bytes = encode_response(&response, false, SystemTime::UNIX_EPOCH);
+        let bytes = encode_response(&response, false, false, SystemTime::UNIX_EPOCH);
         let text = String::from_utf8(bytes).expect("utf8");
         assert!(text.contains("x-a: aset-cookie: evil\r\n"), "{text}");
         assert!(text.contains("date: Thu, 01 Jan 1970 00:00:00 GMT\r\n"), "{text}");
