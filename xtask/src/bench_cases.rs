@@ -7,19 +7,18 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{BufRead as _, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 use cima_testkit::{CASE_READER_ROLE, CaseSpec, LocalAws, OrgSpec, PROVIDER_BINARY_NAME, TfWorkspace, Venv};
 
+use crate::bench_replay::{MAX_BACKEND_SHARE, ReplayProcess, spawn_ready};
+
 const SEED: u64 = 11;
 /// DescribeCases' largest page, as both the provider and the baseline ask for it.
 const CASES_PER_PAGE: usize = 100;
-const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// RSS sampling period: short against a multi-second read, cheap (a few /proc reads).
 const POLL: Duration = Duration::from_millis(5);
 
@@ -29,6 +28,8 @@ struct Opts {
     delay_ms: u64,
     concurrency: usize,
     runs: usize,
+    /// Where the replayed results go as JSON, when asked.
+    json: Option<PathBuf>,
 }
 
 impl Opts {
@@ -43,7 +44,7 @@ impl Opts {
                     .with_context(|| format!("{name} must be a whole number")),
             }
         };
-        let known = ["--accounts", "--per-account", "--delay-ms", "--concurrency", "--runs"];
+        let known = ["--accounts", "--per-account", "--delay-ms", "--concurrency", "--runs", "--json"];
         for (i, a) in args.iter().enumerate() {
             if i % 2 == 0 && !known.contains(&a.as_str()) {
                 bail!(
@@ -56,8 +57,9 @@ impl Opts {
             accounts: num("--accounts", 200)?,
             per_account: num("--per-account", 20)?,
             delay_ms: num("--delay-ms", 25)? as u64,
-            concurrency: num("--concurrency", 16)?,
+            concurrency: num("--concurrency", 32)?,
             runs: num("--runs", 3)?,
+            json: crate::flag(args, "--json").map(PathBuf::from),
         };
         if o.accounts < 1 || o.concurrency < 1 || o.runs < 1 {
             bail!("--accounts, --concurrency and --runs must be at least 1");
@@ -102,7 +104,6 @@ pub fn run(args: &[String]) -> Result<()> {
     let (accounts, cases) = (seeded.accounts.len(), seeded.cases().count());
     eprintln!("xtask: seeded {accounts} accounts, {cases} cases in {:.0} s", seeding.elapsed().as_secs_f64());
 
-    let proxy = LatencyProxy::start(&venv, &root, aws.endpoint(), o.delay_ms)?;
     let tf = cima_testkit::Terraform::locate()?;
     let mut ws = TfWorkspace::new(&tf, &binary)?;
     ws.write("main.tf", &config(&cima_testkit::provider_source()?, o.concurrency))?;
@@ -130,6 +131,10 @@ pub fn run(args: &[String]) -> Result<()> {
         env
     };
 
+    let replayed = replayed(&o, &ws, &aws, &venv, &root, &env_for, &check, &check_boto3)?;
+    ws.write("main.tf", &config(&cima_testkit::provider_source()?, o.concurrency))?;
+
+    let proxy = LatencyProxy::start(&venv, &root, aws.endpoint(), o.delay_ms)?;
     let mut provider = Vec::new();
     for i in 0..o.runs {
         eprintln!("xtask: provider run {} of {} through the proxy", i + 1, o.runs);
@@ -172,6 +177,11 @@ pub fn run(args: &[String]) -> Result<()> {
         [&seq, &thr, &seq_direct, &thr_direct],
         [&load_before, &load_after],
     );
+    let report = format!("{}\n{}", replayed_section(&o, accounts, cases, &replayed), demoted(&report));
+    if let Some(path) = &o.json {
+        fs::write(path, serde_json::to_string_pretty(&replayed_json(&o, accounts, &replayed))? + "\n")?;
+        eprintln!("xtask: wrote {}", path.display());
+    }
     let out = root.join("bench/cases.md");
     fs::write(&out, &report)?;
     println!("{report}");
@@ -212,30 +222,12 @@ pub(crate) struct LatencyProxy {
 
 impl LatencyProxy {
     pub(crate) fn start(venv: &Venv, root: &Path, target: &str, delay_ms: u64) -> Result<LatencyProxy> {
-        let mut child = Command::new(venv.python())
-            .args(["-m", "localaws.latency_proxy", "--target", target, "--port", "0"])
+        let mut cmd = Command::new(venv.python());
+        cmd.args(["-m", "localaws.latency_proxy", "--target", target, "--port", "0"])
             .args(["--delay-ms", &delay_ms.to_string()])
-            .env("PYTHONPATH", root.join(cima_testkit::LOCALAWS_DIR))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .context("starting localaws.latency_proxy")?;
-        let (tx, rx) = mpsc::channel();
-        let stdout = child.stdout.take();
-        // A reader thread, so the wait for the READY line is bounded.
-        std::thread::spawn(move || {
-            if let Some(line) = stdout.and_then(|s| BufReader::new(s).lines().next()) {
-                let _ = tx.send(line);
-            }
-        });
-        let mut proxy = LatencyProxy { stdin: child.stdin.take(), child, endpoint: String::new() };
-        match rx.recv_timeout(READY_TIMEOUT) {
-            Ok(Ok(line)) if line.starts_with("LATENCY_PROXY_READY http://127.0.0.1:") => {
-                proxy.endpoint = line["LATENCY_PROXY_READY ".len()..].trim().to_owned();
-                Ok(proxy)
-            }
-            other => bail!("latency proxy did not start: {other:?}"),
-        }
+            .env("PYTHONPATH", root.join(cima_testkit::LOCALAWS_DIR));
+        let (child, stdin, endpoint) = spawn_ready(cmd, "LATENCY_PROXY_READY ", "localaws.latency_proxy")?;
+        Ok(LatencyProxy { child, stdin: Some(stdin), endpoint })
     }
 
     pub(crate) fn endpoint(&self) -> &str {
@@ -245,12 +237,7 @@ impl LatencyProxy {
 
 impl Drop for LatencyProxy {
     fn drop(&mut self) {
-        // End of file on stdin is the proxy's stop signal; SIGKILL by PID if it lingers.
-        drop(self.stdin.take());
-        if wait_bounded(&mut self.child, Duration::from_secs(5)).is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+        crate::bench_replay::stop(&mut self.child, self.stdin.take());
     }
 }
 
@@ -318,7 +305,7 @@ pub(crate) fn cpu_seconds(pid: u32) -> Option<f64> {
     Some(ticks / 100.0)
 }
 
-fn wait_bounded(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+pub(crate) fn wait_bounded(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         match child.try_wait() {
@@ -727,6 +714,205 @@ fn report(
     )
 }
 
+/// The contenders timed against the replay backend, each recorded once first (untimed).
+struct Replayed {
+    /// (max_concurrency, run, the backend's CPU seconds during it), `runs` per level.
+    provider: Vec<(usize, ProviderRun, f64)>,
+    seq: (Boto3, f64),
+    thr: (Boto3, f64),
+    stats: cima_testkit::ReplayStats,
+}
+
+#[allow(clippy::too_many_arguments)] // the run's shared pieces, as `run` holds them
+fn replayed(
+    o: &Opts,
+    ws: &TfWorkspace,
+    aws: &LocalAws,
+    venv: &Venv,
+    root: &Path,
+    env_for: &impl Fn(&str) -> Vec<(String, String)>,
+    check: &impl Fn(&str, usize) -> Result<()>,
+    check_boto3: &impl Fn(&str, &Boto3) -> Result<()>,
+) -> Result<Replayed> {
+    let backend = ReplayProcess::start(&crate::bench_replay::build()?, aws.endpoint(), o.delay_ms)?;
+    let env = env_for(backend.endpoint());
+    let workers = o.concurrency.to_string();
+    let threads = ["threads", "--workers", workers.as_str()];
+    eprintln!("xtask: recording each contender once through the replay backend (not timed)");
+    backend.record("provider")?;
+    check("the provider (recording)", provider_run(ws, &env, false, "record")?.total)?;
+    backend.record("boto3-sequential")?;
+    check_boto3("boto3 sequential (recording)", &boto3(venv, root, &env, &["sequential"], o.accounts)?)?;
+    backend.record("boto3-threads")?;
+    check_boto3("boto3 threads (recording)", &boto3(venv, root, &env, &threads, o.accounts)?)?;
+
+    let source = cima_testkit::provider_source()?;
+    let mut provider = Vec::new();
+    for c in concurrency_levels(o.concurrency) {
+        // The same requests at every level: only how many are in flight changes.
+        ws.write("main.tf", &config(&source, c))?;
+        for i in 0..o.runs {
+            eprintln!("xtask: provider at max_concurrency = {c}, run {} of {}, replayed", i + 1, o.runs);
+            let (r, cpu) = backend.timed("provider", || provider_run(ws, &env, true, &format!("replay-{c}-{i}")))?;
+            check("the provider (replayed)", r.total)?;
+            provider.push((c, r, cpu));
+        }
+    }
+    eprintln!("xtask: boto3 sequential, replayed");
+    let seq = backend.timed("boto3-sequential", || boto3(venv, root, &env, &["sequential"], o.accounts))?;
+    check_boto3("boto3 sequential (replayed)", &seq.0)?;
+    eprintln!("xtask: boto3 threads, replayed");
+    let thr = backend.timed("boto3-threads", || boto3(venv, root, &env, &threads, o.accounts))?;
+    check_boto3("boto3 threads (replayed)", &thr.0)?;
+    Ok(Replayed { provider, seq, thr, stats: backend.stats()? })
+}
+
+/// Half, once and twice the chosen concurrency (16, 32 and 64 by default).
+fn concurrency_levels(c: usize) -> Vec<usize> {
+    let mut levels = vec![(c / 2).max(1), c, c * 2];
+    levels.dedup();
+    levels
+}
+
+/// One concurrency level's figures: median read seconds, the worst backend CPU share, the
+/// median backend CPU, the largest peak RSS in MiB.
+struct Level {
+    concurrency: usize,
+    read_s: f64,
+    backend_cpu_s: f64,
+    worst_share: f64,
+    rss_mib: f64,
+    bound_s: f64,
+}
+
+fn levels(o: &Opts, accounts: usize, r: &Replayed) -> Vec<Level> {
+    let calls = 1 + o.per_account.div_ceil(CASES_PER_PAGE).max(1);
+    concurrency_levels(o.concurrency)
+        .into_iter()
+        .map(|c| {
+            let runs: Vec<&(usize, ProviderRun, f64)> = r.provider.iter().filter(|(l, _, _)| *l == c).collect();
+            let read_s = |run: &ProviderRun| run.read.map_or(run.wall, |ms| ms / 1000.0);
+            Level {
+                concurrency: c,
+                read_s: median(runs.iter().map(|(_, run, _)| read_s(run)).collect()).unwrap_or(f64::NAN),
+                backend_cpu_s: median(runs.iter().map(|(_, _, cpu)| *cpu).collect()).unwrap_or(f64::NAN),
+                worst_share: runs.iter().map(|(_, run, cpu)| cpu / read_s(run)).fold(0.0, f64::max),
+                rss_mib: runs.iter().map(|(_, run, _)| run.peak_rss_kib).max().unwrap_or(0) as f64 / 1024.0,
+                bound_s: accounts.div_ceil(c) as f64 * calls as f64 * o.delay_ms as f64 / 1000.0,
+            }
+        })
+        .collect()
+}
+
+fn replayed_section(o: &Opts, accounts: usize, cases: usize, r: &Replayed) -> String {
+    let levels = levels(o, accounts, r);
+    let main = levels.iter().find(|l| l.concurrency == o.concurrency).unwrap_or(&levels[0]);
+    let goal = |met: bool| if met { "met" } else { "**missed**" };
+    let share = |cpu: f64, secs: f64| {
+        let s = cpu / secs;
+        format!("{cpu:.2} ({:.0}% of its time; {})", s * 100.0, goal(s < MAX_BACKEND_SHARE))
+    };
+    let (seq_s, thr_s) = (r.seq.0.seconds + r.seq.0.list_seconds, r.thr.0.seconds + r.thr.0.list_seconds);
+    let mut rows = Vec::new();
+    for l in &levels {
+        let at = l.concurrency == o.concurrency;
+        rows.push(format!(
+            "| provider, `max_concurrency = {c}`{mark} | {t:.2} | {bound:.2} s: {ratio:.2}× the bound{g} |              {cpu:.2} (at most {worst:.0}% of a run's time; {gs}) | {rss:.1} |",
+            c = l.concurrency,
+            mark = if at { " (the goals' level)" } else { "" },
+            t = l.read_s,
+            bound = l.bound_s,
+            ratio = l.read_s / l.bound_s,
+            g = if at { format!(" (≤ 1.25×: {})", goal(l.read_s / l.bound_s <= 1.25)) } else { String::new() },
+            cpu = l.backend_cpu_s,
+            worst = l.worst_share * 100.0,
+            gs = goal(l.worst_share < MAX_BACKEND_SHARE),
+            rss = l.rss_mib,
+        ));
+    }
+    format!(
+        "# `data \"cima_cases\"` across an organization\n\n\
+         Reproduce: `{cmd}` (release builds of the provider and of `replay-backend`, the real Terraform).\n\n\
+         {accounts} accounts (the management account + {members} members) × {pa} cases = {cases} cases. \
+         Every contender read all {cases} cases, and the provider reported no account errors.\n\n\
+         ## Against a backend that is not the bottleneck\n\n\
+         Each contender first ran once through `replay-backend` (cima-testkit) recording moto's answers \
+         (untimed), then was timed replaying them: every request answered {d} ms after it arrived, \
+         concurrently, without moto. `replay-backend` ran in its own process; its CPU during each timed \
+         run must stay under {q:.0}% of that run's time. Requests replayed: {replayed}; none unanswered.\n\n\
+         | contender | seconds | latency bound ceil({accounts}/C)·{calls}·{d} ms | backend CPU s | provider peak RSS MiB |\n\
+         | --- | --- | --- | --- | --- |\n\
+         {rows}\n\n\
+         | baseline | seconds | the provider at {c} is faster by | goal | backend CPU s |\n\
+         | --- | --- | --- | --- | --- |\n\
+         | (a) boto3 sequential, the seed system's way | {seq_s:.2} | {va:.1}× | ≥ 25×: {ga} | {seq_cpu} |\n\
+         | (b) boto3, {c} threads | {thr_s:.2} | {vb:.2}× | ≥ 1.5×: {gb} | {thr_cpu} |\n\n\
+         The provider's seconds are its \"read data source\" elapsed (listing the organization and reading every \
+         account), the median of {runs} runs per level; boto3's include its listing. Peak RSS is the largest \
+         VmHWM of the provider processes in a level's runs.\n",
+        cmd = o.command(),
+        members = accounts - 1,
+        pa = o.per_account,
+        d = o.delay_ms,
+        q = MAX_BACKEND_SHARE * 100.0,
+        replayed = r.stats.replayed,
+        calls = 1 + o.per_account.div_ceil(CASES_PER_PAGE).max(1),
+        rows = rows.join("\n"),
+        c = o.concurrency,
+        va = seq_s / main.read_s,
+        ga = goal(seq_s / main.read_s >= 25.0),
+        vb = thr_s / main.read_s,
+        gb = goal(thr_s / main.read_s >= 1.5),
+        seq_cpu = share(r.seq.1, seq_s),
+        thr_cpu = share(r.thr.1, thr_s),
+        runs = o.runs,
+    )
+}
+
+/// The moto report under the replayed one: its title a section, its sections one level down.
+fn demoted(report: &str) -> String {
+    report
+        .lines()
+        .map(|l| {
+            if l.starts_with("# ") {
+                "## Against moto itself (one Python process: what it bounds)".to_owned()
+            } else if l.starts_with("## ") {
+                format!("#{l}")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+fn replayed_json(o: &Opts, accounts: usize, r: &Replayed) -> serde_json::Value {
+    let levels = levels(o, accounts, r);
+    let main = levels.iter().find(|l| l.concurrency == o.concurrency).unwrap_or(&levels[0]);
+    serde_json::json!({
+        "accounts": accounts,
+        "per_account": o.per_account,
+        "delay_ms": o.delay_ms,
+        "concurrency": o.concurrency,
+        "provider_s": main.read_s,
+        "boto3_sequential_s": r.seq.0.seconds + r.seq.0.list_seconds,
+        "boto3_threads_s": r.thr.0.seconds + r.thr.0.list_seconds,
+        "latency_bound_s": main.bound_s,
+        "provider_peak_rss_mib": main.rss_mib,
+        "backend_cpu_s": main.backend_cpu_s,
+        "boto3_sequential_backend_cpu_s": r.seq.1,
+        "boto3_threads_backend_cpu_s": r.thr.1,
+        "by_concurrency": levels.iter().map(|l| serde_json::json!({
+            "concurrency": l.concurrency,
+            "provider_s": l.read_s,
+            "latency_bound_s": l.bound_s,
+            "backend_cpu_s": l.backend_cpu_s,
+            "provider_peak_rss_mib": l.rss_mib,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -747,7 +933,12 @@ mod tests {
     #[test]
     fn options_default_and_reject_unknown_flags() {
         let o = Opts::parse(&[]).expect("defaults");
-        assert_eq!((o.accounts, o.per_account, o.delay_ms, o.concurrency, o.runs), (200, 20, 25, 16, 3));
+        assert_eq!((o.accounts, o.per_account, o.delay_ms, o.concurrency, o.runs), (200, 20, 25, 32, 3));
+        assert_eq!(o.json, None);
+        let with_json = Opts::parse(&["--json".into(), "out.json".into(), "--runs".into(), "1".into()]).expect("json");
+        assert_eq!((with_json.json.as_deref(), with_json.runs), (Some(Path::new("out.json")), 1));
+        assert_eq!(concurrency_levels(32), [16, 32, 64]);
+        assert_eq!(concurrency_levels(1), [1, 2]);
         assert!(Opts::parse(&["--acounts".into(), "3".into()]).is_err());
         assert!(Opts::parse(&["--accounts".into()]).is_err());
         assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));

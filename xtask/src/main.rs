@@ -8,6 +8,7 @@ mod bench_cases;
 mod bench_console;
 mod bench_lambdas;
 mod bench_linked;
+mod bench_replay;
 mod console;
 mod demo;
 mod docs;

@@ -13,9 +13,13 @@
 //! temporary credentials and page tokens it was given the first time, and the key leaves out
 //! what changes by itself between runs (the signature, its date, the SDK's invocation ids).
 //!
+//! Recordings are kept per tape, one per contender: two clients asking the same first question
+//! (an AssumeRole) would otherwise be handed each other's credentials and then ask, with them,
+//! what was never recorded under them.
+//!
 //! The `replay-backend` binary serves one in its own process, so its CPU can be measured apart;
-//! `POST /_replay/replay` switches it to replaying and `GET /_replay/stats` answers
-//! [`ReplayStats`] as JSON.
+//! `POST /_replay/record/TAPE` and `POST /_replay/replay/TAPE` switch it, and `GET /_replay/stats`
+//! answers [`ReplayStats`] as JSON.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -45,6 +49,8 @@ const HOP_HEADERS: [&str; 5] = ["connection", "keep-alive", "content-length", "t
 /// What a backend has done so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplayStats {
+    /// The tape recorded into or replayed from.
+    pub tape: String,
     pub replaying: bool,
     /// Answers recorded (each forwarded request adds one).
     pub recorded: usize,
@@ -65,6 +71,7 @@ struct Recorded {
 struct State {
     upstream: String,
     delay: Duration,
+    tape: Mutex<String>,
     replaying: AtomicBool,
     recorded: AtomicUsize,
     replayed: AtomicUsize,
@@ -91,6 +98,7 @@ impl ReplayBackend {
         let state = Arc::new(State {
             upstream: upstream.trim_end_matches('/').to_owned(),
             delay,
+            tape: Mutex::new(String::new()),
             replaying: AtomicBool::new(false),
             recorded: AtomicUsize::new(0),
             replayed: AtomicUsize::new(0),
@@ -111,9 +119,14 @@ impl ReplayBackend {
         format!("http://{}", self.server.addr())
     }
 
-    /// From now on, answers come from the recording only.
-    pub fn replay(&self) {
-        self.state.replaying.store(true, Ordering::SeqCst);
+    /// From now on, requests are forwarded and their answers recorded on `tape`.
+    pub fn record(&self, tape: &str) {
+        self.state.switch(tape, false);
+    }
+
+    /// From now on, answers come from `tape` only.
+    pub fn replay(&self, tape: &str) {
+        self.state.switch(tape, true);
     }
 
     pub fn stats(&self) -> ReplayStats {
@@ -122,9 +135,15 @@ impl ReplayBackend {
 }
 
 impl State {
+    fn switch(&self, tape: &str, replaying: bool) {
+        *self.tape.lock().unwrap_or_else(|e| e.into_inner()) = tape.to_owned();
+        self.replaying.store(replaying, Ordering::SeqCst);
+    }
+
     fn stats(&self) -> ReplayStats {
         let misses = self.misses.lock().unwrap_or_else(|e| e.into_inner());
         ReplayStats {
+            tape: self.tape.lock().unwrap_or_else(|e| e.into_inner()).clone(),
             replaying: self.replaying.load(Ordering::SeqCst),
             recorded: self.recorded.load(Ordering::SeqCst),
             replayed: self.replayed.load(Ordering::SeqCst),
@@ -137,7 +156,8 @@ impl State {
         if let Some(control) = r.target.strip_prefix(CONTROL_PREFIX) {
             return self.control(&r.method, control);
         }
-        let key = request_key(r);
+        let tape = self.tape.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let key = format!("{tape}: {}", request_key(r));
         if self.replaying.load(Ordering::SeqCst) {
             let found = {
                 let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
@@ -193,10 +213,16 @@ impl State {
     }
 
     fn control(&self, method: &str, what: &str) -> Response {
-        match (method, what) {
-            ("POST", "replay") => self.replaying.store(true, Ordering::SeqCst),
-            ("GET", "stats") => {}
-            _ => return Response::message(404, "POST /_replay/replay or GET /_replay/stats"),
+        match (method, what.split_once('/')) {
+            ("POST", Some(("record", tape))) => self.switch(tape, false),
+            ("POST", Some(("replay", tape))) => self.switch(tape, true),
+            ("GET", None) if what == "stats" => {}
+            _ => {
+                return Response::message(
+                    404,
+                    "POST /_replay/record/TAPE, POST /_replay/replay/TAPE or GET /_replay/stats",
+                );
+            }
         }
         let body = serde_json::to_vec(&self.stats()).unwrap_or_default();
         Response::new(200).header("content-type", "application/json").body(body)
@@ -351,6 +377,7 @@ mod tests {
             Server::start(0, "upstream", Limits::default(), handler).expect("upstream")
         };
         let backend = ReplayBackend::start(0, &format!("http://{}", upstream.addr()), Duration::ZERO).expect("backend");
+        backend.record("one");
         let get = |path: &str| {
             http::request(
                 "GET",
@@ -368,10 +395,12 @@ mod tests {
         let recording = backend.stats();
         assert_eq!((recording.replaying, recording.recorded, recording.replayed), (false, 4, 0));
 
-        let switched =
-            http::request("POST", &format!("{}/_replay/replay", backend.endpoint()), &[], b"", Duration::from_secs(10))
-                .expect("control");
-        assert_eq!(switched.json().expect("stats")["replaying"], true);
+        let control = |path: &str| {
+            http::request("POST", &format!("{}/_replay/{path}", backend.endpoint()), &[], b"", Duration::from_secs(10))
+                .expect("control")
+        };
+        let switched = control("replay/one").json().expect("stats");
+        assert_eq!((&switched["tape"], &switched["replaying"]), (&serde_json::json!("one"), &serde_json::json!(true)));
         let replayed: Vec<String> = ["/a", "/a", "/b", "/a", "/a"].iter().map(|p| get(p).text()).collect();
         assert_eq!(
             replayed,
@@ -387,7 +416,18 @@ mod tests {
                 .expect("json");
         let stats: ReplayStats = serde_json::from_value(stats).expect("stats shape");
         assert_eq!((stats.replayed, stats.missed), (5, 1));
-        assert_eq!(stats.misses, [request_key(&request("GET", "/c", &[], ""))]);
+        assert_eq!(stats.misses, [format!("one: {}", request_key(&request("GET", "/c", &[], "")))]);
         assert_eq!(stats, backend.stats());
+
+        // Another tape holds nothing of the first: what it records, it alone replays.
+        backend.record("two");
+        assert_eq!(get("/a").text(), "GET /a kept #5");
+        backend.replay("two");
+        assert_eq!(get("/a").text(), "GET /a kept #5");
+        assert_eq!(get("/a").text(), "GET /a kept #5", "one answer, round and round");
+        assert_eq!(get("/b").status, 502, "/b is on the other tape");
+        backend.replay("one");
+        assert_eq!(get("/b").text(), "GET /b kept #3");
+        assert_eq!(control("rewind/one").status, 404);
     }
 }
