@@ -1,9 +1,12 @@
-//! `cargo xtask bench-cases`: `data "cima_cases"` over N accounts × M Support cases against the
-//! local AWS behind a fixed injected latency (`localaws.latency_proxy`), side by side with the
-//! boto3 ways of doing the same (`bench/cases_boto3.py`: sequential, and a thread pool as wide
-//! as the provider's `max_concurrency`) and with the latency bound ceil(N/C)·calls·RTT.
-//! Every contender also runs once straight against moto, to show moto's own share of the time.
-//! Writes `bench/cases.md`.
+//! `cargo xtask bench-cases`: `data "cima_cases"` over N accounts × M Support cases, side by side
+//! with the boto3 ways of doing the same (`bench/cases_boto3.py`: sequential, and a thread pool as
+//! wide as the provider's `max_concurrency`) and with the latency bound ceil(N/C)·calls·RTT.
+//!
+//! First against `replay-backend` (see `bench_replay`): moto's answers replayed after a fixed
+//! delay, concurrently, so the times are the contenders' own; the provider at half, once and
+//! twice the concurrency. Then against the local AWS itself behind the same delay
+//! (`localaws.latency_proxy`) and straight, which shows what moto, one request at a time, bounds.
+//! Writes `bench/cases.md`, and with `--json FILE` the replayed figures.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -779,6 +782,8 @@ fn concurrency_levels(c: usize) -> Vec<usize> {
 struct Level {
     concurrency: usize,
     read_s: f64,
+    /// The case reads alone: from the "organization query done" log line to the read's end.
+    phase_s: Option<f64>,
     backend_cpu_s: f64,
     worst_share: f64,
     rss_mib: f64,
@@ -795,6 +800,7 @@ fn levels(o: &Opts, accounts: usize, r: &Replayed) -> Vec<Level> {
             Level {
                 concurrency: c,
                 read_s: median(runs.iter().map(|(_, run, _)| read_s(run)).collect()).unwrap_or(f64::NAN),
+                phase_s: median(runs.iter().filter_map(|(_, run, _)| run.cases_phase).collect()).map(|ms| ms / 1000.0),
                 backend_cpu_s: median(runs.iter().map(|(_, _, cpu)| *cpu).collect()).unwrap_or(f64::NAN),
                 worst_share: runs.iter().map(|(_, run, cpu)| cpu / read_s(run)).fold(0.0, f64::max),
                 rss_mib: runs.iter().map(|(_, run, _)| run.peak_rss_kib).max().unwrap_or(0) as f64 / 1024.0,
@@ -817,7 +823,10 @@ fn replayed_section(o: &Opts, accounts: usize, cases: usize, r: &Replayed) -> St
     for l in &levels {
         let at = l.concurrency == o.concurrency;
         rows.push(format!(
-            "| provider, `max_concurrency = {c}`{mark} | {t:.2} | {bound:.2} s: {ratio:.2}× the bound{g} |              {cpu:.2} (at most {worst:.0}% of a run's time; {gs}) | {rss:.1} |",
+            concat!(
+                "| provider, `max_concurrency = {c}`{mark} | {t:.2} | {phase} | {bound:.2} s: {ratio:.2}× the bound{g} | ",
+                "{cpu:.2} (at most {worst:.0}% of a run's time; {gs}) | {rss:.1} |"
+            ),
             c = l.concurrency,
             mark = if at { " (the goals' level)" } else { "" },
             t = l.read_s,
@@ -828,6 +837,7 @@ fn replayed_section(o: &Opts, accounts: usize, cases: usize, r: &Replayed) -> St
             worst = l.worst_share * 100.0,
             gs = goal(l.worst_share < MAX_BACKEND_SHARE),
             rss = l.rss_mib,
+            phase = l.phase_s.map_or("n/a".to_owned(), |p| format!("{p:.2}")),
         ));
     }
     format!(
@@ -840,8 +850,9 @@ fn replayed_section(o: &Opts, accounts: usize, cases: usize, r: &Replayed) -> St
          (untimed), then was timed replaying them: every request answered {d} ms after it arrived, \
          concurrently, without moto. `replay-backend` ran in its own process; its CPU during each timed \
          run must stay under {q:.0}% of that run's time. Requests replayed: {replayed}; none unanswered.\n\n\
-         | contender | seconds | latency bound ceil({accounts}/C)·{calls}·{d} ms | backend CPU s | provider peak RSS MiB |\n\
-         | --- | --- | --- | --- | --- |\n\
+         | contender | seconds, whole read | case reads alone | latency bound ceil({accounts}/C)·{calls}·{d} ms, \
+         against the whole read | backend CPU s | provider peak RSS MiB |\n\
+         | --- | --- | --- | --- | --- | --- |\n\
          {rows}\n\n\
          | baseline | seconds | the provider at {c} is faster by | goal | backend CPU s |\n\
          | --- | --- | --- | --- | --- |\n\
@@ -888,6 +899,8 @@ fn demoted(report: &str) -> String {
 }
 
 fn replayed_json(o: &Opts, accounts: usize, r: &Replayed) -> serde_json::Value {
+    // Milliseconds are what the clocks resolve (CPU: 10 ms ticks).
+    let r3 = |v: f64| (v * 1000.0).round() / 1000.0;
     let levels = levels(o, accounts, r);
     let main = levels.iter().find(|l| l.concurrency == o.concurrency).unwrap_or(&levels[0]);
     serde_json::json!({
@@ -895,20 +908,20 @@ fn replayed_json(o: &Opts, accounts: usize, r: &Replayed) -> serde_json::Value {
         "per_account": o.per_account,
         "delay_ms": o.delay_ms,
         "concurrency": o.concurrency,
-        "provider_s": main.read_s,
-        "boto3_sequential_s": r.seq.0.seconds + r.seq.0.list_seconds,
-        "boto3_threads_s": r.thr.0.seconds + r.thr.0.list_seconds,
-        "latency_bound_s": main.bound_s,
-        "provider_peak_rss_mib": main.rss_mib,
-        "backend_cpu_s": main.backend_cpu_s,
-        "boto3_sequential_backend_cpu_s": r.seq.1,
-        "boto3_threads_backend_cpu_s": r.thr.1,
+        "provider_s": r3(main.read_s),
+        "boto3_sequential_s": r3(r.seq.0.seconds + r.seq.0.list_seconds),
+        "boto3_threads_s": r3(r.thr.0.seconds + r.thr.0.list_seconds),
+        "latency_bound_s": r3(main.bound_s),
+        "provider_peak_rss_mib": r3(main.rss_mib),
+        "backend_cpu_s": r3(main.backend_cpu_s),
+        "boto3_sequential_backend_cpu_s": r3(r.seq.1),
+        "boto3_threads_backend_cpu_s": r3(r.thr.1),
         "by_concurrency": levels.iter().map(|l| serde_json::json!({
             "concurrency": l.concurrency,
-            "provider_s": l.read_s,
-            "latency_bound_s": l.bound_s,
-            "backend_cpu_s": l.backend_cpu_s,
-            "provider_peak_rss_mib": l.rss_mib,
+            "provider_s": r3(l.read_s),
+            "latency_bound_s": r3(l.bound_s),
+            "backend_cpu_s": r3(l.backend_cpu_s),
+            "provider_peak_rss_mib": r3(l.rss_mib),
         })).collect::<Vec<_>>(),
     })
 }
