@@ -33,6 +33,8 @@ struct Opts {
     runs: usize,
     /// Where the replayed results go as JSON, when asked.
     json: Option<PathBuf>,
+    /// `--scale 50,200,1000`: only the provider, replayed, at each organization size.
+    scale: Option<Vec<usize>>,
 }
 
 impl Opts {
@@ -47,7 +49,7 @@ impl Opts {
                     .with_context(|| format!("{name} must be a whole number")),
             }
         };
-        let known = ["--accounts", "--per-account", "--delay-ms", "--concurrency", "--runs", "--json"];
+        let known = ["--accounts", "--per-account", "--delay-ms", "--concurrency", "--runs", "--json", "--scale"];
         for (i, a) in args.iter().enumerate() {
             if i % 2 == 0 && !known.contains(&a.as_str()) {
                 bail!(
@@ -63,6 +65,14 @@ impl Opts {
             concurrency: num("--concurrency", 32)?,
             runs: num("--runs", 3)?,
             json: crate::flag(args, "--json").map(PathBuf::from),
+            scale: crate::flag(args, "--scale")
+                .map(|v| {
+                    v.split(',')
+                        .map(|n| n.trim().parse::<usize>().ok().filter(|n| *n >= 1))
+                        .collect::<Option<Vec<usize>>>()
+                        .with_context(|| format!("--scale takes account counts such as 50,200,1000, not {v:?}"))
+                })
+                .transpose()?,
         };
         if o.accounts < 1 || o.concurrency < 1 || o.runs < 1 {
             bail!("--accounts, --concurrency and --runs must be at least 1");
@@ -71,15 +81,22 @@ impl Opts {
     }
 
     fn command(&self) -> String {
+        let what = match &self.scale {
+            Some(sizes) => format!("--scale {}", sizes.iter().map(usize::to_string).collect::<Vec<_>>().join(",")),
+            None => format!("--accounts {}", self.accounts),
+        };
         format!(
-            "cargo xtask bench-cases --accounts {} --per-account {} --delay-ms {} --concurrency {} --runs {}",
-            self.accounts, self.per_account, self.delay_ms, self.concurrency, self.runs
+            "cargo xtask bench-cases {what} --per-account {} --delay-ms {} --concurrency {} --runs {}",
+            self.per_account, self.delay_ms, self.concurrency, self.runs
         )
     }
 }
 
 pub fn run(args: &[String]) -> Result<()> {
     let o = Opts::parse(args)?;
+    if let Some(sizes) = &o.scale {
+        return scale(&o, sizes);
+    }
     crate::setup::run()?;
     let binary = crate::build_provider(true)?;
     let root = cima_testkit::repo_root();
@@ -749,18 +766,7 @@ fn replayed(
     backend.record("boto3-threads")?;
     check_boto3("boto3 threads (recording)", &boto3(venv, root, &env, &threads, o.accounts)?)?;
 
-    let source = cima_testkit::provider_source()?;
-    let mut provider = Vec::new();
-    for c in concurrency_levels(o.concurrency) {
-        // The same requests at every level: only how many are in flight changes.
-        ws.write("main.tf", &config(&source, c))?;
-        for i in 0..o.runs {
-            eprintln!("xtask: provider at max_concurrency = {c}, run {} of {}, replayed", i + 1, o.runs);
-            let (r, cpu) = backend.timed("provider", || provider_run(ws, &env, true, &format!("replay-{c}-{i}")))?;
-            check("the provider (replayed)", r.total)?;
-            provider.push((c, r, cpu));
-        }
-    }
+    let provider = provider_replayed(o, ws, &backend, &env, check)?;
     eprintln!("xtask: boto3 sequential, replayed");
     let seq = backend.timed("boto3-sequential", || boto3(venv, root, &env, &["sequential"], o.accounts))?;
     check_boto3("boto3 sequential (replayed)", &seq.0)?;
@@ -768,6 +774,137 @@ fn replayed(
     let thr = backend.timed("boto3-threads", || boto3(venv, root, &env, &threads, o.accounts))?;
     check_boto3("boto3 threads (replayed)", &thr.0)?;
     Ok(Replayed { provider, seq, thr, stats: backend.stats()? })
+}
+
+/// The provider timed replaying its tape at each concurrency level, `runs` times each.
+fn provider_replayed(
+    o: &Opts,
+    ws: &TfWorkspace,
+    backend: &ReplayProcess,
+    env: &[(String, String)],
+    check: &impl Fn(&str, usize) -> Result<()>,
+) -> Result<Vec<(usize, ProviderRun, f64)>> {
+    let source = cima_testkit::provider_source()?;
+    let mut provider = Vec::new();
+    for c in concurrency_levels(o.concurrency) {
+        // The same requests at every level: only how many are in flight changes.
+        ws.write("main.tf", &config(&source, c))?;
+        for i in 0..o.runs {
+            eprintln!("xtask: provider at max_concurrency = {c}, run {} of {}, replayed", i + 1, o.runs);
+            let (r, cpu) = backend.timed("provider", || provider_run(ws, env, true, &format!("replay-{c}-{i}")))?;
+            check("the provider (replayed)", r.total)?;
+            provider.push((c, r, cpu));
+        }
+    }
+    Ok(provider)
+}
+
+/// `--scale`: how the provider's time and memory grow with the organization, replayed, at each
+/// concurrency level. Writes `bench/cases-scale.md` (and `--json`).
+fn scale(o: &Opts, sizes: &[usize]) -> Result<()> {
+    crate::setup::run()?;
+    let binary = crate::build_provider(true)?;
+    let replay_binary = crate::bench_replay::build()?;
+    let root = cima_testkit::repo_root();
+    let tf = cima_testkit::Terraform::locate()?;
+    let mut rows = Vec::new();
+    for &n in sizes {
+        eprintln!("xtask: seeding {n} accounts × {} cases (not timed)", o.per_account);
+        let aws = LocalAws::start()?;
+        let org = aws.seed_org(&OrgSpec { accounts: n - 1, seed: SEED, suspended: 0 })?;
+        let ids = org.accounts.iter().map(|a| a.id.clone()).collect();
+        let seeded = aws.seed_cases(&CaseSpec {
+            seed: SEED,
+            per_account: o.per_account,
+            accounts: Some(ids),
+            ..Default::default()
+        })?;
+        let (accounts, cases) = (seeded.accounts.len(), seeded.cases().count());
+        let check = |what: &str, got: usize| -> Result<()> {
+            if got != cases {
+                bail!("{what} read {got} cases over {accounts} accounts, the seeding made {cases}");
+            }
+            Ok(())
+        };
+        let mut ws = TfWorkspace::new(&tf, &binary)?;
+        ws.set_timeout(Duration::from_secs(600));
+        ws.write("main.tf", &config(&cima_testkit::provider_source()?, o.concurrency))?;
+        ws.run_ok(["validate", "-no-color"]).context("terraform validate")?;
+        let backend = ReplayProcess::start(&replay_binary, aws.endpoint(), o.delay_ms)?;
+        let mut env = aws.aws_env();
+        env.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
+        env.push(("AWS_ENDPOINT_URL".into(), backend.endpoint().to_owned()));
+        backend.record("provider")?;
+        check("the provider (recording)", provider_run(&ws, &env, false, "record")?.total)?;
+        let provider = provider_replayed(o, &ws, &backend, &env, &check)?;
+        rows.push((accounts, cases, levels(o, accounts, &provider)));
+    }
+    let mut md = format!(
+        "# `data \"cima_cases\"`: how time and memory grow with the organization\n\n\
+         Reproduce: `{cmd}` (release builds of the provider and of `replay-backend`, the real Terraform). \
+         Each size is a new local AWS seeded with that many accounts × {pa} cases; the provider records once \
+         through `replay-backend` (untimed), then is timed replaying: every request answered {d} ms after it \
+         arrived, concurrently. Seconds are the \"read data source\" elapsed (listing included), medians of \
+         {runs}; peak RSS is the largest VmHWM of the provider processes; backend CPU is `replay-backend`'s \
+         in the median run.\n\n\
+         | accounts | cases | `max_concurrency` | seconds, whole read | case reads alone | latency bound | \
+         backend CPU s | provider peak RSS MiB |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+        cmd = o.command(),
+        pa = o.per_account,
+        d = o.delay_ms,
+        runs = o.runs,
+    );
+    for (accounts, cases, levels) in &rows {
+        for l in levels {
+            md.push_str(&format!(
+                "| {accounts} | {cases} | {c} | {t:.2} | {phase} | {bound:.2} | {cpu:.2} | {rss:.1} |\n",
+                c = l.concurrency,
+                t = l.read_s,
+                phase = l.phase_s.map_or("n/a".to_owned(), |p| format!("{p:.2}")),
+                bound = l.bound_s,
+                cpu = l.backend_cpu_s,
+                rss = l.rss_mib,
+            ));
+        }
+    }
+    let largest = rows.iter().flat_map(|(a, _, levels)| levels.iter().map(move |l| (*a, l))).max_by_key(|(a, _)| *a);
+    if let Some((accounts, _)) = largest {
+        let rss = rows
+            .iter()
+            .filter(|(a, _, _)| *a == accounts)
+            .flat_map(|(_, _, levels)| levels.iter().map(|l| l.rss_mib))
+            .fold(0.0, f64::max);
+        md.push_str(&format!(
+            "\nPeak RSS at {accounts} accounts, every level: {rss:.1} MiB (goal ≤ 64 MiB at 1000 accounts: {}).\n",
+            match (accounts >= 1000, rss <= 64.0) {
+                (false, _) => "not measured here: the largest size is under 1000",
+                (true, true) => "met",
+                (true, false) => "**missed**",
+            }
+        ));
+    }
+    if let Some(path) = &o.json {
+        let r3 = |v: f64| (v * 1000.0).round() / 1000.0;
+        let figures: Vec<serde_json::Value> = rows
+            .iter()
+            .flat_map(|(accounts, cases, levels)| {
+                levels.iter().map(move |l| {
+                    serde_json::json!({"accounts": accounts, "cases": cases, "concurrency": l.concurrency,
+                        "provider_s": r3(l.read_s), "latency_bound_s": r3(l.bound_s),
+                        "backend_cpu_s": r3(l.backend_cpu_s), "provider_peak_rss_mib": r3(l.rss_mib),
+                        "delay_ms": o.delay_ms})
+                })
+            })
+            .collect();
+        fs::write(path, serde_json::to_string_pretty(&figures)? + "\n")?;
+        eprintln!("xtask: wrote {}", path.display());
+    }
+    let out = root.join("bench/cases-scale.md");
+    fs::write(&out, &md)?;
+    println!("{md}");
+    eprintln!("xtask: wrote {}", out.display());
+    Ok(())
 }
 
 /// Half, once and twice the chosen concurrency (16, 32 and 64 by default).
@@ -790,12 +927,12 @@ struct Level {
     bound_s: f64,
 }
 
-fn levels(o: &Opts, accounts: usize, r: &Replayed) -> Vec<Level> {
+fn levels(o: &Opts, accounts: usize, provider: &[(usize, ProviderRun, f64)]) -> Vec<Level> {
     let calls = 1 + o.per_account.div_ceil(CASES_PER_PAGE).max(1);
     concurrency_levels(o.concurrency)
         .into_iter()
         .map(|c| {
-            let runs: Vec<&(usize, ProviderRun, f64)> = r.provider.iter().filter(|(l, _, _)| *l == c).collect();
+            let runs: Vec<&(usize, ProviderRun, f64)> = provider.iter().filter(|(l, _, _)| *l == c).collect();
             let read_s = |run: &ProviderRun| run.read.map_or(run.wall, |ms| ms / 1000.0);
             Level {
                 concurrency: c,
@@ -811,7 +948,7 @@ fn levels(o: &Opts, accounts: usize, r: &Replayed) -> Vec<Level> {
 }
 
 fn replayed_section(o: &Opts, accounts: usize, cases: usize, r: &Replayed) -> String {
-    let levels = levels(o, accounts, r);
+    let levels = levels(o, accounts, &r.provider);
     let main = levels.iter().find(|l| l.concurrency == o.concurrency).unwrap_or(&levels[0]);
     let goal = |met: bool| if met { "met" } else { "**missed**" };
     let share = |cpu: f64, secs: f64| {
@@ -901,7 +1038,7 @@ fn demoted(report: &str) -> String {
 fn replayed_json(o: &Opts, accounts: usize, r: &Replayed) -> serde_json::Value {
     // Milliseconds are what the clocks resolve (CPU: 10 ms ticks).
     let r3 = |v: f64| (v * 1000.0).round() / 1000.0;
-    let levels = levels(o, accounts, r);
+    let levels = levels(o, accounts, &r.provider);
     let main = levels.iter().find(|l| l.concurrency == o.concurrency).unwrap_or(&levels[0]);
     serde_json::json!({
         "accounts": accounts,
@@ -952,6 +1089,11 @@ mod tests {
         assert_eq!((with_json.json.as_deref(), with_json.runs), (Some(Path::new("out.json")), 1));
         assert_eq!(concurrency_levels(32), [16, 32, 64]);
         assert_eq!(concurrency_levels(1), [1, 2]);
+        let scale = Opts::parse(&["--scale".into(), "50,200, 1000".into()]).expect("scale");
+        assert_eq!(scale.scale.as_deref(), Some([50, 200, 1000].as_slice()));
+        assert!(scale.command().starts_with("cargo xtask bench-cases --scale 50,200,1000 --per-account 20"));
+        assert!(Opts::parse(&["--scale".into(), "50,0".into()]).is_err());
+        assert!(Opts::parse(&["--scale".into(), "many".into()]).is_err());
         assert!(Opts::parse(&["--acounts".into(), "3".into()]).is_err());
         assert!(Opts::parse(&["--accounts".into()]).is_err());
         assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
