@@ -754,7 +754,7 @@ fn replayed(
     check: &impl Fn(&str, usize) -> Result<()>,
     check_boto3: &impl Fn(&str, &Boto3) -> Result<()>,
 ) -> Result<Replayed> {
-    let backend = ReplayProcess::start(&crate::bench_replay::build()?, aws.endpoint(), o.delay_ms)?;
+    let backend = ReplayProcess::start(&crate::bench_replay::build()?, aws.endpoint(), o.delay_ms, &[])?;
     let env = env_for(backend.endpoint());
     let workers = o.concurrency.to_string();
     let threads = ["threads", "--workers", workers.as_str()];
@@ -830,7 +830,7 @@ fn scale(o: &Opts, sizes: &[usize]) -> Result<()> {
         ws.set_timeout(Duration::from_secs(600));
         ws.write("main.tf", &config(&cima_testkit::provider_source()?, o.concurrency))?;
         ws.run_ok(["validate", "-no-color"]).context("terraform validate")?;
-        let backend = ReplayProcess::start(&replay_binary, aws.endpoint(), o.delay_ms)?;
+        let backend = ReplayProcess::start(&replay_binary, aws.endpoint(), o.delay_ms, &[])?;
         let mut env = aws.aws_env();
         env.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
         env.push(("AWS_ENDPOINT_URL".into(), backend.endpoint().to_owned()));

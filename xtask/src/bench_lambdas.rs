@@ -20,6 +20,7 @@ use cima_testkit::{CASE_READER_ROLE, CaseSpec, LambdaEmulator, LambdaFunction, L
 use serde_json::json;
 
 use crate::bench_cases::{cpu_seconds, median, vm_hwm_kib};
+use crate::bench_replay::{MAX_BACKEND_SHARE, ReplayProcess};
 
 const ENRICHER: &str = "case-enricher";
 /// What the seed's enricher creates at import time, and ours builds once per container.
@@ -245,6 +246,34 @@ pub fn run(args: &[String]) -> Result<()> {
         python_floor_s / bound_s,
         chat.moto_cpu_cold,
     )?;
+    let [(rc, rc_cpu), (rw, rw_cpu), (rp, rp_cpu)] = chat.replayed;
+    let share = |cpu: f64, secs: f64| {
+        format!(
+            "{cpu:.2} ({:.0}%: {})",
+            cpu / secs * 100.0,
+            if cpu / secs < MAX_BACKEND_SHARE { "met" } else { "**missed**" }
+        )
+    };
+    writeln!(
+        md,
+        "\n### The same against a backend that is not the bottleneck\n\n\
+         Each contender recorded once through `replay-backend` (untimed), then timed replaying moto's answers, \
+         each {} ms after its request arrived, concurrently; chat-query's history writes ({} while replaying) \
+         still went to moto. The backend's CPU must stay under {:.0}% of each run's time.\n\n\
+         | contender | seconds | backend CPU s | chat-query faster by | goal |\n| --- | --- | --- | --- | --- |\n\
+         | chat-query, cold container | {rc:.2} | {} | {:.1}× | ≥ 25× {} |\n\
+         | chat-query, warm | {rw:.2} | {} | {:.1}× | |\n\
+         | boto3, sequential (the seed's way) | {rp:.2} | {} | | |",
+        o.delay_ms,
+        chat.forwarded,
+        MAX_BACKEND_SHARE * 100.0,
+        share(rc_cpu, rc),
+        rp / rc,
+        if rp / rc >= 25.0 { "met" } else { "**missed**" },
+        share(rw_cpu, rw),
+        rp / rw,
+        share(rp_cpu, rp),
+    )?;
     writeln!(
         md,
         "\nMethod: the Rust clock runs from spawning `bootstrap` to the emulator's answer to an \
@@ -258,9 +287,13 @@ pub fn run(args: &[String]) -> Result<()> {
     )?;
     if let Some(path) = &o.json {
         let figures = json!({
-            "chat_cold_s": chat.cold_s,
-            "chat_warm_s": chat.warm_s,
-            "chat_seed_sequential_s": chat.python_s,
+            "chat_cold_s": chat.replayed[0].0,
+            "chat_warm_s": chat.replayed[1].0,
+            "chat_seed_sequential_s": chat.replayed[2].0,
+            "chat_backend_cpu_s": [chat.replayed[0].1, chat.replayed[1].1, chat.replayed[2].1],
+            "chat_cold_moto_s": chat.cold_s,
+            "chat_warm_moto_s": chat.warm_s,
+            "chat_seed_sequential_moto_s": chat.python_s,
             "chat_accounts": chat.answered,
             "chat_concurrency": o.concurrency,
             "delay_ms": o.delay_ms,
@@ -295,6 +328,10 @@ struct ChatBench {
     cold_calls: usize,
     warm_calls: usize,
     python_calls: usize,
+    /// The same three against replay-backend: seconds and its CPU seconds, medians.
+    replayed: [(f64, f64); 3],
+    /// History writes sent on to moto while replaying (their bodies are new every time).
+    forwarded: usize,
 }
 
 /// chat-query (the packaged bootstrap, under the emulator) against `bench/chat_boto3.py`, both
@@ -410,7 +447,10 @@ fn chat_vs_orchestrator(o: &Opts, venv: &Venv) -> Result<ChatBench> {
             bail!("the contenders disagree: chat-query counted {instances} instances, the baseline {}", py);
         }
     }
+    let replayed = chat_replayed(o, &aws, &emulator, &chat, &ask, &baseline, instances)?;
     Ok(ChatBench {
+        replayed: replayed.0,
+        forwarded: replayed.1,
         cold_s: cold.seconds(),
         warm_s: warm.seconds(),
         instances,
@@ -425,6 +465,76 @@ fn chat_vs_orchestrator(o: &Opts, venv: &Venv) -> Result<ChatBench> {
         warm_calls: warm.calls(),
         python_calls: python.calls(),
     })
+}
+
+/// The chat rounds again against replay-backend: each contender recorded once through moto
+/// (untimed), then timed replaying; chat-query's history writes still reach moto. Returns
+/// (seconds, backend CPU) medians for cold, warm and the baseline, and the writes forwarded.
+fn chat_replayed(
+    o: &Opts,
+    aws: &LocalAws,
+    emulator: &LambdaEmulator,
+    chat: &LambdaFunction,
+    ask: &dyn Fn(&cima_testkit::RunningFunction) -> Result<(f64, serde_json::Value)>,
+    baseline: &dyn Fn(&str) -> Result<serde_json::Value>,
+    instances: u64,
+) -> Result<([(f64, f64); 3], usize)> {
+    let backend =
+        ReplayProcess::start(&crate::bench_replay::build()?, aws.endpoint(), o.delay_ms, &["DynamoDB_20120810."])?;
+    let mut env = dummy_env(backend.endpoint());
+    env.push(("HISTORY_TABLE_NAME".into(), "cima-chat-history".into()));
+    env.push(("MAX_CONCURRENCY".into(), o.concurrency.to_string()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let counted = |body: &serde_json::Value| -> Result<()> {
+        let n: u64 = body["results"]
+            .as_object()
+            .into_iter()
+            .flat_map(|r| r.values())
+            .flat_map(|items| items.as_array().cloned().unwrap_or_default())
+            .filter_map(|i| i["count"].as_u64())
+            .sum();
+        if n != instances || body["account_errors"].as_array().is_some_and(|e| !e.is_empty()) {
+            bail!("replayed, chat-query counted {n} instances (moto: {instances}): {}", body["account_errors"]);
+        }
+        Ok(())
+    };
+    eprintln!("xtask: recording chat-query and the baseline through the replay backend (not timed)");
+    backend.record("chat")?;
+    {
+        let running = emulator.run(chat, "chat-query", &env)?;
+        counted(&ask(&running)?.1)?;
+        counted(&ask(&running)?.1)?;
+    }
+    backend.record("baseline")?;
+    baseline(backend.endpoint())?;
+    let (mut cold, mut warm, mut python) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..o.chat_rounds {
+        eprintln!("xtask: chat round {} of {}, replayed", round + 1, o.chat_rounds);
+        let ((running, seconds), cpu) = backend.timed("chat", || {
+            let start = Instant::now();
+            let running = emulator.run(chat, "chat-query", &env)?;
+            let (_, body) = ask(&running)?;
+            counted(&body)?;
+            Ok((running, start.elapsed().as_secs_f64()))
+        })?;
+        cold.push((seconds, cpu));
+        let ((seconds, body), cpu) = backend.timed("chat", || ask(&running))?;
+        counted(&body)?;
+        warm.push((seconds, cpu));
+        drop(running);
+        let (py, cpu) = backend.timed("baseline", || baseline(backend.endpoint()))?;
+        if py["instances"].as_u64() != Some(instances) {
+            bail!("replayed, the baseline counted {py}, chat-query {instances} instances");
+        }
+        python.push((py["seconds"].as_f64().unwrap_or(f64::NAN), cpu));
+    }
+    let medians = |v: &[(f64, f64)]| {
+        (
+            median(v.iter().map(|x| x.0).collect()).unwrap_or(f64::NAN),
+            median(v.iter().map(|x| x.1).collect()).unwrap_or(f64::NAN),
+        )
+    };
+    Ok(([medians(&cold), medians(&warm), medians(&python)], backend.stats()?.forwarded))
 }
 
 /// One contender's figures over the rounds.

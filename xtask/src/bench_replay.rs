@@ -74,9 +74,13 @@ pub(crate) struct ReplayProcess {
 }
 
 impl ReplayProcess {
-    pub(crate) fn start(binary: &Path, upstream: &str, delay_ms: u64) -> Result<ReplayProcess> {
+    /// `forward`: `X-Amz-Target` prefixes always sent to the local AWS (see cima-testkit's replay).
+    pub(crate) fn start(binary: &Path, upstream: &str, delay_ms: u64, forward: &[&str]) -> Result<ReplayProcess> {
         let mut cmd = Command::new(binary);
         cmd.args(["--upstream", upstream, "--delay-ms", &delay_ms.to_string()]);
+        for prefix in forward {
+            cmd.args(["--forward-target", prefix]);
+        }
         let (child, stdin, endpoint) = spawn_ready(cmd, REPLAY_READY_PREFIX, "replay-backend")?;
         Ok(ReplayProcess { child, stdin: Some(stdin), endpoint })
     }

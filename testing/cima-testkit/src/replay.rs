@@ -13,6 +13,10 @@
 //! temporary credentials and page tokens it was given the first time, and the key leaves out
 //! what changes by itself between runs (the signature, its date, the SDK's invocation ids).
 //!
+//! Requests whose `X-Amz-Target` starts with one of the `forward` prefixes (writes whose bodies
+//! hold a fresh time or id, e.g. a history table's PutItem) are forwarded even when replaying,
+//! after the delay, and counted apart.
+//!
 //! Recordings are kept per tape, one per contender: two clients asking the same first question
 //! (an AssumeRole) would otherwise be handed each other's credentials and then ask, with them,
 //! what was never recorded under them.
@@ -58,6 +62,8 @@ pub struct ReplayStats {
     pub replayed: usize,
     /// Requests replaying could not answer.
     pub missed: usize,
+    /// Requests forwarded while replaying (their target is one of the `forward` prefixes).
+    pub forwarded: usize,
     /// The keys of the first missed requests.
     pub misses: Vec<String>,
 }
@@ -71,6 +77,8 @@ struct Recorded {
 struct State {
     upstream: String,
     delay: Duration,
+    forward: Vec<String>,
+    forwarded: AtomicUsize,
     tape: Mutex<String>,
     replaying: AtomicBool,
     recorded: AtomicUsize,
@@ -94,10 +102,13 @@ impl std::fmt::Debug for ReplayBackend {
 impl ReplayBackend {
     /// Listens on `127.0.0.1:port` (0: any free port), recording from `upstream`
     /// (`http://127.0.0.1:PORT`); replayed answers leave `delay` after their request arrived.
-    pub fn start(port: u16, upstream: &str, delay: Duration) -> Result<ReplayBackend> {
+    /// Requests whose `X-Amz-Target` starts with one of `forward` always go to `upstream`.
+    pub fn start(port: u16, upstream: &str, delay: Duration, forward: &[String]) -> Result<ReplayBackend> {
         let state = Arc::new(State {
             upstream: upstream.trim_end_matches('/').to_owned(),
             delay,
+            forward: forward.to_vec(),
+            forwarded: AtomicUsize::new(0),
             tape: Mutex::new(String::new()),
             replaying: AtomicBool::new(false),
             recorded: AtomicUsize::new(0),
@@ -149,6 +160,7 @@ impl State {
             replayed: self.replayed.load(Ordering::SeqCst),
             missed: misses.0,
             misses: misses.1.clone(),
+            forwarded: self.forwarded.load(Ordering::SeqCst),
         }
     }
 
@@ -158,6 +170,13 @@ impl State {
         }
         let tape = self.tape.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let key = format!("{tape}: {}", request_key(r));
+        let target = r.header("x-amz-target").unwrap_or_default();
+        let forward = !target.is_empty() && self.forward.iter().any(|p| target.starts_with(p.as_str()));
+        if forward && self.replaying.load(Ordering::SeqCst) {
+            std::thread::sleep(self.delay);
+            self.forwarded.fetch_add(1, Ordering::SeqCst);
+            return self.forwarded_answer(r).unwrap_or_else(|e| Response::message(502, &format!("upstream: {e}")));
+        }
         if self.replaying.load(Ordering::SeqCst) {
             let found = {
                 let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
@@ -187,6 +206,20 @@ impl State {
         if self.recorded.load(Ordering::SeqCst) >= MAX_ANSWERS {
             return Response::message(507, &format!("more than {MAX_ANSWERS} answers recorded"));
         }
+        match self.forwarded_answer(r) {
+            Ok(answer) => {
+                let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+                keys.entry(key).or_default().answers.push(answer.clone());
+                self.recorded.fetch_add(1, Ordering::SeqCst);
+                answer
+            }
+            // Not recorded: replaying it would replay a failure of this backend, not an answer.
+            Err(e) => Response::message(502, &format!("upstream: {e}")),
+        }
+    }
+
+    /// The upstream's answer to `r`.
+    fn forwarded_answer(&self, r: &Request) -> Result<Response> {
         let headers: Vec<(&str, &str)> = r
             .headers
             .iter()
@@ -194,22 +227,8 @@ impl State {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         let url = format!("{}{}", self.upstream, r.target);
-        match http::request(&r.method, &url, &headers, &r.body, UPSTREAM_TIMEOUT) {
-            Ok(reply) => {
-                let answer = Response { status: reply.status, headers: reply.headers, body: reply.body };
-                self.keys
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .entry(key)
-                    .or_default()
-                    .answers
-                    .push(answer.clone());
-                self.recorded.fetch_add(1, Ordering::SeqCst);
-                answer
-            }
-            // Not recorded: replaying it would replay a failure of this backend, not an answer.
-            Err(e) => Response::message(502, &format!("upstream: {e}")),
-        }
+        let reply = http::request(&r.method, &url, &headers, &r.body, UPSTREAM_TIMEOUT)?;
+        Ok(Response { status: reply.status, headers: reply.headers, body: reply.body })
     }
 
     fn control(&self, method: &str, what: &str) -> Response {
@@ -365,6 +384,7 @@ mod tests {
     #[test]
     fn records_through_then_replays_without_the_upstream() {
         let calls = Arc::new(AtomicUsize::new(0));
+        let forward = vec!["DynamoDB_20120810.PutItem".to_owned()];
         let upstream = {
             let calls = Arc::clone(&calls);
             let handler: Handler = Arc::new(move |r: &Request| {
@@ -376,7 +396,8 @@ mod tests {
             });
             Server::start(0, "upstream", Limits::default(), handler).expect("upstream")
         };
-        let backend = ReplayBackend::start(0, &format!("http://{}", upstream.addr()), Duration::ZERO).expect("backend");
+        let backend =
+            ReplayBackend::start(0, &format!("http://{}", upstream.addr()), Duration::ZERO, &forward).expect("backend");
         backend.record("one");
         let get = |path: &str| {
             http::request(
@@ -428,6 +449,20 @@ mod tests {
         assert_eq!(get("/b").status, 502, "/b is on the other tape");
         backend.replay("one");
         assert_eq!(get("/b").text(), "GET /b kept #3");
+        // A forwarded target reaches the upstream while replaying, unrecorded, every time.
+        let put = |n: &str| {
+            http::request(
+                "POST",
+                &format!("{}/", backend.endpoint()),
+                &[("x-amz-target", "DynamoDB_20120810.PutItem")],
+                n.as_bytes(),
+                Duration::from_secs(10),
+            )
+            .expect("put")
+            .text()
+        };
+        assert_eq!((put("1"), put("2")), ("POST / - #6".to_owned(), "POST / - #7".to_owned()));
+        assert_eq!((backend.stats().forwarded, backend.stats().recorded), (2, 5));
         assert_eq!(control("rewind/one").status, 404);
     }
 }
