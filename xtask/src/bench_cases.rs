@@ -110,18 +110,7 @@ pub fn run(args: &[String]) -> Result<()> {
     // The request log tells each contender's calls apart (see `served`).
     let aws = LocalAws::start_with_request_log(&root, &root.join("target/bench-cases-requests.tsv"))?;
     let seeding = Instant::now();
-    // The management account counts as one of the N accounts.
-    let org = aws.seed_org(&OrgSpec { accounts: o.accounts - 1, seed: SEED, suspended: 0 })?;
-    // Named explicitly (the default order: management account first) so the seeding's time
-    // limit scales with the number of accounts.
-    let ids = org.accounts.iter().map(|a| a.id.clone()).collect();
-    let seeded = aws.seed_cases(&CaseSpec {
-        seed: SEED,
-        per_account: o.per_account,
-        accounts: Some(ids),
-        ..Default::default()
-    })?;
-    let (accounts, cases) = (seeded.accounts.len(), seeded.cases().count());
+    let (accounts, cases) = seed(&aws, o.accounts, o.per_account)?;
     eprintln!("xtask: seeded {accounts} accounts, {cases} cases in {:.0} s", seeding.elapsed().as_secs_f64());
 
     let tf = cima_testkit::Terraform::locate()?;
@@ -144,12 +133,7 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         check(what, b.cases)
     };
-    let env_for = |endpoint: &str| {
-        let mut env = aws.aws_env();
-        env.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
-        env.push(("AWS_ENDPOINT_URL".into(), endpoint.to_owned()));
-        env
-    };
+    let env_for = |endpoint: &str| env_at(&aws, endpoint);
 
     let replayed = replayed(&o, &ws, &aws, &venv, &root, &env_for, &check, &check_boto3)?;
     ws.write("main.tf", &config(&cima_testkit::provider_source()?, o.concurrency))?;
@@ -207,6 +191,25 @@ pub fn run(args: &[String]) -> Result<()> {
     println!("{report}");
     eprintln!("xtask: wrote {}", out.display());
     Ok(())
+}
+
+/// An organization of `accounts` accounts (the management account counts as one) with
+/// `per_account` cases each; returns the accounts and cases seeded.
+fn seed(aws: &LocalAws, accounts: usize, per_account: usize) -> Result<(usize, usize)> {
+    let org = aws.seed_org(&OrgSpec { accounts: accounts - 1, seed: SEED, suspended: 0 })?;
+    // Named explicitly (the default order: management account first) so the seeding's time
+    // limit scales with the number of accounts.
+    let ids = org.accounts.iter().map(|a| a.id.clone()).collect();
+    let seeded = aws.seed_cases(&CaseSpec { seed: SEED, per_account, accounts: Some(ids), ..Default::default() })?;
+    Ok((seeded.accounts.len(), seeded.cases().count()))
+}
+
+/// The local AWS's environment with requests sent to `endpoint` instead.
+fn env_at(aws: &LocalAws, endpoint: &str) -> Vec<(String, String)> {
+    let mut env = aws.aws_env();
+    env.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
+    env.push(("AWS_ENDPOINT_URL".into(), endpoint.to_owned()));
+    env
 }
 
 fn config(source: &str, concurrency: usize) -> String {
@@ -811,15 +814,7 @@ fn scale(o: &Opts, sizes: &[usize]) -> Result<()> {
     for &n in sizes {
         eprintln!("xtask: seeding {n} accounts × {} cases (not timed)", o.per_account);
         let aws = LocalAws::start()?;
-        let org = aws.seed_org(&OrgSpec { accounts: n - 1, seed: SEED, suspended: 0 })?;
-        let ids = org.accounts.iter().map(|a| a.id.clone()).collect();
-        let seeded = aws.seed_cases(&CaseSpec {
-            seed: SEED,
-            per_account: o.per_account,
-            accounts: Some(ids),
-            ..Default::default()
-        })?;
-        let (accounts, cases) = (seeded.accounts.len(), seeded.cases().count());
+        let (accounts, cases) = seed(&aws, n, o.per_account)?;
         let check = |what: &str, got: usize| -> Result<()> {
             if got != cases {
                 bail!("{what} read {got} cases over {accounts} accounts, the seeding made {cases}");
@@ -831,9 +826,7 @@ fn scale(o: &Opts, sizes: &[usize]) -> Result<()> {
         ws.write("main.tf", &config(&cima_testkit::provider_source()?, o.concurrency))?;
         ws.run_ok(["validate", "-no-color"]).context("terraform validate")?;
         let backend = ReplayProcess::start(&replay_binary, aws.endpoint(), o.delay_ms, &[])?;
-        let mut env = aws.aws_env();
-        env.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
-        env.push(("AWS_ENDPOINT_URL".into(), backend.endpoint().to_owned()));
+        let env = env_at(&aws, backend.endpoint());
         backend.record("provider")?;
         check("the provider (recording)", provider_run(&ws, &env, false, "record")?.total)?;
         let provider = provider_replayed(o, &ws, &backend, &env, &check)?;
