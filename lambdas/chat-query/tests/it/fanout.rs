@@ -407,18 +407,14 @@ async fn fan_out_over_30_accounts_with_two_failing() {
     // CloudWatch metrics of one named resource: an instance's average CPU (all samples' sum over
     // their count, whatever the periods) and a function's peak invocations, in the one account
     // that has it; every other account answers with no datapoints.
-    let cpu = res
-        .accounts
-        .iter()
-        .filter(|a| !failing.contains(&a.account_id))
-        .find_map(|a| a.metrics.iter().find(|m| m.name == "CPUUtilization").map(|m| (a, m)))
-        .expect("the seed gives some instance CPU data");
-    let invocations = res
-        .accounts
-        .iter()
-        .filter(|a| !failing.contains(&a.account_id))
-        .find_map(|a| a.metrics.iter().find(|m| m.name == "Invocations").map(|m| (a, m)))
-        .expect("the seed gives some function invocations");
+    let first_seeded = |name: &str| {
+        res.accounts
+            .iter()
+            .filter(|a| !failing.contains(&a.account_id))
+            .find_map(|a| a.metrics.iter().find(|m| m.name == name).map(|m| (a, m)))
+            .unwrap_or_else(|| panic!("the seed gives some {name} data"))
+    };
+    let (cpu, invocations) = (first_seeded("CPUUtilization"), first_seeded("Invocations"));
     for (question, (account, metric), want) in [
         (format!("average cpu of instance {} over the last day", cpu.1.resource), cpu, cpu.1.sum / cpu.1.samples),
         (
