@@ -113,7 +113,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let (accounts, cases) = seed(&aws, o.accounts, o.per_account)?;
     eprintln!("xtask: seeded {accounts} accounts, {cases} cases in {:.0} s", seeding.elapsed().as_secs_f64());
 
-    let tf = cima_testkit::Terraform::locate()?;
+    let tf = bench_terraform()?;
     let mut ws = TfWorkspace::new(&tf, &binary)?;
     ws.write("main.tf", &config(&cima_testkit::provider_source()?, o.concurrency))?;
     ws.set_timeout(Duration::from_secs(600));
@@ -191,6 +191,13 @@ pub fn run(args: &[String]) -> Result<()> {
     println!("{report}");
     eprintln!("xtask: wrote {}", out.display());
     Ok(())
+}
+
+/// The newest Terraform core, whatever terraform PATH holds: the figures then compare across
+/// machines, and Terraform's own time after the read (which grows with the cases returned and
+/// differs between versions) stays the same.
+fn bench_terraform() -> Result<cima_testkit::Terraform> {
+    Ok(cima_testkit::Terraform::core(cima_testkit::TerraformCore::newest())?)
 }
 
 /// An organization of `accounts` accounts (the management account counts as one) with
@@ -809,7 +816,7 @@ fn scale(o: &Opts, sizes: &[usize]) -> Result<()> {
     let binary = crate::build_provider(true)?;
     let replay_binary = crate::bench_replay::build()?;
     let root = cima_testkit::repo_root();
-    let tf = cima_testkit::Terraform::locate()?;
+    let tf = bench_terraform()?;
     let mut rows = Vec::new();
     for &n in sizes {
         eprintln!("xtask: seeding {n} accounts × {} cases (not timed)", o.per_account);
