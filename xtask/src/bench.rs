@@ -6,6 +6,20 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 
+/// Writes a bench's report to `bench/<name>` (and prints it) and, when asked, its figures as
+/// JSON to `json`.
+pub(crate) fn publish(name: &str, report: &str, json: Option<(&std::path::Path, serde_json::Value)>) -> Result<()> {
+    if let Some((path, figures)) = json {
+        std::fs::write(path, serde_json::to_string_pretty(&figures)? + "\n")?;
+        eprintln!("xtask: wrote {}", path.display());
+    }
+    let out = cima_testkit::repo_root().join("bench").join(name);
+    std::fs::write(&out, report)?;
+    println!("{report}");
+    eprintln!("xtask: wrote {}", out.display());
+    Ok(())
+}
+
 pub fn run(args: &[String]) -> Result<()> {
     let runs: usize = args
         .iter()

@@ -182,14 +182,8 @@ pub fn run(args: &[String]) -> Result<()> {
         [&load_before, &load_after],
     );
     let report = format!("{}\n{}", replayed_section(&o, accounts, cases, &replayed), demoted(&report));
-    if let Some(path) = &o.json {
-        fs::write(path, serde_json::to_string_pretty(&replayed_json(&o, accounts, &replayed))? + "\n")?;
-        eprintln!("xtask: wrote {}", path.display());
-    }
-    let out = root.join("bench/cases.md");
-    fs::write(&out, &report)?;
-    println!("{report}");
-    eprintln!("xtask: wrote {}", out.display());
+    let json = o.json.as_deref().map(|path| (path, replayed_json(&o, accounts, &replayed)));
+    crate::bench::publish("cases.md", &report, json)?;
     Ok(())
 }
 
@@ -815,7 +809,6 @@ fn scale(o: &Opts, sizes: &[usize]) -> Result<()> {
     crate::setup::run()?;
     let binary = crate::build_provider(true)?;
     let replay_binary = crate::bench_replay::build()?;
-    let root = cima_testkit::repo_root();
     let tf = bench_terraform()?;
     let mut rows = Vec::new();
     for &n in sizes {
@@ -884,8 +877,8 @@ fn scale(o: &Opts, sizes: &[usize]) -> Result<()> {
             }
         ));
     }
-    if let Some(path) = &o.json {
-        let r3 = |v: f64| (v * 1000.0).round() / 1000.0;
+    let r3 = |v: f64| (v * 1000.0).round() / 1000.0;
+    let json = o.json.as_deref().map(|path| {
         let figures: Vec<serde_json::Value> = rows
             .iter()
             .flat_map(|(accounts, cases, levels)| {
@@ -897,13 +890,9 @@ fn scale(o: &Opts, sizes: &[usize]) -> Result<()> {
                 })
             })
             .collect();
-        fs::write(path, serde_json::to_string_pretty(&figures)? + "\n")?;
-        eprintln!("xtask: wrote {}", path.display());
-    }
-    let out = root.join("bench/cases-scale.md");
-    fs::write(&out, &md)?;
-    println!("{md}");
-    eprintln!("xtask: wrote {}", out.display());
+        (path, serde_json::Value::Array(figures))
+    });
+    crate::bench::publish("cases-scale.md", &md, json)?;
     Ok(())
 }
 

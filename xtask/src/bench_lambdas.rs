@@ -285,7 +285,7 @@ pub fn run(args: &[String]) -> Result<()> {
          before and after the events; each enrichment assumes the reader role (cached after the \
          first per account), DescribeCases, DescribeCommunications and PutEvents."
     )?;
-    if let Some(path) = &o.json {
+    let figures = o.json.as_deref().map(|path| {
         let figures = json!({
             "chat_cold_s": chat.replayed[0].0,
             "chat_warm_s": chat.replayed[1].0,
@@ -304,13 +304,9 @@ pub fn run(args: &[String]) -> Result<()> {
             "enricher_cpu_ms_per_event": cpu_ms,
             "zips": sizes.iter().map(|(zip, size)| json!({"path": zip, "bytes": size})).collect::<Vec<_>>(),
         });
-        fs::write(path, serde_json::to_string_pretty(&figures)? + "\n")?;
-        eprintln!("xtask: wrote {}", path.display());
-    }
-    let path = root.join("bench/lambdas.md");
-    fs::write(&path, &md)?;
-    println!("{md}");
-    eprintln!("xtask: wrote {}", path.display());
+        (path, figures)
+    });
+    crate::bench::publish("lambdas.md", &md, figures)?;
     Ok(())
 }
 

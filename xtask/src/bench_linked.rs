@@ -68,7 +68,6 @@ pub fn run(args: &[String]) -> Result<()> {
     let o = Opts::parse(args)?;
     crate::setup::run()?;
     let binary = crate::build_provider(true)?;
-    let root = cima_testkit::repo_root();
     let tf = Terraform::locate()?;
     let source = cima_testkit::provider_source()?;
     let short = source.trim_start_matches("registry.terraform.io/").to_owned();
@@ -136,10 +135,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let load_after = fs::read_to_string("/proc/loadavg").unwrap_or_default();
 
     let report = report(&o, &mut linked, &mut data, &applies, [&load_before, &load_after]);
-    let out = root.join("bench/linked.md");
-    fs::write(&out, &report)?;
-    println!("{report}");
-    eprintln!("xtask: wrote {}", out.display());
+    crate::bench::publish("linked.md", &report, None)?;
     Ok(())
 }
 
