@@ -74,21 +74,17 @@ impl Service {
         Service::Cost,
     ];
     /// What a question that names no service reads: every service with resources in the accounts
-    /// (spend is asked for by name).
-    pub const RESOURCES: [Service; 12] = [
-        Service::Ec2,
-        Service::S3,
-        Service::Rds,
-        Service::Lambda,
-        Service::Iam,
-        Service::Support,
-        Service::CloudFormation,
-        Service::Elb,
-        Service::AutoScaling,
-        Service::CloudWatch,
-        Service::Route53,
-        Service::Config,
-    ];
+    /// (spend is asked for by name): [`Service::ALL`] without its last, `Cost`.
+    pub const RESOURCES: [Service; 12] = {
+        assert!(matches!(Service::ALL[Service::ALL.len() - 1], Service::Cost));
+        let mut resources = [Service::Ec2; 12];
+        let mut i = 0;
+        while i < resources.len() {
+            resources[i] = Service::ALL[i];
+            i += 1;
+        }
+        resources
+    };
 
     pub fn as_str(self) -> &'static str {
         match self {
