@@ -49,12 +49,20 @@ impl Opts {
                     .with_context(|| format!("{name} must be a whole number")),
             }
         };
-        let known = ["--accounts", "--per-account", "--delay-ms", "--concurrency", "--runs", "--json", "--scale"];
+        let known = [
+            ("--accounts", "N"),
+            ("--per-account", "N"),
+            ("--delay-ms", "N"),
+            ("--concurrency", "N"),
+            ("--runs", "N"),
+            ("--json", "FILE"),
+            ("--scale", "N,N,…"),
+        ];
         for (i, a) in args.iter().enumerate() {
-            if i % 2 == 0 && !known.contains(&a.as_str()) {
+            if i % 2 == 0 && !known.iter().any(|(k, _)| k == a) {
                 bail!(
                     "unknown argument {a:?}; usage: cargo xtask bench-cases {}",
-                    known.map(|k| format!("[{k} N]")).join(" ")
+                    known.map(|(k, v)| format!("[{k} {v}]")).join(" ")
                 );
             }
         }

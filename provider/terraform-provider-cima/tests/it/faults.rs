@@ -117,15 +117,19 @@ fn cases_of_50_accounts_come_back_exactly_at_30_percent_faults() {
     let missing: Vec<&&str> = want.difference(&got_ids).collect();
     assert!(missing.is_empty(), "{} seeded cases missing, e.g. {:?}", missing.len(), &missing[..missing.len().min(3)]);
     // Every communication of every case, none twice either.
+    let mut of_case: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for m in got["communications"].as_array().expect("communications") {
+        of_case.entry(m["case_id"].as_str().unwrap()).or_default().push(m["body"].as_str().unwrap());
+    }
     for c in got["cases"].as_array().unwrap() {
         let id = c["case_id"].as_str().unwrap();
         let seeded = truth.cases().find(|s| s.case_id == id).unwrap();
-        let bodies: Vec<&str> =
-            c["communications"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+        let bodies = of_case.remove(id).unwrap_or_default();
         let mut want: Vec<&str> = seeded.communications.iter().map(|m| m.body.as_str()).collect();
         want.reverse();
         assert_eq!(bodies, want, "{id}: communications, newest first");
     }
+    assert!(of_case.is_empty(), "communications of no returned case: {:?}", of_case.keys());
     assert_eq!(org.members().count(), 50);
     assert_faults_ridden_out(&stats, &FaultKind::ALL);
     report("cima_cases over 51 accounts", took, bound, &stats);
