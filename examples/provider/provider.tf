@@ -11,5 +11,5 @@ terraform {
 provider "cima" {
   region                  = "us-east-1"
   member_access_role_name = "OrganizationAccountAccessRole"
-  max_concurrency         = 16
+  max_concurrency         = 32
 }

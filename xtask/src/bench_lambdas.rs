@@ -12,6 +12,7 @@
 
 use std::fmt::Write as _;
 use std::fs;
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -67,20 +68,46 @@ pub fn run(args: &[String]) -> Result<()> {
     let cloudtrail = json!({"source": "aws.support", "detail-type": "AWS API Call via CloudTrail",
         "account": "123456789012", "region": "us-east-1", "detail": {"eventName": "DescribeCases"}});
     let mut rust_ms = Vec::new();
+    let mut rust_warm_ms = Vec::new();
     let mut rust_rss = Vec::new();
-    for _ in 0..o.runs {
+    // The TLS roots are read at start-up (rustls-native-certs): Debian's bundle plus its directory
+    // of one file per certificate, unless SSL_CERT_FILE names one file. Both are timed, in turn.
+    let bundle = Path::new(CA_BUNDLE).exists().then_some(CA_BUNDLE);
+    let mut bundle_ms = Vec::new();
+    for run in 0..o.runs * if bundle.is_some() { 2 } else { 1 } {
+        let one_file = run % 2 == 1;
         let emulator = LambdaEmulator::start()?;
-        let env = dummy_env("http://127.0.0.1:9");
+        let mut env = dummy_env("http://127.0.0.1:9");
+        if let (true, Some(b)) = (one_file, bundle) {
+            env.push(("SSL_CERT_FILE".into(), b.into()));
+        }
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let start = Instant::now();
         let running = emulator.run(&enricher, ENRICHER, &env)?;
         let (status, answer) = emulator.invoke(ENRICHER, &cloudtrail)?;
-        rust_ms.push(start.elapsed().as_secs_f64() * 1000.0);
+        let took = start.elapsed().as_secs_f64() * 1000.0;
         // The emulator answers a function error with 500 and the error's type.
         if answer.get("errorType").and_then(|t| t.as_str()) != Some("NonRetryable") {
             bail!("the enricher should reject a CloudTrail event; got {status} {answer}\n{}", running.logs());
         }
+        if one_file {
+            bundle_ms.push(took);
+            continue;
+        }
+        rust_ms.push(took);
         rust_rss.push(vm_hwm_kib(running.pid()).unwrap_or(0) as f64 / 1024.0);
+        // The same event to the process now running: the emulator's round trip and the handler,
+        // which no start-up can go under.
+        let warm = Instant::now();
+        emulator.invoke(ENRICHER, &cloudtrail)?;
+        rust_warm_ms.push(warm.elapsed().as_secs_f64() * 1000.0);
+    }
+    // What starting any process costs here: spawning `true` and waiting for it.
+    let mut spawn_ms = Vec::new();
+    for _ in 0..o.runs {
+        let start = Instant::now();
+        Command::new("true").status()?;
+        spawn_ms.push(start.elapsed().as_secs_f64() * 1000.0);
     }
 
     let mut py_ms = Vec::new();
@@ -143,9 +170,13 @@ pub fn run(args: &[String]) -> Result<()> {
     let _ = org;
     let chat = chat_vs_orchestrator(&o, &venv)?;
 
-    let sizes: Vec<(String, u64)> =
-        zips.iter().map(|z| Ok((z.display().to_string(), fs::metadata(z)?.len()))).collect::<Result<_>>()?;
+    let sizes: Vec<(String, u64)> = zips
+        .iter()
+        .map(|z| Ok((z.strip_prefix(&root).unwrap_or(z).display().to_string(), fs::metadata(z)?.len())))
+        .collect::<Result<_>>()?;
     let (rm, pm) = (median(rust_ms).unwrap_or(0.0), median(py_ms).unwrap_or(0.0));
+    let (warm_ms, spawn_ms) = (median(rust_warm_ms).unwrap_or(0.0), median(spawn_ms).unwrap_or(0.0));
+    let bundle_ms = median(bundle_ms);
     let (rr, pr) = (median(rust_rss).unwrap_or(0.0), median(py_rss).unwrap_or(0.0));
     let mut md = String::new();
     writeln!(md, "# Lambdas as shipped: cold start, size, CPU per event\n")?;
@@ -165,6 +196,24 @@ pub fn run(args: &[String]) -> Result<()> {
         pm / rm,
         if pm / rm >= 50.0 { "met" } else { "missed" }
     )?;
+    writeln!(
+        md,
+        "| · of which the same event again to the running process (the emulator's round trip and the handler) | {warm_ms:.1} ms | | | |"
+    )?;
+    writeln!(md, "| · of which starting any process here (`true`, spawn to exit) | {spawn_ms:.1} ms | | | |")?;
+    writeln!(
+        md,
+        "| · the rest: loading the binary, the runtime's start-up and first poll, the clients | {:.1} ms | | | |",
+        (rm - warm_ms - spawn_ms).max(0.0)
+    )?;
+    if let Some(b) = bundle_ms {
+        writeln!(
+            md,
+            "| the same cold start with `SSL_CERT_FILE={CA_BUNDLE}`: the TLS roots read from that one file, not also from the directory's {} files | {b:.1} ms | | {:.1}× faster | |",
+            fs::read_dir("/etc/ssl/certs").map(|d| d.count()).unwrap_or(0),
+            pm / b
+        )?;
+    }
     writeln!(md, "| peak RSS | {rr:.1} MiB | {pr:.1} MiB | | |")?;
     writeln!(
         md,
@@ -205,14 +254,13 @@ pub fn run(args: &[String]) -> Result<()> {
     writeln!(md, "| --- | --- | --- | --- | --- | --- | --- | --- |")?;
     writeln!(
         md,
-        "| chat-query, cold container (starts, lists the organization, assumes every role) | {:.2} | {} | {:.2} | {} | {} | {:.1}× | ≥ 25× {} |",
+        "| chat-query, cold container (starts, lists the organization, assumes every role) | {:.2} | {} | {:.2} | {} | {} | {:.1}× | judged replayed, below |",
         chat.cold_s,
         chat.cold_calls,
         chat.moto_cpu_cold,
         chat.instances,
         chat.answered,
         chat.python_s / chat.cold_s,
-        if chat.python_s / chat.cold_s >= 25.0 { "met" } else { "missed" }
     )?;
     writeln!(
         md,
@@ -298,6 +346,9 @@ pub fn run(args: &[String]) -> Result<()> {
             "chat_concurrency": o.concurrency,
             "delay_ms": o.delay_ms,
             "enricher_cold_ms": rm,
+            "enricher_warm_invoke_ms": warm_ms,
+            "enricher_cold_one_ca_file_ms": bundle_ms,
+            "spawn_floor_ms": spawn_ms,
             "python_cold_ms": pm,
             "enricher_peak_rss_mib": rr,
             "python_peak_rss_mib": pr,
@@ -560,6 +611,9 @@ impl Rounds {
 
 /// Lambda-like credentials and region; the endpoint is the local AWS (or a closed port when the
 /// run must not call AWS at all).
+/// Debian's bundle of the TLS roots (`update-ca-certificates` writes it from the directory).
+const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
 fn dummy_env(endpoint: &str) -> Vec<(String, String)> {
     [
         ("AWS_ACCESS_KEY_ID", cima_testkit::TEST_KEY),

@@ -166,7 +166,7 @@ impl tfplugin::Provider for CimaProvider {
                     Configured::new(
                         Arc::new(SdkAccess::new(sdk)),
                         config.member_access_role_name.clone().unwrap_or_else(|| DEFAULT_MEMBER_ACCESS_ROLE.to_owned()),
-                        usize::try_from(config.max_concurrency.unwrap_or(DEFAULT_MAX_CONCURRENCY)).unwrap_or(16),
+                        usize::try_from(config.max_concurrency.unwrap_or(DEFAULT_MAX_CONCURRENCY)).unwrap_or(1),
                     )
                 })
                 .map_err(|_| NotConfigured::Stopped)
