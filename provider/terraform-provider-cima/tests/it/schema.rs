@@ -4,15 +4,20 @@
 
 use crate::harness::{newest, preamble, workspace_on};
 
-#[test]
-fn served_schema_snapshot() {
+/// The cima provider's part of `terraform providers schema -json`.
+fn served_schema() -> serde_json::Value {
     let ws = workspace_on(&newest(), None);
     ws.write("main.tf", &preamble()).unwrap();
     let out = ws.run_ok(["providers", "schema", "-json"]).expect("providers schema");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let schemas = &v["provider_schemas"];
-    let (_, cima) = schemas.as_object().unwrap().iter().next().expect("one provider");
-    insta::assert_json_snapshot!("provider_schema", cima);
+    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schemas = v["provider_schemas"].as_object_mut().unwrap();
+    assert_eq!(schemas.len(), 1, "one provider");
+    schemas.values_mut().next().unwrap().take()
+}
+
+#[test]
+fn served_schema_snapshot() {
+    insta::assert_json_snapshot!("provider_schema", served_schema());
 }
 
 /// Terraform marks a sensitive attribute's path once per element of every list, set or map
@@ -21,11 +26,7 @@ fn served_schema_snapshot() {
 /// value read in bulk belongs at the top of its block, marked once.
 #[test]
 fn no_sensitive_attribute_sits_inside_a_computed_collection() {
-    let ws = workspace_on(&newest(), None);
-    ws.write("main.tf", &preamble()).unwrap();
-    let out = ws.run_ok(["providers", "schema", "-json"]).expect("providers schema");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let (_, cima) = v["provider_schemas"].as_object().unwrap().iter().next().expect("one provider");
+    let cima = served_schema();
     let mut found = Vec::new();
     for kind in ["resource_schemas", "data_source_schemas", "ephemeral_resource_schemas", "list_resource_schemas"] {
         for (name, schema) in cima[kind].as_object().into_iter().flatten() {
