@@ -31,6 +31,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_GRACE: Duration = Duration::from_secs(3);
 const LOG_LINES: usize = 400;
+const LOG_POLL: Duration = Duration::from_millis(20);
 
 /// A running `cargo lambda watch --only-lambda-apis` on 127.0.0.1. It serves the Runtime API
 /// to functions started with [`LambdaEmulator::run`] and the Invoke API to tests. Dropping it
@@ -177,6 +178,19 @@ impl RunningFunction {
     /// The function's log lines (stdout and stderr) so far.
     pub fn logs(&self) -> String {
         joined(&self.logs)
+    }
+
+    /// The log lines once `done` holds of them, or as they are after `within`: a line written
+    /// before an invocation's answer may still be in the pipe when the answer arrives.
+    pub fn logs_once(&self, done: impl Fn(&str) -> bool, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let logs = self.logs();
+            if done(&logs) || Instant::now() >= deadline {
+                return logs;
+            }
+            thread::sleep(LOG_POLL);
+        }
     }
 
     /// Whether the process is still running (a runtime that panicked at start is not).

@@ -4,6 +4,8 @@
 //! through the Invoke API from the local Athena. This proves the zip starts, reads its
 //! configuration and answers, not only that the handler function does.
 
+use std::time::Duration;
+
 use cima_testkit::{LambdaEmulator, LambdaFunction, REGION, TEST_KEY, lambda_zip};
 use serde_json::Value;
 
@@ -69,8 +71,8 @@ async fn the_packaged_bootstrap_answers_under_the_runtime_api_emulator() {
     let (_, answer) = invoke("/cases", "", None);
     assert_eq!(answer["statusCode"], 401, "{answer}");
     assert!(running.is_running(), "one process serves every invocation\n{}", running.logs());
-    // Its log lines are JSON.
-    let logs = running.logs();
+    // Its log lines are JSON; the last request's may still be on their way from the pipe.
+    let logs = running.logs_once(|l| l.matches(r#""message":"audit""#).count() >= 3, Duration::from_secs(10));
     let line = logs.lines().find(|l| l.contains("request done")).unwrap_or_else(|| panic!("no request log\n{logs}"));
     let parsed: Value = serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("{e}: {line}"));
     assert_eq!(parsed["status"], 200, "{line}");
