@@ -210,7 +210,7 @@ pub fn run(args: &[String]) -> Result<()> {
         writeln!(
             md,
             "| the same cold start with `SSL_CERT_FILE={CA_BUNDLE}`: the TLS roots read from that one file, not also from the directory's {} files | {b:.1} ms | | {:.1}× faster | |",
-            fs::read_dir("/etc/ssl/certs").map(|d| d.count()).unwrap_or(0),
+            Path::new(CA_BUNDLE).parent().and_then(|d| fs::read_dir(d).ok()).map_or(0, Iterator::count),
             pm / b
         )?;
     }
@@ -224,12 +224,7 @@ pub fn run(args: &[String]) -> Result<()> {
     writeln!(md, "| zip | size | goal |\n| --- | --- | --- |")?;
     for (zip, size) in &sizes {
         let mib = *size as f64 / 1_048_576.0;
-        writeln!(
-            md,
-            "| `{}` | {mib:.2} MiB | ≤ 8 MB {} |",
-            zip.trim_start_matches(&format!("{}/", root.display())),
-            if *size <= 8_000_000 { "met" } else { "missed" }
-        )?;
+        writeln!(md, "| `{}` | {mib:.2} MiB | ≤ 8 MB {} |", zip, if *size <= 8_000_000 { "met" } else { "missed" })?;
     }
     writeln!(
         md,

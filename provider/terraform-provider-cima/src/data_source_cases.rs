@@ -383,7 +383,6 @@ impl DataSource for CasesDataSource {
             .await?;
 
         let mut cases = Vec::with_capacity(outcomes.iter().map(|(_, o)| o.as_ref().map_or(0, Vec::len)).sum());
-        let mut communications: BTreeMap<String, Vec<CommunicationModel>> = BTreeMap::new();
         let mut errors = Vec::new();
         for (account, outcome) in outcomes {
             match outcome {
@@ -392,16 +391,18 @@ impl DataSource for CasesDataSource {
                         .filter(|k| statuses.is_empty() || statuses.contains(&k.status))
                         .filter(|k| severities.is_empty() || severities.contains(&k.severity_code))
                         .map(|k| {
-                            if !k.communications.is_empty() {
-                                let of_case = k.communications.into_iter().map(|m| CommunicationModel {
+                            // Kept beside their case until the sort, then moved to the top.
+                            let of_case: Vec<CommunicationModel> = k
+                                .communications
+                                .into_iter()
+                                .map(|m| CommunicationModel {
                                     case_id: k.case_id.clone(),
                                     body: m.body,
                                     submitted_by: m.submitted_by,
                                     time_created: m.time_created,
-                                });
-                                communications.insert(k.case_id.clone(), of_case.collect());
-                            }
-                            CaseModel {
+                                })
+                                .collect();
+                            let case = CaseModel {
                                 account_name: names.get(&account).cloned().unwrap_or_default(),
                                 account_id: account.clone(),
                                 severity_name: support::severity_name(&k.severity_code).unwrap_or_default().to_owned(),
@@ -417,7 +418,8 @@ impl DataSource for CasesDataSource {
                                 cc_email_addresses: k.cc_email_addresses,
                                 language: k.language,
                                 last_communication_time: k.last_communication_time,
-                            }
+                            };
+                            (case, of_case)
                         }),
                 ),
                 Err(e) => errors.push(AccountErrorModel { account_id: account, message: e.to_string() }),
@@ -446,10 +448,10 @@ impl DataSource for CasesDataSource {
                 ));
             }
         }
-        cases.sort_by(|a, b| a.time_created.cmp(&b.time_created).then_with(|| a.case_id.cmp(&b.case_id)));
+        cases.sort_by(|(a, _), (b, _)| a.time_created.cmp(&b.time_created).then_with(|| a.case_id.cmp(&b.case_id)));
+        let (cases, communications): (Vec<CaseModel>, Vec<Vec<CommunicationModel>>) = cases.into_iter().unzip();
+        let communications: Vec<CommunicationModel> = communications.into_iter().flatten().collect();
         let summary = summarize(&cases);
-        let communications =
-            cases.iter().filter_map(|c| communications.remove(&c.case_id)).flatten().collect::<Vec<_>>();
         Ok(CasesModel {
             include_resolved: Some(include_resolved),
             include_communications: Some(with_comms),
