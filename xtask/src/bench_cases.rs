@@ -421,7 +421,7 @@ struct ProviderRun {
     wall: f64,
     /// The provider's own "read data source" elapsed_ms (listing the organization + every account).
     read: Option<f64>,
-    /// From "organization query done" to the end of the read, by the log's timestamps.
+    /// From "cima_cases: accounts to read" to the end of the read, by the log's timestamps.
     cases_phase: Option<f64>,
     peak_rss_kib: u64,
     moto_cpu: f64,
@@ -434,14 +434,16 @@ struct ProviderRun {
     log_lines: usize,
 }
 
-/// One `terraform plan` reading the data source; with `logs`, TF_LOG_PROVIDER=DEBUG into a file.
+/// One `terraform plan` reading the data source; with `logs`, TF_LOG_PROVIDER=INFO into a file:
+/// the two lines timed are INFO, and DEBUG would add the SDK's lines for every call, whose
+/// writing (and Terraform's parsing) a user who asked for no logs never pays.
 fn provider_run(ws: &TfWorkspace, env: &[(String, String)], logs: bool, label: &str) -> Result<ProviderRun> {
     let log = ws.root().join(format!("terraform-{label}.log"));
     let (out_path, err_path) = (ws.root().join(format!("{label}.out")), ws.root().join(format!("{label}.err")));
     let mut cmd = ws.command(["plan", "-input=false", "-no-color", "-lock=false"]);
     cmd.envs(env.iter().map(|(k, v)| (k, v))).env_remove("TF_LOG").env_remove("TF_LOG_CORE");
     if logs {
-        cmd.env("TF_LOG_PROVIDER", "DEBUG").env("TF_LOG_PATH", &log);
+        cmd.env("TF_LOG_PROVIDER", "INFO").env("TF_LOG_PATH", &log);
     } else {
         cmd.env_remove("TF_LOG_PROVIDER").env_remove("TF_LOG_PATH");
     }
@@ -546,6 +548,9 @@ pub(crate) fn vm_hwm_kib(pid: u32) -> Option<u64> {
     status.lines().find_map(|l| l.strip_prefix("VmHWM:")?.trim().strip_suffix("kB")?.trim().parse().ok())
 }
 
+/// The line `cima_cases` logs once its accounts are known (the organization listed).
+const LISTED: &str = "cima_cases: accounts to read";
+
 /// The provider's elapsed_ms of reading `cima_cases`, the time from its organization listing
 /// being done to the end of that read, and the number of log lines.
 fn parse_log(log: &str) -> Result<(Option<f64>, Option<f64>, usize)> {
@@ -558,7 +563,7 @@ fn parse_log(log: &str) -> Result<(Option<f64>, Option<f64>, usize)> {
         bail!("expected one \"read data source\" log line for cima_cases, found {}", reads.len());
     };
     let elapsed = read.fields["elapsed_ms"].as_f64().context("no elapsed_ms on the read data source line")?;
-    let listed = log.lines().filter_map(LogEvent::parse).find(|e| e.message == "organization query done");
+    let listed = log.lines().filter_map(LogEvent::parse).find(|e| e.message == LISTED);
     let cases_phase = listed
         .and_then(|l| Some(millis_of_day(&read.timestamp)? - millis_of_day(&l.timestamp)?))
         .map(|d| d.rem_euclid(86_400_000.0));
@@ -566,7 +571,7 @@ fn parse_log(log: &str) -> Result<(Option<f64>, Option<f64>, usize)> {
 }
 
 /// One of the provider's hclog JSON lines as Terraform writes it to TF_LOG_PATH:
-/// `<time> [DEBUG] provider.terraform-provider-cima: {"@message": …, "@timestamp": …, fields}`.
+/// `<time> [INFO]  provider.terraform-provider-cima: {"@message": …, "@timestamp": …, fields}`.
 struct LogEvent {
     message: String,
     timestamp: String,
@@ -654,7 +659,7 @@ fn report(
          ## Case reads only (listing excluded)\n\n\
          | contender | seconds, {d} ms per request | provider faster by | seconds, no injected latency |\n\
          | --- | --- | --- | --- |\n\
-         | provider: from its \"organization query done\" log line to the end of the read (includes one \
+         | provider: from its \"cima_cases: accounts to read\" log line to the end of the read (includes one \
          GetCallerIdentity) | {phase} | | {phased} |\n\
          | (a) boto3 sequential | {seqc:.2} | {vs_a2} | {seqdc:.2} |\n\
          | (b) boto3, {c} threads | {thrc:.2} | {vs_b2} | {thrdc:.2} |\n\
@@ -668,7 +673,7 @@ fn report(
          Calls per account: AssumeRole + {pages} DescribeCases page(s) (the management account uses its own \
          credentials); boto3 made {bc} such calls in all.\n\n\
          ## Terraform and memory\n\n\
-         - Whole `terraform plan` wall time, median: {wall:.2} s with `TF_LOG_PROVIDER=DEBUG` into a file \
+         - Whole `terraform plan` wall time, median: {wall:.2} s with `TF_LOG_PROVIDER=INFO` into a file \
          ({lines} log lines); {quiet:.2} s in one run without provider logging. CPU seconds in the median-wall \
          run: provider processes {pcpu_own:.2}, Terraform {tcpu:.2}, moto {mcpu:.2}.\n\
          - Provider peak RSS (VmHWM of the `terraform-provider-cima` processes Terraform started, sampled every \
@@ -916,7 +921,7 @@ fn concurrency_levels(c: usize) -> Vec<usize> {
 struct Level {
     concurrency: usize,
     read_s: f64,
-    /// The case reads alone: from the "organization query done" log line to the read's end.
+    /// The case reads alone: from the "cima_cases: accounts to read" log line to the read's end.
     phase_s: Option<f64>,
     backend_cpu_s: f64,
     worst_share: f64,
@@ -1066,9 +1071,9 @@ mod tests {
 
     #[test]
     fn reads_the_provider_log() {
-        let log = r#"2025-03-04T10:00:01.300Z [DEBUG] provider.terraform-provider-cima: {"@level":"debug","@message":"organization query done","@module":"provider.cima_core","@timestamp":"2025-03-04T10:00:01.250500Z","accounts":3}
+        let log = r#"2025-03-04T10:00:01.300Z [INFO]  provider.terraform-provider-cima: {"@level":"info","@message":"cima_cases: accounts to read","@module":"provider.terraform_provider_cima","@timestamp":"2025-03-04T10:00:01.250500Z","accounts":3}
 2025-03-04T10:00:01.400Z [DEBUG] provider: plugin started: path=/x pid=7
-2025-03-04T10:00:02.001Z [DEBUG] provider.terraform-provider-cima: {"@level":"debug","@message":"read data source","@module":"provider.tfplugin","@timestamp":"2025-03-04T10:00:02.000500Z","diagnostics":0,"elapsed_ms":1234,"type_name":"cima_cases"}
+2025-03-04T10:00:02.001Z [INFO]  provider.terraform-provider-cima: {"@level":"info","@message":"read data source","@module":"provider.tfplugin","@timestamp":"2025-03-04T10:00:02.000500Z","diagnostics":0,"elapsed_ms":1234,"type_name":"cima_cases"}
 "#;
         let (read, phase, lines) = parse_log(log).expect("parsed");
         assert_eq!(read, Some(1234.0));

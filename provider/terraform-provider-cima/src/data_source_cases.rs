@@ -383,6 +383,7 @@ impl DataSource for CasesDataSource {
         };
 
         let (accounts, names) = resolve_accounts(ctx, c, config.account_ids.as_ref(), diags).await?;
+        tracing::info!(accounts = accounts.len(), "cima_cases: accounts to read");
         let own_account = c.caller_account().await;
         let account_timeout = config
             .account_timeout_seconds

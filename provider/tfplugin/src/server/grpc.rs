@@ -500,7 +500,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             },
             Err(d) => (None, d),
         };
-        tracing::debug!(
+        // INFO: one line per read, which `TF_LOG_PROVIDER=INFO` shows without the SDK's
+        // per-call DEBUG lines (whose writing would be part of what it times).
+        tracing::info!(
             type_name = %req.type_name,
             elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             diagnostics = diags.len() as u64,
