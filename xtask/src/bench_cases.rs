@@ -556,41 +556,42 @@ const LISTED: &str = "cima_cases: accounts to read";
 fn parse_log(log: &str) -> Result<(Option<f64>, Option<f64>, usize)> {
     let reads: Vec<LogEvent> = log
         .lines()
-        .filter_map(LogEvent::parse)
-        .filter(|e| e.message == "read data source" && e.fields["type_name"] == "cima_cases")
+        .filter_map(|l| LogEvent::parse(l, "read data source"))
+        .filter(|e| e.field("type_name") == Some("cima_cases"))
         .collect();
     let [read] = reads.as_slice() else {
         bail!("expected one \"read data source\" log line for cima_cases, found {}", reads.len());
     };
-    let elapsed = read.fields["elapsed_ms"].as_f64().context("no elapsed_ms on the read data source line")?;
-    let listed = log.lines().filter_map(LogEvent::parse).find(|e| e.message == LISTED);
+    let elapsed = read
+        .field("elapsed_ms")
+        .and_then(|v| v.parse::<f64>().ok())
+        .context("no elapsed_ms on the read data source line")?;
+    let listed = log.lines().find_map(|l| LogEvent::parse(l, LISTED));
     let cases_phase = listed
-        .and_then(|l| Some(millis_of_day(&read.timestamp)? - millis_of_day(&l.timestamp)?))
+        .and_then(|l| Some(millis_of_day(read.field("timestamp")?)? - millis_of_day(l.field("timestamp")?)?))
         .map(|d| d.rem_euclid(86_400_000.0));
     Ok((Some(elapsed), cases_phase, log.lines().count()))
 }
 
-/// One of the provider's hclog JSON lines as Terraform writes it to TF_LOG_PATH:
-/// `<time> [INFO]  provider.terraform-provider-cima: {"@message": …, "@timestamp": …, fields}`.
-struct LogEvent {
-    message: String,
-    timestamp: String,
-    fields: serde_json::Value,
-}
+/// One of the provider's log lines as Terraform writes it to TF_LOG_PATH once go-plugin has
+/// parsed the provider's JSON: `<time> [INFO]  provider.terraform-provider-cima: <message>: k=v …
+/// timestamp=<the provider's time>`. Its fields, for the line of one known message.
+struct LogEvent<'a>(Vec<(&'a str, &'a str)>);
 
-impl LogEvent {
-    fn parse(line: &str) -> Option<LogEvent> {
-        let json = &line[line.find(": {")? + 2..];
-        let fields: serde_json::Value = serde_json::from_str(json).ok()?;
-        Some(LogEvent {
-            message: fields["@message"].as_str()?.to_owned(),
-            timestamp: fields["@timestamp"].as_str()?.to_owned(),
-            fields,
-        })
+impl<'a> LogEvent<'a> {
+    fn parse(line: &'a str, message: &str) -> Option<LogEvent<'a>> {
+        const LOGGER: &str = "provider.terraform-provider-cima: ";
+        let rest = line[line.find(LOGGER)? + LOGGER.len()..].strip_prefix(message)?.strip_prefix(": ")?;
+        // Our fields' values hold no spaces (hclog would quote them): ids, numbers, times.
+        Some(LogEvent(rest.split_whitespace().filter_map(|kv| kv.split_once('=')).collect()))
+    }
+
+    fn field(&self, key: &str) -> Option<&'a str> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
     }
 }
 
-/// `2025-01-01T12:34:56.789123Z` → milliseconds since midnight (the provider's clock, UTC).
+/// `2025-01-01T12:34:56.789Z` → milliseconds since midnight (the provider's clock, UTC).
 fn millis_of_day(timestamp: &str) -> Option<f64> {
     let time = timestamp.get(11..)?.trim_end_matches('Z');
     let (h, rest) = time.split_once(':')?;
@@ -1071,14 +1072,15 @@ mod tests {
 
     #[test]
     fn reads_the_provider_log() {
-        let log = r#"2025-03-04T10:00:01.300Z [INFO]  provider.terraform-provider-cima: {"@level":"info","@message":"cima_cases: accounts to read","@module":"provider.terraform_provider_cima","@timestamp":"2025-03-04T10:00:01.250500Z","accounts":3}
+        let log = "2025-03-04T10:00:01.300Z [INFO]  provider.terraform-provider-cima: cima_cases: accounts to read: @module=provider.terraform_provider_cima accounts=3 timestamp=2025-03-04T10:00:01.250Z
 2025-03-04T10:00:01.400Z [DEBUG] provider: plugin started: path=/x pid=7
-2025-03-04T10:00:02.001Z [INFO]  provider.terraform-provider-cima: {"@level":"info","@message":"read data source","@module":"provider.tfplugin","@timestamp":"2025-03-04T10:00:02.000500Z","diagnostics":0,"elapsed_ms":1234,"type_name":"cima_cases"}
-"#;
+2025-03-04T10:00:01.500Z [INFO]  provider.terraform-provider-cima: read data source: @module=provider.tfplugin diagnostics=0 elapsed_ms=9 type_name=cima_org_query timestamp=2025-03-04T10:00:01.500Z
+2025-03-04T10:00:02.001Z [INFO]  provider.terraform-provider-cima: read data source: @module=provider.tfplugin diagnostics=0 elapsed_ms=1234 type_name=cima_cases timestamp=2025-03-04T10:00:02.000Z
+";
         let (read, phase, lines) = parse_log(log).expect("parsed");
         assert_eq!(read, Some(1234.0));
         assert!(phase.is_some_and(|p| (p - 750.0).abs() < 1e-6), "{phase:?}");
-        assert_eq!(lines, 3);
+        assert_eq!(lines, 4);
         assert!(parse_log("nothing here\n").is_err());
     }
 

@@ -75,7 +75,11 @@ pub(crate) fn format_event(event: &Event<'_>, now: time::OffsetDateTime) -> Stri
     map.insert("@level".into(), hclog_level(meta.level()).into());
     map.insert("@message".into(), fields.message.unwrap_or_default().into());
     map.insert("@module".into(), format!("provider.{}", meta.target().split("::").next().unwrap_or("")).into());
-    let ts = now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    // Exactly six digits of fraction: go-plugin parses `@timestamp` with that one layout, and a
+    // line it cannot parse is logged raw at DEBUG, whatever its level (so `TF_LOG=WARN` hid it).
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+    let ts = now.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_default();
     map.insert("@timestamp".into(), ts.into());
     for (k, v) in fields.rest {
         map.insert(k, v);
@@ -153,6 +157,36 @@ mod tests {
         assert!(enabled("aws_config::sts", Level::WARN, Level::WARN));
     }
 
+    #[test]
+    fn timestamps_have_six_digits_of_fraction_in_utc() {
+        let at = |nanos: i128| {
+            let t = time::OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap();
+            let line = format_event_at(t);
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            v["@timestamp"].as_str().unwrap().to_owned()
+        };
+        assert_eq!(at(1_234_567_891), "1970-01-01T00:00:01.234567Z");
+        assert_eq!(at(1_700_000_000_000_000_000), "2023-11-14T22:13:20.000000Z");
+        let east = time::OffsetDateTime::UNIX_EPOCH.to_offset(time::macros::offset!(+9));
+        let v: serde_json::Value = serde_json::from_str(&format_event_at(east)).unwrap();
+        assert_eq!(v["@timestamp"], "1970-01-01T00:00:00.000000Z", "written in UTC");
+    }
+
+    /// One event's line, formatted as of `now`.
+    fn format_event_at(now: time::OffsetDateTime) -> String {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sub = tracing_subscriber::registry().with(At(now, lines.clone()));
+        tracing::subscriber::with_default(sub, || tracing::info!("tick"));
+        lines.lock().unwrap().pop().unwrap()
+    }
+
+    struct At(time::OffsetDateTime, Arc<Mutex<Vec<String>>>);
+    impl<S: Subscriber> Layer<S> for At {
+        fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+            self.1.lock().unwrap().push(format_event(event, self.0));
+        }
+    }
+
     struct Capture(Arc<Mutex<Vec<String>>>);
     impl<S: Subscriber> Layer<S> for Capture {
         fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
@@ -173,7 +207,7 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
         assert_eq!(v["@level"], "debug");
         assert_eq!(v["@message"], "listed accounts");
-        assert_eq!(v["@timestamp"], "1970-01-01T00:00:00Z");
+        assert_eq!(v["@timestamp"], "1970-01-01T00:00:00.000000Z", "the layout go-plugin parses");
         assert_eq!(v["account"], "123456789012");
         assert_eq!(v["pages"], 3);
     }
