@@ -9,8 +9,8 @@ use tfplugin::{Diagnostic, Diagnostics};
 use crate::clients::AwsAccess;
 
 pub const DEFAULT_REGION: &str = "us-east-1";
-/// 32, from bench/cases-scale.md: reading 1000 accounts at 25 ms per call took 4.2 s at 16,
-/// 2.9 s at 32 and 2.5 s at 64. Past 32 the provider's own CPU per account binds on two cores,
+/// 32, from bench/cases-scale.md: reading 1000 accounts at 25 ms per call took 4.0 s at 16,
+/// 2.5 s at 32 and 2.0 s at 64. Past 32 the provider's own CPU per account binds on two cores,
 /// while doubling again would double the AssumeRole rate against the caller's STS quota.
 pub const DEFAULT_MAX_CONCURRENCY: i64 = 32;
 pub const MAX_CONCURRENCY_LIMIT: i64 = 256;
