@@ -180,6 +180,7 @@ mod tests {
         lines.lock().unwrap().pop().unwrap()
     }
 
+    /// Captures each event's line, formatted as of a fixed time.
     struct At(time::OffsetDateTime, Arc<Mutex<Vec<String>>>);
     impl<S: Subscriber> Layer<S> for At {
         fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
@@ -187,17 +188,10 @@ mod tests {
         }
     }
 
-    struct Capture(Arc<Mutex<Vec<String>>>);
-    impl<S: Subscriber> Layer<S> for Capture {
-        fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-            self.0.lock().unwrap().push(format_event(event, time::OffsetDateTime::UNIX_EPOCH));
-        }
-    }
-
     #[test]
     fn events_become_hclog_json_lines() {
         let lines = Arc::new(Mutex::new(Vec::new()));
-        let sub = tracing_subscriber::registry().with(Capture(lines.clone()));
+        let sub = tracing_subscriber::registry().with(At(time::OffsetDateTime::UNIX_EPOCH, lines.clone()));
         tracing::subscriber::with_default(sub, || {
             tracing::debug!(account = "123456789012", pages = 3u64, "listed accounts");
         });
